@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashPassword, verifyPassword } from '@rockpool/caddy';
+
+export interface Credentials {
+  username: string;
+  passwordHash: string;
+  /** Where a generated password was written for the user to read, if one was generated. */
+  generatedPasswordFile?: string;
+}
+
+interface StoredCredentials {
+  username: string;
+  passwordHash: string;
+}
+
+/**
+ * The basic-auth account. A chosen password (CADDY_PASSWORD) is hashed; without one, a random
+ * password is generated once and written to a 0600 file in the data dir, never to the log.
+ * Hashing is skipped when the stored hash already matches, so restarts stay fast.
+ */
+export async function ensureCredentials(
+  dataDir: string,
+  username: string,
+  password?: string,
+): Promise<Credentials> {
+  const file = join(dataDir, 'credentials.json');
+  const stored = await readFile(file, 'utf8')
+    .then((text) => JSON.parse(text) as StoredCredentials)
+    .catch(() => undefined);
+  if (password !== undefined) {
+    if (stored?.username === username && (await verifyPassword(password, stored.passwordHash))) return stored;
+    const next = { username, passwordHash: await hashPassword(password) };
+    await writeFile(file, JSON.stringify(next), { mode: 0o600 });
+    return next;
+  }
+  const passwordFile = join(dataDir, 'initial-password');
+  if (stored?.username === username) return { ...stored, generatedPasswordFile: passwordFile };
+  const generated = randomBytes(18).toString('base64url');
+  const next = { username, passwordHash: await hashPassword(generated) };
+  await writeFile(passwordFile, `${generated}\n`, { mode: 0o600 });
+  await writeFile(file, JSON.stringify(next), { mode: 0o600 });
+  return { ...next, generatedPasswordFile: passwordFile };
+}
+
+/** A signing key for OAuth session tokens, kept in the data dir so logins survive restarts. */
+export async function ensureSigningKey(dataDir: string, fromEnv?: string): Promise<string> {
+  if (fromEnv) return fromEnv;
+  const file = join(dataDir, 'oauth-signing-key');
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing?.trim()) return existing.trim();
+  const key = randomBytes(48).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}

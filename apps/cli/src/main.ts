@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { up } from './commands/up.js';
+import { SettingsError } from './settings.js';
+
+const USAGE = `Usage: rockpool <command>
+
+Commands:
+  up        Start Rockpool (Caddy, and the control plane once it exists) and stay in the foreground
+  help      Show this help
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  switch (command) {
+    case 'up': {
+      const stack = await up();
+      const stop = async (signal: string) => {
+        process.stderr.write(`\n==> ${signal}: stopping\n`);
+        await stack.stop();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      const code = await stack.caddy.exited;
+      process.stderr.write(`Caddy exited with code ${code}; see ${stack.caddy.logFile}\n`);
+      return 1;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`rockpool: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const message =
+      error instanceof SettingsError ? error.message : ((error as Error)?.stack ?? String(error));
+    process.stderr.write(`rockpool: ${message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings } from './settings.js';
+
+const base = { ROCKPOOL_CADDY_BIN: '/bin/caddy', HOME: '/home/u' };
+
+describe('readSettings', () => {
+  it('has defaults a new user can run with', () => {
+    const settings = readSettings(base);
+    expect(settings).toMatchObject({
+      dataDir: '/home/u/.local/share/rockpool',
+      listenHost: '127.0.0.1',
+      controlPlanePort: 8080,
+      workspacePort: 8081,
+      username: 'admin',
+      password: undefined,
+      github: undefined,
+    });
+  });
+
+  it.each([
+    [{ ROCKPOOL_CONTROL_PLANE_PORT: 'eighty' }, /ROCKPOOL_CONTROL_PLANE_PORT must be a TCP port/],
+    [{ ROCKPOOL_WORKSPACE_PORT: '70000' }, /ROCKPOOL_WORKSPACE_PORT must be a TCP port/],
+    [{ ROCKPOOL_WORKSPACE_PORT: '8080' }, /two different ports/],
+    [{ ROCKPOOL_RATE_LIMITS: '{nope' }, /ROCKPOOL_RATE_LIMITS is not valid JSON/],
+    [{ GITHUB_OAUTH_CLIENT_ID: 'id' }, /GITHUB_OAUTH_CLIENT_SECRET/],
+    [{ ROCKPOOL_CADDY_BIN: '' }, /ROCKPOOL_CADDY_BIN is not set/],
+  ])('explains a bad setting %j', (env, message) => {
+    expect(() => readSettings({ ...base, ...env })).toThrow(message);
+  });
+});

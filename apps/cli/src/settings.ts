@@ -1,0 +1,101 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { RateLimitPolicy } from '@rockpool/caddy';
+
+/** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
+export interface Settings {
+  dataDir: string;
+  listenHost: string;
+  controlPlanePort: number;
+  workspacePort: number;
+  caddyBinary: string;
+  username: string;
+  /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
+  password: string | undefined;
+  rateLimits: Partial<RateLimitPolicy>;
+  github:
+    | {
+        clientId: string;
+        clientSecret: string;
+        allowUsers: string[];
+        allowOrgs: string[];
+        signingKey?: string;
+      }
+    | undefined;
+}
+
+export class SettingsError extends Error {
+  readonly code = 'invalid_settings';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingsError';
+  }
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 65535)
+    throw new SettingsError(`${name} must be a TCP port from 1 to 65535 (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataDir =
+    env.ROCKPOOL_DATA_DIR ||
+    join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'rockpool');
+  if (!isAbsolute(resolve(dataDir))) throw new SettingsError('ROCKPOOL_DATA_DIR must be a path');
+  const caddyBinary = env.ROCKPOOL_CADDY_BIN;
+  if (!caddyBinary)
+    throw new SettingsError(
+      'ROCKPOOL_CADDY_BIN is not set: start Rockpool with ./scripts/run.sh, which builds Caddy',
+    );
+  const controlPlanePort = port(env, 'ROCKPOOL_CONTROL_PLANE_PORT', 8080);
+  const workspacePort = port(env, 'ROCKPOOL_WORKSPACE_PORT', 8081);
+  if (controlPlanePort === workspacePort)
+    throw new SettingsError(
+      'the control plane and the workspaces need two different ports (two browser origins)',
+    );
+
+  let rateLimits: Partial<RateLimitPolicy> = {};
+  if (env.ROCKPOOL_RATE_LIMITS) {
+    try {
+      rateLimits = JSON.parse(env.ROCKPOOL_RATE_LIMITS) as Partial<RateLimitPolicy>;
+    } catch (error) {
+      throw new SettingsError(`ROCKPOOL_RATE_LIMITS is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+
+  const github =
+    env.GITHUB_OAUTH_CLIENT_ID || env.GITHUB_OAUTH_CLIENT_SECRET
+      ? {
+          clientId: env.GITHUB_OAUTH_CLIENT_ID ?? '',
+          clientSecret: env.GITHUB_OAUTH_CLIENT_SECRET ?? '',
+          allowUsers: list(env.ROCKPOOL_GITHUB_ALLOW_USERS),
+          allowOrgs: list(env.ROCKPOOL_GITHUB_ALLOW_ORGS),
+          ...(env.ROCKPOOL_OAUTH_SIGNING_KEY ? { signingKey: env.ROCKPOOL_OAUTH_SIGNING_KEY } : {}),
+        }
+      : undefined;
+  if (github && (!github.clientId || !github.clientSecret))
+    throw new SettingsError('GitHub OAuth needs both GITHUB_OAUTH_CLIENT_ID and GITHUB_OAUTH_CLIENT_SECRET');
+
+  return {
+    dataDir: resolve(dataDir),
+    listenHost: env.ROCKPOOL_LISTEN_HOST || '127.0.0.1',
+    controlPlanePort,
+    workspacePort,
+    caddyBinary,
+    username: env.CADDY_USERNAME || 'admin',
+    password: env.CADDY_PASSWORD || undefined,
+    rateLimits,
+    github,
+  };
+}

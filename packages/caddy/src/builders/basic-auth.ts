@@ -1,0 +1,62 @@
+import bcrypt from 'bcryptjs';
+import type { AuthenticationHandler } from '../config/types.js';
+
+/**
+ * Cost 10 takes ~70 ms per verification in Caddy. Caddy caches verified passwords (`hash_cache`),
+ * but every config change empties that cache, so each user pays one full verification after each
+ * route change: a higher cost makes that visible. Raise it for long human-chosen passwords.
+ */
+export const DEFAULT_BCRYPT_COST = 10;
+
+export interface BasicAccountInput {
+  username: string;
+  /** A bcrypt hash from {@link hashPassword}, never the plain password. */
+  passwordHash: string;
+}
+
+export interface BasicAuthOptions {
+  accounts: BasicAccountInput[];
+  realm?: string;
+}
+
+export async function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
+  if (password.length === 0) throw new RangeError('a password must not be empty');
+  // bcrypt ignores everything past 72 bytes: refuse instead of silently truncating.
+  if (Buffer.byteLength(password, 'utf8') > 72) throw new RangeError('a password has at most 72 bytes');
+  if (!Number.isInteger(cost) || cost < 4 || cost > 31) throw new RangeError('bcrypt cost is 4-31');
+  return bcrypt.hash(password, cost);
+}
+
+export function verifyPassword(password: string, hash: string): Promise<boolean> {
+  return bcrypt.compare(password, hash);
+}
+
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+export function buildBasicAuthHandler(options: BasicAuthOptions): AuthenticationHandler {
+  if (options.accounts.length === 0) throw new RangeError('basic auth needs at least one account');
+  const seen = new Set<string>();
+  for (const { username, passwordHash } of options.accounts) {
+    if (!USERNAME.test(username))
+      throw new RangeError(`invalid username ${JSON.stringify(username)}: letters, digits, . _ @ - (max 64)`);
+    if (seen.has(username)) throw new RangeError(`duplicate username ${JSON.stringify(username)}`);
+    seen.add(username);
+    if (!BCRYPT_HASH.test(passwordHash))
+      throw new RangeError(`the password of ${username} must be a bcrypt hash (use hashPassword())`);
+  }
+  return {
+    handler: 'authentication',
+    providers: {
+      http_basic: {
+        accounts: options.accounts.map(({ username, passwordHash }) => ({
+          username,
+          password: passwordHash,
+        })),
+        hash: { algorithm: 'bcrypt' },
+        hash_cache: {},
+        realm: options.realm ?? 'Rockpool',
+      },
+    },
+  };
+}

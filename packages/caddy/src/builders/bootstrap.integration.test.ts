@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
+
+let edge: TestEdge;
+beforeAll(async () => {
+  edge = await startTestEdge();
+});
+afterAll(() => edge?.close());
+
+describe('bootstrap config on the real Caddy', () => {
+  it('serves /api/health without credentials and passes no identity', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/api/health`);
+    expect(res.status).toBe(200);
+    const seen = (await res.json()) as { url: string; headers: Record<string, string> };
+    expect(seen.url).toBe('/api/health');
+    expect(seen.headers['x-rockpool-user']).toBeUndefined();
+  });
+
+  it.each(['/api/workspaces', '/app/', '/app', '/'])(
+    'answers 401 on srv0 %s without credentials',
+    async (path) => {
+      const res = await fetch(`${edge.controlPlaneUrl}${path}`, { redirect: 'manual' });
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('Basic');
+      expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    },
+  );
+
+  it('answers 401 with a wrong password', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+      headers: { Authorization: `Basic ${Buffer.from('alice:wrong').toString('base64')}` },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it.each(['/api/workspaces', '/app/', '/app/assets/index.js'])(
+    'proxies %s with credentials, naming the user',
+    async (path) => {
+      const res = await fetch(`${edge.controlPlaneUrl}${path}`, { headers: edge.authHeader() });
+      expect(res.status).toBe(200);
+      const seen = (await res.json()) as { url: string; headers: Record<string, string> };
+      expect(seen.url).toBe(path);
+      expect(seen.headers['x-rockpool-user']).toBe('alice');
+      expect(seen.headers.authorization).toBeUndefined();
+    },
+  );
+
+  it('does not let a client forge the identity header', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+      headers: { ...edge.authHeader(), 'X-Rockpool-User': 'mallory' },
+    });
+    const seen = (await res.json()) as { headers: Record<string, string> };
+    expect(seen.headers['x-rockpool-user']).toBe('alice');
+  });
+
+  it('redirects / to the dashboard', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/`, { headers: edge.authHeader(), redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/app/');
+  });
+
+  it('answers 404 with JSON outside /api and /app', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/elsewhere`, { headers: edge.authHeader() });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('answers 401 on srv1 without credentials and 404 for an unknown workspace with them', async () => {
+    expect((await fetch(`${edge.workspacesUrl}/workspace/nope/`)).status).toBe(401);
+    const res = await fetch(`${edge.workspacesUrl}/workspace/nope/`, { headers: edge.authHeader() });
+    expect(res.status).toBe(404);
+  });
+
+  describe('cross-origin state changes', () => {
+    const workspaceOrigin = () => edge.workspacesUrl;
+
+    it('refuses a POST whose Origin is another origin (the workspace port)', async () => {
+      const before = edge.controlPlane.requests.length;
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+        method: 'POST',
+        headers: { ...edge.authHeader(), Origin: workspaceOrigin(), 'Content-Type': 'application/json' },
+        body: '{"name":"x"}',
+      });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: { code: 'cross_origin_request' } });
+      expect(edge.controlPlane.requests.length).toBe(before);
+    });
+
+    it('refuses a DELETE marked Sec-Fetch-Site: same-site even without Origin', async () => {
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces/1`, {
+        method: 'DELETE',
+        headers: { ...edge.authHeader(), 'Sec-Fetch-Site': 'same-site' },
+      });
+      expect(res.status).toBe(403);
+    });
+
+    it('refuses Origin: null', async () => {
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+        method: 'POST',
+        headers: { ...edge.authHeader(), Origin: 'null' },
+      });
+      expect(res.status).toBe(403);
+    });
+
+    it('accepts a POST from the control plane origin', async () => {
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+        method: 'POST',
+        headers: { ...edge.authHeader(), Origin: edge.controlPlaneUrl, 'Sec-Fetch-Site': 'same-origin' },
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+    });
+
+    it('accepts a POST without browser headers (curl, the CLI)', async () => {
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+        method: 'POST',
+        headers: edge.authHeader(),
+        body: '{}',
+      });
+      expect(res.status).toBe(200);
+    });
+
+    it('lets cross-origin GETs through (reads are not state changes; CORS keeps them unreadable)', async () => {
+      const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+        headers: { ...edge.authHeader(), Origin: workspaceOrigin(), 'Sec-Fetch-Site': 'same-site' },
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    });
+  });
+});

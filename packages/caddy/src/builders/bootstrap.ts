@@ -1,0 +1,226 @@
+import type {
+  AuthenticationHandler,
+  CaddyConfig,
+  CaddyDuration,
+  Handler,
+  HttpServer,
+  MatcherSet,
+  Route,
+  SecurityApp,
+} from '../config/types.js';
+import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
+import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
+import {
+  buildRateLimitHandler,
+  CLIENT_IP_KEY,
+  IDENTITY_KEY,
+  type RateLimitPolicy,
+  resolveRateLimits,
+} from './rate-limit.js';
+
+export const CONTROL_PLANE_SERVER = 'srv0';
+export const WORKSPACE_SERVER = 'srv1';
+/** The subroute on srv1 that holds one route per workspace. */
+export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
+/** The header through which the edge tells the control plane who the user is. */
+export const USER_HEADER = 'X-Rockpool-User';
+
+export type EdgeAuth =
+  | ({ kind: 'basic' } & BasicAuthOptions)
+  | {
+      /** caddy-security: the portal is served at `/auth/*` on srv0; routes are guarded by a policy. */
+      kind: 'security';
+      app: SecurityApp;
+      portalName: string;
+      policyName: string;
+    };
+
+export interface BootstrapOptions {
+  /** Where Caddy's admin API listens: `unix//path/admin.sock` (preferred) or a loopback `host:port`. */
+  adminListen: string;
+  /** srv0's listen address, e.g. `:8080`. */
+  controlPlaneListen: string;
+  /** srv1's listen address, e.g. `:8081`. */
+  workspacesListen: string;
+  /** The control plane's dial address: `unix//path/server.sock` or a loopback `host:port`. */
+  controlPlaneUpstream: string;
+  auth: EdgeAuth;
+  rateLimits?: Partial<RateLimitPolicy>;
+  /** How long in-flight HTTP requests of a retired config may run on. Default 2m. */
+  gracePeriod?: CaddyDuration;
+}
+
+const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
+const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
+
+function authHandler(auth: EdgeAuth): AuthenticationHandler {
+  if (auth.kind === 'basic') return buildBasicAuthHandler(auth);
+  return {
+    handler: 'authentication',
+    providers: { authorizer: { gatekeeper_name: auth.policyName, route_matcher: '*' } },
+  };
+}
+
+/**
+ * A page on the workspace origin (:8081) can still send credentialed requests to :8080: cookies
+ * and basic-auth credentials are not port-scoped, and SameSite treats another port as same-site.
+ * So state-changing requests are refused unless the browser says they come from this very origin.
+ * Requests without these headers (curl, the CLI) carry no ambient browser credentials and pass.
+ */
+export function crossOriginRefusalRoute(): Route {
+  return {
+    match: [
+      { ...STATE_CHANGING, header: { 'Sec-Fetch-Site': ['same-site', 'cross-site'] } },
+      {
+        ...STATE_CHANGING,
+        expression:
+          "{http.request.header.Origin} != '' && {http.request.header.Origin} != {http.request.scheme} + '://' + {http.request.hostport}",
+      },
+    ],
+    handle: [
+      {
+        handler: 'static_response',
+        status_code: 403,
+        headers: { 'Content-Type': ['application/json'] },
+        body: jsonErrorBody(
+          'cross_origin_request',
+          'State-changing requests must come from the Rockpool dashboard origin.',
+        ),
+      },
+    ],
+    terminal: true,
+  };
+}
+
+function notFound(message: string): Handler {
+  return {
+    handler: 'static_response',
+    status_code: 404,
+    headers: { 'Content-Type': ['application/json'] },
+    body: jsonErrorBody('not_found', message),
+  };
+}
+
+function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
+  const proxy: Handler = {
+    handler: 'reverse_proxy',
+    upstreams: [{ dial: options.controlPlaneUpstream }],
+    // Server-sent events from the API must not be buffered.
+    flush_interval: -1,
+    headers: {
+      request: {
+        set: { [USER_HEADER]: [IDENTITY_KEY] },
+        delete: ['Authorization'],
+      },
+    },
+  };
+  const routes: Route[] = [
+    {
+      '@id': 'rockpool-health',
+      match: [{ path: ['/api/health'] }],
+      handle: [
+        buildRateLimitHandler('health', limits.health, CLIENT_IP_KEY),
+        {
+          handler: 'reverse_proxy',
+          upstreams: [{ dial: options.controlPlaneUpstream }],
+          headers: { request: { delete: [USER_HEADER, 'Authorization'] } },
+        },
+      ],
+      terminal: true,
+    },
+  ];
+  if (options.auth.kind === 'security') {
+    routes.push({
+      '@id': 'rockpool-auth-portal',
+      match: [{ path: ['/auth', '/auth/*'] }],
+      handle: [
+        buildRateLimitHandler('auth-portal', limits.clientIpControlPlane, CLIENT_IP_KEY),
+        { handler: 'authenticator', portal_name: options.auth.portalName, route_matcher: '*' },
+      ],
+      terminal: true,
+    });
+  }
+  routes.push({
+    '@id': 'rockpool-control-plane',
+    handle: [
+      buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
+      authHandler(options.auth),
+      {
+        handler: 'rate_limit',
+        rate_limits: {
+          ...buildRateLimitHandler('api-write', limits.apiWrite, IDENTITY_KEY, [
+            { ...STATE_CHANGING, path: ['/api/*'] },
+          ]).rate_limits,
+          ...buildRateLimitHandler('api-read', limits.apiRead, IDENTITY_KEY, [
+            { not: [{ ...STATE_CHANGING, path: ['/api/*'] }] },
+          ]).rate_limits,
+        },
+      },
+      {
+        handler: 'subroute',
+        routes: [
+          crossOriginRefusalRoute(),
+          {
+            match: [{ path: ['/'] }],
+            handle: [{ handler: 'static_response', status_code: 302, headers: { Location: ['/app/'] } }],
+            terminal: true,
+          },
+          { match: [{ path: ['/api/*', '/app', '/app/*'] }], handle: [proxy], terminal: true },
+        ],
+      },
+      notFound('Nothing here: the API is under /api/ and the dashboard under /app/.'),
+    ],
+    terminal: true,
+  });
+  return {
+    listen: [options.controlPlaneListen],
+    routes,
+    errors: { routes: controlPlaneErrorRoutes() },
+    automatic_https: { disable: true },
+  };
+}
+
+function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
+  return {
+    listen: [options.workspacesListen],
+    routes: [
+      {
+        '@id': 'rockpool-workspaces-edge',
+        handle: [
+          buildRateLimitHandler('client-ip-workspaces', limits.clientIpWorkspaces, CLIENT_IP_KEY),
+          authHandler(options.auth),
+          buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
+          { handler: 'subroute', '@id': WORKSPACES_CONTAINER_ID, routes: [] },
+          notFound('No such workspace route: workspaces live at /workspace/{name}/.'),
+        ],
+        terminal: true,
+      },
+    ],
+    errors: { routes: workspaceErrorRoutes() },
+    automatic_https: { disable: true },
+  };
+}
+
+/**
+ * The configuration Caddy starts with: srv0 serves the control plane, srv1 the workspaces, whose
+ * routes are added at run time into {@link WORKSPACES_CONTAINER_ID}.
+ */
+export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
+  const limits = resolveRateLimits(options.rateLimits);
+  return {
+    admin: { listen: options.adminListen, config: { persist: false } },
+    apps: {
+      http: {
+        // Every config change retires the old server instance: in-flight plain HTTP requests (a
+        // download, the dashboard's event stream) get this long to finish. WebSockets are not
+        // affected (see stream_close_delay). Longer keeps old instances, and their memory, alive.
+        grace_period: options.gracePeriod ?? '2m',
+        servers: {
+          [CONTROL_PLANE_SERVER]: controlPlaneServer(options, limits),
+          [WORKSPACE_SERVER]: workspaceServer(options, limits),
+        },
+      },
+      ...(options.auth.kind === 'security' ? { security: options.auth.app } : {}),
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
+import { buildBootstrapConfig } from './bootstrap.js';
+import { buildOAuthAuth } from './oauth.js';
+import { resolveRateLimits } from './rate-limit.js';
+import { buildPortRoute, buildWorkspaceRoute } from './workspace-route.js';
+
+// A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
+const HASH = '$2b$04$Dg8MFcBRua3DenknsVLwGON9YJ.1HLZQWd.uxNrsBNra4iHoVilaK';
+
+const bootstrapOptions = {
+  adminListen: 'unix//var/lib/rockpool/caddy/admin.sock',
+  controlPlaneListen: ':8080',
+  workspacesListen: ':8081',
+  controlPlaneUpstream: 'unix//var/lib/rockpool/server.sock',
+  auth: { kind: 'basic' as const, accounts: [{ username: 'admin', passwordHash: HASH }] },
+};
+
+const golden = (name: string, value: unknown) =>
+  expect(`${JSON.stringify(value, null, 2)}\n`).toMatchFileSnapshot(`./__golden__/${name}.json`);
+
+describe('golden configs', () => {
+  it('bootstrap (basic auth, default rate limits)', async () => {
+    await golden('bootstrap-basic', buildBootstrapConfig(bootstrapOptions));
+  });
+
+  it('bootstrap with GitHub OAuth through caddy-security', async () => {
+    const auth = buildOAuthAuth({
+      provider: { kind: 'github', clientId: 'client-id', clientSecret: 'client-secret' },
+      signingKey: 'k'.repeat(48),
+      allow: { users: ['octocat'], orgs: ['rockpool-dev'] },
+    });
+    await golden('bootstrap-github-oauth', buildBootstrapConfig({ ...bootstrapOptions, auth }));
+  });
+
+  it('workspace route with a port', async () => {
+    await golden(
+      'workspace-route',
+      buildWorkspaceRoute({
+        name: 'alice',
+        upstream: '127.0.0.1:41000',
+        ports: [{ port: 3000, upstream: '127.0.0.1:41001' }],
+      }),
+    );
+  });
+});
+
+describe('builders', () => {
+  it('hash and verify passwords with bcrypt', async () => {
+    const hash = await hashPassword('s3cret!', 4);
+    expect(hash).toMatch(/^\$2[aby]\$04\$/);
+    expect(await verifyPassword('s3cret!', hash)).toBe(true);
+    expect(await verifyPassword('wrong', hash)).toBe(false);
+  });
+
+  it('refuse passwords bcrypt would truncate, and empty ones', async () => {
+    await expect(hashPassword('x'.repeat(73), 4)).rejects.toThrow(/72 bytes/);
+    await expect(hashPassword('', 4)).rejects.toThrow(/empty/);
+  });
+
+  it('refuse a plain password where a hash belongs', () => {
+    expect(() => buildBasicAuthHandler({ accounts: [{ username: 'a', passwordHash: 'plain' }] })).toThrow(
+      /bcrypt hash/,
+    );
+    expect(() => buildBasicAuthHandler({ accounts: [] })).toThrow(/at least one/);
+    expect(() =>
+      buildBasicAuthHandler({
+        accounts: [
+          { username: 'a', passwordHash: HASH },
+          { username: 'a', passwordHash: HASH },
+        ],
+      }),
+    ).toThrow(/duplicate/);
+  });
+
+  it('validate rate limits', () => {
+    expect(() => resolveRateLimits({ apiWrite: [{ window: '1m', maxEvents: 0 }] })).toThrow(
+      /positive integer/,
+    );
+    expect(() => resolveRateLimits({ apiWrite: [{ window: 'soon', maxEvents: 1 }] })).toThrow(/duration/);
+    expect(() => resolveRateLimits({ apiWrite: [{ window: '0s', maxEvents: 1 }] })).toThrow(/duration/);
+    expect(resolveRateLimits().apiWrite).toEqual([
+      { window: '1m', maxEvents: 10 },
+      { window: '1h', maxEvents: 100 },
+      { window: '24h', maxEvents: 300 },
+    ]);
+  });
+
+  it('refuse OAuth without an allow list or with a short signing key', () => {
+    const provider = { kind: 'github' as const, clientId: 'id', clientSecret: 'secret' };
+    expect(() => buildOAuthAuth({ provider, signingKey: 'k'.repeat(48), allow: {} })).toThrow(/allow list/);
+    expect(() => buildOAuthAuth({ provider, signingKey: 'short', allow: { users: ['a'] } })).toThrow(
+      /32 characters/,
+    );
+  });
+
+  it('refuse invalid names and ports before Caddy sees them', () => {
+    expect(() => buildWorkspaceRoute({ name: '../x', upstream: '127.0.0.1:1' })).toThrow(
+      /invalid workspace name/,
+    );
+    expect(() => buildPortRoute({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(
+      /invalid port/,
+    );
+  });
+});

@@ -1,0 +1,107 @@
+import type { Route } from '../config/types.js';
+
+/** A JSON error body in the control plane's shape: `{error: {code, message}}`. */
+export function jsonErrorBody(code: string, message: string, extra: Record<string, string> = {}): string {
+  return JSON.stringify({ error: { code, message, ...extra } });
+}
+
+const JSON_HEADERS = { 'Content-Type': ['application/json'] };
+
+function errorRoute(status: number, body: string, contentType = JSON_HEADERS): Route {
+  return {
+    match: [{ expression: `{http.error.status_code} == ${status}` }],
+    handle: [{ handler: 'static_response', status_code: status, headers: contentType, body }],
+    terminal: true,
+  };
+}
+
+/** Errors raised by the edge itself (auth, rate limits, unreachable upstreams) get bodies a user can act on. */
+function commonErrorRoutes(): Route[] {
+  return [
+    errorRoute(401, jsonErrorBody('unauthorized', 'Sign in: this server needs valid credentials.')),
+    errorRoute(
+      429,
+      jsonErrorBody(
+        'rate_limited',
+        'Too many requests; retry after {http.response.header.Retry-After} seconds.',
+        { zone: '{http.rate_limit.exceeded.name}' },
+      ),
+    ),
+  ];
+}
+
+function fallbackErrorRoute(): Route {
+  return {
+    handle: [
+      {
+        handler: 'static_response',
+        status_code: '{http.error.status_code}',
+        headers: JSON_HEADERS,
+        body: jsonErrorBody('http_{http.error.status_code}', '{http.error.status_text}'),
+      },
+    ],
+  };
+}
+
+export function controlPlaneErrorRoutes(): Route[] {
+  return [
+    ...commonErrorRoutes(),
+    errorRoute(
+      502,
+      jsonErrorBody('control_plane_unavailable', 'The Rockpool server is not answering; is it running?'),
+    ),
+    fallbackErrorRoute(),
+  ];
+}
+
+const HTML_HEADERS = { 'Content-Type': ['text/html; charset=utf-8'] };
+
+function page(title: string, text: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.4rem}</style>
+</head><body><h1>${title}</h1><p>${text}</p></body></html>`;
+}
+
+export function workspaceErrorRoutes(): Route[] {
+  return [
+    ...commonErrorRoutes(),
+    {
+      // Error routes see the prefix-stripped path; the original URI says which route failed.
+      match: [
+        {
+          expression:
+            "{http.error.status_code} == 502 && {http.request.orig_uri.path}.matches('^/workspace/[a-z0-9-]+/port/[0-9]+(/|$)')",
+        },
+      ],
+      handle: [
+        {
+          handler: 'static_response',
+          status_code: 502,
+          headers: HTML_HEADERS,
+          body: page(
+            'The app is not listening yet',
+            'This port is registered, but nothing inside the workspace is listening on it yet. Start your app on that port and reload this page.',
+          ),
+        },
+      ],
+      terminal: true,
+    },
+    {
+      match: [{ expression: '{http.error.status_code} == 502' }],
+      handle: [
+        {
+          handler: 'static_response',
+          status_code: 502,
+          headers: HTML_HEADERS,
+          body: page(
+            'The workspace is not answering',
+            'Its IDE did not respond. It may be starting, stopping or stopped: check it in the Rockpool dashboard.',
+          ),
+        },
+      ],
+      terminal: true,
+    },
+    fallbackErrorRoute(),
+  ];
+}

@@ -1,0 +1,136 @@
+import type { CryptoKeyConfig, IdentityProvider, UserTransformer } from '../config/types.js';
+import type { EdgeAuth } from './bootstrap.js';
+
+export type OAuthProvider =
+  | { kind: 'github'; clientId: string; clientSecret: string }
+  | {
+      /** caddy-security's generic OAuth2/OIDC driver (any OIDC provider; used to test the flow locally). */
+      kind: 'generic';
+      realm: string;
+      clientId: string;
+      clientSecret: string;
+      /** e.g. `https://idp.example.com/.well-known/openid-configuration`. */
+      metadataUrl: string;
+      baseAuthUrl: string;
+      scopes?: string[];
+    };
+
+export interface OAuthOptions {
+  provider: OAuthProvider;
+  /** Signs the session tokens. Explicit, so logins survive restarts; at least 32 characters. */
+  signingKey: string;
+  /** Who gets in. Nobody does unless listed: never "any GitHub account". */
+  allow: {
+    /** GitHub logins (realm github) or OIDC subjects. */
+    users?: string[];
+    /** GitHub organisations (needs the read:org scope). */
+    orgs?: string[];
+    /** E-mail addresses as the provider reports them. */
+    emails?: string[];
+  };
+  /** Session length in seconds. Default 12 h. */
+  tokenLifetime?: number;
+  /** Allow the session cookie over plain HTTP (local use only). */
+  insecureCookie?: boolean;
+}
+
+export const OAUTH_PORTAL = 'rockpool-portal';
+export const OAUTH_POLICY = 'rockpool-policy';
+const USER_ROLE = 'rockpool/user';
+const TOKEN_NAME = 'access_token';
+
+/** GitHub OAuth (or a generic OIDC provider) through caddy-security: provider, portal and policy. */
+export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
+  if (options.signingKey.length < 32)
+    throw new RangeError('the OAuth signing key needs at least 32 characters');
+  const realm = options.provider.kind === 'github' ? 'github' : options.provider.realm;
+  const transforms: UserTransformer[] = [];
+  const grant = (matcher: string): UserTransformer => ({
+    matchers: [`exact match realm ${realm}`, matcher],
+    actions: [`action add role ${USER_ROLE}`],
+  });
+  for (const user of options.allow.users ?? [])
+    transforms.push(
+      grant(
+        options.provider.kind === 'github' ? `exact match sub github.com/${user}` : `exact match sub ${user}`,
+      ),
+    );
+  for (const org of options.allow.orgs ?? []) transforms.push(grant(`exact match org ${org}`));
+  for (const email of options.allow.emails ?? []) transforms.push(grant(`exact match email ${email}`));
+  if (transforms.length === 0)
+    throw new RangeError('OAuth needs an allow list (users, orgs or emails): refusing to let any account in');
+  for (const value of [
+    ...(options.allow.users ?? []),
+    ...(options.allow.orgs ?? []),
+    ...(options.allow.emails ?? []),
+  ])
+    if (!/^[A-Za-z0-9@._+-]+$/.test(value))
+      throw new RangeError(`invalid allow-list entry ${JSON.stringify(value)}`);
+
+  const lifetime = options.tokenLifetime ?? 12 * 3600;
+  const key = (usage: CryptoKeyConfig['usage']): CryptoKeyConfig => ({
+    id: '0',
+    usage,
+    token_name: TOKEN_NAME,
+    source: 'config',
+    algorithm: 'hmac',
+    token_lifetime: lifetime,
+    token_secret: options.signingKey,
+  });
+  const provider: IdentityProvider =
+    options.provider.kind === 'github'
+      ? {
+          name: 'github',
+          kind: 'oauth',
+          params: {
+            driver: 'github',
+            realm: 'github',
+            client_id: options.provider.clientId,
+            client_secret: options.provider.clientSecret,
+            scopes: options.allow.orgs?.length ? ['read:user', 'read:org'] : ['read:user'],
+          },
+        }
+      : {
+          name: options.provider.realm,
+          kind: 'oauth',
+          params: {
+            driver: 'generic',
+            realm: options.provider.realm,
+            client_id: options.provider.clientId,
+            client_secret: options.provider.clientSecret,
+            scopes: options.provider.scopes ?? ['openid', 'email', 'profile'],
+            metadata_url: options.provider.metadataUrl,
+            base_auth_url: options.provider.baseAuthUrl,
+          },
+        };
+  return {
+    kind: 'security',
+    portalName: OAUTH_PORTAL,
+    policyName: OAUTH_POLICY,
+    app: {
+      config: {
+        identity_providers: [provider],
+        authentication_portals: [
+          {
+            name: OAUTH_PORTAL,
+            identity_providers: [provider.name],
+            cookie_config: options.insecureCookie ? { insecure: true } : {},
+            crypto_key_configs: [key('sign-verify')],
+            crypto_key_store_config: { token_lifetime: lifetime },
+            user_transformer_configs: transforms,
+          },
+        ],
+        authorization_policies: [
+          {
+            name: OAUTH_POLICY,
+            auth_url_path: '/auth/',
+            auth_redirect_query_param: 'redirect_url',
+            auth_redirect_status_code: 302,
+            access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
+            crypto_key_configs: [key('verify')],
+          },
+        ],
+      },
+    },
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Workspace names are DNS-label slugs: they become Caddy route ids, URL path segments, VM names and
+ * file names, so one rule holds everywhere a name reaches.
+ */
+const WORKSPACE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const MAX_WORKSPACE_NAME_LENGTH = 63;
+
+/** Returns why `name` is not a valid workspace name, or undefined when it is. */
+export function workspaceNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'a workspace name is required';
+  if (name.length > MAX_WORKSPACE_NAME_LENGTH)
+    return `a workspace name has at most ${MAX_WORKSPACE_NAME_LENGTH} characters (got ${name.length})`;
+  if (!WORKSPACE_NAME.test(name))
+    return 'a workspace name uses lowercase letters, digits and inner hyphens only (a DNS label, e.g. "my-app-2")';
+  return undefined;
+}
+
+export function isWorkspaceName(name: unknown): name is string {
+  return workspaceNameProblem(name) === undefined;
+}
+
+/** Returns why `port` is not a forwardable TCP port, or undefined when it is. */
+export function portProblem(port: unknown): string | undefined {
+  if (typeof port !== 'number' || !Number.isInteger(port)) return 'a port is an integer from 1 to 65535';
+  if (port < 1 || port > 65535) return `port ${port} is outside 1-65535`;
+  return undefined;
+}
+
+export function assertWorkspaceName(name: string): void {
+  const problem = workspaceNameProblem(name);
+  if (problem) throw new RangeError(`invalid workspace name ${JSON.stringify(name)}: ${problem}`);
+}
+
+export function assertPort(port: number): void {
+  const problem = portProblem(port);
+  if (problem) throw new RangeError(`invalid port ${JSON.stringify(port)}: ${problem}`);
+}
+
+export function workspaceRouteId(name: string): string {
+  return `workspace-${name}`;
+}
+
+export function portRouteId(name: string, port: number): string {
+  return `workspace-${name}-port-${port}`;
+}
+
+export function workspacePathPrefix(name: string): string {
+  return `/workspace/${name}`;
+}
+
+export function portPathPrefix(name: string, port: number): string {
+  return `/workspace/${name}/port/${port}`;
+}

@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkspaceRouter } from '../admin/workspace-router.js';
+import { hashPassword } from '../builders/basic-auth.js';
+import { buildBootstrapConfig } from '../builders/bootstrap.js';
+import type { RateLimitPolicy } from '../builders/rate-limit.js';
+import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
+import { caddyBinaryForTests } from './caddy-binary.js';
+import { freePort } from './free-port.js';
+import { type EchoUpstream, startEchoUpstream } from './upstream.js';
+
+export interface TestUser {
+  username: string;
+  password: string;
+}
+
+/** The xcaddy-built Caddy on free ports with Rockpool's bootstrap config, and a real upstream as control plane. */
+export interface TestEdge extends AsyncDisposable {
+  readonly caddy: CaddyProcess;
+  readonly controlPlane: EchoUpstream;
+  /** `http://127.0.0.1:{srv0 port}` */
+  readonly controlPlaneUrl: string;
+  /** `http://127.0.0.1:{srv1 port}` */
+  readonly workspacesUrl: string;
+  readonly router: WorkspaceRouter;
+  readonly users: TestUser[];
+  readonly dataDir: string;
+  /** An Authorization header for a user (the first by default). */
+  authHeader(user?: TestUser): Record<string, string>;
+  close(): Promise<void>;
+}
+
+export const TEST_USERS: TestUser[] = [
+  { username: 'alice', password: 'correct horse battery staple' },
+  { username: 'bob', password: 'hunter2-but-longer' },
+];
+
+export async function startTestEdge(
+  options: { users?: TestUser[]; rateLimits?: Partial<RateLimitPolicy> } = {},
+): Promise<TestEdge> {
+  const users = options.users ?? TEST_USERS;
+  const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-caddy-'));
+  const controlPlane = await startEchoUpstream({ name: 'control-plane' });
+  let caddy: CaddyProcess | undefined;
+  try {
+    const [srv0, srv1] = [await freePort(), await freePort()];
+    caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
+    await caddy.admin.load(
+      buildBootstrapConfig({
+        adminListen: caddy.adminEndpoint,
+        controlPlaneListen: `127.0.0.1:${srv0}`,
+        workspacesListen: `127.0.0.1:${srv1}`,
+        controlPlaneUpstream: controlPlane.address,
+        // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
+        auth: {
+          kind: 'basic',
+          accounts: await Promise.all(
+            users.map(async (u) => ({
+              username: u.username,
+              passwordHash: await hashPassword(u.password, 4),
+            })),
+          ),
+        },
+        rateLimits: options.rateLimits ?? {},
+      }),
+    );
+    const started = caddy;
+    const close = async () => {
+      await started.stop();
+      await controlPlane.close();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+    return {
+      caddy: started,
+      controlPlane,
+      controlPlaneUrl: `http://127.0.0.1:${srv0}`,
+      workspacesUrl: `http://127.0.0.1:${srv1}`,
+      router: new WorkspaceRouter(started.admin),
+      users,
+      dataDir,
+      authHeader: (user = users[0] as TestUser) => ({
+        Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
+      }),
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await caddy?.stop();
+    await controlPlane.close();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}

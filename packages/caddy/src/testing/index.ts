@@ -1,0 +1,4 @@
+export { caddyBinaryForTests } from './caddy-binary.js';
+export { startTestEdge, TEST_USERS, type TestEdge, type TestUser } from './edge-fixture.js';
+export { freePort } from './free-port.js';
+export { type EchoUpstream, type SeenRequest, startEchoUpstream } from './upstream.js';

@@ -1,0 +1,47 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+}
+
+/** A real HTTP server that answers every request with what it saw, and echoes WebSocket messages. */
+export interface EchoUpstream extends AsyncDisposable {
+  readonly port: number;
+  readonly address: string;
+  readonly requests: SeenRequest[];
+  close(): Promise<void>;
+}
+
+export async function startEchoUpstream(
+  options: { port?: number; name?: string } = {},
+): Promise<EchoUpstream> {
+  const requests: SeenRequest[] = [];
+  const server: Server = createServer((req, res) => {
+    const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    requests.push(seen);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Upstream': options.name ?? 'echo' });
+    res.end(JSON.stringify(seen));
+  });
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(data, { binary })));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= new Promise<void>((resolve) => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+    return closing;
+  };
+  return { port, address: `127.0.0.1:${port}`, requests, close, [Symbol.asyncDispose]: close };
+}

@@ -1,0 +1,53 @@
+# Brings a checkout to a runnable state: Node, pnpm, dependencies, Caddy, a build. Idempotent and
+# quick when nothing is missing; every step says what it does. Source it, then call prepare_all.
+
+PNPM_VERSION=10.34.8
+MIN_NODE_MAJOR=20
+MIN_NODE_MINOR=19
+
+ensure_node() {
+  command -v node >/dev/null || die "Node.js >= $MIN_NODE_MAJOR.$MIN_NODE_MINOR is required (https://nodejs.org or your package manager)"
+  local version major minor
+  version=$(node -p 'process.versions.node')
+  major=${version%%.*}; minor=${version#*.}; minor=${minor%%.*}
+  if [ "$major" -lt "$MIN_NODE_MAJOR" ] || { [ "$major" -eq "$MIN_NODE_MAJOR" ] && [ "$minor" -lt "$MIN_NODE_MINOR" ]; }; then
+    die "Node.js >= $MIN_NODE_MAJOR.$MIN_NODE_MINOR is required; found $version"
+  fi
+}
+
+# pnpm goes into the cache dir (no root needed, no global install touched).
+ensure_pnpm() {
+  if command -v pnpm >/dev/null && [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return 0; fi
+  local prefix
+  prefix="$(rockpool_cache_dir)/tools/pnpm-$PNPM_VERSION"
+  if [ ! -x "$prefix/node_modules/.bin/pnpm" ]; then
+    step "Installing pnpm $PNPM_VERSION from the npm registry"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-save --no-audit --no-fund "pnpm@$PNPM_VERSION" >&2 || die "installing pnpm failed"
+  fi
+  export PATH="$prefix/node_modules/.bin:$PATH"
+}
+
+ensure_dependencies() {
+  step "Installing dependencies (pnpm install)"
+  pnpm install --frozen-lockfile --reporter=append-only >&2 || die "pnpm install failed"
+}
+
+ensure_caddy() {
+  ROCKPOOL_CADDY_BIN=$("$ROCKPOOL_ROOT/scripts/build-caddy.sh") || die "building Caddy failed"
+  export ROCKPOOL_CADDY_BIN
+  info "Caddy: $ROCKPOOL_CADDY_BIN"
+}
+
+build_packages() {
+  step "Building packages (turbo run build)"
+  pnpm turbo run build --output-logs=errors-only >&2 || die "build failed"
+}
+
+prepare_all() {
+  ensure_node
+  ensure_pnpm
+  ensure_dependencies
+  ensure_caddy
+  build_packages
+}

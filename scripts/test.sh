@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test: installs or builds whatever is missing, then lint, typecheck, build and the test
+# suites (real Caddy included). Ends with one summary line: "Tests: N passed, N failed, N skipped".
+set -euo pipefail
+ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$ROCKPOOL_ROOT/scripts/lib/common.sh"
+. "$ROCKPOOL_ROOT/scripts/lib/prepare.sh"
+cd "$ROCKPOOL_ROOT"
+prepare_all
+
+find "$ROCKPOOL_ROOT" -path '*/node_modules' -prune -o -name 'vitest.json' -path '*/test-results/*' -exec rm -f {} +
+step "Lint and typecheck"
+pnpm turbo run lint typecheck --output-logs=errors-only
+step "Tests (turbo run test)"
+status=0
+pnpm turbo run test --concurrency=1 --continue || status=$?
+
+node "$ROCKPOOL_ROOT/scripts/lib/test-summary.mjs" "$ROCKPOOL_ROOT" || status=1
+exit "$status"
