@@ -1,0 +1,115 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Db, openDatabase } from './database.js';
+import { JobQueue } from './jobs.js';
+import { PortStore } from './ports.js';
+import { WorkspaceStore } from './workspaces.js';
+
+let dir: string;
+let db: Db;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rockpool-db-'));
+  db = openDatabase(join(dir, 'rockpool.db'));
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('WorkspaceStore on a real SQLite file', () => {
+  it('persists across reopening the file', () => {
+    const ws = new WorkspaceStore(db).insert({ name: 'alice', cpus: 2, memoryMiB: 2048, owner: 'admin' });
+    db.close();
+    db = openDatabase(join(dir, 'rockpool.db'));
+    expect(new WorkspaceStore(db).find(ws.id)).toEqual(ws);
+    expect(new WorkspaceStore(db).find('alice')?.id).toBe(ws.id);
+  });
+
+  it('keeps names unique', () => {
+    const store = new WorkspaceStore(db);
+    store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    expect(() => store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' })).toThrow(/UNIQUE/);
+  });
+
+  it('transitions only from an allowed state (compare-and-set)', () => {
+    const store = new WorkspaceStore(db);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    expect(store.transition(ws.id, ['running'], { state: 'stopping', phase: 'stopping' })).toBeUndefined();
+    expect(store.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' })?.state).toBe(
+      'running',
+    );
+  });
+
+  it('paginates by name with a cursor', () => {
+    const store = new WorkspaceStore(db);
+    for (const name of ['e', 'a', 'd', 'b', 'c']) store.insert({ name, cpus: 1, memoryMiB: 512, owner: 'x' });
+    const first = store.list({ limit: 2 });
+    expect(first.items.map((w) => w.name)).toEqual(['a', 'b']);
+    const second = store.list({ limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((w) => w.name)).toEqual(['c', 'd']);
+    const third = store.list({ limit: 2, cursor: second.nextCursor });
+    expect(third).toEqual({ items: [expect.objectContaining({ name: 'e' })] });
+  });
+});
+
+describe('PortStore', () => {
+  it('refuses a duplicate and a sixth port, and cascades on workspace delete', () => {
+    const ws = new WorkspaceStore(db).insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    const ports = new PortStore(db);
+    for (const port of [3000, 3001, 3002, 3003, 3004]) expect(ports.add(ws.id, port).ok).toBe(true);
+    expect(ports.add(ws.id, 3000)).toEqual({ ok: false, reason: 'duplicate' });
+    expect(ports.add(ws.id, 3005)).toEqual({ ok: false, reason: 'limit' });
+    new WorkspaceStore(db).delete(ws.id);
+    expect(ports.list(ws.id)).toEqual([]);
+  });
+});
+
+describe('JobQueue', () => {
+  it('runs the jobs of one workspace in order, one at a time, and others in parallel', () => {
+    const queue = new JobQueue(db);
+    const a1 = queue.enqueue('a', 'provision');
+    const a2 = queue.enqueue('a', 'stop');
+    const b1 = queue.enqueue('b', 'provision');
+    expect(queue.claim('w1', 10_000)?.id).toBe(a1.id);
+    expect(queue.claim('w2', 10_000)?.id).toBe(b1.id);
+    expect(queue.claim('w3', 10_000)).toBeUndefined();
+    queue.complete(a1.id, 'w1');
+    expect(queue.claim('w3', 10_000)?.id).toBe(a2.id);
+  });
+
+  it('hands a job whose worker died to the next worker once the lease expires', () => {
+    let now = 1_000;
+    const queue = new JobQueue(db, () => now);
+    const job = queue.enqueue('a', 'provision');
+    expect(queue.claim('dead', 5_000)?.attempts).toBe(1);
+    expect(queue.claim('next', 5_000)).toBeUndefined();
+    now += 5_001;
+    const again = queue.claim('next', 5_000);
+    expect(again).toMatchObject({ id: job.id, attempts: 2, leaseOwner: 'next' });
+    // The dead worker can no longer complete or extend it.
+    expect(queue.extendLease(job.id, 'dead', 5_000)).toBe(false);
+  });
+
+  it('retries a failed job later, then gives up after max attempts', () => {
+    let now = 0;
+    const queue = new JobQueue(db, () => now);
+    const job = queue.enqueue('a', 'provision', {}, 2);
+    queue.claim('w', 1_000);
+    expect(queue.fail(job.id, 'w', 'boom', 500)).toBe('queued');
+    expect(queue.claim('w', 1_000)).toBeUndefined();
+    now = 600;
+    expect(queue.claim('w', 1_000)?.attempts).toBe(2);
+    expect(queue.fail(job.id, 'w', 'boom again', 500)).toBe('failed');
+    expect(queue.get(job.id)).toMatchObject({ state: 'failed', lastError: 'boom again' });
+  });
+
+  it('survives a reopen of the database (durable)', () => {
+    const queue = new JobQueue(db);
+    const job = queue.enqueue('a', 'add_port', { port: 3000 });
+    db.close();
+    db = openDatabase(join(dir, 'rockpool.db'));
+    expect(new JobQueue(db).claim('w', 1_000)).toMatchObject({ id: job.id, payload: { port: 3000 } });
+  });
+});

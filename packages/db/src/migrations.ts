@@ -1,0 +1,62 @@
+import type Database from 'better-sqlite3';
+
+/** Append-only: each entry moves the schema one version up (PRAGMA user_version). */
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE workspaces (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    state       TEXT NOT NULL CHECK (state IN ('creating','starting','running','stopping','stopped','deleting','error')),
+    phase       TEXT NOT NULL,
+    cpus        INTEGER NOT NULL CHECK (cpus > 0),
+    memory_mib  INTEGER NOT NULL CHECK (memory_mib > 0),
+    error       TEXT,
+    owner       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+  );
+  CREATE TABLE ports (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    port         INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (workspace_id, port)
+  );
+  CREATE TABLE jobs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    workspace_id     TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    payload          TEXT NOT NULL DEFAULT '{}',
+    state            TEXT NOT NULL CHECK (state IN ('queued','running','done','failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_attempts     INTEGER NOT NULL DEFAULT 3,
+    run_after        INTEGER NOT NULL,
+    lease_owner      TEXT,
+    lease_expires_at INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+  );
+  CREATE INDEX jobs_runnable ON jobs (state, run_after);
+  CREATE INDEX jobs_workspace ON jobs (workspace_id, id);
+  CREATE TABLE worker_heartbeats (
+    worker_id TEXT PRIMARY KEY,
+    pid       INTEGER NOT NULL,
+    runtime   TEXT NOT NULL,
+    beat_at   INTEGER NOT NULL
+  );
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length)
+    throw new Error(
+      `database schema version ${current} is newer than this Rockpool (${MIGRATIONS.length}); upgrade Rockpool`,
+    );
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}

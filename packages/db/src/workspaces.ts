@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from './database.js';
+
+export type WorkspaceState =
+  | 'creating'
+  | 'starting'
+  | 'running'
+  | 'stopping'
+  | 'stopped'
+  | 'deleting'
+  | 'error';
+
+/** Where a transition stands, for progress views: queued, vm_starting, ide_starting, routing, ready... */
+export type WorkspacePhase =
+  | 'queued'
+  | 'vm_creating'
+  | 'vm_starting'
+  | 'ide_starting'
+  | 'routing'
+  | 'ready'
+  | 'stopping'
+  | 'stopped'
+  | 'deleting'
+  | 'failed';
+
+export interface Workspace {
+  id: string;
+  name: string;
+  state: WorkspaceState;
+  phase: WorkspacePhase;
+  cpus: number;
+  memoryMiB: number;
+  error: string | null;
+  owner: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface WorkspaceRow {
+  id: string;
+  name: string;
+  state: WorkspaceState;
+  phase: WorkspacePhase;
+  cpus: number;
+  memory_mib: number;
+  error: string | null;
+  owner: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function fromRow(row: WorkspaceRow): Workspace {
+  return {
+    id: row.id,
+    name: row.name,
+    state: row.state,
+    phase: row.phase,
+    cpus: row.cpus,
+    memoryMiB: row.memory_mib,
+    error: row.error,
+    owner: row.owner,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function newWorkspaceId(): string {
+  return `ws_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export class WorkspaceStore {
+  constructor(private readonly db: Db) {}
+
+  insert(input: { name: string; cpus: number; memoryMiB: number; owner: string; now?: Date }): Workspace {
+    const now = (input.now ?? new Date()).toISOString();
+    const row: WorkspaceRow = {
+      id: newWorkspaceId(),
+      name: input.name,
+      state: 'creating',
+      phase: 'queued',
+      cpus: input.cpus,
+      memory_mib: input.memoryMiB,
+      error: null,
+      owner: input.owner,
+      created_at: now,
+      updated_at: now,
+    };
+    this.db
+      .prepare(
+        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, owner, created_at, updated_at)
+         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @owner, @created_at, @updated_at)`,
+      )
+      .run(row);
+    return fromRow(row);
+  }
+
+  /** By id (`ws_...`) or by name: ids contain an underscore, which names never do. */
+  find(idOrName: string): Workspace | undefined {
+    const row = this.db
+      .prepare('SELECT * FROM workspaces WHERE id = ? OR name = ?')
+      .get(idOrName, idOrName) as WorkspaceRow | undefined;
+    return row && fromRow(row);
+  }
+
+  all(): Workspace[] {
+    return (this.db.prepare('SELECT * FROM workspaces ORDER BY name').all() as WorkspaceRow[]).map(fromRow);
+  }
+
+  /** Ordered by name; the cursor is the last name of the previous page. */
+  list(options: { limit: number; cursor?: string }): Page<Workspace> {
+    const rows = this.db
+      .prepare('SELECT * FROM workspaces WHERE name > ? ORDER BY name LIMIT ?')
+      .all(options.cursor ?? '', options.limit + 1) as WorkspaceRow[];
+    const items = rows.slice(0, options.limit).map(fromRow);
+    const last = items.at(-1);
+    return rows.length > options.limit && last ? { items, nextCursor: last.name } : { items };
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM workspaces').get() as { n: number }).n;
+  }
+
+  /**
+   * Compare-and-set: moves the workspace to `to` only if its state is one of `from`. Returns the
+   * updated workspace, or undefined if the state had already moved on (someone else won).
+   */
+  transition(
+    id: string,
+    from: readonly WorkspaceState[],
+    to: { state: WorkspaceState; phase: WorkspacePhase; error?: string | null },
+  ): Workspace | undefined {
+    const placeholders = from.map(() => '?').join(', ');
+    const result = this.db
+      .prepare(
+        `UPDATE workspaces SET state = ?, phase = ?, error = ?, updated_at = ?
+         WHERE id = ? AND state IN (${placeholders})`,
+      )
+      .run(to.state, to.phase, to.error ?? null, new Date().toISOString(), id, ...from);
+    return result.changes === 1 ? this.find(id) : undefined;
+  }
+
+  /** Records progress within the current state; no-op if the state moved on. */
+  setPhase(id: string, state: WorkspaceState, phase: WorkspacePhase): void {
+    this.db
+      .prepare('UPDATE workspaces SET phase = ?, updated_at = ? WHERE id = ? AND state = ?')
+      .run(phase, new Date().toISOString(), id, state);
+  }
+
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM workspaces WHERE id = ?').run(id).changes === 1;
+  }
+}

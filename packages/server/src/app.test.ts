@@ -1,0 +1,271 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Db, HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import type { Hono } from 'hono';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import type { openApiDocument } from './openapi.js';
+import { WorkspaceService } from './service.js';
+import type { ResourceLimits } from './validation.js';
+
+const limits: ResourceLimits = {
+  defaultCpus: 2,
+  maxCpus: 4,
+  defaultMemoryMiB: 2048,
+  minMemoryMiB: 512,
+  maxMemoryMiB: 8192,
+};
+
+let dir: string;
+let db: Db;
+let app: Hono;
+let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rockpool-api-'));
+  db = openDatabase(join(dir, 'rockpool.db'));
+  stores = {
+    workspaces: new WorkspaceStore(db),
+    ports: new PortStore(db),
+    jobs: new JobQueue(db),
+    heartbeats: new HeartbeatStore(db),
+  };
+  app = createApp({
+    service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
+    limits,
+    workspacePort: 8081,
+  });
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const headers = { 'Content-Type': 'application/json', Host: 'localhost:8080', 'X-Rockpool-User': 'alice' };
+const call = (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) =>
+  app.request(path, {
+    method,
+    headers: { ...headers, ...extra },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+const json = async (res: Response) =>
+  (await res.json()) as Record<string, unknown> & { error: { code: string; message: string } };
+
+/** Stands in for the worker: marks a workspace running the way provisioning ends. */
+function markRunning(name: string) {
+  const ws = stores.workspaces.find(name);
+  if (!ws) throw new Error(`no ${name}`);
+  for (const job of stores.jobs.pending(ws.id)) {
+    stores.jobs.claim('test-worker', 60_000);
+    stores.jobs.complete(job.id, 'test-worker');
+  }
+  stores.workspaces.transition(ws.id, ['creating', 'starting'], { state: 'running', phase: 'ready' });
+}
+
+describe('workspaces API', () => {
+  it('creates a workspace, queues its provisioning and answers where it lives', async () => {
+    const res = await call('POST', '/api/workspaces', { name: 'alice', cpus: 1 });
+    expect(res.status).toBe(201);
+    const body = await json(res);
+    expect(body).toMatchObject({
+      name: 'alice',
+      state: 'creating',
+      phase: 'queued',
+      cpus: 1,
+      memoryMiB: 2048,
+      owner: 'alice',
+      ideUrl: 'http://localhost:8081/workspace/alice/',
+      ports: [],
+      actions: ['delete'],
+    });
+    expect(res.headers.get('location')).toBe(`/api/workspaces/${body.id}`);
+    expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['provision']);
+  });
+
+  it.each([
+    [{ name: 'Alice' }, 400, 'invalid_name'],
+    [{ name: '' }, 400, 'invalid_name'],
+    [{ name: 'a'.repeat(64) }, 400, 'invalid_name'],
+    [{}, 400, 'invalid_name'],
+    [{ name: 'ok', cpus: 0 }, 400, 'invalid_cpus'],
+    [{ name: 'ok', cpus: 5 }, 400, 'invalid_cpus'],
+    [{ name: 'ok', memoryMiB: 100 }, 400, 'invalid_memorymib'],
+    [{ name: 'ok', disk: 10 }, 400, 'unknown_field'],
+    ['{"name":', 400, 'invalid_json'],
+    [[1, 2], 400, 'invalid_body'],
+  ])('refuses %j with %d %s and writes nothing', async (body, status, code) => {
+    const res = await call('POST', '/api/workspaces', body);
+    expect(res.status).toBe(status);
+    const error = (await json(res)).error;
+    expect(error.code).toBe(code);
+    expect(error.message.length).toBeGreaterThan(10);
+    expect(stores.workspaces.count()).toBe(0);
+    expect(stores.jobs.pending()).toEqual([]);
+  });
+
+  it('refuses a taken name with 409', async () => {
+    await call('POST', '/api/workspaces', { name: 'alice' });
+    const res = await call('POST', '/api/workspaces', { name: 'alice' });
+    expect(res.status).toBe(409);
+    expect((await json(res)).error.code).toBe('name_taken');
+    expect(stores.jobs.pending()).toHaveLength(1);
+  });
+
+  it('finds a workspace by id or name, and says 404 otherwise', async () => {
+    const created = await json(await call('POST', '/api/workspaces', { name: 'alice' }));
+    expect((await json(await call('GET', `/api/workspaces/${created.id}`))).name).toBe('alice');
+    expect((await json(await call('GET', '/api/workspaces/alice'))).id).toBe(created.id);
+    const missing = await call('GET', '/api/workspaces/bob');
+    expect(missing.status).toBe(404);
+    expect((await json(missing)).error.code).toBe('not_found');
+  });
+
+  it('paginates the list', async () => {
+    for (const name of ['c', 'a', 'b']) await call('POST', '/api/workspaces', { name });
+    const first = await json(await call('GET', '/api/workspaces?limit=2'));
+    expect((first.items as { name: string }[]).map((w) => w.name)).toEqual(['a', 'b']);
+    const second = await json(await call('GET', `/api/workspaces?limit=2&cursor=${first.nextCursor}`));
+    expect((second.items as { name: string }[]).map((w) => w.name)).toEqual(['c']);
+    expect(second.nextCursor).toBeNull();
+    expect((await call('GET', '/api/workspaces?limit=0')).status).toBe(400);
+    expect((await call('GET', '/api/workspaces?cursor=../x')).status).toBe(400);
+  });
+
+  it('follows the state machine and answers 409 with the reason otherwise', async () => {
+    await call('POST', '/api/workspaces', { name: 'alice' });
+    const early = await call('POST', '/api/workspaces/alice/stop');
+    expect(early.status).toBe(409);
+    const earlyError = (await json(early)).error;
+    expect(earlyError).toMatchObject({ code: 'invalid_state', state: 'creating' });
+    expect(earlyError.message).toMatch(/Wait for it to finish/);
+
+    markRunning('alice');
+    const stop = await call('POST', '/api/workspaces/alice/stop');
+    expect(stop.status).toBe(202);
+    expect(await json(stop)).toMatchObject({ state: 'stopping' });
+    expect((await call('POST', '/api/workspaces/alice/start')).status).toBe(409);
+
+    const del = await call('DELETE', '/api/workspaces/alice');
+    expect(del.status).toBe(202);
+    expect(await json(del)).toMatchObject({ state: 'deleting', actions: [] });
+    expect((await call('DELETE', '/api/workspaces/alice')).status).toBe(409);
+    // Deleting cancels what was still queued: the stop would only delay it.
+    expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['delete']);
+  });
+});
+
+describe('ports API', () => {
+  beforeEach(async () => {
+    await call('POST', '/api/workspaces', { name: 'alice' });
+  });
+
+  it.each([[0], [65536], [3.5], ['3000'], [null]])('refuses port %j with 400 invalid_port', async (port) => {
+    const res = await call('POST', '/api/workspaces/alice/ports', { port });
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.code).toBe('invalid_port');
+  });
+
+  it('refuses a duplicate and a sixth port with reasons', async () => {
+    for (const port of [3000, 3001, 3002, 3003, 3004])
+      expect((await call('POST', '/api/workspaces/alice/ports', { port })).status).toBe(201);
+    const dup = await call('POST', '/api/workspaces/alice/ports', { port: 3000 });
+    expect(dup.status).toBe(409);
+    expect((await json(dup)).error.code).toBe('port_exists');
+    const sixth = await call('POST', '/api/workspaces/alice/ports', { port: 3005 });
+    expect(sixth.status).toBe(409);
+    expect((await json(sixth)).error).toMatchObject({ code: 'port_limit', limit: 5 });
+    const list = await json(await call('GET', '/api/workspaces/alice/ports'));
+    expect((list.items as { port: number; url: string }[]).map((p) => p.port)).toEqual([
+      3000, 3001, 3002, 3003, 3004,
+    ]);
+    expect((list.items as { url: string }[])[0]?.url).toBe(
+      'http://localhost:8081/workspace/alice/port/3000/',
+    );
+  });
+
+  it('removes a port of a stopped workspace at once, and 404s an unknown one', async () => {
+    await call('POST', '/api/workspaces/alice/ports', { port: 3000 });
+    expect((await call('DELETE', '/api/workspaces/alice/ports/3000')).status).toBe(204);
+    expect((await call('DELETE', '/api/workspaces/alice/ports/3000')).status).toBe(404);
+    expect((await call('DELETE', '/api/workspaces/alice/ports/http')).status).toBe(400);
+  });
+
+  it('on a running workspace, waits for the worker and reports its failure', async () => {
+    markRunning('alice');
+    const ws = stores.workspaces.find('alice');
+    // A worker that fails the job and undoes the row, as the real one does.
+    const worker = setInterval(() => {
+      const job = stores.jobs.claim('w', 10_000);
+      if (!job || !ws) return;
+      stores.ports.remove(ws.id, job.payload.port as number);
+      stores.jobs.fail(job.id, 'w', 'QEMU refused the forward', 0);
+      stores.jobs.claim('w', 10_000);
+      stores.jobs.fail(job.id, 'w', 'QEMU refused the forward', 0);
+      stores.jobs.claim('w', 10_000);
+      stores.jobs.fail(job.id, 'w', 'QEMU refused the forward', 0);
+    }, 20);
+    try {
+      const res = await call('POST', '/api/workspaces/alice/ports', { port: 3000 });
+      expect(res.status).toBe(502);
+      const error = (await json(res)).error;
+      expect(error.code).toBe('worker_failed');
+      expect(error.message).toContain('QEMU refused the forward');
+      expect(stores.ports.list(ws?.id ?? '')).toEqual([]);
+    } finally {
+      clearInterval(worker);
+    }
+  });
+});
+
+describe('cross-origin requests', () => {
+  it('refuses a state change from another origin, even with credentials', async () => {
+    const res = await call('POST', '/api/workspaces', { name: 'x' }, { Origin: 'http://localhost:8081' });
+    expect(res.status).toBe(403);
+    expect(
+      (await call('POST', '/api/workspaces', { name: 'x' }, { 'Sec-Fetch-Site': 'same-site' })).status,
+    ).toBe(403);
+    expect(stores.workspaces.count()).toBe(0);
+    expect(
+      (await call('POST', '/api/workspaces', { name: 'x' }, { Origin: 'http://localhost:8080' })).status,
+    ).toBe(201);
+  });
+});
+
+describe('health and documentation', () => {
+  it('reports the worker as down until it beats', async () => {
+    const down = await call('GET', '/api/health');
+    expect(down.status).toBe(503);
+    expect(await json(down)).toMatchObject({
+      status: 'degraded',
+      database: { ok: true },
+      worker: { ok: false },
+    });
+    stores.heartbeats.beat('w1', 123, 'qemu');
+    const up = await call('GET', '/api/health');
+    expect(up.status).toBe(200);
+    expect(await json(up)).toMatchObject({ status: 'ok', worker: { ok: true, runtime: 'qemu' } });
+  });
+
+  it('serves an OpenAPI document that describes every route', async () => {
+    const doc = (await json(await call('GET', '/api/openapi.json'))) as unknown as ReturnType<
+      typeof openApiDocument
+    >;
+    expect(doc.openapi).toBe('3.1.0');
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops)
+          .filter((k) => k !== 'parameters')
+          .map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      ),
+    );
+    const routes = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);
+    for (const route of routes) expect(documented, route).toContain(route);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await call('GET', '/api/nope');
+    expect(res.status).toBe(404);
+    expect((await json(res)).error.code).toBe('not_found');
+  });
+});

@@ -1,0 +1,8 @@
+export { type AppOptions, createApp } from './app.js';
+export { ApiError } from './errors.js';
+export { openApiDocument } from './openapi.js';
+export { type RunningServer, type ServerOptions, startServer } from './server.js';
+export { type ServiceDeps, WorkspaceService, type WorkspaceWithPorts } from './service.js';
+export { readLimits } from './settings.js';
+export { allowedActions, TRANSITIONS, type WorkspaceAction } from './state-machine.js';
+export type { CreateWorkspaceInput, ResourceLimits } from './validation.js';

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { startServer } from './server.js';
+import { readLimits } from './settings.js';
+
+// Started by `rockpool up` with the data dir and the workspace port in the environment.
+const dataDir = process.env.ROCKPOOL_DATA_DIR;
+if (!dataDir) {
+  process.stderr.write('rockpool-server: ROCKPOOL_DATA_DIR is required\n');
+  process.exit(2);
+}
+const server = await startServer({
+  databaseFile: join(dataDir, 'rockpool.db'),
+  socketPath: join(dataDir, 'server.sock'),
+  limits: readLimits(),
+  workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
+});
+process.stderr.write(`rockpool-server: listening on ${server.socketPath}\n`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void server.close().then(() => process.exit(0));
+  });

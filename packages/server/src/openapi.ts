@@ -1,0 +1,260 @@
+import type { ResourceLimits } from './validation.js';
+
+const error = { $ref: '#/components/schemas/Error' };
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: error } },
+});
+const json = (schema: unknown, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const idParam = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The workspace id (ws_...) or its name.',
+  schema: { type: 'string' },
+};
+
+/** The OpenAPI 3.1 description of the API, served at /api/openapi.json. */
+export function openApiDocument(limits: ResourceLimits) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Rockpool API',
+      version: '0.1.0',
+      description:
+        'Workspaces are VMs running code-server. Every error is `{error: {code, message, ...}}`. State-changing requests from another browser origin are refused (403 cross_origin_request).',
+    },
+    servers: [{ url: '/' }],
+    paths: {
+      '/api/health': {
+        get: {
+          summary: 'Health of the server, the database and the worker (no credentials needed)',
+          responses: {
+            200: json({ $ref: '#/components/schemas/Health' }, 'All healthy'),
+            503: json({ $ref: '#/components/schemas/Health' }, 'Degraded'),
+          },
+        },
+      },
+      '/api/openapi.json': {
+        get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
+      },
+      '/api/workspaces': {
+        get: {
+          summary: 'List workspaces, ordered by name',
+          parameters: [
+            {
+              name: 'limit',
+              in: 'query',
+              schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              schema: { type: 'string' },
+              description: 'nextCursor of the previous page',
+            },
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  items: { type: 'array', items: { $ref: '#/components/schemas/Workspace' } },
+                  nextCursor: { type: ['string', 'null'] },
+                },
+              },
+              'A page of workspaces',
+            ),
+            400: errorResponse('Invalid limit or cursor'),
+          },
+        },
+        post: {
+          summary: 'Create a workspace; it boots in the background (watch state and phase)',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['name'],
+                  additionalProperties: false,
+                  properties: {
+                    name: { type: 'string', pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$' },
+                    cpus: {
+                      type: 'integer',
+                      minimum: 1,
+                      maximum: limits.maxCpus,
+                      default: limits.defaultCpus,
+                    },
+                    memoryMiB: {
+                      type: 'integer',
+                      minimum: limits.minMemoryMiB,
+                      maximum: limits.maxMemoryMiB,
+                      default: limits.defaultMemoryMiB,
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            201: json({ $ref: '#/components/schemas/Workspace' }, 'Created; state is creating'),
+            400: errorResponse('Invalid name, cpus or memory'),
+            409: errorResponse('The name is taken (name_taken)'),
+          },
+        },
+      },
+      '/api/workspaces/{id}': {
+        parameters: [idParam],
+        get: {
+          summary: 'One workspace',
+          responses: {
+            200: json({ $ref: '#/components/schemas/Workspace' }, 'The workspace'),
+            404: errorResponse('No such workspace'),
+          },
+        },
+        delete: {
+          summary: 'Delete the workspace: its routes, VM and disk',
+          responses: {
+            202: json({ $ref: '#/components/schemas/Workspace' }, 'Deleting'),
+            404: errorResponse('No such workspace'),
+            409: errorResponse('Already deleting'),
+          },
+        },
+      },
+      '/api/workspaces/{id}/start': {
+        parameters: [idParam],
+        post: {
+          summary: 'Start a stopped workspace, or retry one in error',
+          responses: {
+            202: json({ $ref: '#/components/schemas/Workspace' }, 'Starting'),
+            404: errorResponse('No such workspace'),
+            409: errorResponse('Not allowed in the current state'),
+          },
+        },
+      },
+      '/api/workspaces/{id}/stop': {
+        parameters: [idParam],
+        post: {
+          summary: 'Stop a running workspace (its disk is kept)',
+          responses: {
+            202: json({ $ref: '#/components/schemas/Workspace' }, 'Stopping'),
+            404: errorResponse('No such workspace'),
+            409: errorResponse('Not allowed in the current state'),
+          },
+        },
+      },
+      '/api/workspaces/{id}/ports': {
+        parameters: [idParam],
+        get: {
+          summary: 'Forwarded ports',
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Port' } } },
+              },
+              'Ports',
+            ),
+          },
+        },
+        post: {
+          summary:
+            'Forward a guest port to /workspace/{name}/port/{port}/ (at most 5); 502 until something listens',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['port'],
+                  additionalProperties: false,
+                  properties: { port: { type: 'integer', minimum: 1, maximum: 65535 } },
+                },
+              },
+            },
+          },
+          responses: {
+            201: json({ $ref: '#/components/schemas/Port' }, 'Forwarded'),
+            400: errorResponse('Port outside 1-65535 (invalid_port)'),
+            409: errorResponse('Already forwarded (port_exists), or a sixth port (port_limit)'),
+            502: errorResponse('The worker could not forward it (nothing was kept)'),
+          },
+        },
+      },
+      '/api/workspaces/{id}/ports/{port}': {
+        parameters: [idParam, { name: 'port', in: 'path', required: true, schema: { type: 'integer' } }],
+        delete: {
+          summary: 'Stop forwarding a port',
+          responses: { 204: { description: 'Removed' }, 404: errorResponse('Not forwarded') },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: { code: { type: 'string' }, message: { type: 'string' } },
+            },
+          },
+        },
+        Port: {
+          type: 'object',
+          properties: {
+            port: { type: 'integer' },
+            url: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Workspace: {
+          type: 'object',
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            state: { enum: ['creating', 'starting', 'running', 'stopping', 'stopped', 'deleting', 'error'] },
+            phase: {
+              enum: [
+                'queued',
+                'vm_creating',
+                'vm_starting',
+                'ide_starting',
+                'routing',
+                'ready',
+                'stopping',
+                'stopped',
+                'deleting',
+                'failed',
+              ],
+            },
+            cpus: { type: 'integer' },
+            memoryMiB: { type: 'integer' },
+            error: { type: ['string', 'null'] },
+            owner: { type: 'string' },
+            ideUrl: { type: 'string' },
+            ports: { type: 'array', items: { $ref: '#/components/schemas/Port' } },
+            actions: { type: 'array', items: { enum: ['start', 'stop', 'delete'] } },
+            createdAt: { type: 'string', format: 'date-time' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Health: {
+          type: 'object',
+          properties: {
+            status: { enum: ['ok', 'degraded'] },
+            server: { type: 'object' },
+            database: { type: 'object' },
+            worker: { type: 'object' },
+          },
+        },
+      },
+    },
+  };
+}

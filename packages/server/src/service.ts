@@ -1,0 +1,150 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type {
+  ForwardedPort,
+  HeartbeatStore,
+  Job,
+  JobQueue,
+  Page,
+  PortStore,
+  Workspace,
+  WorkspaceStore,
+} from '@rockpool/db';
+import { ApiError, conflict, notFound } from './errors.js';
+import { TRANSITIONS, type WorkspaceAction, whyNot } from './state-machine.js';
+import type { CreateWorkspaceInput } from './validation.js';
+
+export interface ServiceDeps {
+  workspaces: WorkspaceStore;
+  ports: PortStore;
+  jobs: JobQueue;
+  heartbeats: HeartbeatStore;
+  /** How long a port change on a running workspace waits for the worker. */
+  portJobTimeoutMs?: number;
+  /** A worker heartbeat older than this means the worker is down. */
+  workerStaleMs?: number;
+  now?: () => number;
+}
+
+export interface WorkspaceWithPorts extends Workspace {
+  ports: ForwardedPort[];
+}
+
+/** The control plane's rules: state machine, limits, and the jobs it hands to the worker. */
+export class WorkspaceService {
+  readonly #deps: Required<ServiceDeps>;
+
+  constructor(deps: ServiceDeps) {
+    this.#deps = { portJobTimeoutMs: 60_000, workerStaleMs: 15_000, now: Date.now, ...deps };
+  }
+
+  create(input: CreateWorkspaceInput, owner: string): WorkspaceWithPorts {
+    if (this.#deps.workspaces.find(input.name))
+      throw conflict('name_taken', `A workspace named ${input.name} already exists.`, { field: 'name' });
+    let workspace: Workspace;
+    try {
+      workspace = this.#deps.workspaces.insert({ ...input, owner });
+    } catch (error) {
+      if (/UNIQUE/.test((error as Error).message))
+        throw conflict('name_taken', `A workspace named ${input.name} already exists.`, { field: 'name' });
+      throw error;
+    }
+    this.#deps.jobs.enqueue(workspace.id, 'provision');
+    return { ...workspace, ports: [] };
+  }
+
+  get(idOrName: string): WorkspaceWithPorts {
+    const workspace = this.#deps.workspaces.find(idOrName);
+    if (!workspace) throw notFound(`No workspace ${idOrName}.`);
+    return { ...workspace, ports: this.#deps.ports.list(workspace.id) };
+  }
+
+  list(page: { limit: number; cursor?: string }): Page<WorkspaceWithPorts> {
+    const result = this.#deps.workspaces.list(page);
+    return { ...result, items: result.items.map((w) => ({ ...w, ports: this.#deps.ports.list(w.id) })) };
+  }
+
+  act(idOrName: string, action: WorkspaceAction): WorkspaceWithPorts {
+    const workspace = this.get(idOrName);
+    const transition = TRANSITIONS[action];
+    const moved = this.#deps.workspaces.transition(workspace.id, transition.from, {
+      state: transition.to,
+      phase: transition.phase,
+    });
+    if (!moved) {
+      const now = this.get(workspace.id);
+      throw conflict('invalid_state', whyNot(action, now.state), { state: now.state });
+    }
+    if (action === 'delete') this.#deps.jobs.cancelPending(workspace.id, 'the workspace is being deleted');
+    this.#deps.jobs.enqueue(workspace.id, action === 'start' ? 'start' : action);
+    return { ...moved, ports: this.#deps.ports.list(moved.id) };
+  }
+
+  async addPort(idOrName: string, port: number): Promise<ForwardedPort> {
+    const workspace = this.get(idOrName);
+    if (workspace.state === 'deleting') throw conflict('invalid_state', 'The workspace is being deleted.');
+    const added = this.#deps.ports.add(workspace.id, port);
+    if (!added.ok)
+      throw added.reason === 'duplicate'
+        ? conflict('port_exists', `Port ${port} is already forwarded for ${workspace.name}.`, { port })
+        : conflict('port_limit', `A workspace forwards at most 5 ports; remove one before adding ${port}.`, {
+            port,
+            limit: 5,
+          });
+    const job = this.#deps.jobs.enqueue(workspace.id, 'add_port', { port });
+    // A running workspace gets the route now; otherwise it is applied when the workspace starts.
+    if (workspace.state === 'running') await this.#await(job, `forwarding port ${port}`);
+    return added.port;
+  }
+
+  async removePort(idOrName: string, port: number): Promise<void> {
+    const workspace = this.get(idOrName);
+    if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port))
+      throw notFound(`Port ${port} is not forwarded for ${workspace.name}.`);
+    const job = this.#deps.jobs.enqueue(workspace.id, 'remove_port', { port });
+    if (workspace.state === 'running') await this.#await(job, `removing port ${port}`);
+    else this.#deps.ports.remove(workspace.id, port);
+  }
+
+  health() {
+    const beat = this.#deps.heartbeats.latest();
+    const age = beat ? this.#deps.now() - beat.beatAt : undefined;
+    const workerOk = age !== undefined && age < this.#deps.workerStaleMs;
+    let databaseOk = true;
+    try {
+      this.#deps.workspaces.count();
+    } catch {
+      databaseOk = false;
+    }
+    return {
+      status: workerOk && databaseOk ? ('ok' as const) : ('degraded' as const),
+      server: { ok: true },
+      database: { ok: databaseOk },
+      worker: {
+        ok: workerOk,
+        ...(beat ? { runtime: beat.runtime, lastSeenMsAgo: age } : { message: 'no worker has reported yet' }),
+      },
+    };
+  }
+
+  /** Waits for a job the worker runs; its failure becomes the API's answer. */
+  async #await(job: Job, what: string): Promise<void> {
+    const deadline = this.#deps.now() + this.#deps.portJobTimeoutMs;
+    for (;;) {
+      const current = this.#deps.jobs.get(job.id);
+      if (current?.state === 'done') return;
+      if (current?.state === 'failed')
+        throw new ApiError(
+          502,
+          'worker_failed',
+          `The worker failed ${what}: ${current.lastError ?? 'unknown error'}`,
+        );
+      if (this.#deps.now() > deadline)
+        throw new ApiError(
+          504,
+          'worker_timeout',
+          `The worker has not finished ${what} yet; check the workspace again shortly.`,
+        );
+      await sleep(50);
+    }
+  }
+}

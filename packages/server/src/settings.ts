@@ -1,0 +1,24 @@
+import { availableParallelism, totalmem } from 'node:os';
+import type { ResourceLimits } from './validation.js';
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer (got ${JSON.stringify(raw)})`);
+  return value;
+}
+
+/** Resource limits for workspaces: by default what this machine can give one VM. */
+export function readLimits(env: NodeJS.ProcessEnv = process.env): ResourceLimits {
+  const maxCpus = positiveInt(env, 'ROCKPOOL_MAX_CPUS', availableParallelism());
+  const maxMemoryMiB = positiveInt(env, 'ROCKPOOL_MAX_MEMORY_MIB', Math.floor(totalmem() / 1024 / 1024 / 2));
+  return {
+    maxCpus,
+    maxMemoryMiB,
+    minMemoryMiB: 512,
+    defaultCpus: Math.min(2, maxCpus),
+    defaultMemoryMiB: Math.min(2048, maxMemoryMiB),
+  };
+}
