@@ -8,7 +8,7 @@ ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROCKPOOL_ROOT"
 prepare_all
 
-find "$ROCKPOOL_ROOT" -path '*/node_modules' -prune -o -name 'vitest.json' -path '*/test-results/*' -exec rm -f {} +
+find "$ROCKPOOL_ROOT" -path '*/node_modules' -prune -o -name 'vitest*.json' -path '*/test-results/*' -exec rm -f {} +
 step "Lint and typecheck"
 pnpm turbo run lint typecheck --output-logs=errors-only
 step "Tests (turbo run test)"

@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    // Integration tests start real processes (Caddy, servers); give them room on a 2-core machine.
+    // Tests that boot real VMs are slow under TCG: they run with `pnpm test:vm` (vitest.vm.config.ts).
+    exclude: ['src/**/*.vm.test.ts', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],

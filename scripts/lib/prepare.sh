@@ -29,6 +29,13 @@ ensure_pnpm() {
 }
 
 ensure_dependencies() {
+  # better-sqlite3 compiles from source when no prebuilt binary can be downloaded; node-gyp then
+  # needs Node's headers, which Debian/NodeSource packages install under /usr/include/node.
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_api.h ]; then
+    export npm_config_nodedir=/usr
+  fi
+  command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null \
+    || apt_install_missing build-essential python3
   step "Installing dependencies (pnpm install)"
   pnpm install --frozen-lockfile --reporter=append-only >&2 || die "pnpm install failed"
 }

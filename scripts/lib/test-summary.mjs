@@ -1,15 +1,18 @@
-// Adds up the vitest JSON reports of every package into one closing line.
+// Adds up the vitest JSON reports of every package (unit and VM runs) into one closing line.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = process.argv[2];
 const reports = [];
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'e2e']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
-  for (const name of readdirSync(dir)) {
-    const file = join(dir, name, 'test-results', 'vitest.json');
-    if (existsSync(file)) reports.push([`${group}/${name}`, JSON.parse(readFileSync(file, 'utf8'))]);
+  const packages = group === 'e2e' ? [''] : readdirSync(dir);
+  for (const name of packages) {
+    const results = join(dir, name, 'test-results');
+    if (!existsSync(results)) continue;
+    for (const file of readdirSync(results).filter((f) => f.startsWith('vitest') && f.endsWith('.json')))
+      reports.push([`${group}/${name}/${file}`, JSON.parse(readFileSync(join(results, file), 'utf8'))]);
   }
 }
 let passed = 0;
@@ -17,7 +20,8 @@ let failed = 0;
 let skipped = 0;
 for (const [name, report] of reports) {
   passed += report.numPassedTests;
-  failed += report.numFailedTests;
+  // A suite that fails before its tests run (a hook) counts once.
+  failed += report.numFailedTests || report.numFailedTestSuites || 0;
   skipped += report.numPendingTests + report.numTodoTests;
   console.log(`  ${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
 }

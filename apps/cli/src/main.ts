@@ -5,7 +5,7 @@ import { SettingsError } from './settings.js';
 const USAGE = `Usage: rockpool <command>
 
 Commands:
-  up        Start Rockpool (Caddy, and the control plane once it exists) and stay in the foreground
+  up        Start Rockpool (Caddy, the control-plane server and the worker) in the foreground
   help      Show this help
 `;
 
@@ -21,9 +21,8 @@ async function main(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', () => void stop('SIGINT'));
       process.once('SIGTERM', () => void stop('SIGTERM'));
-      const code = await stack.caddy.exited;
-      process.stderr.write(`Caddy exited with code ${code}; see ${stack.caddy.logFile}\n`);
-      return 1;
+      await new Promise(() => {}); // Runs until a signal stops it.
+      return 0;
     }
     case undefined:
     case 'help':

@@ -1,1 +1,14 @@
-export { type RuntimeKind, RuntimeError, type VmInfo, type VmRuntime, type VmSpec, type VmState } from './runtime/vm-runtime.js';
+export { Worker, type WorkerDeps, type WorkerOptions } from './jobs/worker.js';
+export { createRuntime } from './runtime/create-runtime.js';
+export { ensureGuestIsolation, guardRuleset, type Isolation, VM_USER } from './runtime/qemu/network-guard.js';
+export { type Accelerator, kernelCommandLine, qemuArgs, vmProcessName } from './runtime/qemu/qemu-args.js';
+export { type ExecResult, guestExec } from './runtime/qemu/qmp.js';
+export { freeLoopbackPort, QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu-runtime.js';
+export {
+  RuntimeError,
+  type RuntimeKind,
+  type VmInfo,
+  type VmRuntime,
+  type VmSpec,
+  type VmState,
+} from './runtime/vm-runtime.js';

@@ -155,4 +155,12 @@ describe('workspace routes on the real Caddy', () => {
     ]);
     expect(again.unchanged.sort()).toEqual(['workspace-fresh', 'workspace-keep', 'workspace-moved']);
   });
+
+  it('sync leaves routes named in keep alone, present or not', async () => {
+    await edge.router.putWorkspace({ name: 'busy', upstream: ide.address });
+    const result = await edge.router.sync([], { keep: ['busy', 'ghost'] });
+    expect(result.unchanged).toEqual(['workspace-busy']);
+    expect((await get('/workspace/busy/')).status).toBe(200);
+    expect((await get('/workspace/keep/')).status).toBe(404);
+  });
 });

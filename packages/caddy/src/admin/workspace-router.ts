@@ -86,9 +86,11 @@ export class WorkspaceRouter {
   /**
    * Makes Caddy's workspace routes exactly `desired`, in one guarded write (If-Match, retried on 412),
    * or none when they already match. Routes that are right are kept as they are, so nothing live is
-   * dropped, and a concurrent change is never overwritten blindly.
+   * dropped, and a concurrent change is never overwritten blindly. Workspaces named in `keep`
+   * (e.g. with a job in flight) keep whatever route they have, or none.
    */
-  async sync(desired: WorkspaceRouteOptions[]): Promise<SyncResult> {
+  async sync(desired: WorkspaceRouteOptions[], options: { keep?: string[] } = {}): Promise<SyncResult> {
+    const keep = new Set((options.keep ?? []).map(workspaceRouteId));
     const wanted = new Map(
       desired.map((options) => [workspaceRouteId(options.name), buildWorkspaceRoute(options)]),
     );
@@ -100,6 +102,12 @@ export class WorkspaceRouter {
       const seen = new Set<string>();
       for (const route of current) {
         const id = route['@id'];
+        if (id && keep.has(id) && !wanted.has(id)) {
+          // Someone is changing this workspace right now; its route is theirs to manage.
+          result.unchanged.push(id);
+          next.push(route);
+          continue;
+        }
         const want = id ? wanted.get(id) : undefined;
         if (!id || !want) {
           result.removed.push(id ?? '(route without @id)');

@@ -1,0 +1,36 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** GET http://{address}/healthz answers 200 when code-server is up. */
+export function ideHealthy(address: string, timeoutMs = 3_000): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const req = request(
+      { host, port: Number(port), path: '/healthz', timeout: timeoutMs, agent: false },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** Polls until code-server answers, or throws after `timeoutMs` with what it last saw. */
+export async function waitForIde(
+  address: string,
+  timeoutMs: number,
+  stillWanted: () => boolean,
+  onTick?: () => void,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!stillWanted()) throw new Error('the workspace is no longer wanted');
+    if (await ideHealthy(address)) return;
+    onTick?.();
+    await sleep(500);
+  }
+  throw new Error(`code-server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s`);
+}

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type EchoUpstream, startEchoUpstream, startTestEdge, type TestEdge } from '@rockpool/caddy/testing';
+import { type Db, HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { VmInfo, VmRuntime, VmSpec } from '../runtime/vm-runtime.js';
+import { Worker } from './worker.js';
+
+/** An in-memory VM runtime whose "IDE" and apps are real HTTP servers; fails on demand. */
+class FakeRuntime implements VmRuntime {
+  readonly kind = 'qemu' as const;
+  readonly vms = new Map<string, { running: boolean; ide?: EchoUpstream; ports: Map<number, string> }>();
+  failStart = 0;
+  constructor(private readonly appAddress: string) {}
+  async create(spec: VmSpec) {
+    if (!this.vms.has(spec.workspace)) this.vms.set(spec.workspace, { running: false, ports: new Map() });
+  }
+  async start(spec: VmSpec): Promise<VmInfo> {
+    await this.create(spec);
+    if (this.failStart > 0) {
+      this.failStart--;
+      throw new Error('QEMU could not start (simulated)');
+    }
+    const vm = this.vms.get(spec.workspace);
+    if (vm && !vm.running) {
+      vm.ide = await startEchoUpstream({ name: `ide-${spec.workspace}` });
+      vm.running = true;
+    }
+    return this.inspect(spec.workspace);
+  }
+  async inspect(workspace: string): Promise<VmInfo> {
+    const vm = this.vms.get(workspace);
+    if (!vm) return { workspace, state: 'absent' };
+    return vm.running && vm.ide
+      ? { workspace, state: 'running', ide: vm.ide.address }
+      : { workspace, state: 'stopped' };
+  }
+  async exposePort(workspace: string, port: number) {
+    const vm = this.vms.get(workspace);
+    if (!vm?.running) throw new Error('not running');
+    vm.ports.set(port, this.appAddress);
+    return this.appAddress;
+  }
+  async unexposePort(workspace: string, port: number) {
+    this.vms.get(workspace)?.ports.delete(port);
+  }
+  async stop(workspace: string) {
+    const vm = this.vms.get(workspace);
+    if (vm?.running) {
+      await vm.ide?.close();
+      vm.running = false;
+    }
+  }
+  async delete(workspace: string) {
+    await this.stop(workspace);
+    this.vms.delete(workspace);
+  }
+  async list() {
+    return [...this.vms.keys()];
+  }
+  /** The VM dies behind the worker's back. */
+  async crash(workspace: string) {
+    await this.stop(workspace);
+  }
+}
+
+let dir: string;
+let db: Db;
+let edge: TestEdge;
+let app: EchoUpstream;
+let runtime: FakeRuntime;
+let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
+let worker: Worker;
+
+const get = (path: string) =>
+  fetch(`${edge.workspacesUrl}${path}`, {
+    headers: { ...edge.authHeader(), Connection: 'close' },
+    redirect: 'manual',
+  });
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await sleep(50);
+  }
+}
+const state = (name: string) => stores.workspaces.find(name)?.state;
+function newWorker() {
+  return new Worker(
+    { ...stores, runtime, router: edge.router, log: () => {} },
+    { pollMs: 20, healthIntervalMs: 200, ideTimeoutMs: 5_000, leaseMs: 1_000, ideFailuresBeforeError: 2 },
+  );
+}
+function create(name: string) {
+  const ws = stores.workspaces.insert({ name, cpus: 1, memoryMiB: 512, owner: 'alice' });
+  stores.jobs.enqueue(ws.id, 'provision');
+  return ws;
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'rockpool-worker-'));
+  db = openDatabase(join(dir, 'rockpool.db'));
+  stores = {
+    workspaces: new WorkspaceStore(db),
+    ports: new PortStore(db),
+    jobs: new JobQueue(db),
+    heartbeats: new HeartbeatStore(db),
+  };
+  edge = await startTestEdge();
+  app = await startEchoUpstream({ name: 'app' });
+  runtime = new FakeRuntime(app.address);
+  worker = newWorker();
+  await worker.start();
+});
+afterEach(async () => {
+  await worker.stop();
+  for (const name of await runtime.list()) await runtime.delete(name);
+  await app.close();
+  await edge.close();
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Worker against the real Caddy and SQLite (fake VMs)', () => {
+  it('provisions: VM, IDE, route, running; then stop, start and delete', async () => {
+    const ws = create('alice');
+    await until('running', () => state('alice') === 'running');
+    expect(stores.workspaces.find('alice')?.phase).toBe('ready');
+    expect((await get('/workspace/alice/')).headers.get('x-upstream')).toBe('ide-alice');
+
+    stores.workspaces.transition(ws.id, ['running'], { state: 'stopping', phase: 'stopping' });
+    stores.jobs.enqueue(ws.id, 'stop');
+    await until('stopped', () => state('alice') === 'stopped');
+    expect((await get('/workspace/alice/')).status).toBe(404);
+
+    stores.workspaces.transition(ws.id, ['stopped'], { state: 'starting', phase: 'queued' });
+    stores.jobs.enqueue(ws.id, 'start');
+    await until('running again', () => state('alice') === 'running');
+    expect((await get('/workspace/alice/')).status).toBe(200);
+
+    stores.workspaces.transition(ws.id, ['running'], { state: 'deleting', phase: 'deleting' });
+    stores.jobs.enqueue(ws.id, 'delete');
+    await until('deleted', () => stores.workspaces.find('alice') === undefined);
+    expect(await runtime.list()).toEqual([]);
+    expect((await get('/workspace/alice/')).status).toBe(404);
+  });
+
+  it('adds and removes port routes on a running workspace', async () => {
+    const ws = create('alice');
+    await until('running', () => state('alice') === 'running');
+    stores.ports.add(ws.id, 3000);
+    const job = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
+    await until('port added', () => stores.jobs.get(job.id)?.state === 'done');
+    expect((await get('/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+    const removal = stores.jobs.enqueue(ws.id, 'remove_port', { port: 3000 });
+    await until('port removed', () => stores.jobs.get(removal.id)?.state === 'done');
+    expect((await get('/workspace/alice/port/3000/')).status).toBe(404);
+    expect(stores.ports.list(ws.id)).toEqual([]);
+  });
+
+  it('retries a failed start, and marks the workspace error once attempts run out', async () => {
+    runtime.failStart = 1;
+    create('flaky');
+    await until('running after a retry', () => state('flaky') === 'running');
+
+    runtime.failStart = 99;
+    create('broken');
+    await until('error', () => state('broken') === 'error', 15_000);
+    expect(stores.workspaces.find('broken')?.error).toContain('QEMU could not start');
+    expect((await get('/workspace/broken/')).status).toBe(404);
+  });
+
+  it('notices a VM that dies and shows error instead of a silent 502', async () => {
+    create('alice');
+    await until('running', () => state('alice') === 'running');
+    await runtime.crash('alice');
+    await until('error', () => state('alice') === 'error');
+    expect(stores.workspaces.find('alice')?.error).toContain('stopped unexpectedly');
+    expect((await get('/workspace/alice/')).status).toBe(404);
+  });
+
+  it('puts routes back when Caddy lost them, without touching right ones', async () => {
+    create('alice');
+    create('bob');
+    await until('both running', () => state('alice') === 'running' && state('bob') === 'running');
+    await edge.router.removeWorkspace('alice');
+    expect((await get('/workspace/alice/')).status).toBe(404);
+    await until('route back', async () => (await get('/workspace/alice/')).status === 200);
+    expect((await get('/workspace/bob/')).status).toBe(200);
+  });
+
+  it('finishes a job whose worker died mid-way (lease expiry), and reaps orphan VMs at start-up', async () => {
+    await worker.stop();
+    const ws = create('alice');
+    // A worker claimed the job, got as far as creating the VM, then died.
+    stores.jobs.claim('dead-worker', 1_000);
+    await runtime.create({ workspace: 'alice', cpus: 1, memoryMiB: 512 });
+    await runtime.create({ workspace: 'orphan', cpus: 1, memoryMiB: 512 });
+    worker = newWorker();
+    await worker.start();
+    expect(await runtime.list()).not.toContain('orphan');
+    await until('running after the lease expired', () => state('alice') === 'running', 10_000);
+    expect(stores.jobs.pending(ws.id)).toEqual([]);
+    expect((await get('/workspace/alice/')).status).toBe(200);
+  });
+});

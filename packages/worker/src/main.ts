@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { join } from 'node:path';
+import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
+import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import { Worker } from './jobs/worker.js';
+import { createRuntime } from './runtime/create-runtime.js';
+
+// Started by `rockpool up`; everything it needs comes from the environment.
+const dataDir = process.env.ROCKPOOL_DATA_DIR;
+if (!dataDir) {
+  process.stderr.write('rockpool-worker: ROCKPOOL_DATA_DIR is required\n');
+  process.exit(2);
+}
+const db = openDatabase(join(dataDir, 'rockpool.db'));
+const runtime = await createRuntime(process.env, dataDir);
+const worker = new Worker({
+  workspaces: new WorkspaceStore(db),
+  ports: new PortStore(db),
+  jobs: new JobQueue(db),
+  heartbeats: new HeartbeatStore(db),
+  runtime,
+  router: new WorkspaceRouter(
+    new CaddyAdminClient({ endpoint: `unix/${join(dataDir, 'caddy', 'admin.sock')}` }),
+  ),
+});
+await worker.start();
+process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void worker.stop().then(() => {
+      db.close();
+      process.exit(0);
+    });
+  });

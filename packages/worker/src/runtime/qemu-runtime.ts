@@ -1,0 +1,294 @@
+import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
+import { execa } from 'execa';
+import { detectAccelerator, hostTscKhz } from './qemu/accel.js';
+import { type Isolation, VM_USER } from './qemu/network-guard.js';
+import {
+  type Accelerator,
+  type GuestImage,
+  hostfwdAddCommand,
+  hostfwdRemoveCommand,
+  overlayArgs,
+  qemuArgs,
+  type VmPaths,
+  vmProcessName,
+} from './qemu/qemu-args.js';
+import { type ExecResult, guestExec, hmp, qmp } from './qemu/qmp.js';
+import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from './vm-runtime.js';
+
+export interface QemuRuntimeOptions {
+  /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
+  imageDir: string;
+  /** One directory per VM: overlay disk, sockets, pid file, console log. */
+  stateDir: string;
+  qemuBinary?: string;
+  qemuImgBinary?: string;
+  /** 'auto' probes KVM once and falls back to TCG. */
+  accel?: Accelerator | 'auto';
+  /** Set when the host firewall isolates guests; QEMU then drops to that user. */
+  isolation?: Isolation;
+  /** A free loopback port; injected for tests. */
+  freePort?: () => Promise<number>;
+}
+
+interface PortMap {
+  ide: number;
+  /** guest port -> host port */
+  forwards: Record<string, number>;
+}
+
+export async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
+export class QemuRuntime implements VmRuntime {
+  readonly kind = 'qemu' as const;
+  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
+  #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
+
+  constructor(options: QemuRuntimeOptions) {
+    this.#options = {
+      qemuBinary: 'qemu-system-x86_64',
+      qemuImgBinary: 'qemu-img',
+      accel: 'auto',
+      isolation: { enforced: false, reason: 'not configured' },
+      freePort: freeLoopbackPort,
+      ...options,
+    };
+  }
+
+  get image(): GuestImage {
+    const dir = this.#options.imageDir;
+    return { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.gz'), rootfs: join(dir, 'rootfs.img') };
+  }
+
+  /** The accelerator VMs use (probed once). */
+  accelerator(): Promise<{ accel: Accelerator; reason: string }> {
+    const configured = this.#options.accel;
+    this.#accel ??=
+      configured === 'auto'
+        ? detectAccelerator({ qemuBinary: this.#options.qemuBinary, kernel: this.image.kernel })
+        : Promise.resolve({ accel: configured, reason: 'configured' });
+    return this.#accel;
+  }
+
+  paths(workspace: string): VmPaths & { dir: string; ports: string } {
+    const dir = join(this.#options.stateDir, workspace);
+    return {
+      dir,
+      disk: join(dir, 'disk.qcow2'),
+      pidFile: join(dir, 'qemu.pid'),
+      qmpSocket: join(dir, 'qmp.sock'),
+      qgaSocket: join(dir, 'qga.sock'),
+      consoleLog: join(dir, 'console.log'),
+      ports: join(dir, 'ports.json'),
+    };
+  }
+
+  async create(spec: VmSpec): Promise<void> {
+    assertWorkspaceName(spec.workspace);
+    const paths = this.paths(spec.workspace);
+    if (await exists(paths.disk)) return;
+    if (!(await exists(this.image.rootfs)))
+      throw new RuntimeError(
+        'image_missing',
+        `guest image not found in ${this.#options.imageDir}; run scripts/build-guest-image.sh`,
+      );
+    await mkdir(paths.dir, { recursive: true, mode: 0o700 });
+    // Create under a temporary name so a crash never leaves a half-made disk that looks real.
+    const partial = `${paths.disk}.partial`;
+    await rm(partial, { force: true });
+    await this.#run(
+      this.#options.qemuImgBinary,
+      overlayArgs(this.image.rootfs, partial),
+      'creating the disk',
+    );
+    await execa('mv', [partial, paths.disk]);
+  }
+
+  async start(spec: VmSpec): Promise<VmInfo> {
+    assertWorkspaceName(spec.workspace);
+    const current = await this.inspect(spec.workspace);
+    if (current.state === 'running') return current;
+    if (current.state === 'absent') await this.create(spec);
+    const paths = this.paths(spec.workspace);
+    await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
+    const ide = await this.#options.freePort();
+    await writeFile(paths.ports, JSON.stringify({ ide, forwards: {} } satisfies PortMap));
+    const isolation = this.#options.isolation;
+    if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
+    const { accel } = await this.accelerator();
+    const args = qemuArgs({
+      spec,
+      image: this.image,
+      paths,
+      accel,
+      ideHostPort: ide,
+      tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
+      ...(isolation.enforced ? { runAs: VM_USER } : {}),
+    });
+    // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
+    await this.#run(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    const info = await this.inspect(spec.workspace);
+    if (info.state !== 'running')
+      throw new RuntimeError(
+        'vm_start_failed',
+        `QEMU exited right after start: ${await this.consoleTail(spec.workspace)}`,
+      );
+    return info;
+  }
+
+  async inspect(workspace: string): Promise<VmInfo> {
+    assertWorkspaceName(workspace);
+    const paths = this.paths(workspace);
+    const pid = await this.#livePid(workspace);
+    if (pid !== undefined) {
+      const ports = await readPortMap(paths.ports);
+      return { workspace, state: 'running', pid, ...(ports ? { ide: `127.0.0.1:${ports.ide}` } : {}) };
+    }
+    return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
+  }
+
+  async exposePort(workspace: string, port: number): Promise<string> {
+    assertWorkspaceName(workspace);
+    assertPort(port);
+    const paths = this.paths(workspace);
+    if ((await this.#livePid(workspace)) === undefined)
+      throw new RuntimeError(
+        'vm_not_found',
+        `workspace ${workspace} has no running VM to forward port ${port} to`,
+      );
+    const map = (await readPortMap(paths.ports)) ?? { ide: 0, forwards: {} };
+    const existing = map.forwards[String(port)];
+    if (existing) return `127.0.0.1:${existing}`;
+    const hostPort = await this.#options.freePort();
+    try {
+      await hmp(paths.qmpSocket, hostfwdAddCommand(hostPort, port));
+    } catch (cause) {
+      throw new RuntimeError(
+        'port_unavailable',
+        `QEMU could not forward port ${port}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    map.forwards[String(port)] = hostPort;
+    await writeFile(paths.ports, JSON.stringify(map));
+    return `127.0.0.1:${hostPort}`;
+  }
+
+  async unexposePort(workspace: string, port: number): Promise<void> {
+    assertWorkspaceName(workspace);
+    const paths = this.paths(workspace);
+    const map = await readPortMap(paths.ports);
+    const hostPort = map?.forwards[String(port)];
+    if (!map || !hostPort) return;
+    if ((await this.#livePid(workspace)) !== undefined)
+      await hmp(paths.qmpSocket, hostfwdRemoveCommand(hostPort));
+    delete map.forwards[String(port)];
+    await writeFile(paths.ports, JSON.stringify(map));
+  }
+
+  async stop(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    const paths = this.paths(workspace);
+    const pid = await this.#livePid(workspace);
+    if (pid === undefined) return;
+    // Flush the guest's page cache so the overlay is consistent, then end QEMU.
+    await guestExec(paths.qgaSocket, ['/bin/sync'], 15_000).catch(() => undefined);
+    await qmp(paths.qmpSocket, 'quit').catch(() => undefined);
+    if (!(await waitForExit(pid, 10_000))) {
+      process.kill(pid, 'SIGKILL');
+      await waitForExit(pid, 5_000);
+    }
+    await Promise.all(
+      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.ports].map((f) => rm(f, { force: true })),
+    );
+  }
+
+  async delete(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    await this.stop(workspace);
+    await rm(this.paths(workspace).dir, { recursive: true, force: true });
+  }
+
+  async list(): Promise<string[]> {
+    const entries = await readdir(this.#options.stateDir, { withFileTypes: true }).catch(() => []);
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+  }
+
+  /** Runs a command inside the guest through the guest agent (tests, diagnostics). */
+  exec(workspace: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
+    assertWorkspaceName(workspace);
+    return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs);
+  }
+
+  async consoleTail(workspace: string, lines = 20): Promise<string> {
+    const text = await readFile(this.paths(workspace).consoleLog, 'utf8').catch(() => '(no console output)');
+    return text.split('\n').slice(-lines).join('\n');
+  }
+
+  /** The PID from the pid file, if that process is alive and is this workspace's QEMU. */
+  async #livePid(workspace: string): Promise<number | undefined> {
+    const raw = await readFile(this.paths(workspace).pidFile, 'utf8').catch(() => undefined);
+    const pid = Number(raw?.trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    return cmdline.includes(vmProcessName(workspace)) ? pid : undefined;
+  }
+
+  async #run(binary: string, args: string[], what: string): Promise<void> {
+    const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
+    if (result.exitCode !== 0)
+      throw new RuntimeError(
+        'vm_command_failed',
+        `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
+      );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function readPortMap(file: string): Promise<PortMap | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  return text ? (JSON.parse(text) as PortMap) : undefined;
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+async function vmUserIds(): Promise<[number, number]> {
+  const uid = Number((await execa('id', ['-u', VM_USER])).stdout);
+  const gid = Number((await execa('id', ['-g', VM_USER])).stdout);
+  return [uid, gid];
+}

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { guardRuleset } from './network-guard.js';
+import {
+  hostfwdAddCommand,
+  hostfwdRemoveCommand,
+  kernelCommandLine,
+  overlayArgs,
+  qemuArgs,
+} from './qemu-args.js';
+
+const launch = {
+  spec: { workspace: 'alice', cpus: 2, memoryMiB: 2048 },
+  image: { kernel: '/img/vmlinuz', initrd: '/img/initrd.gz', rootfs: '/img/rootfs.img' },
+  paths: {
+    disk: '/vms/alice/disk.qcow2',
+    pidFile: '/vms/alice/qemu.pid',
+    qmpSocket: '/vms/alice/qmp.sock',
+    qgaSocket: '/vms/alice/qga.sock',
+    consoleLog: '/vms/alice/console.log',
+  },
+  ideHostPort: 41000,
+  tscKhz: 2096005,
+};
+
+const value = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+describe('qemuArgs', () => {
+  it('boots a labelled microvm with the overlay, the forward and the agents', () => {
+    const args = qemuArgs({ ...launch, accel: 'tcg' });
+    expect(value(args, '-name')).toBe('rockpool-alice,process=rockpool-alice');
+    expect(value(args, '-accel')).toBe('tcg');
+    expect(value(args, '-cpu')).toBe('max');
+    expect(value(args, '-M')).toBe('microvm');
+    expect(value(args, '-smp')).toBe('2');
+    expect(value(args, '-m')).toBe('2048');
+    expect(value(args, '-netdev')).toBe('user,id=net0,hostfwd=tcp:127.0.0.1:41000-:8080');
+    expect(value(args, '-drive')).toBe('id=root,file=/vms/alice/disk.qcow2,format=qcow2,if=none');
+    expect(value(args, '-qmp')).toBe('unix:/vms/alice/qmp.sock,server=on,wait=off');
+    expect(value(args, '-append')).toContain('rockpool.workspace=alice');
+    expect(value(args, '-append')).toContain('tsc_early_khz=2096005');
+    expect(args).toContain('-daemonize');
+    expect(args).not.toContain('-runas');
+  });
+
+  it('uses the host CPU under KVM and drops privileges when isolated', () => {
+    const args = qemuArgs({ ...launch, accel: 'kvm', runAs: 'rockpool-vm' });
+    expect(value(args, '-cpu')).toBe('host');
+    expect(value(args, '-runas')).toBe('rockpool-vm');
+  });
+
+  it('builds the overlay and hostfwd commands', () => {
+    expect(overlayArgs('/img/rootfs.img', '/d.qcow2')).toEqual([
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '-F',
+      'raw',
+      '-b',
+      '/img/rootfs.img',
+      '/d.qcow2',
+    ]);
+    expect(hostfwdAddCommand(41001, 3000)).toBe('hostfwd_add net0 tcp:127.0.0.1:41001-:3000');
+    expect(hostfwdRemoveCommand(41001)).toBe('hostfwd_remove net0 tcp:127.0.0.1:41001');
+    expect(kernelCommandLine('a', 1)).toBe(
+      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
+    );
+  });
+
+  it('refuses new connections from the VM user to any local address, DNS aside', () => {
+    const rules = guardRuleset();
+    expect(rules).toContain('meta skuid "rockpool-vm" ct state new fib daddr type local counter reject');
+    expect(rules.indexOf('dport 53 accept')).toBeLessThan(rules.indexOf('reject'));
+  });
+});

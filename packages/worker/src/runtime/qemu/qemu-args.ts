@@ -1,0 +1,106 @@
+import type { VmSpec } from '../vm-runtime.js';
+
+export type Accelerator = 'kvm' | 'tcg';
+
+export interface GuestImage {
+  kernel: string;
+  initrd: string;
+  rootfs: string;
+}
+
+export interface VmPaths {
+  disk: string;
+  pidFile: string;
+  qmpSocket: string;
+  qgaSocket: string;
+  consoleLog: string;
+}
+
+export interface QemuLaunch {
+  spec: VmSpec;
+  image: GuestImage;
+  paths: VmPaths;
+  accel: Accelerator;
+  /** Host loopback port forwarded to the guest's code-server (8080). */
+  ideHostPort: number;
+  /** The host CPU's frequency: microvm can hang calibrating the TSC on a busy host without it. */
+  tscKhz: number;
+  /** Drop privileges to this user after start-up (isolation from host services). */
+  runAs?: string;
+}
+
+/** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
+export function vmProcessName(workspace: string): string {
+  return `rockpool-${workspace}`;
+}
+
+export const GUEST_IDE_PORT = 8080;
+export const NETDEV_ID = 'net0';
+
+export function kernelCommandLine(workspace: string, tscKhz: number): string {
+  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
+}
+
+/** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */
+export function qemuArgs(launch: QemuLaunch): string[] {
+  const { spec, image, paths } = launch;
+  return [
+    '-name',
+    `${vmProcessName(spec.workspace)},process=${vmProcessName(spec.workspace)}`,
+    '-accel',
+    launch.accel,
+    '-cpu',
+    launch.accel === 'kvm' ? 'host' : 'max',
+    '-smp',
+    String(spec.cpus),
+    '-m',
+    String(spec.memoryMiB),
+    '-M',
+    'microvm',
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-kernel',
+    image.kernel,
+    '-initrd',
+    image.initrd,
+    '-append',
+    kernelCommandLine(spec.workspace, launch.tscKhz),
+    '-drive',
+    `id=root,file=${paths.disk},format=qcow2,if=none`,
+    '-device',
+    'virtio-blk-device,drive=root',
+    '-netdev',
+    `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${launch.ideHostPort}-:${GUEST_IDE_PORT}`,
+    '-device',
+    `virtio-net-device,netdev=${NETDEV_ID}`,
+    '-device',
+    'virtio-serial-device',
+    '-chardev',
+    `socket,id=qga0,path=${paths.qgaSocket},server=on,wait=off`,
+    '-device',
+    'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
+    '-qmp',
+    `unix:${paths.qmpSocket},server=on,wait=off`,
+    '-serial',
+    `file:${paths.consoleLog}`,
+    '-pidfile',
+    paths.pidFile,
+    ...(launch.runAs ? ['-runas', launch.runAs] : []),
+    '-daemonize',
+  ];
+}
+
+export function overlayArgs(base: string, disk: string): string[] {
+  return ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, disk];
+}
+
+export function hostfwdAddCommand(hostPort: number, guestPort: number): string {
+  return `hostfwd_add ${NETDEV_ID} tcp:127.0.0.1:${hostPort}-:${guestPort}`;
+}
+
+export function hostfwdRemoveCommand(hostPort: number): string {
+  return `hostfwd_remove ${NETDEV_ID} tcp:127.0.0.1:${hostPort}`;
+}

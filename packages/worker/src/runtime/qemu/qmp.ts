@@ -1,0 +1,171 @@
+import { createConnection, type Socket } from 'node:net';
+
+/**
+ * A minimal client for QEMU's JSON line protocols on a unix socket: QMP (the monitor) and the
+ * guest agent (QGA). One connection per call keeps it stateless; events are skipped.
+ */
+export class JsonLineSocket {
+  readonly #socket: Socket;
+  #buffer = '';
+  readonly #waiters: ((line: Record<string, unknown>) => void)[] = [];
+  readonly #lines: Record<string, unknown>[] = [];
+  #error: Error | undefined;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      this.#buffer += chunk;
+      for (let i = this.#buffer.indexOf('\n'); i >= 0; i = this.#buffer.indexOf('\n')) {
+        const line = this.#buffer.slice(0, i).trim();
+        this.#buffer = this.#buffer.slice(i + 1);
+        if (!line) continue;
+        const message = JSON.parse(line) as Record<string, unknown>;
+        if ('event' in message) continue;
+        const waiter = this.#waiters.shift();
+        if (waiter) waiter(message);
+        else this.#lines.push(message);
+      }
+    });
+    socket.on('error', (error) => {
+      this.#error = error;
+    });
+  }
+
+  static connect(path: string, timeoutMs: number): Promise<JsonLineSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection(path);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connecting to ${path} timed out`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve(new JsonLineSocket(socket));
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  send(message: unknown): void {
+    this.#socket.write(`${JSON.stringify(message)}\n`);
+  }
+
+  next(timeoutMs: number): Promise<Record<string, unknown>> {
+    const queued = this.#lines.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.#error) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer from QEMU in time')), timeoutMs);
+      this.#waiters.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+function unwrap(reply: Record<string, unknown>, what: string): unknown {
+  if ('error' in reply) {
+    const error = reply.error as { desc?: string };
+    throw new Error(`${what}: ${error.desc ?? JSON.stringify(error)}`);
+  }
+  return reply.return;
+}
+
+/** Runs one QMP command (after the capabilities handshake). */
+export async function qmp(
+  socketPath: string,
+  execute: string,
+  args?: Record<string, unknown>,
+  timeoutMs = 10_000,
+) {
+  const socket = await JsonLineSocket.connect(socketPath, timeoutMs);
+  try {
+    await socket.next(timeoutMs); // greeting
+    socket.send({ execute: 'qmp_capabilities' });
+    unwrap(await socket.next(timeoutMs), 'qmp_capabilities');
+    socket.send(args ? { execute, arguments: args } : { execute });
+    return unwrap(await socket.next(timeoutMs), execute);
+  } finally {
+    socket.close();
+  }
+}
+
+/** A human-monitor command through QMP; QEMU answers errors as text. */
+export async function hmp(socketPath: string, commandLine: string): Promise<string> {
+  const output = (await qmp(socketPath, 'human-monitor-command', { 'command-line': commandLine })) as string;
+  if (/error|invalid|could not|not found/i.test(output)) throw new Error(`${commandLine}: ${output.trim()}`);
+  return output;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command in the guest through qemu-guest-agent. The agent may have stale replies queued
+ * from an earlier client, so each exchange is framed by guest-sync with a random id.
+ */
+export async function guestExec(socketPath: string, argv: string[], timeoutMs = 60_000): Promise<ExecResult> {
+  const socket = await JsonLineSocket.connect(socketPath, 5_000);
+  const call = async (execute: string, args?: Record<string, unknown>) => {
+    socket.send(args ? { execute, arguments: args } : { execute });
+    return unwrap(await socket.next(timeoutMs), execute);
+  };
+  try {
+    const id = Math.floor(Math.random() * 2 ** 31);
+    socket.send({ execute: 'guest-sync', arguments: { id } });
+    for (;;) {
+      const reply = await socket.next(5_000);
+      if (reply.return === id) break;
+    }
+    const [path, ...arg] = argv;
+    const { pid } = (await call('guest-exec', { path, arg, 'capture-output': true })) as { pid: number };
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await call('guest-exec-status', { pid })) as {
+        exited: boolean;
+        exitcode?: number;
+        'out-data'?: string;
+        'err-data'?: string;
+      };
+      if (status.exited)
+        return {
+          exitCode: status.exitcode ?? -1,
+          stdout: Buffer.from(status['out-data'] ?? '', 'base64').toString('utf8'),
+          stderr: Buffer.from(status['err-data'] ?? '', 'base64').toString('utf8'),
+        };
+      if (Date.now() > deadline)
+        throw new Error(`guest command ${argv.join(' ')} did not finish in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+/** Whether the guest agent answers (the guest has booted far enough to run it). */
+export async function guestPing(socketPath: string, timeoutMs = 2_000): Promise<boolean> {
+  try {
+    const socket = await JsonLineSocket.connect(socketPath, timeoutMs);
+    try {
+      const id = Math.floor(Math.random() * 2 ** 31);
+      socket.send({ execute: 'guest-sync', arguments: { id } });
+      for (;;) if ((await socket.next(timeoutMs)).return === id) return true;
+    } finally {
+      socket.close();
+    }
+  } catch {
+    return false;
+  }
+}
