@@ -14,6 +14,10 @@ pnpm turbo run lint typecheck --output-logs=errors-only
 step "Tests (turbo run test)"
 status=0
 pnpm turbo run test --concurrency=1 --continue || status=$?
+if [ "$(uname -s)" = Linux ]; then
+  step "Tests on real VMs (QEMU; minutes under TCG)"
+  pnpm --filter @rockpool/cli test:vm || status=$?
+fi
 
 node "$ROCKPOOL_ROOT/scripts/lib/test-summary.mjs" "$ROCKPOOL_ROOT" || status=1
 exit "$status"

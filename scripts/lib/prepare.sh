@@ -46,6 +46,15 @@ ensure_caddy() {
   info "Caddy: $ROCKPOOL_CADDY_BIN"
 }
 
+# Linux: QEMU and nftables for the VMs, and the guest image (cached by version). macOS uses tart.
+ensure_vm_runtime() {
+  [ "$(uname -s)" = Linux ] || return 0
+  apt_install_missing qemu-system-x86 qemu-utils nftables
+  ROCKPOOL_GUEST_IMAGE=$("$ROCKPOOL_ROOT/scripts/build-guest-image.sh") || die "building the guest image failed"
+  export ROCKPOOL_GUEST_IMAGE
+  info "Guest image: $ROCKPOOL_GUEST_IMAGE"
+}
+
 build_packages() {
   step "Building packages (turbo run build)"
   pnpm turbo run build --output-logs=errors-only >&2 || die "build failed"
@@ -56,5 +65,6 @@ prepare_all() {
   ensure_pnpm
   ensure_dependencies
   ensure_caddy
+  ensure_vm_runtime
   build_packages
 }

@@ -40,6 +40,15 @@ const call = async (method: string, path: string, body?: unknown) => {
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 };
 const ws = (path: string) => fetch(`${workspaces}${path}`, { headers: auth, redirect: 'manual' });
+/** Opens the IDE as a browser does: code-server redirects / to ./?folder=..., relative, so under the prefix. */
+async function openIde(name: string): Promise<{ status: number; url: string; html: string }> {
+  const first = await ws(`/workspace/${name}/`);
+  if (first.status !== 302)
+    return { status: first.status, url: `/workspace/${name}/`, html: await first.text() };
+  const location = new URL(first.headers.get('location') ?? '', `${workspaces}/workspace/${name}/`);
+  const page = await ws(`${location.pathname}${location.search}`);
+  return { status: page.status, url: `${location.pathname}${location.search}`, html: await page.text() };
+}
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -127,9 +136,10 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     expect(created.status).toBe(201);
     const running = await waitForState('alpha', 'running');
     expect(running.phase).toBe('ready');
-    const ide = await ws('/workspace/alpha/');
+    const ide = await openIde('alpha');
     expect(ide.status).toBe(200);
-    expect(await ide.text()).toMatch(/code-server|vscode|workbench/i);
+    expect(ide.url).toMatch(/^\/workspace\/alpha\/\?folder=/);
+    expect(ide.html).toMatch(/workbench/i);
     const vm = await qemu.inspect('alpha');
     expect(vm.state).toBe('running');
     const name = await qemu.exec('alpha', ['/bin/bash', '-lc', 'echo $ROCKPOOL_WORKSPACE_NAME']);
@@ -195,7 +205,7 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     expect((await ws('/workspace/alpha/')).status).toBe(404);
     expect((await call('POST', '/api/workspaces/alpha/start')).status).toBe(202);
     await waitForState('alpha', 'running');
-    expect((await ws('/workspace/alpha/')).status).toBe(200);
+    expect((await openIde('alpha')).status).toBe(200);
     expect((await ws('/workspace/alpha/port/3000/')).status).toBe(502);
   }, 360_000);
 
@@ -206,7 +216,7 @@ describe('a workspace on a real VM behind the real Caddy', () => {
       stack.caddy().pid !== pid ? true : undefined,
     );
     await waitFor('the route to be reconciled', 60_000, async () =>
-      (await ws('/workspace/alpha/')).status === 200 ? true : undefined,
+      (await openIde('alpha')).status === 200 ? true : undefined,
     );
     expect((await ws('/workspace/alpha/port/3000/')).status).toBe(502);
   }, 120_000);
@@ -222,8 +232,8 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     const pid = stack.worker.pid;
     if (pid) process.kill(pid, 'SIGKILL');
     await waitForState('beta', 'running', 420_000);
-    expect((await ws('/workspace/beta/')).status).toBe(200);
-    expect((await ws('/workspace/alpha/')).status).toBe(200);
+    expect((await openIde('beta')).status).toBe(200);
+    expect((await openIde('alpha')).status).toBe(200);
   }, 480_000);
 
   it('deletes VMs, disks and routes', async () => {
