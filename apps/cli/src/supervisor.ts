@@ -10,6 +10,8 @@ export interface SupervisedOptions {
   logFile: string;
   /** Each line is also written here, prefixed with the name (the terminal). */
   echo?: NodeJS.WritableStream;
+  /** How long `stop()` waits after SIGTERM before SIGKILL. Default 15 s. */
+  stopTimeoutMs?: number;
 }
 
 /**
@@ -68,7 +70,10 @@ export class Supervised {
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const exited = await Promise.race([this.#exited.then(() => true), sleep(15_000).then(() => false)]);
+      const exited = await Promise.race([
+        this.#exited.then(() => true),
+        sleep(this.options.stopTimeoutMs ?? 15_000).then(() => false),
+      ]);
       if (!exited) {
         child.kill('SIGKILL');
         await this.#exited;

@@ -25,10 +25,20 @@ const worker = new Worker({
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);
+// A crash leaves VMs running (the next worker adopts them); a deliberate shutdown of the whole
+// stack (`rockpool up` sets ROCKPOOL_STOP_VMS_ON_EXIT) stops them, and the next start boots the
+// workspaces that were running again.
+const stopVms = process.env.ROCKPOOL_STOP_VMS_ON_EXIT === '1';
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
-    void worker.stop().then(() => {
+    void (async () => {
+      await worker.stop();
+      if (stopVms) {
+        const names = await runtime.list();
+        await Promise.allSettled(names.map((name) => runtime.stop(name)));
+        process.stderr.write(`rockpool-worker: stopped ${names.length} VM(s)\n`);
+      }
       db.close();
       process.exit(0);
-    });
+    })();
   });

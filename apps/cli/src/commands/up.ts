@@ -98,6 +98,7 @@ export async function up(
     ...process.env,
     ROCKPOOL_DATA_DIR: settings.dataDir,
     ROCKPOOL_WORKSPACE_PORT: String(settings.workspacePort),
+    ROCKPOOL_STOP_VMS_ON_EXIT: '1',
   };
   const node = process.execPath;
   const script = (name: string) => fileURLToPath(import.meta.resolve(name));
@@ -113,6 +114,8 @@ export async function up(
   server.start();
   const worker = new Supervised({
     name: 'worker',
+    // Stopping VMs takes a few seconds each.
+    stopTimeoutMs: 120_000,
     command: node,
     args: [script('@rockpool/worker/main')],
     env,
