@@ -16,6 +16,7 @@ status=0
 pnpm turbo run test --concurrency=1 --continue || status=$?
 if [ "$(uname -s)" = Linux ]; then
   step "Tests on real VMs (QEMU; minutes under TCG)"
+  pnpm --filter @rockpool/worker test:vm || status=$?
   pnpm --filter @rockpool/cli test:vm || status=$?
 fi
 

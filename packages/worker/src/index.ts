@@ -4,6 +4,8 @@ export { ensureGuestIsolation, guardRuleset, type Isolation, VM_USER } from './r
 export { type Accelerator, kernelCommandLine, qemuArgs, vmProcessName } from './runtime/qemu/qemu-args.js';
 export { type ExecResult, guestExec } from './runtime/qemu/qmp.js';
 export { freeLoopbackPort, QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu-runtime.js';
+export * from './runtime/tart-args.js';
+export { TART_SHARE_NAME, TartRuntime, type TartRuntimeOptions } from './runtime/tart-runtime.js';
 export {
   RuntimeError,
   type RuntimeKind,

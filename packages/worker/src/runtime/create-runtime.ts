@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ensureGuestIsolation } from './qemu/network-guard.js';
 import { QemuRuntime } from './qemu-runtime.js';
+import { TartRuntime } from './tart-runtime.js';
 import type { VmRuntime } from './vm-runtime.js';
 
 /** The runtime for this platform: qemu on Linux, tart on macOS; ROCKPOOL_RUNTIME overrides. */
@@ -24,6 +25,11 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
     process.stderr.write(`rockpool-worker: QEMU accelerator ${chosen.accel} (${chosen.reason})\n`);
     return runtime;
   }
-  if (kind === 'tart') throw new Error('the tart runtime is not wired yet');
+  if (kind === 'tart')
+    return new TartRuntime({
+      stateDir,
+      baseImage: env.ROCKPOOL_TART_IMAGE || 'rockpool-base',
+      ...(env.TART_HOME ? { env: { TART_HOME: env.TART_HOME } } : {}),
+    });
   throw new Error(`ROCKPOOL_RUNTIME must be qemu or tart (got ${kind})`);
 }
