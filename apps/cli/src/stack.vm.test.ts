@@ -191,8 +191,9 @@ describe('a workspace on a real VM behind the real Caddy', () => {
         `http://10.0.2.2:${ideForward}/healthz`,
       ])
         expect(await probe(url), url).toMatch(/^000 rc=(7|28)/);
-      // Caddy's admin API is a unix socket: no TCP port to reach at all.
+      // Caddy's admin API is a unix socket: nothing answers on its default TCP port either.
       expect(readFileSync(join(dataDir, 'caddy', 'caddy.json'), 'utf8')).toContain('"listen": "unix/');
+      expect(await probe('http://10.0.2.2:2019/config/')).toMatch(/^000 rc=(7|28)/);
     } finally {
       outside.stop();
     }
@@ -220,6 +221,21 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     );
     expect((await ws('/workspace/alpha/port/3000/')).status).toBe(502);
   }, 120_000);
+
+  it('notices a VM that dies: the workspace shows error, its route is gone, start retries', async () => {
+    const pid = (await qemu.inspect('alpha')).pid;
+    expect(pid).toBeDefined();
+    process.kill(pid as number, 'SIGKILL');
+    const failed = await waitFor('alpha to show error', 60_000, async () => {
+      const { body } = await call('GET', '/api/workspaces/alpha');
+      return body.state === 'error' ? body : undefined;
+    });
+    expect(failed.error).toContain('stopped unexpectedly');
+    expect((await ws('/workspace/alpha/')).status).toBe(404);
+    expect((await call('POST', '/api/workspaces/alpha/start')).status).toBe(202);
+    await waitForState('alpha', 'running');
+    expect((await openIde('alpha')).status).toBe(200);
+  }, 360_000);
 
   it('finishes provisioning after the worker is killed in the middle of it', async () => {
     expect((await call('POST', '/api/workspaces', { name: 'beta', cpus: 1, memoryMiB: 1536 })).status).toBe(

@@ -1,9 +1,9 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
 import { execa } from 'execa';
+import { waitForExit } from './process-exit.js';
 import { detectAccelerator, hostTscKhz } from './qemu/accel.js';
 import { type Isolation, VM_USER } from './qemu/network-guard.js';
 import {
@@ -272,19 +272,6 @@ async function exists(path: string): Promise<boolean> {
 async function readPortMap(file: string): Promise<PortMap | undefined> {
   const text = await readFile(file, 'utf8').catch(() => undefined);
   return text ? (JSON.parse(text) as PortMap) : undefined;
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
-    await sleep(100);
-  }
-  return false;
 }
 
 async function vmUserIds(): Promise<[number, number]> {

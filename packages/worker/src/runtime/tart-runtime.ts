@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
 import { execa } from 'execa';
+import { waitForExit } from './process-exit.js';
 import {
   TART_VM_PREFIX,
   type TartListEntry,
@@ -212,17 +213,5 @@ export class TartRuntime implements VmRuntime {
         `${what} failed (tart ${args[0]} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
       );
     return { stdout: `${result.stdout}` };
-  }
-}
-
-async function waitForExit(pid: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await sleep(100);
   }
 }
