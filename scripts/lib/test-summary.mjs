@@ -4,16 +4,29 @@ import { join } from 'node:path';
 
 const root = process.argv[2];
 const reports = [];
-for (const group of ['packages', 'apps', 'e2e']) {
+for (const group of ['packages', 'apps']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
-  const packages = group === 'e2e' ? [''] : readdirSync(dir);
-  for (const name of packages) {
+  for (const name of readdirSync(dir)) {
     const results = join(dir, name, 'test-results');
     if (!existsSync(results)) continue;
     for (const file of readdirSync(results).filter((f) => f.startsWith('vitest') && f.endsWith('.json')))
       reports.push([`${group}/${name}/${file}`, JSON.parse(readFileSync(join(results, file), 'utf8'))]);
   }
+}
+// Playwright's JSON report (e2e/).
+const playwright = join(root, 'e2e', 'test-results', 'playwright.json');
+if (existsSync(playwright)) {
+  const { stats } = JSON.parse(readFileSync(playwright, 'utf8'));
+  reports.push([
+    'e2e/playwright.json',
+    {
+      numPassedTests: stats.expected + stats.flaky,
+      numFailedTests: stats.unexpected,
+      numPendingTests: stats.skipped,
+      numTodoTests: 0,
+    },
+  ]);
 }
 let passed = 0;
 let failed = 0;

@@ -45,6 +45,11 @@ const MIGRATIONS: string[] = [
     beat_at   INTEGER NOT NULL
   );
   `,
+  // Whether something answers on a forwarded port (null: not checked yet), for the dashboard.
+  `
+  ALTER TABLE ports ADD COLUMN listening INTEGER;
+  ALTER TABLE ports ADD COLUMN checked_at TEXT;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

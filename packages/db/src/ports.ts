@@ -6,12 +6,15 @@ export interface ForwardedPort {
   workspaceId: string;
   port: number;
   createdAt: string;
+  /** Whether an app answers on it, as the worker last saw; null until checked. */
+  listening: boolean | null;
 }
 
 interface PortRow {
   workspace_id: string;
   port: number;
   created_at: string;
+  listening: number | null;
 }
 
 export type AddPortResult = { ok: true; port: ForwardedPort } | { ok: false; reason: 'duplicate' | 'limit' };
@@ -24,7 +27,12 @@ export class PortStore {
       this.db
         .prepare('SELECT * FROM ports WHERE workspace_id = ? ORDER BY port')
         .all(workspaceId) as PortRow[]
-    ).map((row) => ({ workspaceId: row.workspace_id, port: row.port, createdAt: row.created_at }));
+    ).map((row) => ({
+      workspaceId: row.workspace_id,
+      port: row.port,
+      createdAt: row.created_at,
+      listening: row.listening === null ? null : row.listening === 1,
+    }));
   }
 
   /** Checks the duplicate and the limit in the same transaction as the insert. */
@@ -38,9 +46,21 @@ export class PortStore {
         this.db
           .prepare('INSERT INTO ports (workspace_id, port, created_at) VALUES (?, ?, ?)')
           .run(workspaceId, port, createdAt);
-        return { ok: true, port: { workspaceId, port, createdAt } };
+        return { ok: true, port: { workspaceId, port, createdAt, listening: null } };
       })
       .immediate();
+  }
+
+  /** Records a liveness check; true if it changed what the dashboard shows. */
+  setListening(workspaceId: string, port: number, listening: boolean | null): boolean {
+    const value = listening === null ? null : listening ? 1 : 0;
+    return (
+      this.db
+        .prepare(
+          'UPDATE ports SET listening = ?, checked_at = ? WHERE workspace_id = ? AND port = ? AND listening IS NOT ?',
+        )
+        .run(value, new Date().toISOString(), workspaceId, port, value).changes === 1
+    );
   }
 
   remove(workspaceId: string, port: number): boolean {

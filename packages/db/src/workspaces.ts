@@ -122,6 +122,18 @@ export class WorkspaceStore {
     return rows.length > options.limit && last ? { items, nextCursor: last.name } : { items };
   }
 
+  /** Changes whenever any workspace or port changes: a cheap check before re-reading everything. */
+  fingerprint(): string {
+    const row = this.db
+      .prepare(
+        `SELECT (SELECT COUNT(*) FROM workspaces) || ':' || (SELECT IFNULL(MAX(updated_at), '') FROM workspaces) || ':' ||
+                (SELECT COUNT(*) FROM ports) || ':' || (SELECT IFNULL(MAX(checked_at), '') FROM ports) || ':' ||
+                (SELECT IFNULL(MAX(created_at), '') FROM ports) AS f`,
+      )
+      .get() as { f: string };
+    return row.f;
+  }
+
   count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM workspaces').get() as { n: number }).n;
   }

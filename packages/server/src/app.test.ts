@@ -263,6 +263,10 @@ describe('health and documentation', () => {
     for (const route of routes) expect(documented, route).toContain(route);
   });
 
+  it('says who the user is', async () => {
+    expect(await json(await call('GET', '/api/me'))).toEqual({ user: 'alice' });
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const res = await call('GET', '/api/nope');
     expect(res.status).toBe(404);

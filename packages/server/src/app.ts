@@ -1,7 +1,9 @@
 import { USER_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { ApiError, badRequest } from './errors.js';
+import { WorkspaceEvents } from './events.js';
 import { openApiDocument } from './openapi.js';
 import type { WorkspaceService, WorkspaceWithPorts } from './service.js';
 import { allowedActions } from './state-machine.js';
@@ -18,6 +20,10 @@ export interface AppOptions {
   limits: ResourceLimits;
   /** The workspace server's port (srv1), to build IDE and app URLs on the request's host. */
   workspacePort: number;
+  /** Serves the dashboard's files for /app/*. */
+  spa?: (path: string) => Promise<Response>;
+  /** How often the event stream looks for changes. */
+  eventIntervalMs?: number;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -78,6 +84,7 @@ export function createApp(options: AppOptions): Hono {
   const presentPort = (base: string, name: string, port: ForwardedPort) => ({
     port: port.port,
     url: `${base}/workspace/${name}/port/${port.port}/`,
+    listening: port.listening,
     createdAt: port.createdAt,
   });
   const body = async (c: { req: { json(): Promise<unknown> } }) => {
@@ -92,7 +99,29 @@ export function createApp(options: AppOptions): Hono {
     const health = service.health();
     return c.json(health, health.status === 'ok' ? 200 : 503);
   });
+  app.get('/api/me', (c) => c.json({ user: user(c) }));
   app.get('/api/openapi.json', (c) => c.json(openApiDocument(options.limits)));
+
+  // Live updates for the dashboard: a snapshot, then each change as it happens.
+  const events = new WorkspaceEvents(service.workspaces, () => service.all(), options.eventIntervalMs);
+  app.get('/api/events', (c) => {
+    const base = urls(c);
+    return streamSSE(c, async (stream) => {
+      const unsubscribe = events.subscribe((event) => {
+        const data =
+          event.type === 'snapshot'
+            ? { type: event.type, workspaces: event.workspaces.map((w) => present(base, w)) }
+            : event.type === 'workspace'
+              ? { type: event.type, workspace: present(base, event.workspace) }
+              : event;
+        void stream.writeSSE({ event: event.type, data: JSON.stringify(data) });
+      });
+      const heartbeat = setInterval(() => void stream.writeSSE({ event: 'ping', data: '{}' }), 15_000);
+      await new Promise<void>((resolve) => stream.onAbort(resolve));
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
 
   app.get('/api/workspaces', (c) => {
     const page = service.list(parsePagination(c.req.query()));
@@ -131,6 +160,12 @@ export function createApp(options: AppOptions): Hono {
     await service.removePort(c.req.param('id'), parsePortParam(c.req.param('port')));
     return c.body(null, 204);
   });
+
+  const spa = options.spa;
+  if (spa) {
+    app.get('/app', (c) => c.redirect('/app/', 308));
+    app.get('/app/*', (c) => spa(c.req.path));
+  }
 
   return app;
 }

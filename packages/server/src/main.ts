@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
 import { readLimits } from './settings.js';
 
@@ -14,6 +15,10 @@ const server = await startServer({
   socketPath: join(dataDir, 'server.sock'),
   limits: readLimits(),
   workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
+  // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
+  spaDir:
+    process.env.ROCKPOOL_SPA_DIR ||
+    join(dirname(fileURLToPath(import.meta.resolve('@rockpool/spa/package.json'))), 'dist'),
 });
 process.stderr.write(`rockpool-server: listening on ${server.socketPath}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)

@@ -38,6 +38,20 @@ export function openApiDocument(limits: ResourceLimits) {
           },
         },
       },
+      '/api/me': {
+        get: {
+          summary: 'Who the edge says you are',
+          responses: {
+            200: json({ type: 'object', properties: { user: { type: 'string' } } }, 'The signed-in user'),
+          },
+        },
+      },
+      '/api/events': {
+        get: {
+          summary: 'Server-sent events: a snapshot of all workspaces, then each change (workspace, removed)',
+          responses: { 200: { description: 'text/event-stream' } },
+        },
+      },
       '/api/openapi.json': {
         get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1' } } },
       },

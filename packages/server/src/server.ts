@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
 import { createApp } from './app.js';
 import { WorkspaceService } from './service.js';
+import { spaHandler } from './static-files.js';
 import type { ResourceLimits } from './validation.js';
 
 export interface ServerOptions {
@@ -13,6 +14,8 @@ export interface ServerOptions {
   socketPath: string;
   limits: ResourceLimits;
   workspacePort: number;
+  /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
+  spaDir?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -28,7 +31,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     jobs: new JobQueue(db),
     heartbeats: new HeartbeatStore(db),
   });
-  const app = createApp({ service, limits: options.limits, workspacePort: options.workspacePort });
+  const app = createApp({
+    service,
+    limits: options.limits,
+    workspacePort: options.workspacePort,
+    ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
+  });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A socket left by a crashed server would make listen fail with EADDRINUSE.
   await rm(options.socketPath, { force: true });

@@ -37,6 +37,15 @@ export class WorkspaceService {
     this.#deps = { portJobTimeoutMs: 60_000, workerStaleMs: 15_000, now: Date.now, ...deps };
   }
 
+  get workspaces(): WorkspaceStore {
+    return this.#deps.workspaces;
+  }
+
+  /** Every workspace with its ports (for the event stream). */
+  all(): WorkspaceWithPorts[] {
+    return this.#deps.workspaces.all().map((w) => ({ ...w, ports: this.#deps.ports.list(w.id) }));
+  }
+
   create(input: CreateWorkspaceInput, owner: string): WorkspaceWithPorts {
     if (this.#deps.workspaces.find(input.name))
       throw conflict('name_taken', `A workspace named ${input.name} already exists.`, { field: 'name' });

@@ -18,6 +18,23 @@ export function ideHealthy(address: string, timeoutMs = 3_000): Promise<boolean>
   });
 }
 
+/**
+ * Whether an app answers HTTP on `address` (what decides 200 or 502 at the edge). A TCP connect is
+ * not enough: QEMU's forward accepts every connection and only then tries the guest.
+ */
+export function answersHttp(address: string, timeoutMs = 1_500): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const req = request({ host, port: Number(port), path: '/', timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(true);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
 /** Polls until code-server answers, or throws after `timeoutMs` with what it last saw. */
 export async function waitForIde(
   address: string,

@@ -154,6 +154,9 @@ describe('Worker against the real Caddy and SQLite (fake VMs)', () => {
     const job = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
     await until('port added', () => stores.jobs.get(job.id)?.state === 'done');
     expect((await get('/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+    await until('port seen listening', () => stores.ports.list(ws.id)[0]?.listening === true);
+    await app.close();
+    await until('port seen not listening', () => stores.ports.list(ws.id)[0]?.listening === false);
     const removal = stores.jobs.enqueue(ws.id, 'remove_port', { port: 3000 });
     await until('port removed', () => stores.jobs.get(removal.id)?.state === 'done');
     expect((await get('/workspace/alice/port/3000/')).status).toBe(404);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkspaceRouteMissingError, type WorkspaceRouter } from '@rockpool/caddy';
 import type { HeartbeatStore, Job, JobQueue, PortStore, Workspace, WorkspaceStore } from '@rockpool/db';
 import type { VmRuntime, VmSpec } from '../runtime/vm-runtime.js';
-import { ideHealthy, waitForIde } from './ide-health.js';
+import { answersHttp, ideHealthy, waitForIde } from './ide-health.js';
 
 export interface WorkerDeps {
   workspaces: WorkspaceStore;
@@ -301,6 +301,14 @@ export class Worker {
     }
   }
 
+  /** Records whether an app answers on each forwarded port, for the dashboard's live indicator. */
+  async #checkPorts(workspace: Workspace): Promise<void> {
+    for (const { port } of this.#deps.ports.list(workspace.id)) {
+      const upstream = await this.#deps.runtime.exposePort(workspace.name, port);
+      this.#deps.ports.setListening(workspace.id, port, await answersHttp(upstream));
+    }
+  }
+
   async #checkHealth(workspace: Workspace): Promise<void> {
     const vm = await this.#deps.runtime.inspect(workspace.name);
     let problem: string | undefined;
@@ -311,7 +319,10 @@ export class Worker {
       if (failures >= this.#options.ideFailuresBeforeError)
         problem = `code-server stopped answering (${failures} checks)`;
     } else this.#ideFailures.delete(workspace.id);
-    if (!problem) return;
+    if (!problem) {
+      await this.#checkPorts(workspace);
+      return;
+    }
     this.#log(`${workspace.name}: ${problem}`);
     if (
       this.#deps.workspaces.transition(workspace.id, ['running'], {

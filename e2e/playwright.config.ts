@@ -1,0 +1,36 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * The stack is started once by global-setup.ts the way a user starts it (scripts/run.sh) with a
+ * test profile (its own ports, data directory and credentials), and stopped by its teardown.
+ * Browsers: Debian's Chromium (`apt-get install chromium`); Playwright's download is not used.
+ */
+export default defineConfig({
+  testDir: './tests',
+  globalSetup: './global-setup.ts',
+  fullyParallel: false,
+  workers: 1,
+  timeout: 600_000,
+  expect: { timeout: 30_000 },
+  outputDir: './test-results/artifacts',
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: './playwright-report', open: 'never' }],
+    ['json', { outputFile: './test-results/playwright.json' }],
+  ],
+  use: {
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: process.env.ROCKPOOL_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-dev-shm-usage',
+        '--disable-component-update',
+      ],
+    },
+  },
+});

@@ -1,0 +1,54 @@
+import { workspaceNameProblem } from '@rockpool/caddy/names';
+import { useMutation } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, describeError } from '../api/client.js';
+import { Notice } from '../components/ui.js';
+import { useRouter } from '../router.js';
+
+export function CreatePage() {
+  const { navigate } = useRouter();
+  const [name, setName] = useState('');
+  const [touched, setTouched] = useState(false);
+  // The same rule the server applies (imported from @rockpool/caddy), checked as you type.
+  const problem = workspaceNameProblem(name);
+  const create = useMutation({
+    mutationFn: () => api.createWorkspace({ name }),
+    onSuccess: (workspace) => navigate(`/workspaces/${workspace.name}`),
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (!problem) create.mutate();
+  };
+  const showProblem = touched && name.length > 0 && problem;
+  return (
+    <section>
+      <h1>New workspace</h1>
+      <form onSubmit={submit} noValidate className="form">
+        <label htmlFor="name">Name</label>
+        <input
+          id="name"
+          name="name"
+          value={name}
+          autoComplete="off"
+          spellCheck={false}
+          aria-invalid={Boolean(showProblem)}
+          aria-describedby="name-help"
+          onChange={(e) => {
+            setName(e.target.value);
+            setTouched(true);
+          }}
+        />
+        <p id="name-help" className={showProblem ? 'error-text' : 'muted'}>
+          {showProblem
+            ? `${problem[0]?.toUpperCase()}${problem.slice(1)}.`
+            : 'Lowercase letters, digits and hyphens, e.g. my-app.'}
+        </p>
+        {create.error && <Notice kind="error">{describeError(create.error)}</Notice>}
+        <button type="submit" className="primary" disabled={create.isPending || Boolean(problem)}>
+          {create.isPending ? 'Creating…' : 'Create workspace'}
+        </button>
+      </form>
+    </section>
+  );
+}

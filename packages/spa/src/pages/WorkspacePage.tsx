@@ -1,0 +1,181 @@
+import { portProblem } from '@rockpool/caddy/names';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { api, describeError, type Port, type Workspace } from '../api/client.js';
+import { workspaceKeys } from '../api/live.js';
+import { BootProgress, ConfirmButton, Notice, StateBadge } from '../components/ui.js';
+import { Link, useRouter } from '../router.js';
+
+export function WorkspacePage({ name }: { name: string }) {
+  const query = useQuery({
+    queryKey: workspaceKeys.one(name),
+    queryFn: () => api.getWorkspace(name),
+    staleTime: Number.POSITIVE_INFINITY,
+    retry: false,
+  });
+  if (query.error) return <Notice kind="error">{describeError(query.error)}</Notice>;
+  if (query.data === null)
+    return (
+      <section>
+        <Notice kind="info">Workspace {name} was deleted.</Notice>
+        <Link to="/">Back to workspaces</Link>
+      </section>
+    );
+  if (!query.data) return <p className="muted">Loading…</p>;
+  return <WorkspaceDetail workspace={query.data} />;
+}
+
+function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
+  const { navigate } = useRouter();
+  const act = useMutation({
+    mutationFn: (action: 'start' | 'stop' | 'delete') =>
+      action === 'delete' ? api.deleteWorkspace(workspace.name) : api.act(workspace.name, action),
+    onSuccess: (_, action) => {
+      if (action === 'delete') navigate('/');
+    },
+  });
+  const booting = workspace.state === 'creating' || workspace.state === 'starting';
+  const can = (action: 'start' | 'stop' | 'delete') => workspace.actions.includes(action) && !act.isPending;
+  return (
+    <section>
+      <div className="heading">
+        <h1>{workspace.name}</h1>
+        <StateBadge state={workspace.state} />
+      </div>
+      {(booting || workspace.state === 'error') && (
+        <BootProgress phase={workspace.phase} failed={workspace.state === 'error'} />
+      )}
+      {workspace.state === 'error' && (
+        <Notice kind="error">
+          {workspace.error ?? 'The workspace failed.'} Start it again to retry, or delete it.
+        </Notice>
+      )}
+      {act.error && <Notice kind="error">{describeError(act.error)}</Notice>}
+      <div className="actions">
+        {workspace.state === 'running' ? (
+          <a className="button primary" href={workspace.ideUrl} target="_blank" rel="noreferrer">
+            Open IDE
+          </a>
+        ) : null}
+        {workspace.actions.includes('start') && (
+          <button
+            type="button"
+            className={workspace.state === 'error' ? 'primary' : ''}
+            disabled={!can('start')}
+            onClick={() => act.mutate('start')}
+          >
+            {workspace.state === 'error' ? 'Retry' : 'Start'}
+          </button>
+        )}
+        {workspace.actions.includes('stop') && (
+          <ConfirmButton
+            label="Stop"
+            confirmLabel={`Stop ${workspace.name}? Open editors disconnect.`}
+            disabled={!can('stop')}
+            onConfirm={() => act.mutate('stop')}
+          />
+        )}
+        {workspace.actions.includes('delete') && (
+          <ConfirmButton
+            danger
+            label="Delete"
+            confirmLabel={`Delete ${workspace.name} and its disk? This cannot be undone.`}
+            disabled={!can('delete')}
+            onConfirm={() => act.mutate('delete')}
+          />
+        )}
+      </div>
+      <dl className="facts">
+        <dt>IDE</dt>
+        <dd>
+          <code>{workspace.ideUrl}</code>
+        </dd>
+        <dt>Resources</dt>
+        <dd>
+          {workspace.cpus} CPU, {workspace.memoryMiB} MiB
+        </dd>
+        <dt>Owner</dt>
+        <dd>{workspace.owner}</dd>
+      </dl>
+      <Ports workspace={workspace} />
+    </section>
+  );
+}
+
+function Ports({ workspace }: { workspace: Workspace }) {
+  const [value, setValue] = useState('');
+  const port = Number(value);
+  const problem = value === '' ? undefined : portProblem(Number.isInteger(port) ? port : Number.NaN);
+  const add = useMutation({
+    mutationFn: () => api.addPort(workspace.name, port),
+    onSuccess: () => setValue(''),
+  });
+  const remove = useMutation({ mutationFn: (p: number) => api.removePort(workspace.name, p) });
+  const full = workspace.ports.length >= 5;
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (value !== '' && !problem) add.mutate();
+  };
+  return (
+    <section aria-labelledby="ports-heading">
+      <h2 id="ports-heading">Forwarded ports</h2>
+      {workspace.ports.length === 0 && (
+        <p className="muted">No ports yet. Forward one to reach an app running in the workspace.</p>
+      )}
+      <ul className="ports">
+        {workspace.ports.map((p) => (
+          <PortRow key={p.port} port={p} onRemove={() => remove.mutate(p.port)} removing={remove.isPending} />
+        ))}
+      </ul>
+      {(add.error || remove.error) && (
+        <Notice kind="error">{describeError(add.error ?? remove.error)}</Notice>
+      )}
+      <form className="inline-form" onSubmit={submit} noValidate>
+        <label htmlFor="port">Port</label>
+        <input
+          id="port"
+          inputMode="numeric"
+          value={value}
+          placeholder="3000"
+          aria-invalid={Boolean(problem)}
+          aria-describedby="port-help"
+          disabled={full}
+          onChange={(e) => setValue(e.target.value.trim())}
+        />
+        <button type="submit" disabled={full || add.isPending || value === '' || Boolean(problem)}>
+          Add port
+        </button>
+        <p id="port-help" className={problem ? 'error-text' : 'muted'}>
+          {full
+            ? 'A workspace forwards at most 5 ports.'
+            : problem
+              ? `${problem}.`
+              : '1–65535; at most 5 per workspace.'}
+        </p>
+      </form>
+    </section>
+  );
+}
+
+function PortRow({ port, onRemove, removing }: { port: Port; onRemove: () => void; removing: boolean }) {
+  const live =
+    port.listening === true ? 'listening' : port.listening === false ? 'not listening (502)' : 'checking…';
+  return (
+    <li className="port" data-port={port.port}>
+      <span
+        className={`dot dot-${port.listening === true ? 'on' : port.listening === false ? 'off' : 'unknown'}`}
+        aria-hidden
+      />
+      <strong>{port.port}</strong>
+      <span className="muted" data-testid="port-status">
+        {live}
+      </span>
+      <a href={port.url} target="_blank" rel="noreferrer">
+        {port.url}
+      </a>
+      <button type="button" onClick={onRemove} disabled={removing} aria-label={`Remove port ${port.port}`}>
+        Remove
+      </button>
+    </li>
+  );
+}
