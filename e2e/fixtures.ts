@@ -17,9 +17,11 @@ export interface Stack {
 }
 
 export const test = base.extend<{ stack: Stack }>({
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   httpCredentials: async ({}, use) => {
     await use({ username: process.env.CADDY_USERNAME ?? '', password: process.env.CADDY_PASSWORD ?? '' });
   },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   stack: async ({}, use, testInfo) => {
     const controlPlane = process.env.E2E_CONTROL_PLANE ?? '';
     const credentials = {
