@@ -5,7 +5,13 @@ export { type Accelerator, kernelCommandLine, qemuArgs, vmProcessName } from './
 export { type ExecResult, guestExec } from './runtime/qemu/qmp.js';
 export { freeLoopbackPort, QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu-runtime.js';
 export * from './runtime/tart-args.js';
-export { TART_SHARE_NAME, TartRuntime, type TartRuntimeOptions } from './runtime/tart-runtime.js';
+export * from './runtime/tart-output.js';
+export {
+  TART_SHARE_NAME,
+  TART_WORKSPACE_ENV_FILE,
+  TartRuntime,
+  type TartRuntimeOptions,
+} from './runtime/tart-runtime.js';
 export {
   RuntimeError,
   type RuntimeKind,

@@ -1,142 +1,289 @@
-import { execFileSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  tartCloneArgs,
-  tartGetArgs,
-  tartIpArgs,
-  tartListArgs,
-  tartRunArgs,
-  tartSetArgs,
-  tartStopArgs,
-} from './tart-args.js';
-import { TartRuntime } from './tart-runtime.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freeLoopbackPort } from './qemu-runtime.js';
+import { TartRuntime, type TartRuntimeOptions } from './tart-runtime.js';
 import { describeVmRuntimeContract } from './vm-runtime.contract.js';
-import { RuntimeError } from './vm-runtime.js';
+import { RuntimeError, type VmSpec } from './vm-runtime.js';
 
-const FAKE_TART = join(import.meta.dirname, '..', '..', 'test', 'fake-tart', 'tart');
+const FAKE_TART = fileURLToPath(new URL('../../test/fake-tart/tart', import.meta.url));
+const TS_HOOKS = new URL('../../test/ts-hooks.mjs', import.meta.url).href;
+const RUNTIME_SOURCE = new URL('./tart-runtime.ts', import.meta.url).href;
+const BASE = 'rockpool-base';
 
-/** A fake tart home with a provisioned base VM, and a runtime using it. */
-function fakeTart() {
-  const root = mkdtempSync(join(tmpdir(), 'rockpool-tart-'));
-  const home = join(root, 'tart-home');
-  mkdirSync(join(home, 'vms', 'rockpool-base'), { recursive: true });
-  writeFileSync(
-    join(home, 'vms', 'rockpool-base', 'config.json'),
-    JSON.stringify({ cpu: 4, memory: 4096, index: 9 }),
-  );
-  const env = { FAKE_TART_HOME: home };
-  const runtime = new TartRuntime({
-    tartBinary: FAKE_TART,
-    baseImage: 'rockpool-base',
-    stateDir: join(root, 'state'),
-    env,
-    ipWaitSeconds: 10,
-  });
-  /** Kills every `tart run` still alive, by PID, and removes the directories. */
-  const cleanup = async () => {
-    for (const vm of existsSync(join(home, 'vms')) ? readdirSync(join(home, 'vms')) : []) {
-      const pidFile = join(home, 'vms', vm, 'run.pid');
-      if (!existsSync(pidFile)) continue;
-      try {
-        process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    }
-    rmSync(root, { recursive: true, force: true });
-  };
-  return { root, home, env, runtime, cleanup };
+const spec = (workspace: string): VmSpec => ({ workspace, cpus: 1, memoryMiB: 1024 });
+
+/** Whether `pid` runs: a zombie (exited, not yet reaped by whoever inherited it) does not. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
+  return stat.status === 0 && !stat.stdout.trim().startsWith('Z');
 }
 
-describe('tart argument builders', () => {
-  it.each([
-    [tartCloneArgs('rockpool-base', 'rockpool-ws-a'), ['clone', 'rockpool-base', 'rockpool-ws-a']],
-    [tartSetArgs('rockpool-ws-a', 2, 4096), ['set', 'rockpool-ws-a', '--cpu', '2', '--memory', '4096']],
-    [
-      tartRunArgs('rockpool-ws-a', { name: 'rockpool', path: '/s/a' }),
-      ['run', 'rockpool-ws-a', '--no-graphics', '--dir=rockpool:/s/a:ro'],
-    ],
-    [tartIpArgs('rockpool-ws-a', 120), ['ip', 'rockpool-ws-a', '--wait', '120']],
-    [tartStopArgs('rockpool-ws-a'), ['stop', 'rockpool-ws-a', '--timeout', '30']],
-    [tartGetArgs('rockpool-ws-a'), ['get', 'rockpool-ws-a', '--format', 'json']],
-    [tartListArgs(), ['list', '--source', 'local', '--format', 'json']],
-  ])('%j', (args, expected) => expect(args).toEqual(expected));
-});
+async function untilGone(pid: number, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) return false;
+    await sleep(50);
+  }
+  return true;
+}
 
-describeVmRuntimeContract('tart (fake tart CLI)', async () => {
-  const fake = fakeTart();
-  return { runtime: fake.runtime, cleanup: fake.cleanup };
-});
+interface FakeTart {
+  root: string;
+  options: TartRuntimeOptions & { guestIdePort: number };
+  runtime: TartRuntime;
+  /** The fake run directly, as a user at a terminal would run tart. */
+  tart(...args: string[]): string;
+  /** Every `tart run` the fake ever started (it appends its pid to $FAKE_TART_HOME/run-pids). */
+  runPids(): number[];
+  /** What the fake recorded about a VM (shares.json, guest-env.json). */
+  recorded(vm: string, file: string): unknown;
+  /** Kills by PID every `tart run` still alive, removes the directories, and fails if any was alive. */
+  cleanup(): Promise<void>;
+}
 
-describe('TartRuntime specifics', () => {
-  let fake: ReturnType<typeof fakeTart>;
-  beforeAll(() => {
-    fake = fakeTart();
+const fakes: FakeTart[] = [];
+
+/** A fake tart home holding a base VM, a TartRuntime on it, and a cleanup that checks nothing was left running. */
+async function fakeTart(overrides: Partial<TartRuntimeOptions> = {}): Promise<FakeTart> {
+  const root = mkdtempSync(join(tmpdir(), 'rockpool-tart-'));
+  const home = join(root, 'tart-home');
+  const idePort = await freeLoopbackPort();
+  const env = { FAKE_TART_HOME: home, FAKE_TART_IDE_PORT: String(idePort), FAKE_TART_BOOT_MS: '200' };
+  const tart = (...args: string[]) =>
+    execFileSync(FAKE_TART, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
+  tart('create', '--linux', BASE);
+  const options = {
+    tartBinary: FAKE_TART,
+    baseImage: BASE,
+    stateDir: join(root, 'state'),
+    env,
+    guestIdePort: idePort, // the fake's "code-server" listens on 127.0.0.1:<idePort>, not 8080
+    ipWaitSeconds: 10,
+    stopTimeoutSeconds: 5,
+    runStartTimeoutMs: 10_000,
+    ...overrides,
+  } satisfies TartRuntimeOptions;
+  const runPids = () =>
+    existsSync(join(home, 'run-pids'))
+      ? readFileSync(join(home, 'run-pids'), 'utf8').trim().split('\n').map(Number)
+      : [];
+  let cleaned = false;
+  const fake: FakeTart = {
+    root,
+    options,
+    runtime: new TartRuntime(options),
+    tart,
+    runPids,
+    recorded: (vm, file) => JSON.parse(readFileSync(join(home, 'vms', vm, file), 'utf8')),
+    async cleanup() {
+      if (cleaned) return;
+      cleaned = true;
+      const survivors = runPids().filter(isRunning);
+      for (const pid of survivors) process.kill(pid, 'SIGKILL');
+      rmSync(root, { recursive: true, force: true });
+      expect(survivors, 'tart run processes left running').toEqual([]);
+    },
+  };
+  fakes.push(fake);
+  return fake;
+}
+
+async function untilAnswers(url: string, timeoutMs = 10_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url).catch((error: unknown) => error as Error);
+    if (response instanceof Response) return response;
+    if (Date.now() > deadline) throw response;
+    await sleep(100);
+  }
+}
+
+describeVmRuntimeContract(
+  'tart (fake tart CLI)',
+  async () => {
+    const fake = await fakeTart();
+    return { runtime: fake.runtime, cleanup: () => fake.cleanup() };
+  },
+  { bootTimeoutMs: 15_000 },
+);
+
+describe('TartRuntime', () => {
+  afterAll(async () => {
+    for (const fake of fakes) await fake.cleanup();
   });
-  afterAll(() => fake.cleanup());
 
-  it('passes the workspace name into the guest through a read-only share, and keeps the run output as the log', async () => {
+  it('clones and sizes the VM, and passes the workspace name to the guest through a read-only share', async () => {
+    const fake = await fakeTart();
     const info = await fake.runtime.start({ workspace: 'alice', cpus: 2, memoryMiB: 2048 });
-    const env = await (await fetch(`http://${info.ide}/env`)).json();
-    expect(env).toEqual({ ROCKPOOL_WORKSPACE_NAME: 'alice' });
-    const shares = JSON.parse(
-      readFileSync(join(fake.home, 'vms', 'rockpool-ws-alice', 'shares.json'), 'utf8'),
-    );
-    expect(shares).toEqual([['rockpool', join(fake.root, 'state', 'alice', 'share'), 'ro']]);
-    const got = JSON.parse(
-      execFileSync(FAKE_TART, ['get', 'rockpool-ws-alice', '--format', 'json'], {
-        env: { ...process.env, ...fake.env },
-      }).toString(),
-    );
-    expect(got).toMatchObject({ CPU: 2, Memory: 2048, State: 'running' });
-    expect(await fake.runtime.logTail('alice')).toContain('booting rockpool-ws-alice (2 CPUs, 2048 MB)');
-    await fake.runtime.stop('alice');
-    expect(await fake.runtime.logTail('alice')).toContain('rockpool-ws-alice stopped');
-  });
-
-  it('keeps the VM running when the process that started it goes away (detached)', async () => {
-    const script = `import('${join(import.meta.dirname, '..', '..', 'dist', 'runtime', 'tart-runtime.js')}').then(async ({ TartRuntime }) => {
-      const rt = new TartRuntime(${JSON.stringify({ tartBinary: FAKE_TART, baseImage: 'rockpool-base', stateDir: join(fake.root, 'state'), env: fake.env })});
-      await rt.start({ workspace: 'bob', cpus: 1, memoryMiB: 1024 });
-      process.exit(0);
-    })`;
-    execFileSync(process.execPath, ['--input-type=module', '-e', script]);
-    expect(await fake.runtime.inspect('bob')).toMatchObject({ state: 'running' });
-    await fake.runtime.delete('bob');
-  });
-
-  it('turns a tart failure into a RuntimeError carrying tart’s message', async () => {
-    const broken = new TartRuntime({
-      tartBinary: FAKE_TART,
-      baseImage: 'no-such-image',
-      stateDir: join(fake.root, 'state'),
-      env: fake.env,
+    expect(info).toMatchObject({
+      workspace: 'alice',
+      state: 'running',
+      ide: `127.0.0.1:${fake.options.guestIdePort}`,
     });
-    const error = await broken
-      .create({ workspace: 'carol', cpus: 1, memoryMiB: 1024 })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RuntimeError);
-    expect((error as RuntimeError).code).toBe('vm_command_failed');
-    expect((error as RuntimeError).message).toContain('the specified VM "no-such-image" does not exist');
+    expect(fake.runPids()).toEqual([info.pid]);
+    expect(JSON.parse(fake.tart('get', 'rockpool-ws-alice', '--format', 'json'))).toMatchObject({
+      CPU: 2,
+      Memory: 2048,
+      State: 'running',
+    });
+    expect(fake.recorded('rockpool-ws-alice', 'shares.json')).toEqual([
+      {
+        name: 'rockpool',
+        path: join(fake.root, 'state', 'alice', 'share'),
+        readOnly: true,
+        tag: 'com.apple.virtio-fs.automount',
+      },
+    ]);
+    // What the guest's init read from /mnt/shared/rockpool/workspace.env, and code-server's env.
+    expect(fake.recorded('rockpool-ws-alice', 'guest-env.json')).toEqual({
+      ROCKPOOL_WORKSPACE_NAME: 'alice',
+    });
+    expect(await (await untilAnswers(`http://${info.ide}/env`)).json()).toEqual({
+      ROCKPOOL_WORKSPACE_NAME: 'alice',
+    });
+    await fake.runtime.delete('alice');
+    await fake.cleanup();
   });
 
-  it('lists only workspace VMs, by workspace name, never the base image', async () => {
-    await fake.runtime.create({ workspace: 'dave', cpus: 1, memoryMiB: 1024 });
-    const listed = await fake.runtime.list();
-    expect(listed).toContain('dave');
-    expect(listed).not.toContain('base');
-    expect(listed.every((name) => !name.startsWith('rockpool'))).toBe(true);
+  it('keeps the output of every tart run as the VM’s log, until the VM is deleted', async () => {
+    const fake = await fakeTart();
+    for (let boot = 0; boot < 2; boot++) {
+      await fake.runtime.start(spec('bob'));
+      await fake.runtime.stop('bob');
+    }
+    const log = await fake.runtime.logTail('bob', 100);
+    expect(log.match(/^--- .* run rockpool-ws-bob --no-graphics --dir=rockpool:\S+:ro$/gm)).toHaveLength(2);
+    expect(log.match(/fake tart: booting rockpool-ws-bob \(1 CPUs, 1024 MiB\)/g)).toHaveLength(2);
+    expect(log.match(/fake guest: ROCKPOOL_WORKSPACE_NAME=bob/g)).toHaveLength(2);
+    expect(log.match(/rockpool-ws-bob stopped \(SIGINT\)/g)).toHaveLength(2);
+    await fake.runtime.delete('bob');
+    expect(existsSync(join(fake.root, 'state', 'bob'))).toBe(false);
+    await fake.cleanup();
+  });
+
+  it('start survives the process that ran it: the VM is in no process group of the worker', async () => {
+    const fake = await fakeTart();
+    // A worker of its own, on the TypeScript sources (not dist/), that starts a VM and ends.
+    const script = `
+      import { register } from 'node:module';
+      register(${JSON.stringify(TS_HOOKS)});
+      const { TartRuntime } = await import(${JSON.stringify(RUNTIME_SOURCE)});
+      const runtime = new TartRuntime(${JSON.stringify(fake.options)});
+      process.stdout.write(JSON.stringify(await runtime.start(${JSON.stringify(spec('carol'))})));`;
+    const worker = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    worker.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    worker.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    // It exits by itself: the `tart run` it spawned does not hold its event loop.
+    const code = await new Promise((resolve) => worker.on('exit', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const started = JSON.parse(stdout);
+    expect(started).toMatchObject({ state: 'running', pid: expect.any(Number) });
+    // A supervisor ending the worker signals its process group: nothing is left in it.
+    expect(() => process.kill(-(worker.pid as number), 'SIGKILL')).toThrow(/ESRCH/);
+    // The next worker finds the VM as it was.
+    expect(await new TartRuntime(fake.options).inspect('carol')).toEqual(started);
+    await fake.runtime.delete('carol');
+    expect(await untilGone(started.pid)).toBe(true);
+    await fake.cleanup();
+  });
+
+  it('notices a tart run that died; stop then tidies up and start boots the VM again', async () => {
+    const fake = await fakeTart();
+    const first = await fake.runtime.start(spec('dave'));
+    process.kill(first.pid as number, 'SIGKILL');
+    await sleep(100);
+    expect(await fake.runtime.inspect('dave')).toEqual({ workspace: 'dave', state: 'stopped' });
+    await fake.runtime.stop('dave');
+    const second = await fake.runtime.start(spec('dave'));
+    expect(second).toMatchObject({ state: 'running', ide: first.ide });
+    expect(second.pid).not.toBe(first.pid);
     await fake.runtime.delete('dave');
+    await fake.cleanup();
+  });
+
+  it('launches one tart run for concurrent starts of a workspace', async () => {
+    const fake = await fakeTart();
+    const [a, b] = await Promise.all([fake.runtime.start(spec('erin')), fake.runtime.start(spec('erin'))]);
+    expect(a.pid).toEqual(expect.any(Number));
+    expect(b).toEqual(a);
+    expect(fake.runPids()).toEqual([a.pid]);
+    expect((await fake.runtime.logTail('erin', 100)).match(/^--- /gm)).toHaveLength(1);
+    expect(await fake.runtime.inspect('erin')).toEqual(a);
+    await fake.runtime.delete('erin');
+    await fake.cleanup();
+  });
+
+  it('lists only the VMs of workspaces, by workspace name', async () => {
+    const fake = await fakeTart();
+    await fake.runtime.create(spec('frank'));
+    fake.tart('clone', BASE, 'someone-elses-vm');
+    fake.tart('clone', BASE, 'rockpool-ws-Not_A_Name');
+    expect(await fake.runtime.list()).toEqual(['frank']);
+    await fake.runtime.delete('frank');
+    expect(await fake.runtime.list()).toEqual([]);
+    await fake.cleanup();
+  });
+
+  it('turns tart failures into RuntimeErrors carrying tart’s message', async () => {
+    const fake = await fakeTart();
+    const noImage = new TartRuntime({ ...fake.options, baseImage: 'no-such-image' });
+    await expect(noImage.create(spec('gina'))).rejects.toSatisfy(
+      (error) =>
+        error instanceof RuntimeError &&
+        error.code === 'image_missing' &&
+        error.message.includes('the specified VM "no-such-image" does not exist'),
+    );
+    expect(await noImage.inspect('gina')).toMatchObject({ state: 'absent' });
+
+    const noTart = new TartRuntime({ ...fake.options, tartBinary: join(fake.root, 'no-tart-here') });
+    await expect(noTart.inspect('gina')).rejects.toMatchObject({ code: 'runtime_unavailable' });
+
+    // A tart whose `run` fails the way a misconfigured host makes it fail.
+    const failingRun = join(fake.root, 'tart-run-fails');
+    writeFileSync(
+      failingRun,
+      `#!/bin/sh\n[ "$1" = run ] && { echo 'Softnet failed: softnet is not installed' >&2; exit 1; }\nexec ${JSON.stringify(FAKE_TART)} "$@"\n`,
+    );
+    chmodSync(failingRun, 0o755);
+    const broken = new TartRuntime({ ...fake.options, tartBinary: failingRun, runStartTimeoutMs: 60_000 });
+    const began = Date.now();
+    await expect(broken.start(spec('gina'))).rejects.toSatisfy(
+      (error) =>
+        error instanceof RuntimeError &&
+        error.code === 'vm_start_failed' &&
+        error.message.includes('Softnet failed: softnet is not installed'),
+    );
+    expect(Date.now() - began, 'fails when tart run exits, not at the timeout').toBeLessThan(10_000);
+    expect(await broken.inspect('gina')).toEqual({ workspace: 'gina', state: 'stopped' });
+    await broken.delete('gina');
+    await fake.cleanup();
+  });
+
+  it('refuses a bad size before cloning anything', async () => {
+    const fake = await fakeTart();
+    await expect(fake.runtime.create({ workspace: 'hank', cpus: 0, memoryMiB: 1024 })).rejects.toThrow(
+      RangeError,
+    );
+    expect(await fake.runtime.inspect('hank')).toMatchObject({ state: 'absent' });
+    await fake.cleanup();
   });
 });

@@ -5,15 +5,48 @@ import { RuntimeError, type VmRuntime, type VmSpec } from './vm-runtime.js';
 
 export interface ContractSetup {
   runtime: VmRuntime;
-  /** Stops and removes everything the suite started, by PID where it comes to that. */
+  /** Stops and removes whatever the runtime left behind, by PID where it comes to that. */
   cleanup(): Promise<void>;
+  /** The spec the suite boots `workspace` with; default 1 CPU, 1024 MiB. */
+  spec?(workspace: string): VmSpec;
 }
 
+/** The cases, in the order they run; each builds on the state the previous ones left. */
+export const CONTRACT_CASES = [
+  'absent',
+  'create',
+  'start',
+  'expose-port',
+  'stop',
+  'restart',
+  'delete',
+  'invalid-names',
+] as const;
+export type ContractCase = (typeof CONTRACT_CASES)[number];
+
+export interface ContractOptions {
+  /** The workspace the suite creates (and deletes in afterAll); default "contract". */
+  workspace?: string;
+  /** How long a boot may take until code-server answers; default 30 s. */
+  bootTimeoutMs?: number;
+  /** Timeout of each case that does not boot; default 60 s. */
+  testTimeoutMs?: number;
+  /** Cases to skip, each with the reason in the caller's code; later cases may depend on them. */
+  skip?: readonly ContractCase[];
+}
+
+/** True when code-server's /healthz answers 200 at `address` (`host:port`). */
 function healthz(address: string): Promise<boolean> {
-  const [host, port] = address.split(':');
+  const colon = address.lastIndexOf(':');
   return new Promise((resolve) => {
     const req = request(
-      { host, port: Number(port), path: '/healthz', timeout: 2_000, agent: false },
+      {
+        host: address.slice(0, colon),
+        port: Number(address.slice(colon + 1)),
+        path: '/healthz',
+        timeout: 2_000,
+        agent: false,
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode === 200);
@@ -25,88 +58,141 @@ function healthz(address: string): Promise<boolean> {
   });
 }
 
+async function untilHealthy(address: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await healthz(address))) {
+    if (Date.now() > deadline)
+      throw new Error(`code-server did not answer at ${address} within ${timeoutMs} ms`);
+    await sleep(500);
+  }
+}
+
 /**
- * The behaviour every VmRuntime must have, run against each backend (the fake tart, real QEMU):
- * states, idempotency of every method, and code-server answering once started.
+ * The behaviour every VmRuntime must have, run against each backend (tart through the fake tart,
+ * real QEMU): states absent → stopped → running → stopped → absent, idempotency of every method,
+ * and code-server answering at the address `start` reports. It uses the interface only.
  */
 export function describeVmRuntimeContract(
   name: string,
   setup: () => Promise<ContractSetup>,
-  options: { bootTimeoutMs?: number; workspace?: string } = {},
+  options: ContractOptions = {},
 ): void {
   const workspace = options.workspace ?? 'contract';
-  const spec: VmSpec = { workspace, cpus: 1, memoryMiB: 1024 };
   const bootTimeoutMs = options.bootTimeoutMs ?? 30_000;
+  const testTimeoutMs = options.testTimeoutMs ?? 60_000;
+  const skip = new Set(options.skip ?? []);
+  const test = (id: ContractCase, title: string, fn: () => Promise<void>, timeoutMs = testTimeoutMs) =>
+    it.skipIf(skip.has(id))(`${id}: ${title}`, fn, timeoutMs);
 
   describe(`VmRuntime contract: ${name}`, () => {
     let ctx: ContractSetup;
+    let spec: VmSpec;
+    let ide: string | undefined;
+
     beforeAll(async () => {
       ctx = await setup();
-    });
+      spec = ctx.spec?.(workspace) ?? { workspace, cpus: 1, memoryMiB: 1024 };
+    }, testTimeoutMs);
+
     afterAll(async () => {
-      await ctx?.runtime.delete(workspace).catch(() => undefined);
-      await ctx?.cleanup();
-    });
+      if (!ctx) return;
+      try {
+        await ctx.runtime.delete(workspace);
+      } finally {
+        await ctx.cleanup();
+      }
+    }, testTimeoutMs + bootTimeoutMs);
 
-    it('reports an unknown workspace as absent', async () => {
-      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'absent' });
+    test('absent', 'an unknown workspace is absent, and stop/delete/unexpose of it do nothing', async () => {
+      expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'absent' });
       expect(await ctx.runtime.list()).not.toContain(workspace);
+      await ctx.runtime.stop(workspace);
+      await ctx.runtime.delete(workspace);
+      await ctx.runtime.unexposePort(workspace, 3000);
+      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'absent' });
     });
 
-    it('creates once, however often asked, and lists the VM as stopped', async () => {
+    test('create', 'creates once however often asked; the VM is stopped and listed', async () => {
       await ctx.runtime.create(spec);
       await ctx.runtime.create(spec);
+      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ workspace, state: 'stopped' });
+      expect((await ctx.runtime.list()).filter((w) => w === workspace)).toEqual([workspace]);
+      await ctx.runtime.stop(workspace); // never started: nothing to stop
       expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
-      expect(await ctx.runtime.list()).toContain(workspace);
     });
 
-    it(
-      'starts once, however often asked, and code-server answers at the reported address',
+    test(
+      'start',
+      'starts once however often asked; code-server answers at the reported address',
       async () => {
         const first = await ctx.runtime.start(spec);
-        expect(first.state).toBe('running');
-        expect(first.ide).toMatch(/^[\d.]+:\d+$/);
+        expect(first).toMatchObject({ workspace, state: 'running' });
+        expect(first.ide).toMatch(/^[\w.-]+:\d+$/);
+        ide = first.ide;
         const again = await ctx.runtime.start(spec);
-        expect(again.ide).toBe(first.ide);
-        const deadline = Date.now() + bootTimeoutMs;
-        while (!(await healthz(first.ide ?? ''))) {
-          if (Date.now() > deadline) throw new Error(`code-server did not answer at ${first.ide}`);
-          await sleep(500);
-        }
+        expect(again).toMatchObject({ state: 'running', ide: first.ide });
+        if (first.pid !== undefined) expect(again.pid).toBe(first.pid);
+        await untilHealthy(first.ide ?? '', bootTimeoutMs);
         expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', ide: first.ide });
+        expect(await ctx.runtime.list()).toContain(workspace);
       },
-      bootTimeoutMs + 60_000,
+      bootTimeoutMs + testTimeoutMs,
     );
 
-    it('exposes a port at a stable address, and unexposes it idempotently', async () => {
+    test('expose-port', 'exposes a port at a stable address; unexposing twice does no harm', async () => {
       const address = await ctx.runtime.exposePort(workspace, 3000);
-      expect(address).toMatch(/^[\d.]+:\d+$/);
+      expect(address).toMatch(/^[\w.-]+:\d+$/);
       expect(await ctx.runtime.exposePort(workspace, 3000)).toBe(address);
+      expect(await ctx.runtime.exposePort(workspace, 3001)).not.toBe(address);
       await ctx.runtime.unexposePort(workspace, 3000);
       await ctx.runtime.unexposePort(workspace, 3000);
+      await ctx.runtime.unexposePort(workspace, 3001);
+      // The IDE is untouched by port changes.
+      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', ide });
     });
 
-    it('stops, however often asked, keeping the VM; ports then need a running VM', async () => {
+    test('stop', 'stops however often asked, keeping the VM; ports then need a running VM', async () => {
       await ctx.runtime.stop(workspace);
       await ctx.runtime.stop(workspace);
-      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
+      expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'stopped' });
+      expect(await ctx.runtime.list()).toContain(workspace);
       const error = await ctx.runtime.exposePort(workspace, 3000).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RuntimeError);
       expect((error as RuntimeError).code).toBe('vm_not_found');
+      await ctx.runtime.unexposePort(workspace, 3000);
     });
 
-    it('deletes, however often asked', async () => {
+    test(
+      'restart',
+      'a stopped VM starts again and code-server answers again',
+      async () => {
+        const info = await ctx.runtime.start(spec);
+        expect(info).toMatchObject({ state: 'running' });
+        await untilHealthy(info.ide ?? '', bootTimeoutMs);
+        await ctx.runtime.stop(workspace);
+        expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
+      },
+      bootTimeoutMs + testTimeoutMs,
+    );
+
+    test('delete', 'deletes however often asked; the VM is absent and no longer listed', async () => {
       await ctx.runtime.delete(workspace);
       await ctx.runtime.delete(workspace);
-      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'absent' });
+      expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'absent' });
       expect(await ctx.runtime.list()).not.toContain(workspace);
     });
 
-    it('refuses names that are not DNS labels before running anything', async () => {
+    test('invalid-names', 'refuses names that are not DNS labels before running anything', async () => {
       await expect(ctx.runtime.create({ ...spec, workspace: '../etc' })).rejects.toThrow(
         /invalid workspace name/,
       );
+      await expect(ctx.runtime.start({ ...spec, workspace: 'a/b' })).rejects.toThrow(
+        /invalid workspace name/,
+      );
       await expect(ctx.runtime.inspect('UPPER')).rejects.toThrow(/invalid workspace name/);
+      await expect(ctx.runtime.exposePort('-x', 3000)).rejects.toThrow(/invalid workspace name/);
+      await expect(ctx.runtime.stop('')).rejects.toThrow(/invalid workspace name/);
+      await expect(ctx.runtime.delete('a_b')).rejects.toThrow(/invalid workspace name/);
     });
   });
 }
