@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
@@ -20,6 +21,8 @@ const server = await startServer({
     process.env.ROCKPOOL_SPA_DIR ||
     join(dirname(fileURLToPath(import.meta.resolve('@rockpool/spa/package.json'))), 'dist'),
 });
+// Lets operators and tests find this process without guessing from the process list.
+writeFileSync(join(dataDir, 'server.pid'), String(process.pid));
 process.stderr.write(`rockpool-server: listening on ${server.socketPath}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
