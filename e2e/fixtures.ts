@@ -43,6 +43,8 @@ export const test = base.extend<{ stack: Stack }>({
           method,
           headers: {
             Authorization: authorization,
+            // Caddy closes idle keep-alive connections on every route change; never reuse one.
+            Connection: 'close',
             ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
           },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -83,6 +83,7 @@ test.describe('origin isolation', () => {
       headers: {
         Authorization: `Basic ${Buffer.from(`${stack.credentials.username}:${stack.credentials.password}`).toString('base64')}`,
         Origin: stack.controlPlane,
+        Connection: 'close',
       },
     });
     expect(own.status).toBe(202);
