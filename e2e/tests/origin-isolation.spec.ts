@@ -50,6 +50,7 @@ test.describe('origin isolation', () => {
             await fetch(`${stack.workspaces}/workspace/evil/port/3000/`, {
               headers: {
                 Authorization: `Basic ${Buffer.from(`${stack.credentials.username}:${stack.credentials.password}`).toString('base64')}`,
+                Connection: 'close',
               },
             })
           ).status,
