@@ -1,57 +1,162 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { test as base, expect, type Page } from '@playwright/test';
 import { QemuRuntime } from '@rockpool/worker';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
 
 export interface Stack {
   controlPlane: string;
   workspaces: string;
   credentials: { username: string; password: string };
-  /** Runs a command inside a workspace VM (through the guest agent). */
+  /** Runs a command inside a workspace VM, as root (QEMU's guest agent, or `tart exec`). */
   exec(workspace: string, command: string): Promise<{ exitCode: number; stdout: string }>;
-  api(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** A request to the control plane with the user's credentials. */
+  api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
+  /** A request to the workspace server (:8081) with the user's credentials. */
+  workspaceGet(path: string): Promise<{ status: number; text: string }>;
   screenshot(page: Page, name: string): Promise<void>;
 }
 
-export const test = base.extend<{ stack: Stack }>({
+const credentials = {
+  username: process.env.CADDY_USERNAME ?? '',
+  password: process.env.CADDY_PASSWORD ?? '',
+};
+const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+const controlPlane = process.env.E2E_CONTROL_PLANE ?? '';
+const workspaces = process.env.E2E_WORKSPACES ?? '';
+
+// Caddy closes idle keep-alive connections on every route change: never reuse one.
+const CLOSE = { Connection: 'close' };
+
+async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const res = await fetch(`${controlPlane}${path}`, {
+    method,
+    headers: {
+      Authorization: authorization,
+      ...CLOSE,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
+}
+
+/** GETs whose connection closed before any answer and were sent again (see workspaceGet). */
+export const probeRetries = { count: 0 };
+
+async function workspaceGet(path: string): Promise<{ status: number; text: string }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(`${workspaces}${path}`, {
+        headers: { Authorization: authorization, ...CLOSE },
+      });
+      return { status: res.status, text: await res.text() };
+    } catch (error) {
+      // A connection accepted while Caddy swaps configs can be closed before it is answered; a GET
+      // is safe to send again, as browsers do. Counted, so a report can say how often it happened.
+      if (attempt >= 3) throw error;
+      probeRetries.count++;
+    }
+  }
+}
+
+const execFileAsync = promisify(execFile);
+
+/** The suite follows the platform like the worker does: qemu on Linux, tart on macOS. */
+function guestExec(): Stack['exec'] {
+  const kind = process.env.ROCKPOOL_RUNTIME || (process.platform === 'darwin' ? 'tart' : 'qemu');
+  if (kind === 'tart') {
+    // `tart exec` goes through the Tart Guest Agent, which the base image runs (scripts/build-tart-image.sh).
+    return async (workspace, command) => {
+      try {
+        const { stdout } = await execFileAsync('tart', [
+          'exec',
+          `rockpool-ws-${workspace}`,
+          'sudo',
+          '/bin/bash',
+          '-lc',
+          command,
+        ]);
+        return { exitCode: 0, stdout };
+      } catch (error) {
+        const failed = error as { code?: number; stdout?: string };
+        return { exitCode: typeof failed.code === 'number' ? failed.code : 1, stdout: failed.stdout ?? '' };
+      }
+    };
+  }
+  const qemu = new QemuRuntime({
+    imageDir: process.env.ROCKPOOL_GUEST_IMAGE ?? '',
+    stateDir: join(process.env.ROCKPOOL_DATA_DIR ?? '', 'vms'),
+  });
+  return (workspace, command) => qemu.exec(workspace, ['/bin/bash', '-lc', command]);
+}
+const exec = guestExec();
+
+/** Creates a workspace through the API and waits until it runs. */
+async function createRunningWorkspace(name: string): Promise<void> {
+  const created = await api('POST', '/api/workspaces', { name });
+  if (created.status !== 201)
+    throw new Error(`creating ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const { body } = await api('GET', `/api/workspaces/${name}`);
+    if (body.state === 'running') return;
+    if (body.state === 'error') throw new Error(`workspace ${name} failed to boot: ${String(body.error)}`);
+    if (Date.now() > deadline)
+      throw new Error(`workspace ${name} is still ${String(body.state)} after 5 minutes`);
+    await sleep(1_000);
+  }
+}
+
+async function deleteWorkspace(name: string): Promise<void> {
+  await api('DELETE', `/api/workspaces/${name}`);
+  const deadline = Date.now() + 120_000;
+  while ((await api('GET', `/api/workspaces/${name}`)).status !== 404) {
+    if (Date.now() > deadline) throw new Error(`workspace ${name} was not deleted within 2 minutes`);
+    await sleep(1_000);
+  }
+}
+
+export const test = base.extend<{ stack: Stack }, { workspace: string }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   httpCredentials: async ({}, use) => {
-    await use({ username: process.env.CADDY_USERNAME ?? '', password: process.env.CADDY_PASSWORD ?? '' });
+    await use(credentials);
   },
+  /**
+   * One running workspace shared by the specs that only need "a workspace" (ports, IDE, WebSockets):
+   * a TCG boot costs a minute of CPU, so it is paid once per worker. Deleted when the worker ends.
+   */
+  workspace: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
+    async ({}, use) => {
+      const name = 'shared';
+      await createRunningWorkspace(name);
+      await use(name);
+      await deleteWorkspace(name);
+    },
+    { scope: 'worker', timeout: 420_000 },
+  ],
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   stack: async ({}, use, testInfo) => {
-    const controlPlane = process.env.E2E_CONTROL_PLANE ?? '';
-    const credentials = {
-      username: process.env.CADDY_USERNAME ?? '',
-      password: process.env.CADDY_PASSWORD ?? '',
-    };
-    const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-    const qemu = new QemuRuntime({
-      imageDir: process.env.ROCKPOOL_GUEST_IMAGE ?? '',
-      stateDir: join(process.env.ROCKPOOL_DATA_DIR ?? '', 'vms'),
-    });
     await use({
       controlPlane,
-      workspaces: process.env.E2E_WORKSPACES ?? '',
+      workspaces,
       credentials,
-      exec: (workspace, command) => qemu.exec(workspace, ['/bin/bash', '-lc', command]),
-      api: async (method, path, body) => {
-        const res = await fetch(`${controlPlane}${path}`, {
-          method,
-          headers: {
-            Authorization: authorization,
-            // Caddy closes idle keep-alive connections on every route change; never reuse one.
-            Connection: 'close',
-            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-        const text = await res.text();
-        return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-      },
+      exec,
+      api,
+      workspaceGet,
       // Screenshots of each page are kept as artifacts of the run.
       screenshot: async (page, name) => {
         const path = join(import.meta.dirname, 'test-results', 'screenshots', `${name}.png`);

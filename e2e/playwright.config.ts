@@ -18,6 +18,11 @@ export default defineConfig({
     ['html', { outputFolder: './playwright-report', open: 'never' }],
     ['json', { outputFile: './test-results/playwright.json' }],
   ],
+  projects: [
+    { name: 'e2e', testIgnore: /rate-limit\.spec\.ts$/ },
+    // Exceeding the rate limit throttles the e2e user for a minute: it goes last.
+    { name: 'rate-limit', testMatch: /rate-limit\.spec\.ts$/, dependencies: ['e2e'] },
+  ],
   use: {
     headless: true,
     screenshot: 'only-on-failure',

@@ -44,18 +44,7 @@ test.describe('origin isolation', () => {
       `cat > /tmp/evil.html <<'HTML'\n${html}\nHTML\nsetsid node -e "const h=require('fs').readFileSync('/tmp/evil.html');require('http').createServer((q,s)=>{s.setHeader('Content-Type','text/html');s.end(h)}).listen(3000)" >/dev/null 2>&1 &`,
     );
     await expect
-      .poll(
-        async () =>
-          (
-            await fetch(`${stack.workspaces}/workspace/evil/port/3000/`, {
-              headers: {
-                Authorization: `Basic ${Buffer.from(`${stack.credentials.username}:${stack.credentials.password}`).toString('base64')}`,
-                Connection: 'close',
-              },
-            })
-          ).status,
-        { timeout: 30_000 },
-      )
+      .poll(async () => (await stack.workspaceGet('/workspace/evil/port/3000/')).status, { timeout: 30_000 })
       .toBe(200);
 
     const before = (await stack.api('GET', '/api/workspaces')).body.items as { name: string }[];

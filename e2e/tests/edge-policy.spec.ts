@@ -1,0 +1,40 @@
+import { expect, test } from '../fixtures.js';
+
+/** What the edge asks of every request before it reaches the control plane or a workspace. */
+test('without credentials every server answers 401, except /api/health', async ({ stack }) => {
+  const anonymous = async (url: string, init: RequestInit = {}) => {
+    const res = await fetch(url, { ...init, headers: { Connection: 'close', ...init.headers } });
+    return { status: res.status, challenge: res.headers.get('WWW-Authenticate'), text: await res.text() };
+  };
+  const wrongPassword = `Basic ${Buffer.from(`${stack.credentials.username}:not-the-password`).toString('base64')}`;
+  const protectedUrls = [
+    `${stack.controlPlane}/`,
+    `${stack.controlPlane}/app/`,
+    `${stack.controlPlane}/api/workspaces`,
+    `${stack.controlPlane}/api/openapi.json`,
+    `${stack.controlPlane}/api/events`,
+    `${stack.controlPlane}/nothing-here`,
+    `${stack.workspaces}/`,
+    `${stack.workspaces}/workspace/anything/`,
+    `${stack.workspaces}/workspace/anything/port/3000/`,
+  ];
+  for (const url of protectedUrls) {
+    const res = await anonymous(url);
+    expect({ url, status: res.status, challenge: res.challenge }).toEqual({
+      url,
+      status: 401,
+      challenge: expect.stringMatching(/^Basic /),
+    });
+    expect((await anonymous(url, { headers: { Authorization: wrongPassword } })).status).toBe(401);
+  }
+  // State-changing requests too, and nothing changes.
+  expect(
+    (await anonymous(`${stack.controlPlane}/api/workspaces`, { method: 'POST', body: '{"name":"anon"}' }))
+      .status,
+  ).toBe(401);
+  expect((await stack.api('GET', '/api/workspaces/anon')).status).toBe(404);
+
+  const health = await anonymous(`${stack.controlPlane}/api/health`);
+  expect(health.status).toBe(200);
+  expect(JSON.parse(health.text)).toMatchObject({ status: 'ok' });
+});
