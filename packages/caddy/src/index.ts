@@ -58,6 +58,21 @@ export {
 } from './builders/workspace-route.js';
 export type * from './config/types.js';
 export {
+  ACCESS_MODES,
+  type AccessMode,
+  type AccessOptions,
+  FORWARDED_PORT_PATH,
+  isAccessMode,
+} from './edge/access.js';
+export {
+  type EdgeSecurityOptions,
+  HTTP_REDIRECT_SERVER,
+  resolveEdgeSecurity,
+} from './edge/edge-security.js';
+export { EdgeConfigError } from './edge/errors.js';
+export { ipRangeProblem, parseIpRanges } from './edge/ip-ranges.js';
+export { isTlsMode, TLS_MODES, type TlsModeName, type TlsOptions } from './edge/tls.js';
+export {
   assertPort,
   assertWorkspaceName,
   isWorkspaceName,
@@ -69,6 +84,26 @@ export {
   workspacePathPrefix,
   workspaceRouteId,
 } from './names.js';
+export { type CertificateSummary, checkCertificateFiles } from './pki/certificate-files.js';
+export {
+  type ClientCa,
+  type ClientCertificateOptions,
+  clientCaFiles,
+  ensureClientCa,
+  issueClientCertificate,
+  MIN_P12_PASSWORD_LENGTH,
+  openP12,
+  type P12Contents,
+  p12PasswordProblem,
+  writeClientCertificate,
+} from './pki/client-certs.js';
+export { PkiError } from './pki/openssl.js';
+export {
+  generateSelfSignedServerCertificate,
+  type HostIdentities,
+  hostIdentities,
+  type SelfSignedCertificate,
+} from './pki/server-cert.js';
 export {
   type CaddyProcess,
   CaddyStartError,

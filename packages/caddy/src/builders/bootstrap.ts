@@ -8,6 +8,12 @@ import type {
   Route,
   SecurityApp,
 } from '../config/types.js';
+import {
+  type EdgeSecurityOptions,
+  edgeSecurityApps,
+  resolveEdgeSecurity,
+  secureServer,
+} from '../edge/edge-security.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
 import {
@@ -48,6 +54,8 @@ export interface BootstrapOptions {
   rateLimits?: Partial<RateLimitPolicy>;
   /** How long in-flight HTTP requests of a retired config may run on. Default 2m. */
   gracePeriod?: CaddyDuration;
+  /** TLS and access modes; default plain HTTP and no IP or certificate restriction. */
+  edge?: EdgeSecurityOptions;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -207,6 +215,8 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
  */
 export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
+  const edge = resolveEdgeSecurity(options.edge);
+  const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options.controlPlaneListen);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
     apps: {
@@ -215,11 +225,14 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
         // download, the dashboard's event stream) get this long to finish. WebSockets are not
         // affected (see stream_close_delay). Longer keeps old instances, and their memory, alive.
         grace_period: options.gracePeriod ?? '2m',
+        ...ports,
         servers: {
-          [CONTROL_PLANE_SERVER]: controlPlaneServer(options, limits),
-          [WORKSPACE_SERVER]: workspaceServer(options, limits),
+          [CONTROL_PLANE_SERVER]: secureServer(controlPlaneServer(options, limits), 'control-plane', edge),
+          [WORKSPACE_SERVER]: secureServer(workspaceServer(options, limits), 'workspaces', edge),
+          ...extraServers,
         },
       },
+      ...(tls ? { tls } : {}),
       ...(options.auth.kind === 'security' ? { security: options.auth.app } : {}),
     },
   };
