@@ -47,6 +47,8 @@ export async function startTestEdge(
     edge?: Omit<EdgeSecurityOptions, 'httpRedirectListen'>;
     /** The loopback address the servers bind. Default 127.0.0.1. */
     host?: string;
+    /** The HTTP redirect server's port (TLS on); default a free one. ACME's HTTP-01 needs 80. */
+    httpPort?: number;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -57,7 +59,7 @@ export async function startTestEdge(
     const host = options.host ?? '127.0.0.1';
     const tlsOn = options.edge !== undefined && options.edge.tls.mode !== 'off';
     const [srv0, srv1] = [await freePort(), await freePort()];
-    const httpPort = tlsOn ? await freePort() : undefined;
+    const httpPort = tlsOn ? (options.httpPort ?? (await freePort())) : undefined;
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     await caddy.admin.load(
       buildBootstrapConfig({
