@@ -6,6 +6,7 @@ export {
   type Versioned,
 } from './admin/admin-client.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
+export { carryWorkspaceRoutes, reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
 export {
   type AdminRequest,
   type AdminResponse,
@@ -110,3 +111,4 @@ export {
   type StartCaddyOptions,
   startCaddy,
 } from './process/caddy-process.js';
+export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
