@@ -61,7 +61,8 @@ export function applyConfigFlags(base: RockpoolConfig | undefined, flags: Config
     base && (base.tls.mode === 'off') === (mode === 'off') ? base.ports : defaultPorts(mode as 'off');
   return parseConfig(
     {
-      listenHost: flags['listen-host'] ?? base?.listenHost,
+      // TLS modes are for reaching Rockpool over the network; plain HTTP stays on this machine.
+      listenHost: flags['listen-host'] ?? base?.listenHost ?? (mode === 'off' ? '127.0.0.1' : '0.0.0.0'),
       ports: {
         controlPlane: portFlag(flags['control-plane-port'], 'control-plane-port') ?? ports.controlPlane,
         workspaces: portFlag(flags['workspace-port'], 'workspace-port') ?? ports.workspaces,
