@@ -32,6 +32,7 @@ export {
   USER_HEADER,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
+  WORKSPACES_PORT_HEADER,
 } from './builders/bootstrap.js';
 export {
   buildOAuthAuth,

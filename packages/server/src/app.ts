@@ -1,4 +1,4 @@
-import { p12PasswordProblem, USER_HEADER } from '@rockpool/caddy';
+import { p12PasswordProblem, USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
@@ -76,7 +76,10 @@ export function createApp(options: AppOptions): Hono {
       c.req.header('host') ??
       new URL(c.req.url).host
     ).replace(/:\d+$/, '');
-    return `${proto}://${host}:${options.workspacePort}`;
+    // The edge says where the workspaces are now (rockpool reconfigure may have moved them).
+    const fromEdge = c.req.header(WORKSPACES_PORT_HEADER);
+    const port = fromEdge && /^\d{1,5}$/.test(fromEdge) ? fromEdge : options.workspacePort;
+    return `${proto}://${host}:${port}`;
   };
   const present = (base: string, workspace: WorkspaceWithPorts) => ({
     ...workspace,

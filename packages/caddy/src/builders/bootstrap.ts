@@ -14,6 +14,7 @@ import {
   resolveEdgeSecurity,
   secureServer,
 } from '../edge/edge-security.js';
+import { listenPort } from '../edge/tls.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
 import {
@@ -30,6 +31,11 @@ export const WORKSPACE_SERVER = 'srv1';
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
 /** The header through which the edge tells the control plane who the user is. */
 export const USER_HEADER = 'X-Rockpool-User';
+/**
+ * The header through which the edge tells the control plane the workspaces' port, so IDE links
+ * follow `rockpool reconfigure` (which may move it) without a server restart.
+ */
+export const WORKSPACES_PORT_HEADER = 'X-Rockpool-Workspaces-Port';
 
 export type EdgeAuth =
   | ({ kind: 'basic' } & BasicAuthOptions)
@@ -117,7 +123,10 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     flush_interval: -1,
     headers: {
       request: {
-        set: { [USER_HEADER]: [IDENTITY_KEY] },
+        set: {
+          [USER_HEADER]: [IDENTITY_KEY],
+          [WORKSPACES_PORT_HEADER]: [String(listenPort(options.workspacesListen))],
+        },
         delete: ['Authorization'],
       },
     },
