@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type CaddyProcess, openP12, startCaddy, WorkspaceRouter } from '@rockpool/caddy';
 import { caddyBinaryForTests, edgeRequest, freePort, startEchoUpstream } from '@rockpool/caddy/testing';
+import { startServer } from '@rockpool/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configFilePath, loadSettings } from '../config-file.js';
@@ -183,9 +185,40 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
     socket.close();
   });
 
-  it('status reports the modes and the running workspaces', async () => {
-    const s = await readStatus(env);
-    expect(s).toMatchObject({ running: true, tls: 'self-signed', access: 'all', workspaceRoutes: ['w'] });
-    expect(s.urls.workspaces).toBe(`https://${ws}`);
+  it('status reports the modes, the routed workspaces and the counts from the control plane', async () => {
+    const dataDir = env.ROCKPOOL_DATA_DIR as string;
+    expect(await readStatus(env)).not.toHaveProperty('workspaces');
+    const server = await startServer({
+      databaseFile: join(dataDir, 'rockpool.db'),
+      socketPath: join(dataDir, 'server.sock'),
+      limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
+      workspacePort: 8443,
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            socketPath: server.socketPath,
+            path: '/api/workspaces',
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+          },
+          (res) => (res.statusCode === 201 ? resolve() : reject(new Error(`create: ${res.statusCode}`))),
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ name: 'counted' }));
+      });
+      const s = await readStatus(env);
+      expect(s).toMatchObject({
+        running: true,
+        tls: 'self-signed',
+        access: 'all',
+        workspaceRoutes: ['w'],
+        workspaces: { total: 1, byState: { creating: 1 } },
+      });
+      expect(s.urls.workspaces).toBe(`https://${ws}`);
+    } finally {
+      await server.close();
+    }
   });
 });

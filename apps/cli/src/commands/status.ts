@@ -1,3 +1,5 @@
+import { request } from 'node:http';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
 import { loadSettings } from '../config-file.js';
@@ -14,6 +16,47 @@ export interface Status {
   ports: { controlPlane: number; workspaces: number; http: number };
   /** Workspaces with a route at the edge (running ones), when Rockpool runs. */
   workspaceRoutes?: string[];
+  /** Workspaces in the control plane's database by state, when its server answers. */
+  workspaces?: { total: number; byState: Record<string, number> };
+}
+
+interface WorkspacePage {
+  items: { state: string }[];
+  nextCursor: string | null;
+}
+
+/** GET on the control plane's unix socket (0600: only this user reaches it, as Caddy does). */
+function getFromServer<T>(dataDir: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: join(dataDir, 'server.sock'), path, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()) as T);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
+  const byState: Record<string, number> = {};
+  let total = 0;
+  let cursor: string | null = null;
+  do {
+    const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
+    for (const { state } of page.items) byState[state] = (byState[state] ?? 0) + 1;
+    total += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { total, byState };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -36,7 +79,9 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
     const names = workspaceRoutesOf(value).map((route) =>
       String(route['@id'] ?? '').replace(/^workspace-/, ''),
     );
-    return { ...base, running: true, workspaceRoutes: names };
+    // The server may be restarting while Caddy runs: the counts are then left out, not an error.
+    const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
+    return { ...base, running: true, workspaceRoutes: names, ...(workspaces ? { workspaces } : {}) };
   } catch (error) {
     if (error instanceof CaddyUnreachableError) return base;
     throw error;
