@@ -73,7 +73,7 @@ describe('rockpool init', () => {
     const p12 = join(env.ROCKPOOL_DATA_DIR as string, 'client-certs', 'admin.p12');
     const password = (await readFile(`${p12}.password`, 'utf8')).trim();
     expect((await openP12(await readFile(p12), password)).certificatePem).toContain('BEGIN CERTIFICATE');
-    expect(await init([], io(env))).toBe(1);
+    await expect(init([], io(env))).rejects.toThrow(/already exists: use `rockpool reconfigure`/);
   });
 
   it('gen-client-cert writes a .p12 for a user; a wrong password does not open it', async () => {

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { ACCESS_MODES, TLS_MODES } from '@rockpool/caddy';
-import { configFilePath, readConfigFile, writeConfigFile } from '../config-file.js';
+import { ConfigError, configFilePath, readConfigFile, writeConfigFile } from '../config-file.js';
 import { applyConfigFlags, CONFIG_FLAGS, type ConfigFlags } from '../config-flags.js';
 import { prepareEdge } from '../edge-setup.js';
 import { dataDirFromEnv, readSettings } from '../settings.js';
@@ -106,12 +106,10 @@ export async function init(argv: string[], io: CommandIo): Promise<number> {
   });
   const { force, interactive, ...flags } = values;
   const dataDir = dataDirFromEnv(io.env);
-  if ((await readConfigFile(dataDir).catch(() => 'unreadable')) !== undefined && !force) {
-    io.output.write(
-      `rockpool: ${configFilePath(dataDir)} already exists: use \`rockpool reconfigure\` to change it, or \`init --force\` to start over\n`,
+  if ((await readConfigFile(dataDir).catch(() => 'unreadable')) !== undefined && !force)
+    throw new ConfigError(
+      `${configFilePath(dataDir)} already exists: use \`rockpool reconfigure\` to change it, or \`init --force\` to start over`,
     );
-    return 1;
-  }
   const wizard = interactive ?? io.interactive ?? (io.input as { isTTY?: boolean }).isTTY === true;
   const answers = wizard ? await askMissing(flags, io) : flags;
   const config = applyConfigFlags(undefined, answers);
