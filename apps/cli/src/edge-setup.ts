@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   checkCertificateFiles,
   clientCaFiles,
+  type EdgeConfigError,
   type EdgeSecurityOptions,
   ensureClientCa,
   generateSelfSignedServerCertificate,
@@ -51,11 +52,22 @@ export async function prepareEdge(
       break;
     case 'self-signed': {
       const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
-      if (!(await exists(files.certFile)) || !(await exists(files.keyFile))) {
+      // Generated once, and again when it is missing or expires within 30 days.
+      const soon = new Date(Date.now() + 30 * 24 * 3600 * 1000);
+      const usable =
+        (await exists(files.certFile)) &&
+        (await exists(files.keyFile)) &&
+        (await checkCertificateFiles(files.certFile, files.keyFile, soon).then(
+          () => true,
+          (error: EdgeConfigError) => {
+            if (error.code === 'certificate_expired') return false;
+            throw error;
+          },
+        ));
+      if (!usable) {
         await generateSelfSignedServerCertificate(dir);
         echo.write(`==> Generated a self-signed certificate: ${files.certFile}\n`);
       }
-      await checkCertificateFiles(files.certFile, files.keyFile);
       tls = { mode: 'self-signed', ...files };
       break;
     }

@@ -7,6 +7,7 @@ export class EdgeConfigError extends Error {
       | 'invalid_tls_mode'
       | 'invalid_tls_settings'
       | 'certificate_unreadable'
+      | 'certificate_expired'
       | 'certificate_key_mismatch',
     message: string,
   ) {

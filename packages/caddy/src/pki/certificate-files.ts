@@ -51,7 +51,7 @@ export async function checkCertificateFiles(
   const validTo = new Date(cert.validTo);
   if (validTo <= now)
     throw new EdgeConfigError(
-      'certificate_unreadable',
+      'certificate_expired',
       `the certificate in ${certFile} expired on ${validTo.toISOString()}`,
     );
   return { subject: cert.subject, subjectAltName: cert.subjectAltName, validTo };
