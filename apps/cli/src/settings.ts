@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RateLimitPolicy } from '@rockpool/caddy';
+import type { RockpoolConfig } from './config-file.js';
 
 /** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
 export interface Settings {
@@ -8,6 +9,11 @@ export interface Settings {
   listenHost: string;
   controlPlanePort: number;
   workspacePort: number;
+  /** With TLS on: plain HTTP here redirects to HTTPS. */
+  httpPort: number;
+  /** TLS and access modes, from the config file (`rockpool init`); plain HTTP and `all` without one. */
+  tls: RockpoolConfig['tls'];
+  access: RockpoolConfig['access'];
   caddyBinary: string;
   username: string;
   /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
@@ -48,18 +54,29 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const dataDir =
+/** Where Rockpool keeps its state: `ROCKPOOL_DATA_DIR`, else `$XDG_DATA_HOME/rockpool`. */
+export function dataDirFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(
     env.ROCKPOOL_DATA_DIR ||
-    join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'rockpool');
+      join(env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share'), 'rockpool'),
+  );
+}
+
+/**
+ * The settings of a run: the config file (`config`, from `rockpool init`) with the environment
+ * variables as overrides (tests and one-off runs use them).
+ */
+export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: RockpoolConfig): Settings {
+  const dataDir = dataDirFromEnv(env);
   if (!isAbsolute(resolve(dataDir))) throw new SettingsError('ROCKPOOL_DATA_DIR must be a path');
   const caddyBinary = env.ROCKPOOL_CADDY_BIN;
   if (!caddyBinary)
     throw new SettingsError(
       'ROCKPOOL_CADDY_BIN is not set: start Rockpool with ./scripts/run.sh, which builds Caddy',
     );
-  const controlPlanePort = port(env, 'ROCKPOOL_CONTROL_PLANE_PORT', 8080);
-  const workspacePort = port(env, 'ROCKPOOL_WORKSPACE_PORT', 8081);
+  const controlPlanePort = port(env, 'ROCKPOOL_CONTROL_PLANE_PORT', config?.ports.controlPlane ?? 8080);
+  const workspacePort = port(env, 'ROCKPOOL_WORKSPACE_PORT', config?.ports.workspaces ?? 8081);
+  const httpPort = port(env, 'ROCKPOOL_HTTP_PORT', config?.ports.http ?? 80);
   if (controlPlanePort === workspacePort)
     throw new SettingsError(
       'the control plane and the workspaces need two different ports (two browser origins)',
@@ -88,10 +105,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError('GitHub OAuth needs both GITHUB_OAUTH_CLIENT_ID and GITHUB_OAUTH_CLIENT_SECRET');
 
   return {
-    dataDir: resolve(dataDir),
-    listenHost: env.ROCKPOOL_LISTEN_HOST || '127.0.0.1',
+    dataDir,
+    listenHost: env.ROCKPOOL_LISTEN_HOST || config?.listenHost || '127.0.0.1',
     controlPlanePort,
     workspacePort,
+    httpPort,
+    tls: config?.tls ?? { mode: 'off' },
+    access: config?.access ?? { mode: 'all', allow: [], trustedProxies: [] },
     caddyBinary,
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,

@@ -6,6 +6,7 @@ export {
   type Versioned,
 } from './admin/admin-client.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
+export { carryWorkspaceRoutes, reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
 export {
   type AdminRequest,
   type AdminResponse,
@@ -31,6 +32,7 @@ export {
   USER_HEADER,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
+  WORKSPACES_PORT_HEADER,
 } from './builders/bootstrap.js';
 export {
   buildOAuthAuth,
@@ -58,6 +60,21 @@ export {
 } from './builders/workspace-route.js';
 export type * from './config/types.js';
 export {
+  ACCESS_MODES,
+  type AccessMode,
+  type AccessOptions,
+  FORWARDED_PORT_PATH,
+  isAccessMode,
+} from './edge/access.js';
+export {
+  type EdgeSecurityOptions,
+  HTTP_REDIRECT_SERVER,
+  resolveEdgeSecurity,
+} from './edge/edge-security.js';
+export { EdgeConfigError } from './edge/errors.js';
+export { ipRangeProblem, parseIpRanges } from './edge/ip-ranges.js';
+export { isTlsMode, TLS_MODES, type TlsModeName, type TlsOptions } from './edge/tls.js';
+export {
   assertPort,
   assertWorkspaceName,
   isWorkspaceName,
@@ -69,9 +86,30 @@ export {
   workspacePathPrefix,
   workspaceRouteId,
 } from './names.js';
+export { type CertificateSummary, checkCertificateFiles } from './pki/certificate-files.js';
+export {
+  type ClientCa,
+  type ClientCertificateOptions,
+  clientCaFiles,
+  ensureClientCa,
+  issueClientCertificate,
+  MIN_P12_PASSWORD_LENGTH,
+  openP12,
+  type P12Contents,
+  p12PasswordProblem,
+  writeClientCertificate,
+} from './pki/client-certs.js';
+export { PkiError } from './pki/openssl.js';
+export {
+  generateSelfSignedServerCertificate,
+  type HostIdentities,
+  hostIdentities,
+  type SelfSignedCertificate,
+} from './pki/server-cert.js';
 export {
   type CaddyProcess,
   CaddyStartError,
   type StartCaddyOptions,
   startCaddy,
 } from './process/caddy-process.js';
+export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';

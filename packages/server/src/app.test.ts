@@ -83,6 +83,19 @@ describe('workspaces API', () => {
     expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['provision']);
   });
 
+  it('builds IDE links on the port and scheme the edge says the workspaces have now', async () => {
+    const res = await call(
+      'POST',
+      '/api/workspaces',
+      { name: 'moved' },
+      {
+        'X-Rockpool-Workspaces-Port': '8443',
+        'X-Forwarded-Proto': 'https',
+      },
+    );
+    expect((await json(res)).ideUrl).toBe('https://localhost:8443/workspace/moved/');
+  });
+
   it.each([
     [{ name: 'Alice' }, 400, 'invalid_name'],
     [{ name: '' }, 400, 'invalid_name'],

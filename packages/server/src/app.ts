@@ -1,8 +1,9 @@
-import { USER_HEADER } from '@rockpool/caddy';
+import { p12PasswordProblem, USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { ApiError, badRequest } from './errors.js';
+import type { EdgeUsers } from './edge-users.js';
+import { ApiError, badRequest, conflict, notFound } from './errors.js';
 import { WorkspaceEvents } from './events.js';
 import { openApiDocument } from './openapi.js';
 import type { WorkspaceService, WorkspaceWithPorts } from './service.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   spa?: (path: string) => Promise<Response>;
   /** How often the event stream looks for changes. */
   eventIntervalMs?: number;
+  /** Users known to the edge and their client certificates (mtls-app); without it, only the caller. */
+  edgeUsers?: EdgeUsers;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -73,7 +76,10 @@ export function createApp(options: AppOptions): Hono {
       c.req.header('host') ??
       new URL(c.req.url).host
     ).replace(/:\d+$/, '');
-    return `${proto}://${host}:${options.workspacePort}`;
+    // The edge says where the workspaces are now (rockpool reconfigure may have moved them).
+    const fromEdge = c.req.header(WORKSPACES_PORT_HEADER);
+    const port = fromEdge && /^\d{1,5}$/.test(fromEdge) ? fromEdge : options.workspacePort;
+    return `${proto}://${host}:${port}`;
   };
   const present = (base: string, workspace: WorkspaceWithPorts) => ({
     ...workspace,
@@ -159,6 +165,34 @@ export function createApp(options: AppOptions): Hono {
   app.delete('/api/workspaces/:id/ports/:port', async (c) => {
     await service.removePort(c.req.param('id'), parsePortParam(c.req.param('port')));
     return c.body(null, 204);
+  });
+
+  app.get('/api/users', async (c) => {
+    const known = (await options.edgeUsers?.users()) ?? [];
+    const names = [...new Set([...known, user(c)])].filter((name) => name !== 'anonymous');
+    return c.json({
+      items: names.map((name) => ({ name })),
+      clientCertificates: (await options.edgeUsers?.clientCertificatesEnabled()) ?? false,
+    });
+  });
+  app.post('/api/users/:name/client-certificate', async (c) => {
+    const edgeUsers = options.edgeUsers;
+    if (!edgeUsers || !(await edgeUsers.clientCertificatesEnabled()))
+      throw conflict(
+        'client_certificates_disabled',
+        'Client certificates are issued only in the mtls-app access mode (rockpool reconfigure --access mtls-app).',
+      );
+    const name = c.req.param('name');
+    if (!(await edgeUsers.users()).includes(name)) throw notFound(`No user named ${JSON.stringify(name)}.`);
+    const input = (await body(c)) as { password?: unknown } | null;
+    const problem = p12PasswordProblem(input?.password);
+    if (problem) throw badRequest('invalid_password', `${problem[0]?.toUpperCase()}${problem.slice(1)}.`);
+    const p12 = await edgeUsers.issue(name, input?.password as string);
+    return c.body(new Uint8Array(p12), 200, {
+      'Content-Type': 'application/x-pkcs12',
+      'Content-Disposition': `attachment; filename="${name}.p12"`,
+      'Cache-Control': 'no-store',
+    });
   });
 
   const spa = options.spa;

@@ -1,4 +1,5 @@
 export { type AppOptions, createApp } from './app.js';
+export { dataDirEdgeUsers, type EdgeUsers } from './edge-users.js';
 export { ApiError } from './errors.js';
 export { openApiDocument } from './openapi.js';
 export { type RunningServer, type ServerOptions, startServer } from './server.js';

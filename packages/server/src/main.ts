@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
 import { readLimits } from './settings.js';
 
@@ -16,6 +17,13 @@ const server = await startServer({
   socketPath: join(dataDir, 'server.sock'),
   limits: readLimits(),
   workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
+  edgeUsers: dataDirEdgeUsers(
+    dataDir,
+    (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ),
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

@@ -46,6 +46,54 @@ export function openApiDocument(limits: ResourceLimits) {
           },
         },
       },
+      '/api/users': {
+        get: {
+          summary: 'Users the edge lets in, and whether client certificates can be issued (mtls-app)',
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  items: {
+                    type: 'array',
+                    items: { type: 'object', properties: { name: { type: 'string' } } },
+                  },
+                  clientCertificates: { type: 'boolean' },
+                },
+              },
+              'The users',
+            ),
+          },
+        },
+      },
+      '/api/users/{name}/client-certificate': {
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+        post: {
+          summary:
+            'A client certificate for this user (mtls-app): a .p12, valid one year, protected by the password',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['password'],
+                  properties: { password: { type: 'string', minLength: 8, maxLength: 256 } },
+                },
+              },
+            },
+          },
+          responses: {
+            200: {
+              description: 'The .p12 (PKCS#12) file to import into a browser',
+              content: { 'application/x-pkcs12': { schema: { type: 'string', format: 'binary' } } },
+            },
+            400: errorResponse('Invalid password (too short or too long)'),
+            404: errorResponse('No such user'),
+            409: errorResponse('The access mode is not mtls-app'),
+          },
+        },
+      },
       '/api/events': {
         get: {
           summary: 'Server-sent events: a snapshot of all workspaces, then each change (workspace, removed)',

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
 import { createApp } from './app.js';
+import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
 import type { ResourceLimits } from './validation.js';
@@ -16,6 +17,7 @@ export interface ServerOptions {
   workspacePort: number;
   /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
   spaDir?: string;
+  edgeUsers?: EdgeUsers;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -36,6 +38,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     limits: options.limits,
     workspacePort: options.workspacePort,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
+    ...(options.edgeUsers ? { edgeUsers: options.edgeUsers } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A socket left by a crashed server would make listen fail with EADDRINUSE.

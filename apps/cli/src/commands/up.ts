@@ -5,12 +5,15 @@ import {
   type BootstrapOptions,
   buildBootstrapConfig,
   buildOAuthAuth,
+  type CaddyConfig,
   type CaddyProcess,
   type EdgeAuth,
   startCaddy,
 } from '@rockpool/caddy';
+import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
-import { readSettings, type Settings } from '../settings.js';
+import { prepareEdge } from '../edge-setup.js';
+import type { Settings } from '../settings.js';
 import { Supervised } from '../supervisor.js';
 
 export interface RunningStack {
@@ -20,7 +23,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
+export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
     const auth = buildOAuthAuth({
       provider: {
@@ -41,10 +44,32 @@ async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: str
   return { auth: { kind: 'basic', accounts: [credentials] }, hint };
 }
 
-/** Caddy is restarted with its bootstrap config if it dies; the worker puts the routes back. */
+/** Caddy's whole configuration for these settings, with every file it needs in place. */
+export async function renderCaddyConfig(
+  settings: Settings,
+  echo: NodeJS.WritableStream = process.stderr,
+): Promise<{ config: CaddyConfig; hint: string }> {
+  const { auth, hint } = await edgeAuth(settings);
+  const options: BootstrapOptions = {
+    adminListen: `unix/${join(settings.dataDir, 'caddy', 'admin.sock')}`,
+    controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
+    workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
+    controlPlaneUpstream: `unix/${join(settings.dataDir, 'server.sock')}`,
+    auth,
+    rateLimits: settings.rateLimits,
+    edge: await prepareEdge(settings, echo),
+  };
+  return { config: buildBootstrapConfig(options), hint };
+}
+
+/**
+ * Caddy is restarted if it dies, with the configuration rendered again (so a `rockpool reconfigure`
+ * since the start holds); the worker puts the routes back.
+ */
 async function superviseCaddy(
   settings: Settings,
-  config: ReturnType<typeof buildBootstrapConfig>,
+  config: CaddyConfig,
+  render: () => Promise<CaddyConfig>,
   echo: NodeJS.WritableStream,
 ) {
   const dataDir = join(settings.dataDir, 'caddy');
@@ -56,7 +81,7 @@ async function superviseCaddy(
       echo.write(`[caddy] exited (${code}); restarting\n`);
       for (;;) {
         try {
-          current = await startCaddy({ binary: settings.caddyBinary, dataDir, config });
+          current = await startCaddy({ binary: settings.caddyBinary, dataDir, config: await render() });
           watch(current);
           return;
         } catch (error) {
@@ -76,23 +101,33 @@ async function superviseCaddy(
   };
 }
 
+/** Where a browser reaches the control plane and the workspaces. */
+export function publicUrls(settings: Settings): { controlPlane: string; workspaces: string } {
+  const scheme = settings.tls.mode === 'off' ? 'http' : 'https';
+  const host =
+    settings.tls.mode === 'acme'
+      ? settings.tls.domain
+      : settings.listenHost === '0.0.0.0'
+        ? 'localhost'
+        : settings.listenHost;
+  const url = (port: number) =>
+    `${scheme}://${host}${(scheme === 'https' && port === 443) || (scheme === 'http' && port === 80) ? '' : `:${port}`}`;
+  return { controlPlane: url(settings.controlPlanePort), workspaces: url(settings.workspacePort) };
+}
+
 /** Brings the whole stack up: Caddy, then the control-plane server, then the worker. */
 export async function up(
-  settings: Settings = readSettings(),
+  given?: Settings,
   echo: NodeJS.WritableStream = process.stderr,
 ): Promise<RunningStack> {
+  // Without explicit settings, the config file is read again whenever Caddy is restarted.
+  const current = given ? async () => given : () => loadSettings();
+  const settings = await current();
   await mkdir(join(settings.dataDir, 'logs'), { recursive: true, mode: 0o700 });
-  const { auth, hint } = await edgeAuth(settings);
-  const options: BootstrapOptions = {
-    adminListen: `unix/${join(settings.dataDir, 'caddy', 'admin.sock')}`,
-    controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
-    workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
-    controlPlaneUpstream: `unix/${join(settings.dataDir, 'server.sock')}`,
-    auth,
-    rateLimits: settings.rateLimits,
-  };
+  const { config, hint } = await renderCaddyConfig(settings, echo);
   echo.write('==> Starting Caddy\n');
-  const caddy = await superviseCaddy(settings, buildBootstrapConfig(options), echo);
+  const render = async () => (await renderCaddyConfig(await current(), echo)).config;
+  const caddy = await superviseCaddy(settings, config, render, echo);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -124,15 +159,14 @@ export async function up(
   });
   worker.start();
 
-  const host = settings.listenHost === '0.0.0.0' ? 'localhost' : settings.listenHost;
-  const cp = `http://${host}:${settings.controlPlanePort}`;
+  const { controlPlane: cp, workspaces: ws } = publicUrls(settings);
   process.stdout.write(
     [
       '',
       'Rockpool is up.',
       `  Dashboard:   ${cp}/app/`,
       `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
-      `  Workspaces:  http://${host}:${settings.workspacePort}/workspace/{name}/`,
+      `  Workspaces:  ${ws}/workspace/{name}/`,
       `  Sign in:     ${hint}`,
       `  Data:        ${settings.dataDir}  (logs in ${join(settings.dataDir, 'logs')})`,
       '',

@@ -45,6 +45,14 @@ describe('bootstrap config on the real Caddy', () => {
     },
   );
 
+  it('tells the control plane where the workspaces are, overriding a client-sent value', async () => {
+    const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
+      headers: { ...edge.authHeader(), 'X-Rockpool-Workspaces-Port': '1' },
+    });
+    const seen = (await res.json()) as { headers: Record<string, string> };
+    expect(seen.headers['x-rockpool-workspaces-port']).toBe(new URL(edge.workspacesUrl).port);
+  });
+
   it('does not let a client forge the identity header', async () => {
     const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
       headers: { ...edge.authHeader(), 'X-Rockpool-User': 'mallory' },

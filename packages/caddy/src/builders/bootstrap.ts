@@ -8,6 +8,13 @@ import type {
   Route,
   SecurityApp,
 } from '../config/types.js';
+import {
+  type EdgeSecurityOptions,
+  edgeSecurityApps,
+  resolveEdgeSecurity,
+  secureServer,
+} from '../edge/edge-security.js';
+import { listenPort } from '../edge/tls.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
 import {
@@ -24,6 +31,11 @@ export const WORKSPACE_SERVER = 'srv1';
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
 /** The header through which the edge tells the control plane who the user is. */
 export const USER_HEADER = 'X-Rockpool-User';
+/**
+ * The header through which the edge tells the control plane the workspaces' port, so IDE links
+ * follow `rockpool reconfigure` (which may move it) without a server restart.
+ */
+export const WORKSPACES_PORT_HEADER = 'X-Rockpool-Workspaces-Port';
 
 export type EdgeAuth =
   | ({ kind: 'basic' } & BasicAuthOptions)
@@ -48,6 +60,8 @@ export interface BootstrapOptions {
   rateLimits?: Partial<RateLimitPolicy>;
   /** How long in-flight HTTP requests of a retired config may run on. Default 2m. */
   gracePeriod?: CaddyDuration;
+  /** TLS and access modes; default plain HTTP and no IP or certificate restriction. */
+  edge?: EdgeSecurityOptions;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -109,7 +123,10 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     flush_interval: -1,
     headers: {
       request: {
-        set: { [USER_HEADER]: [IDENTITY_KEY] },
+        set: {
+          [USER_HEADER]: [IDENTITY_KEY],
+          [WORKSPACES_PORT_HEADER]: [String(listenPort(options.workspacesListen))],
+        },
         delete: ['Authorization'],
       },
     },
@@ -207,6 +224,8 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
  */
 export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
+  const edge = resolveEdgeSecurity(options.edge);
+  const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options.controlPlaneListen);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
     apps: {
@@ -215,11 +234,14 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
         // download, the dashboard's event stream) get this long to finish. WebSockets are not
         // affected (see stream_close_delay). Longer keeps old instances, and their memory, alive.
         grace_period: options.gracePeriod ?? '2m',
+        ...ports,
         servers: {
-          [CONTROL_PLANE_SERVER]: controlPlaneServer(options, limits),
-          [WORKSPACE_SERVER]: workspaceServer(options, limits),
+          [CONTROL_PLANE_SERVER]: secureServer(controlPlaneServer(options, limits), 'control-plane', edge),
+          [WORKSPACE_SERVER]: secureServer(workspaceServer(options, limits), 'workspaces', edge),
+          ...extraServers,
         },
       },
+      ...(tls ? { tls } : {}),
       ...(options.auth.kind === 'security' ? { security: options.auth.app } : {}),
     },
   };

@@ -33,6 +33,26 @@ describe('golden configs', () => {
     await golden('bootstrap-github-oauth', buildBootstrapConfig({ ...bootstrapOptions, auth }));
   });
 
+  it('bootstrap with ACME TLS, restrict-app behind a proxy and the HTTP redirect', async () => {
+    await golden(
+      'bootstrap-acme-restrict-app',
+      buildBootstrapConfig({
+        ...bootstrapOptions,
+        controlPlaneListen: ':443',
+        workspacesListen: ':8443',
+        edge: {
+          tls: { mode: 'acme', domain: 'dev.example.com', email: 'ops@example.com' },
+          access: {
+            mode: 'restrict-app',
+            allow: ['10.0.0.0/8', '192.168.1.5'],
+            trustedProxies: ['10.0.0.1'],
+          },
+          httpRedirectListen: ':80',
+        },
+      }),
+    );
+  });
+
   it('workspace route with a port', async () => {
     await golden(
       'workspace-route',

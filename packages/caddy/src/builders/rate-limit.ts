@@ -67,8 +67,8 @@ function isPositiveDuration(value: CaddyDuration): boolean {
 
 /** The placeholder Caddy fills with the authenticated user (basic auth or caddy-security). */
 export const IDENTITY_KEY = '{http.auth.user.id}';
-/** The client's address as Caddy sees it (trusted proxies are applied by Caddy). */
-export const CLIENT_IP_KEY = '{http.request.remote.host}';
+/** The client's address: the peer, or what a trusted proxy (`trusted_proxies`) says it forwards for. */
+export const CLIENT_IP_KEY = '{http.vars.client_ip}';
 
 /**
  * One handler with a zone per window. Zone names are global inside Caddy (same name, same counters),

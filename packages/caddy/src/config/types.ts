@@ -44,6 +44,9 @@ export type LogWriter =
 export interface CaddyApps {
   http: HttpApp;
   security?: SecurityApp;
+  tls?: TlsApp;
+  /** Only used by tests: a local ACME CA (`acme_server`) signs with this app's CAs. */
+  pki?: PkiApp;
 }
 
 export interface HttpApp {
@@ -62,6 +65,15 @@ export interface HttpServer {
   logs?: ServerLogs;
   read_header_timeout?: CaddyDuration;
   idle_timeout?: CaddyDuration;
+  /**
+   * Refuse requests whose Host differs from the TLS SNI. Caddy turns it on with client
+   * authentication, for listeners whose policies differ by SNI.
+   */
+  strict_sni_host?: boolean;
+  /** A non-empty list turns TLS on for this server. */
+  tls_connection_policies?: TlsConnectionPolicy[];
+  /** Only these peers may set the client IP through `X-Forwarded-For`. */
+  trusted_proxies?: { source: 'static'; ranges: string[] };
 }
 
 export interface ServerLogs {
@@ -83,8 +95,13 @@ export interface MatcherSet {
   method?: string[];
   host?: string[];
   header?: Record<string, string[] | null>;
+  /** Matches the cleaned path, like `path`. */
+  path_regexp?: { name?: string; pattern: string };
   remote_ip?: { ranges: string[] };
+  /** The client's IP: the peer, or what a trusted proxy says in `X-Forwarded-For`. */
   client_ip?: { ranges: string[] };
+  /** Keys may be placeholders (`{http.request.tls.client.fingerprint}`); an absent one is "". */
+  vars?: Record<string, string[]>;
   /** A CEL expression; `{placeholder}` shorthands are allowed. */
   expression?: string;
   not?: MatcherSet[];
@@ -93,6 +110,7 @@ export interface MatcherSet {
 export type Handler =
   | AuthenticationHandler
   | AuthenticatorHandler
+  | AcmeServerHandler
   | HeadersHandler
   | RateLimitHandler
   | ReverseProxyHandler
@@ -276,4 +294,55 @@ export interface AccessListRule {
   conditions: string[];
   /** e.g. `allow log debug`. */
   action: string;
+}
+
+/** Caddy's `tls` app: where certificates come from and how they are obtained. */
+export interface TlsApp {
+  certificates?: { load_files?: LoadedCertificateFile[]; automate?: string[] };
+  automation?: { policies: AutomationPolicy[] };
+}
+
+export interface LoadedCertificateFile {
+  /** PEM file paths. */
+  certificate: string;
+  key: string;
+  tags?: string[];
+}
+
+export interface AutomationPolicy {
+  subjects?: string[];
+  issuers: AcmeIssuer[];
+}
+
+export interface AcmeIssuer {
+  module: 'acme';
+  /** The ACME directory URL; Let's Encrypt by default. */
+  ca?: string;
+  email?: string;
+  /** Roots trusted when talking to the ACME server (a private CA). */
+  trusted_roots_pem_files?: string[];
+}
+
+export interface TlsConnectionPolicy {
+  /** Chooses among loaded certificates by tag, whatever name (or none) the client asked for. */
+  certificate_selection?: { any_tag?: string[] };
+  protocol_min?: 'tls1.2' | 'tls1.3';
+  client_authentication?: ClientAuthentication;
+}
+
+export interface ClientAuthentication {
+  ca: { provider: 'file'; pem_files: string[] };
+  /** `verify_if_given`: a certificate is optional, but one that is given must chain to `ca`. */
+  mode: 'request' | 'require' | 'verify_if_given' | 'require_and_verify';
+}
+
+export interface PkiApp {
+  certificate_authorities?: Record<string, { name?: string; install_trust?: boolean }>;
+}
+
+export interface AcmeServerHandler {
+  handler: 'acme_server';
+  ca?: string;
+  lifetime?: CaddyDuration;
+  challenges?: ('http-01' | 'tls-alpn-01' | 'dns-01')[];
 }

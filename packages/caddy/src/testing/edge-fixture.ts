@@ -5,6 +5,7 @@ import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { hashPassword } from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import type { RateLimitPolicy } from '../builders/rate-limit.js';
+import type { EdgeSecurityOptions } from '../edge/edge-security.js';
 import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from './caddy-binary.js';
 import { freePort } from './free-port.js';
@@ -19,10 +20,12 @@ export interface TestUser {
 export interface TestEdge extends AsyncDisposable {
   readonly caddy: CaddyProcess;
   readonly controlPlane: EchoUpstream;
-  /** `http://127.0.0.1:{srv0 port}` */
+  /** `http://127.0.0.1:{srv0 port}` (`https` with TLS on) */
   readonly controlPlaneUrl: string;
-  /** `http://127.0.0.1:{srv1 port}` */
+  /** `http://127.0.0.1:{srv1 port}` (`https` with TLS on) */
   readonly workspacesUrl: string;
+  /** With TLS on: `http://127.0.0.1:{port}`, the plain HTTP server that redirects to HTTPS. */
+  readonly httpRedirectUrl: string | undefined;
   readonly router: WorkspaceRouter;
   readonly users: TestUser[];
   readonly dataDir: string;
@@ -37,20 +40,32 @@ export const TEST_USERS: TestUser[] = [
 ];
 
 export async function startTestEdge(
-  options: { users?: TestUser[]; rateLimits?: Partial<RateLimitPolicy> } = {},
+  options: {
+    users?: TestUser[];
+    rateLimits?: Partial<RateLimitPolicy>;
+    /** TLS and access modes; with TLS on, a third port serves the HTTP-to-HTTPS redirect. */
+    edge?: Omit<EdgeSecurityOptions, 'httpRedirectListen'>;
+    /** The loopback address the servers bind. Default 127.0.0.1. */
+    host?: string;
+    /** The HTTP redirect server's port (TLS on); default a free one. ACME's HTTP-01 needs 80. */
+    httpPort?: number;
+  } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
   const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-caddy-'));
   const controlPlane = await startEchoUpstream({ name: 'control-plane' });
   let caddy: CaddyProcess | undefined;
   try {
+    const host = options.host ?? '127.0.0.1';
+    const tlsOn = options.edge !== undefined && options.edge.tls.mode !== 'off';
     const [srv0, srv1] = [await freePort(), await freePort()];
+    const httpPort = tlsOn ? (options.httpPort ?? (await freePort())) : undefined;
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     await caddy.admin.load(
       buildBootstrapConfig({
         adminListen: caddy.adminEndpoint,
-        controlPlaneListen: `127.0.0.1:${srv0}`,
-        workspacesListen: `127.0.0.1:${srv1}`,
+        controlPlaneListen: `${host}:${srv0}`,
+        workspacesListen: `${host}:${srv1}`,
         controlPlaneUpstream: controlPlane.address,
         // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
         auth: {
@@ -63,6 +78,9 @@ export async function startTestEdge(
           ),
         },
         rateLimits: options.rateLimits ?? {},
+        ...(options.edge
+          ? { edge: { ...options.edge, ...(httpPort ? { httpRedirectListen: `${host}:${httpPort}` } : {}) } }
+          : {}),
       }),
     );
     const started = caddy;
@@ -74,8 +92,9 @@ export async function startTestEdge(
     return {
       caddy: started,
       controlPlane,
-      controlPlaneUrl: `http://127.0.0.1:${srv0}`,
-      workspacesUrl: `http://127.0.0.1:${srv1}`,
+      controlPlaneUrl: `${tlsOn ? 'https' : 'http'}://${host}:${srv0}`,
+      workspacesUrl: `${tlsOn ? 'https' : 'http'}://${host}:${srv1}`,
+      httpRedirectUrl: httpPort ? `http://${host}:${httpPort}` : undefined,
       router: new WorkspaceRouter(started.admin),
       users,
       dataDir,

@@ -101,6 +101,27 @@ export const api = {
   removePort: (name: string, port: number) =>
     request<void>('DELETE', `/workspaces/${encodeURIComponent(name)}/ports/${port}`),
   me: () => request<{ user: string }>('GET', '/me'),
+  users: () => request<{ items: { name: string }[]; clientCertificates: boolean }>('GET', '/users'),
+  /** A .p12 client certificate for `name` (mtls-app), as a file to save. */
+  clientCertificate: async (name: string, password: string): Promise<Blob> => {
+    const res = await fetch(`/api/users/${encodeURIComponent(name)}/client-certificate`, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ password }),
+    }).catch(() => {
+      throw new ApiError(0, 'network', 'Cannot reach Rockpool. Check your connection and try again.');
+    });
+    if (!res.ok) {
+      const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+      throw new ApiError(
+        res.status,
+        json.error?.code ?? `http_${res.status}`,
+        json.error?.message ?? res.statusText,
+      );
+    }
+    return res.blob();
+  },
 };
 
 /** What to tell a person about an error. */

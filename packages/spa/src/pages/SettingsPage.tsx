@@ -1,32 +1,103 @@
 import { useQuery } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
 import { api, describeError } from '../api/client.js';
 import { Notice } from '../components/ui.js';
 
+const MIN_PASSWORD = 8;
+
+/** Asks for the .p12's password, then downloads the certificate. */
+function CertificateForm({ name, onDone }: { name: string; onDone: () => void }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (password.length < MIN_PASSWORD) {
+      setError(`The password needs at least ${MIN_PASSWORD} characters.`);
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      const blob = await api.clientCertificate(name, password);
+      const link = document.createElement('a');
+      link.href = URL.createObjectURL(blob);
+      link.download = `${name}.p12`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+      onDone();
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form onSubmit={submit} aria-label={`Client certificate for ${name}`}>
+      <label>
+        Password for {name}.p12 (asked when you import it){' '}
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          // biome-ignore lint/a11y/noAutofocus: the form opens on request; the field is what comes next
+          autoFocus
+        />
+      </label>{' '}
+      <button type="submit" disabled={busy}>
+        {busy ? 'Creating…' : 'Download .p12'}
+      </button>{' '}
+      <button type="button" onClick={onDone}>
+        Cancel
+      </button>
+      {error && <Notice kind="error">{error}</Notice>}
+    </form>
+  );
+}
+
 export function SettingsPage() {
   const me = useQuery({ queryKey: ['me'], queryFn: api.me });
+  const users = useQuery({ queryKey: ['users'], queryFn: api.users });
+  const [certFor, setCertFor] = useState<string>();
+  const error = me.error ?? users.error;
   return (
     <section>
       <h1>Settings</h1>
       <h2>Users</h2>
-      {me.error && <Notice kind="error">{describeError(me.error)}</Notice>}
+      {error && <Notice kind="error">{describeError(error)}</Notice>}
       <table className="table">
         <thead>
           <tr>
             <th scope="col">User</th>
             <th scope="col">Signed in</th>
+            {users.data?.clientCertificates && <th scope="col">Client certificate</th>}
           </tr>
         </thead>
         <tbody>
-          {me.data && (
-            <tr>
-              <td>{me.data.user}</td>
-              <td>yes (this browser)</td>
+          {(users.data?.items ?? (me.data ? [{ name: me.data.user }] : [])).map(({ name }) => (
+            <tr key={name}>
+              <td>{name}</td>
+              <td>{name === me.data?.user ? 'yes (this browser)' : ''}</td>
+              {users.data?.clientCertificates && (
+                <td>
+                  {certFor === name ? (
+                    <CertificateForm name={name} onDone={() => setCertFor(undefined)} />
+                  ) : (
+                    <button type="button" onClick={() => setCertFor(name)}>
+                      Cert
+                    </button>
+                  )}
+                </td>
+              )}
             </tr>
-          )}
+          ))}
         </tbody>
       </table>
       <p className="muted">
         Users are configured at the edge (CADDY_USERNAME / CADDY_PASSWORD, or GitHub OAuth).
+        {users.data?.clientCertificates &&
+          ' This Rockpool requires a client certificate (mtls-app): Cert creates one, valid for a year, to import into a browser.'}
       </p>
     </section>
   );

@@ -1,0 +1,115 @@
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
+import { loadSettings } from '../config-file.js';
+import type { CommandIo } from './init.js';
+import { adminClientFor } from './reconfigure.js';
+import { publicUrls } from './up.js';
+
+export interface Status {
+  running: boolean;
+  tls: string;
+  access: string;
+  allow: string[];
+  urls: { controlPlane: string; workspaces: string };
+  ports: { controlPlane: number; workspaces: number; http: number };
+  /** Workspaces with a route at the edge (running ones), when Rockpool runs. */
+  workspaceRoutes?: string[];
+  /** Workspaces in the control plane's database by state, when its server answers. */
+  workspaces?: { total: number; byState: Record<string, number> };
+}
+
+interface WorkspacePage {
+  items: { state: string }[];
+  nextCursor: string | null;
+}
+
+/** GET on the control plane's unix socket (0600: only this user reaches it, as Caddy does). */
+function getFromServer<T>(dataDir: string, path: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: join(dataDir, 'server.sock'), path, method: 'GET' }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString()) as T);
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
+  const byState: Record<string, number> = {};
+  let total = 0;
+  let cursor: string | null = null;
+  do {
+    const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+    const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
+    for (const { state } of page.items) byState[state] = (byState[state] ?? 0) + 1;
+    total += page.items.length;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { total, byState };
+}
+
+/** What `rockpool status` reports, read from the config file and the running Caddy. */
+export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
+  const settings = await loadSettings({ ROCKPOOL_CADDY_BIN: 'caddy', ...env });
+  const base: Status = {
+    running: false,
+    tls: settings.tls.mode,
+    access: settings.access.mode,
+    allow: settings.access.allow,
+    urls: publicUrls(settings),
+    ports: {
+      controlPlane: settings.controlPlanePort,
+      workspaces: settings.workspacePort,
+      http: settings.httpPort,
+    },
+  };
+  try {
+    const { value } = await adminClientFor(settings.dataDir).getConfig<CaddyConfig>('');
+    const names = workspaceRoutesOf(value).map((route) =>
+      String(route['@id'] ?? '').replace(/^workspace-/, ''),
+    );
+    // The server may be restarting while Caddy runs: the counts are then left out, not an error.
+    const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
+    return { ...base, running: true, workspaceRoutes: names, ...(workspaces ? { workspaces } : {}) };
+  } catch (error) {
+    if (error instanceof CaddyUnreachableError) return base;
+    throw error;
+  }
+}
+
+export async function status(argv: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
+  const s = await readStatus(io.env);
+  if (values.json) {
+    io.output.write(`${JSON.stringify(s, null, 2)}\n`);
+    return s.running ? 0 : 3;
+  }
+  io.output.write(
+    [
+      `Rockpool is ${s.running ? 'running' : 'not running'}.`,
+      `  TLS:         ${s.tls}`,
+      `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
+      `  Dashboard:   ${s.urls.controlPlane}/app/`,
+      `  Workspaces:  ${s.urls.workspaces}/workspace/{name}/`,
+      ...(s.workspaceRoutes
+        ? [
+            `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
+          ]
+        : []),
+      '',
+    ].join('\n'),
+  );
+  // Like `systemctl status`: 3 when not running, so scripts can test it.
+  return s.running ? 0 : 3;
+}

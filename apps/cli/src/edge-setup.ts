@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { access, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  checkCertificateFiles,
+  clientCaFiles,
+  type EdgeConfigError,
+  type EdgeSecurityOptions,
+  ensureClientCa,
+  generateSelfSignedServerCertificate,
+  issueClientCertificate,
+  writeClientCertificate,
+} from '@rockpool/caddy';
+import type { Settings } from './settings.js';
+
+/** Server certificates and the client CA live here (keys 0600). */
+export function tlsDir(dataDir: string): string {
+  return join(dataDir, 'tls');
+}
+
+/** Where `.p12` client certificates are written by default. */
+export function clientCertsDir(dataDir: string): string {
+  return join(dataDir, 'client-certs');
+}
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+/**
+ * The edge options for these settings, with the files they need in place: the self-signed server
+ * certificate is generated once, custom files are checked (they exist, parse and match), and
+ * `mtls-app` gets its client CA and, the first time, an `admin.p12` (password in a 0600 file).
+ * Anything wrong is an error before Caddy is touched.
+ */
+export async function prepareEdge(
+  settings: Settings,
+  echo: NodeJS.WritableStream = process.stderr,
+): Promise<EdgeSecurityOptions> {
+  const dir = tlsDir(settings.dataDir);
+  let tls: EdgeSecurityOptions['tls'];
+  switch (settings.tls.mode) {
+    case 'off':
+    case 'acme':
+      tls = settings.tls;
+      break;
+    case 'custom':
+      await checkCertificateFiles(settings.tls.certFile, settings.tls.keyFile);
+      tls = settings.tls;
+      break;
+    case 'self-signed': {
+      const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
+      // Generated once, and again when it is missing or expires within 30 days.
+      const soon = new Date(Date.now() + 30 * 24 * 3600 * 1000);
+      const usable =
+        (await exists(files.certFile)) &&
+        (await exists(files.keyFile)) &&
+        (await checkCertificateFiles(files.certFile, files.keyFile, soon).then(
+          () => true,
+          (error: EdgeConfigError) => {
+            if (error.code === 'certificate_expired') return false;
+            throw error;
+          },
+        ));
+      if (!usable) {
+        await generateSelfSignedServerCertificate(dir);
+        echo.write(`==> Generated a self-signed certificate: ${files.certFile}\n`);
+      }
+      tls = { mode: 'self-signed', ...files };
+      break;
+    }
+  }
+  let clientCaFile: string | undefined;
+  if (settings.access.mode === 'mtls-app') {
+    const ca = await ensureClientCa(dir);
+    clientCaFile = ca.certFile;
+    if (ca.created) {
+      const password = randomBytes(12).toString('base64url');
+      const p12 = await issueClientCertificate({ ca, name: settings.username, password });
+      const file = await writeClientCertificate(clientCertsDir(settings.dataDir), settings.username, p12);
+      await writeFile(`${file}.password`, `${password}\n`, { mode: 0o600 });
+      echo.write(
+        `==> mtls-app: created a client CA and ${file} (password in ${file}.password); import it into your browser\n`,
+      );
+    }
+  }
+  return {
+    tls,
+    access: { ...settings.access, ...(clientCaFile ? { clientCaFile } : {}) },
+    httpRedirectListen: `${settings.listenHost}:${settings.httpPort}`,
+  };
+}
+
+/** The client CA files for `gen-client-cert` and the API, whether or not they exist yet. */
+export function clientCa(dataDir: string) {
+  return clientCaFiles(tlsDir(dataDir));
+}

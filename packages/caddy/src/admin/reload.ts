@@ -1,0 +1,45 @@
+import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
+import type { CaddyConfig, Route, SubrouteHandler } from '../config/types.js';
+import type { CaddyAdminClient } from './admin-client.js';
+
+function findContainer(value: unknown): SubrouteHandler | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (!Array.isArray(value) && (value as { '@id'?: unknown })['@id'] === WORKSPACES_CONTAINER_ID)
+    return value as SubrouteHandler;
+  for (const child of Object.values(value)) {
+    const found = findContainer(child);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The workspace routes in a config (those the worker added at run time). */
+export function workspaceRoutesOf(config: CaddyConfig): Route[] {
+  return findContainer(config)?.routes ?? [];
+}
+
+/** `next` with the workspace routes of `current` in its workspace container. Pure. */
+export function carryWorkspaceRoutes(current: CaddyConfig, next: CaddyConfig): CaddyConfig {
+  const copy = structuredClone(next);
+  const container = findContainer(copy);
+  if (!container) throw new RangeError(`the new configuration has no ${WORKSPACES_CONTAINER_ID} subroute`);
+  container.routes = workspaceRoutesOf(current);
+  return copy;
+}
+
+/**
+ * Replaces the running configuration with `next` while keeping the workspace routes Caddy has now,
+ * in one write guarded by `If-Match` (a route the worker adds meanwhile is not lost: the write is
+ * retried on top of it). Caddy's reload is graceful: it keeps the old config if the new one fails
+ * to load, and upgraded streams (WebSockets) of the old handlers stay open (`stream_close_delay`).
+ */
+export async function reloadKeepingWorkspaces(
+  admin: CaddyAdminClient,
+  next: CaddyConfig,
+): Promise<{ workspaceRoutes: number }> {
+  const { value } = await admin.update<CaddyConfig>({ path: '' }, (current) => ({
+    ...carryWorkspaceRoutes(current, next),
+    admin: current.admin,
+  }));
+  return { workspaceRoutes: workspaceRoutesOf(value).length };
+}

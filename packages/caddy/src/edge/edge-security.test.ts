@@ -1,0 +1,103 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBootstrapConfig } from '../builders/bootstrap.js';
+import { checkCertificateFiles } from '../pki/certificate-files.js';
+import { generateSelfSignedServerCertificate } from '../pki/server-cert.js';
+import { resolveAccess } from './access.js';
+import { resolveEdgeSecurity } from './edge-security.js';
+import { ipRangeProblem } from './ip-ranges.js';
+import type { TlsOptions } from './tls.js';
+
+describe('IP ranges', () => {
+  it.each(['10.0.0.0/8', '192.168.1.5', '::1', '2001:db8::/32', '0.0.0.0/0'])('accepts %s', (entry) => {
+    expect(ipRangeProblem(entry)).toBeUndefined();
+  });
+  it.each([
+    '10.0.0.0/33',
+    '10.0.0/8',
+    '300.1.1.1',
+    'example.com',
+    '10.0.0.0/8/1',
+    '::/129',
+    '10.0.0.0/-1',
+    '',
+  ])('refuses %j', (entry) => {
+    expect(ipRangeProblem(entry)).toBeDefined();
+  });
+});
+
+describe('access modes', () => {
+  it('names the invalid entry and the list it is in', () => {
+    expect(() => resolveAccess({ mode: 'restrict-app', allow: ['10.0.0.0/8', '10.0.0.0/33'] })).toThrow(
+      /allow list: "10.0.0.0\/33" has an invalid prefix length/,
+    );
+    expect(() => resolveAccess({ mode: 'all', trustedProxies: ['proxy.lan'] })).toThrow(/trusted proxies/);
+  });
+
+  it('refuses an unknown mode, a restrict mode without an allow list, mtls without TLS or a CA', () => {
+    expect(() => resolveAccess({ mode: 'open' as 'all' })).toThrow(/unknown access mode "open"/);
+    expect(() => resolveAccess({ mode: 'restrict-all' })).toThrow(/needs an allow list/);
+    expect(() => resolveAccess({ mode: 'mtls-app' })).toThrow(/client CA/);
+    expect(() =>
+      resolveEdgeSecurity({ tls: { mode: 'off' }, access: { mode: 'mtls-app', clientCaFile: '/ca.crt' } }),
+    ).toThrow(/needs TLS/);
+  });
+
+  it('refuses an unknown TLS mode and ACME without a domain', () => {
+    const all = { mode: 'all' as const };
+    expect(() => resolveEdgeSecurity({ tls: { mode: 'on' } as unknown as TlsOptions, access: all })).toThrow(
+      /unknown TLS mode "on"/,
+    );
+    expect(() => resolveEdgeSecurity({ tls: { mode: 'acme', domain: 'not a domain' }, access: all })).toThrow(
+      /needs a domain/,
+    );
+  });
+
+  it('leaves plain HTTP without an access route, TLS or a redirect server', () => {
+    const config = buildBootstrapConfig({
+      adminListen: 'unix//a.sock',
+      controlPlaneListen: ':8080',
+      workspacesListen: ':8081',
+      controlPlaneUpstream: 'unix//s.sock',
+      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
+    });
+    expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
+    expect(config.apps.tls).toBeUndefined();
+    expect(config.apps.http.servers.srv0?.routes[0]?.['@id']).toBe('rockpool-health');
+  });
+});
+
+describe('certificate files', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'rockpool-certs-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('accepts a matching pair and says what it is for', async () => {
+    const pair = await generateSelfSignedServerCertificate(join(dir, 'a'), {
+      dnsNames: ['localhost'],
+      ips: ['127.0.0.1'],
+    });
+    const summary = await checkCertificateFiles(pair.certFile, pair.keyFile);
+    expect(summary.subjectAltName).toContain('IP Address:127.0.0.1');
+  });
+
+  it('refuses a missing file, a non-PEM file and a key of another certificate', async () => {
+    const a = await generateSelfSignedServerCertificate(join(dir, 'a'), { dnsNames: ['localhost'], ips: [] });
+    const b = await generateSelfSignedServerCertificate(join(dir, 'b'), { dnsNames: ['localhost'], ips: [] });
+    await expect(checkCertificateFiles(join(dir, 'nope.crt'), a.keyFile)).rejects.toMatchObject({
+      code: 'certificate_unreadable',
+      message: expect.stringMatching(/cannot read the certificate file .*ENOENT/),
+    });
+    const junk = join(dir, 'junk.pem');
+    await writeFile(junk, 'hello');
+    await expect(checkCertificateFiles(junk, a.keyFile)).rejects.toThrow(/not a PEM certificate/);
+    await expect(checkCertificateFiles(a.certFile, b.keyFile)).rejects.toMatchObject({
+      code: 'certificate_key_mismatch',
+    });
+  });
+});

@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClientCa, issueClientCertificate, openP12 } from '../pki/client-certs.js';
+import { openssl } from '../pki/openssl.js';
+import { generateSelfSignedServerCertificate } from '../pki/server-cert.js';
+import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
+import { edgeRequest } from '../testing/edge-request.js';
+import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rockpool-tls-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('self-signed TLS', () => {
+  let edge: TestEdge;
+  let ca: string;
+  beforeAll(async () => {
+    const cert = await generateSelfSignedServerCertificate(join(dir, 'self'), {
+      dnsNames: ['localhost'],
+      ips: ['127.0.0.1'],
+    });
+    ca = await readFile(cert.certFile, 'utf8');
+    edge = await startTestEdge({ edge: { tls: { mode: 'self-signed', ...cert }, access: { mode: 'all' } } });
+  });
+  afterAll(() => edge?.close());
+
+  it('serves both origins over HTTPS with the generated certificate, by IP and by name', async () => {
+    expect(edge.controlPlaneUrl).toMatch(/^https:/);
+    expect((await edgeRequest(`${edge.controlPlaneUrl}/api/health`, { ca })).status).toBe(200);
+    const byName = edge.workspacesUrl.replace('127.0.0.1', 'localhost');
+    expect((await edgeRequest(`${byName}/workspace/none/`, { ca, headers: edge.authHeader() })).status).toBe(
+      404,
+    );
+  });
+
+  it('is not trusted by a client that was not given it', async () => {
+    await expect(edgeRequest(`${edge.controlPlaneUrl}/api/health`)).rejects.toThrow(/self[- ]signed/i);
+  });
+
+  it('redirects plain HTTP to the control plane over HTTPS', async () => {
+    const res = await edgeRequest(`${edge.httpRedirectUrl}/app/?x=1`);
+    expect(res.status).toBe(308);
+    expect(res.headers.location).toBe(`${edge.controlPlaneUrl}/app/?x=1`);
+  });
+});
+
+describe('custom certificate files', () => {
+  let edge: TestEdge;
+  let caPem: string;
+  beforeAll(async () => {
+    // The operator's own CA and a certificate it signed for rockpool.test.
+    const [caKey, caCert, key, csr, cert, ext] = ['ca.key', 'ca.crt', 'k.pem', 'r.csr', 'c.pem', 'ext'].map(
+      (f) => join(dir, f),
+    ) as [string, string, string, string, string, string];
+    await openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      caKey,
+      '-out',
+      caCert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Operator CA',
+    ]);
+    await openssl([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      csr,
+      '-subj',
+      '/CN=rockpool.test',
+    ]);
+    await writeFile(ext, 'subjectAltName=DNS:rockpool.test\nextendedKeyUsage=serverAuth\n');
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      caCert,
+      '-CAkey',
+      caKey,
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ]);
+    caPem = await readFile(caCert, 'utf8');
+    edge = await startTestEdge({
+      edge: { tls: { mode: 'custom', certFile: cert, keyFile: key }, access: { mode: 'all' } },
+    });
+  });
+  afterAll(() => edge?.close());
+
+  it('serves the operator certificate for its name', async () => {
+    const res = await edgeRequest(`${edge.controlPlaneUrl}/api/health`, {
+      ca: caPem,
+      servername: 'rockpool.test',
+    });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('mtls-app', () => {
+  let edge: TestEdge;
+  let ca: string;
+  let ide: EchoUpstream;
+  let app: EchoUpstream;
+  let alice: Buffer;
+  let stranger: Buffer;
+  const password = 'p12-password-1';
+  beforeAll(async () => {
+    const cert = await generateSelfSignedServerCertificate(join(dir, 'mtls'), {
+      dnsNames: ['localhost'],
+      ips: ['127.0.0.1'],
+    });
+    ca = await readFile(cert.certFile, 'utf8');
+    const clientCa = await ensureClientCa(join(dir, 'mtls'));
+    alice = await issueClientCertificate({ ca: clientCa, name: 'alice', password });
+    const otherCa = await ensureClientCa(join(dir, 'other'));
+    stranger = await issueClientCertificate({ ca: otherCa, name: 'alice', password });
+    edge = await startTestEdge({
+      edge: {
+        tls: { mode: 'self-signed', ...cert },
+        access: { mode: 'mtls-app', clientCaFile: clientCa.certFile },
+      },
+    });
+    ide = await startEchoUpstream({ name: 'ide' });
+    app = await startEchoUpstream({ name: 'app' });
+    await edge.router.putWorkspace({
+      name: 'w',
+      upstream: ide.address,
+      ports: [{ port: 3000, upstream: app.address }],
+    });
+  });
+  afterAll(async () => {
+    await edge?.close();
+    await ide?.close();
+    await app?.close();
+  });
+
+  it('accepts a client presenting a generated .p12 on the control plane and the IDE', async () => {
+    const withCert = { ca, pfx: alice, passphrase: password, headers: edge.authHeader() };
+    expect((await edgeRequest(`${edge.controlPlaneUrl}/api/workspaces`, withCert)).status).toBe(200);
+    const ideRes = await edgeRequest(`${edge.workspacesUrl}/workspace/w/`, withCert);
+    expect(ideRes.status).toBe(200);
+    expect(ideRes.headers['x-upstream']).toBe('ide');
+  });
+
+  it('refuses the control plane and the IDE without a certificate, but not health or forwarded ports', async () => {
+    const noCert = { ca, headers: edge.authHeader() };
+    const api = await edgeRequest(`${edge.controlPlaneUrl}/api/workspaces`, noCert);
+    expect(api.status).toBe(403);
+    expect(JSON.parse(api.body)).toMatchObject({ error: { code: 'client_certificate_required' } });
+    expect((await edgeRequest(`${edge.workspacesUrl}/workspace/w/`, noCert)).status).toBe(403);
+    expect((await edgeRequest(`${edge.controlPlaneUrl}/api/health`, { ca })).status).toBe(200);
+    const port = await edgeRequest(`${edge.workspacesUrl}/workspace/w/port/3000/`, noCert);
+    expect(port.status).toBe(200);
+    expect(port.headers['x-upstream']).toBe('app');
+  });
+
+  it('rejects a certificate from another CA at the handshake', async () => {
+    const other = { ca, pfx: stranger, passphrase: password, headers: edge.authHeader() };
+    await expect(edgeRequest(`${edge.controlPlaneUrl}/api/workspaces`, other)).rejects.toThrow();
+    await expect(edgeRequest(`${edge.workspacesUrl}/workspace/w/port/3000/`, other)).rejects.toThrow();
+  });
+
+  it('makes a wrong .p12 password a clear error', async () => {
+    await expect(openP12(alice, 'not-the-password')).rejects.toMatchObject({ code: 'wrong_p12_password' });
+    const contents = await openP12(alice, password);
+    expect(contents.certificatePem).toContain('BEGIN CERTIFICATE');
+    await expect(
+      edgeRequest(`${edge.controlPlaneUrl}/api/health`, { ca, pfx: alice, passphrase: 'not-the-password' }),
+    ).rejects.toThrow(/mac verify failure|password/i);
+  });
+});
