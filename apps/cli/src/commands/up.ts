@@ -22,6 +22,8 @@ export interface RunningStack {
 
 async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
+    const host = settings.listenHost === '0.0.0.0' ? 'localhost' : settings.listenHost;
+    const publicUrl = settings.github.publicUrl ?? `http://${host}:${settings.controlPlanePort}`;
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -30,7 +32,9 @@ async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: str
       },
       signingKey: await ensureSigningKey(settings.dataDir, settings.github.signingKey),
       allow: { users: settings.github.allowUsers, orgs: settings.github.allowOrgs },
-      insecureCookie: true,
+      // Workspaces (:8081) need the same session; their login redirect goes to the control plane.
+      portalUrl: `${publicUrl}/auth/`,
+      insecureCookie: publicUrl.startsWith('http:'),
     });
     return { auth, hint: 'sign in with GitHub' };
   }

@@ -3,6 +3,7 @@ import type {
   CaddyConfig,
   CaddyDuration,
   Handler,
+  HeadersHandler,
   HttpServer,
   MatcherSet,
   Route,
@@ -10,6 +11,7 @@ import type {
 } from '../config/types.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
+import { SESSION_COOKIE } from './oauth.js';
 import {
   buildRateLimitHandler,
   CLIENT_IP_KEY,
@@ -33,6 +35,8 @@ export type EdgeAuth =
       app: SecurityApp;
       portalName: string;
       policyName: string;
+      /** srv1's policy (workspaces need the same session; only the login redirect differs). */
+      workspacePolicyName: string;
     };
 
 export interface BootstrapOptions {
@@ -53,11 +57,12 @@ export interface BootstrapOptions {
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
 
-function authHandler(auth: EdgeAuth): AuthenticationHandler {
+function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): AuthenticationHandler {
   if (auth.kind === 'basic') return buildBasicAuthHandler(auth);
+  const policy = server === 'workspaces' ? auth.workspacePolicyName : auth.policyName;
   return {
     handler: 'authentication',
-    providers: { authorizer: { gatekeeper_name: auth.policyName, route_matcher: '*' } },
+    providers: { authorizer: { gatekeeper_name: policy, route_matcher: '*' } },
   };
 }
 
@@ -89,6 +94,21 @@ export function crossOriginRefusalRoute(): Route {
       },
     ],
     terminal: true,
+  };
+}
+
+/**
+ * caddy-security marks its cookie HttpOnly only together with Secure, so over plain HTTP a script
+ * on the workspace port (same host: cookies are not port-scoped) could read the session from
+ * `document.cookie`. The edge adds HttpOnly to the session cookie in every case.
+ */
+function sessionCookieHttpOnly(): HeadersHandler {
+  return {
+    handler: 'headers',
+    response: {
+      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '${1} HttpOnly;' }] },
+      deferred: true,
+    },
   };
 }
 
@@ -135,6 +155,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       match: [{ path: ['/auth', '/auth/*'] }],
       handle: [
         buildRateLimitHandler('auth-portal', limits.clientIpControlPlane, CLIENT_IP_KEY),
+        sessionCookieHttpOnly(),
         { handler: 'authenticator', portal_name: options.auth.portalName, route_matcher: '*' },
       ],
       terminal: true,
@@ -144,7 +165,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     '@id': 'rockpool-control-plane',
     handle: [
       buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
-      authHandler(options.auth),
+      authHandler(options.auth, 'control-plane'),
       {
         handler: 'rate_limit',
         rate_limits: {
@@ -188,7 +209,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
         '@id': 'rockpool-workspaces-edge',
         handle: [
           buildRateLimitHandler('client-ip-workspaces', limits.clientIpWorkspaces, CLIENT_IP_KEY),
-          authHandler(options.auth),
+          authHandler(options.auth, 'workspaces'),
           buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
           { handler: 'subroute', '@id': WORKSPACES_CONTAINER_ID, routes: [] },
           notFound('No such workspace route: workspaces live at /workspace/{name}/.'),

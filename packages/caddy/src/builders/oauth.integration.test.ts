@@ -17,6 +17,8 @@ const SIGNING_KEY = 'k'.repeat(20) + 'signing-key-for-tests';
 /** A browser-like client: keeps cookies by name (cookies are not port-scoped) and follows redirects. */
 class CookieJarClient {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie line received, to check the attributes. */
+  readonly setCookies: string[] = [];
 
   async get(url: string, init: RequestInit = {}): Promise<{ res: Response; url: string; hops: string[] }> {
     const hops: string[] = [];
@@ -40,6 +42,7 @@ class CookieJarClient {
       headers: { ...(init.headers as Record<string, string>), ...(cookie ? { Cookie: cookie } : {}) },
     });
     for (const line of res.headers.getSetCookie()) {
+      this.setCookies.push(line);
       const [pair = ''] = line.split(';');
       const eq = pair.indexOf('=');
       const name = pair.slice(0, eq).trim();
@@ -81,6 +84,7 @@ async function startEdge(signingKey: string): Promise<void> {
         },
         signingKey,
         allow: { users: ['alice'] },
+        portalUrl: `${srv0}/auth/`,
         insecureCookie: true,
       }),
     }),
@@ -131,8 +135,12 @@ describe('OAuth login through caddy-security (generic OIDC driver, local provide
     const api = await fetch(`${srv0}/api/workspaces`, { redirect: 'manual' });
     expect(api.status).toBe(302);
     expect(api.headers.get('location')).toMatch(/^\/auth\/\?redirect_url=/);
-    const ws = await fetch(`${srv1}/workspace/demo/`, { redirect: 'manual' });
+    // srv1 sends the browser to the portal on the control-plane origin, to come back afterwards.
+    const ws = await fetch(`${srv1}/workspace/demo/?folder=/src`, { redirect: 'manual' });
     expect(ws.status).toBe(302);
+    const location = new URL(ws.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe(`${srv0}/auth/`);
+    expect(location.searchParams.get('redirect_url')).toBe(`${srv1}/workspace/demo/?folder=/src`);
     expect(controlPlane.requests.length).toBe(0);
     expect(workspace.requests.length).toBe(0);
   });
@@ -149,6 +157,12 @@ describe('OAuth login through caddy-security (generic OIDC driver, local provide
     expect(hops.some((hop) => hop.includes(`/auth/oauth2/${REALM}/authorization-code-callback`))).toBe(true);
     await res.arrayBuffer();
     expect(client.cookies.get(SESSION_COOKIE)).toBeTruthy();
+    // Host-only, Lax, HttpOnly even over plain HTTP (a script on :8081 must not read it).
+    const issued = client.setCookies.find((line) => line.startsWith(`${SESSION_COOKIE}=ey`)) ?? '';
+    expect(issued).toMatch(/; Path=\/;/);
+    expect(issued).toMatch(/SameSite=Lax;/);
+    expect(issued).toMatch(/HttpOnly;/);
+    expect(issued).not.toMatch(/Domain=/);
 
     const api = await client.request(`${srv0}/api/workspaces`);
     expect(api.status).toBe(200);
@@ -163,6 +177,19 @@ describe('OAuth login through caddy-security (generic OIDC driver, local provide
     expect(seen.headers.cookie ?? '').not.toContain(SESSION_COOKIE);
     expect(seen.headers.cookie ?? '').toContain('workspace_own=kept');
     expect(seen.headers.authorization).toBeUndefined();
+  });
+
+  it('logs in from a workspace link and lands back in the workspace', async () => {
+    provider.account = { sub: 'alice', email: 'alice@example.test' };
+    const client = new CookieJarClient();
+    const portal = await client.get(`${srv1}/workspace/demo/`);
+    expect(portal.url).toMatch(new RegExp(`^${srv0}/auth/`));
+    await portal.res.arrayBuffer();
+    const { res, url } = await client.get(`${srv0}/auth/oauth2/${REALM}`);
+    expect(url).toBe(`${srv1}/workspace/demo/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-upstream')).toBe('workspace');
+    expect(lastSeen(workspace).headers.cookie ?? '').not.toContain(SESSION_COOKIE);
   });
 
   it('refuses a user who logged in at the provider but is not on the allow list', async () => {

@@ -1,4 +1,9 @@
-import type { CryptoKeyConfig, IdentityProvider, UserTransformer } from '../config/types.js';
+import type {
+  AuthorizationPolicy,
+  CryptoKeyConfig,
+  IdentityProvider,
+  UserTransformer,
+} from '../config/types.js';
 import type { EdgeAuth } from './bootstrap.js';
 
 export type OAuthProvider =
@@ -34,12 +39,20 @@ export interface OAuthOptions {
   };
   /** Session length in seconds. Default 12 h. */
   tokenLifetime?: number;
+  /**
+   * The portal's absolute URL on the control-plane origin, e.g. `https://rockpool.example.com/auth/`.
+   * Workspace traffic (srv1) needs the same session; a browser without one is sent here and comes
+   * back to the workspace after login. Without it srv1 answers 401 to anonymous requests.
+   */
+  portalUrl?: string;
   /** Allow the session cookie over plain HTTP (local use only). */
   insecureCookie?: boolean;
 }
 
 export const OAUTH_PORTAL = 'rockpool-portal';
 export const OAUTH_POLICY = 'rockpool-policy';
+/** srv1's policy: the same rules, but its login redirect points at the portal on the control-plane origin. */
+export const OAUTH_WORKSPACE_POLICY = 'rockpool-policy-workspaces';
 const USER_ROLE = 'rockpool/user';
 /** The cookie (and token name) that carries a caddy-security session. */
 export const SESSION_COOKIE = 'access_token';
@@ -79,6 +92,11 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
     if (!/^[A-Za-z0-9@._+-]+$/.test(value))
       throw new RangeError(`invalid allow-list entry ${JSON.stringify(value)}`);
 
+  if (options.portalUrl !== undefined) {
+    const url = URL.canParse(options.portalUrl) ? new URL(options.portalUrl) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol))
+      throw new RangeError(`the OAuth portal URL must be an absolute http(s) URL (got ${options.portalUrl})`);
+  }
   const lifetime = options.tokenLifetime ?? 12 * 3600;
   const key = (usage: CryptoKeyConfig['usage']): CryptoKeyConfig => ({
     id: '0',
@@ -121,10 +139,25 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
             base_auth_url: options.provider.baseAuthUrl,
           },
         };
+  const policy = (
+    name: string,
+    redirect: Pick<AuthorizationPolicy, 'auth_url_path' | 'disable_auth_redirect'>,
+  ): AuthorizationPolicy => ({
+    name,
+    ...redirect,
+    auth_redirect_query_param: 'redirect_url',
+    auth_redirect_status_code: 302,
+    // `{http.auth.user.id}` (the X-Rockpool-User header, the rate-limit key) is the token's
+    // subject, e.g. `github.com/alice`: stable, unlike the e-mail caddy-security uses by default.
+    user_identity_field: 'sub',
+    access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
+    crypto_key_configs: [key('verify')],
+  });
   return {
     kind: 'security',
     portalName: OAUTH_PORTAL,
     policyName: OAUTH_POLICY,
+    workspacePolicyName: OAUTH_WORKSPACE_POLICY,
     app: {
       config: {
         identity_providers: [provider],
@@ -142,17 +175,13 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
           },
         ],
         authorization_policies: [
-          {
-            name: OAUTH_POLICY,
-            auth_url_path: '/auth/',
-            auth_redirect_query_param: 'redirect_url',
-            auth_redirect_status_code: 302,
-            // `{http.auth.user.id}` (the X-Rockpool-User header, the rate-limit key) is the token's
-            // subject, e.g. `github.com/alice`: stable, unlike the e-mail caddy-security uses by default.
-            user_identity_field: 'sub',
-            access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
-            crypto_key_configs: [key('verify')],
-          },
+          policy(OAUTH_POLICY, { auth_url_path: '/auth/' }),
+          policy(
+            OAUTH_WORKSPACE_POLICY,
+            options.portalUrl
+              ? { auth_url_path: options.portalUrl }
+              : { auth_url_path: '/auth/', disable_auth_redirect: true },
+          ),
         ],
       },
     },

@@ -279,7 +279,10 @@ export interface UserTransformer {
 
 export interface AuthorizationPolicy {
   name: string;
+  /** A path on the same origin, or an absolute URL (another origin's portal). */
   auth_url_path: string;
+  /** Answer 401 instead of redirecting to the portal. */
+  disable_auth_redirect?: boolean;
   auth_redirect_query_param?: string;
   auth_redirect_status_code?: number;
   /** Which token claim becomes `{http.auth.user.id}`: `sub`, `id`, or (default) the e-mail, else `sub`. */
