@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
@@ -190,6 +191,30 @@ describe('OAuth login through caddy-security (generic OIDC driver, local provide
     expect(res.status).toBe(200);
     expect(res.headers.get('x-upstream')).toBe('workspace');
     expect(lastSeen(workspace).headers.cookie ?? '').not.toContain(SESSION_COOKIE);
+  });
+
+  it('signs in in the real browser from a workspace link and lands back in the workspace', async () => {
+    provider.account = { sub: 'alice', email: 'alice@example.test' };
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${srv1}/workspace/demo/`);
+      expect(page.url()).toMatch(new RegExp(`^${srv0}/auth/`));
+      await page.click(`a[href="oauth2/${REALM}"]`);
+      await page.waitForURL(`${srv1}/workspace/demo/`);
+      expect(JSON.parse((await page.textContent('body')) ?? '{}')).toMatchObject({ url: '/' });
+      // The page cannot read the session (HttpOnly), and the workspace never received it.
+      expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
+      expect(lastSeen(workspace).headers.cookie ?? '').not.toContain(SESSION_COOKIE);
+      const api = await page.goto(`${srv0}/api/workspaces`);
+      expect(api?.status()).toBe(200);
+      expect(lastSeen(controlPlane).headers['x-rockpool-user']).toBe('alice');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('refuses a user who logged in at the provider but is not on the allow list', async () => {
