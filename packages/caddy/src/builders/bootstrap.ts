@@ -106,7 +106,7 @@ function sessionCookieHttpOnly(): HeadersHandler {
   return {
     handler: 'headers',
     response: {
-      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '${1} HttpOnly;' }] },
+      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '$1 HttpOnly;' }] },
       deferred: true,
     },
   };

@@ -13,7 +13,7 @@ import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth, SESSION_COOKIE } from './oauth.js';
 
 const REALM = 'local';
-const SIGNING_KEY = 'k'.repeat(20) + 'signing-key-for-tests';
+const SIGNING_KEY = 'signing-key-for-tests-0123456789abcdef';
 
 /** A browser-like client: keeps cookies by name (cookies are not port-scoped) and follows redirects. */
 class CookieJarClient {
@@ -207,7 +207,7 @@ describe('OAuth login through caddy-security (generic OIDC driver, local provide
       await page.waitForURL(`${srv1}/workspace/demo/`);
       expect(JSON.parse((await page.textContent('body')) ?? '{}')).toMatchObject({ url: '/' });
       // The page cannot read the session (HttpOnly), and the workspace never received it.
-      expect(await page.evaluate(() => document.cookie)).not.toContain(SESSION_COOKIE);
+      expect(await page.evaluate<string>('document.cookie')).not.toContain(SESSION_COOKIE);
       expect(lastSeen(workspace).headers.cookie ?? '').not.toContain(SESSION_COOKIE);
       const api = await page.goto(`${srv0}/api/workspaces`);
       expect(api?.status()).toBe(200);
