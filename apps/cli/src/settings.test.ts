@@ -17,12 +17,40 @@ describe('readSettings', () => {
     });
   });
 
+  it('reads GitHub OAuth from the environment', () => {
+    const settings = readSettings({
+      ...base,
+      GITHUB_OAUTH_CLIENT_ID: 'the-id',
+      GITHUB_OAUTH_CLIENT_SECRET: 'the-secret',
+      ROCKPOOL_GITHUB_ALLOW_USERS: 'octocat, hubot',
+      ROCKPOOL_GITHUB_ALLOW_ORGS: 'acme',
+      ROCKPOOL_PUBLIC_URL: 'https://rockpool.example.com/',
+    });
+    expect(settings.github).toEqual({
+      clientId: 'the-id',
+      clientSecret: 'the-secret',
+      allowUsers: ['octocat', 'hubot'],
+      allowOrgs: ['acme'],
+      publicUrl: 'https://rockpool.example.com',
+    });
+  });
+
   it.each([
     [{ ROCKPOOL_CONTROL_PLANE_PORT: 'eighty' }, /ROCKPOOL_CONTROL_PLANE_PORT must be a TCP port/],
     [{ ROCKPOOL_WORKSPACE_PORT: '70000' }, /ROCKPOOL_WORKSPACE_PORT must be a TCP port/],
     [{ ROCKPOOL_WORKSPACE_PORT: '8080' }, /two different ports/],
     [{ ROCKPOOL_RATE_LIMITS: '{nope' }, /ROCKPOOL_RATE_LIMITS is not valid JSON/],
     [{ GITHUB_OAUTH_CLIENT_ID: 'id' }, /GITHUB_OAUTH_CLIENT_SECRET/],
+    [{ GITHUB_OAUTH_CLIENT_ID: 'id', GITHUB_OAUTH_CLIENT_SECRET: 's' }, /ROCKPOOL_GITHUB_ALLOW_USERS/],
+    [
+      {
+        GITHUB_OAUTH_CLIENT_ID: 'id',
+        GITHUB_OAUTH_CLIENT_SECRET: 's',
+        ROCKPOOL_GITHUB_ALLOW_ORGS: 'acme',
+        ROCKPOOL_PUBLIC_URL: 'rockpool.example.com',
+      },
+      /ROCKPOOL_PUBLIC_URL must be/,
+    ],
     [{ ROCKPOOL_CADDY_BIN: '' }, /ROCKPOOL_CADDY_BIN is not set/],
   ])('explains a bad setting %j', (env, message) => {
     expect(() => readSettings({ ...base, ...env })).toThrow(message);

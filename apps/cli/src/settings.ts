@@ -26,6 +26,8 @@ export interface Settings {
         allowUsers: string[];
         allowOrgs: string[];
         signingKey?: string;
+        /** The control plane as browsers reach it; the portal lives at `{publicUrl}/auth/`. */
+        publicUrl?: string;
       }
     | undefined;
 }
@@ -99,10 +101,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
           allowUsers: list(env.ROCKPOOL_GITHUB_ALLOW_USERS),
           allowOrgs: list(env.ROCKPOOL_GITHUB_ALLOW_ORGS),
           ...(env.ROCKPOOL_OAUTH_SIGNING_KEY ? { signingKey: env.ROCKPOOL_OAUTH_SIGNING_KEY } : {}),
+          ...(env.ROCKPOOL_PUBLIC_URL ? { publicUrl: env.ROCKPOOL_PUBLIC_URL.replace(/\/+$/, '') } : {}),
         }
       : undefined;
   if (github && (!github.clientId || !github.clientSecret))
     throw new SettingsError('GitHub OAuth needs both GITHUB_OAUTH_CLIENT_ID and GITHUB_OAUTH_CLIENT_SECRET');
+  if (github && github.allowUsers.length === 0 && github.allowOrgs.length === 0)
+    throw new SettingsError(
+      'GitHub OAuth needs an allow list: set ROCKPOOL_GITHUB_ALLOW_USERS and/or ROCKPOOL_GITHUB_ALLOW_ORGS (comma-separated)',
+    );
+  if (github?.publicUrl && !/^https?:\/\/[^/]+$/.test(github.publicUrl))
+    throw new SettingsError(
+      `ROCKPOOL_PUBLIC_URL must be the control plane's origin, like https://rockpool.example.com (got ${JSON.stringify(env.ROCKPOOL_PUBLIC_URL)})`,
+    );
 
   return {
     dataDir,

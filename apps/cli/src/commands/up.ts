@@ -25,6 +25,8 @@ export interface RunningStack {
 
 export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
+    const host = settings.listenHost === '0.0.0.0' ? 'localhost' : settings.listenHost;
+    const publicUrl = settings.github.publicUrl ?? `http://${host}:${settings.controlPlanePort}`;
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -33,7 +35,9 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
       },
       signingKey: await ensureSigningKey(settings.dataDir, settings.github.signingKey),
       allow: { users: settings.github.allowUsers, orgs: settings.github.allowOrgs },
-      insecureCookie: true,
+      // Workspaces (:8081) need the same session; their login redirect goes to the control plane.
+      portalUrl: `${publicUrl}/auth/`,
+      insecureCookie: publicUrl.startsWith('http:'),
     });
     return { auth, hint: 'sign in with GitHub' };
   }

@@ -3,6 +3,7 @@ import type {
   CaddyConfig,
   CaddyDuration,
   Handler,
+  HeadersHandler,
   HttpServer,
   MatcherSet,
   Route,
@@ -17,6 +18,7 @@ import {
 import { listenPort } from '../edge/tls.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
+import { SESSION_COOKIE } from './oauth.js';
 import {
   buildRateLimitHandler,
   CLIENT_IP_KEY,
@@ -45,6 +47,8 @@ export type EdgeAuth =
       app: SecurityApp;
       portalName: string;
       policyName: string;
+      /** srv1's policy (workspaces need the same session; only the login redirect differs). */
+      workspacePolicyName: string;
     };
 
 export interface BootstrapOptions {
@@ -67,11 +71,12 @@ export interface BootstrapOptions {
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
 
-function authHandler(auth: EdgeAuth): AuthenticationHandler {
+function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): AuthenticationHandler {
   if (auth.kind === 'basic') return buildBasicAuthHandler(auth);
+  const policy = server === 'workspaces' ? auth.workspacePolicyName : auth.policyName;
   return {
     handler: 'authentication',
-    providers: { authorizer: { gatekeeper_name: auth.policyName, route_matcher: '*' } },
+    providers: { authorizer: { gatekeeper_name: policy, route_matcher: '*' } },
   };
 }
 
@@ -103,6 +108,21 @@ export function crossOriginRefusalRoute(): Route {
       },
     ],
     terminal: true,
+  };
+}
+
+/**
+ * caddy-security marks its cookie HttpOnly only together with Secure, so over plain HTTP a script
+ * on the workspace port (same host: cookies are not port-scoped) could read the session from
+ * `document.cookie`. The edge adds HttpOnly to the session cookie in every case.
+ */
+function sessionCookieHttpOnly(): HeadersHandler {
+  return {
+    handler: 'headers',
+    response: {
+      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '$1 HttpOnly;' }] },
+      deferred: true,
+    },
   };
 }
 
@@ -152,6 +172,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       match: [{ path: ['/auth', '/auth/*'] }],
       handle: [
         buildRateLimitHandler('auth-portal', limits.clientIpControlPlane, CLIENT_IP_KEY),
+        sessionCookieHttpOnly(),
         { handler: 'authenticator', portal_name: options.auth.portalName, route_matcher: '*' },
       ],
       terminal: true,
@@ -161,7 +182,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     '@id': 'rockpool-control-plane',
     handle: [
       buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
-      authHandler(options.auth),
+      authHandler(options.auth, 'control-plane'),
       {
         handler: 'rate_limit',
         rate_limits: {
@@ -205,7 +226,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
         '@id': 'rockpool-workspaces-edge',
         handle: [
           buildRateLimitHandler('client-ip-workspaces', limits.clientIpWorkspaces, CLIENT_IP_KEY),
-          authHandler(options.auth),
+          authHandler(options.auth, 'workspaces'),
           buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
           { handler: 'subroute', '@id': WORKSPACES_CONTAINER_ID, routes: [] },
           notFound('No such workspace route: workspaces live at /workspace/{name}/.'),

@@ -29,6 +29,7 @@ describe('golden configs', () => {
       provider: { kind: 'github', clientId: 'client-id', clientSecret: 'client-secret' },
       signingKey: 'k'.repeat(48),
       allow: { users: ['octocat'], orgs: ['rockpool-dev'] },
+      portalUrl: 'https://rockpool.example.com/auth/',
     });
     await golden('bootstrap-github-oauth', buildBootstrapConfig({ ...bootstrapOptions, auth }));
   });
@@ -104,6 +105,77 @@ describe('builders', () => {
       { window: '1h', maxEvents: 100 },
       { window: '24h', maxEvents: 300 },
     ]);
+  });
+
+  it('GitHub OAuth: env credentials, the github callback realm, users and orgs allowed, the explicit key', () => {
+    const auth = buildOAuthAuth({
+      provider: { kind: 'github', clientId: 'the-client-id', clientSecret: 'the-secret' },
+      signingKey: 's'.repeat(40),
+      allow: { users: ['octocat'], orgs: ['rock.pool'] },
+    });
+    if (auth.kind !== 'security') throw new Error('expected caddy-security');
+    const { identity_providers, authentication_portals, authorization_policies } = auth.app.config;
+    // The portal serves /auth/oauth2/{realm}/authorization-code-callback: realm github gives the
+    // callback URL to register at GitHub.
+    expect(identity_providers).toEqual([
+      {
+        name: 'github',
+        kind: 'oauth',
+        params: {
+          driver: 'github',
+          realm: 'github',
+          client_id: 'the-client-id',
+          client_secret: 'the-secret',
+          scopes: ['read:user', 'read:org'],
+          user_org_filters: ['^rock\\.pool$'],
+        },
+      },
+    ]);
+    const portal = authentication_portals?.[0];
+    expect(portal?.user_transformer_configs).toEqual([
+      {
+        matchers: ['exact match realm github', 'exact match sub github.com/octocat'],
+        actions: ['action add role rockpool/user'],
+      },
+      {
+        matchers: ['exact match realm github', 'exact match roles github.com/rock.pool/members'],
+        actions: ['action add role rockpool/user'],
+      },
+    ]);
+    expect(portal?.cookie_config).toEqual({ same_site: 'lax' });
+    for (const keys of [
+      portal?.crypto_key_configs,
+      ...(authorization_policies ?? []).map((p) => p.crypto_key_configs),
+    ])
+      expect(keys?.[0]).toMatchObject({ token_secret: 's'.repeat(40), token_name: 'access_token' });
+    expect(
+      authorization_policies?.map((p) => [p.name, p.user_identity_field, p.disable_auth_redirect]),
+    ).toEqual([
+      ['rockpool-policy', 'sub', undefined],
+      ['rockpool-policy-workspaces', 'sub', true],
+    ]);
+    // Users only: no org look-up, no read:org.
+    const usersOnly = buildOAuthAuth({
+      provider: { kind: 'github', clientId: 'id', clientSecret: 'secret' },
+      signingKey: 's'.repeat(40),
+      allow: { users: ['octocat'] },
+    });
+    if (usersOnly.kind !== 'security') throw new Error('expected caddy-security');
+    expect(usersOnly.app.config.identity_providers?.[0]?.params).not.toHaveProperty('user_org_filters');
+    expect(usersOnly.app.config.identity_providers?.[0]?.params.scopes).toEqual(['read:user']);
+  });
+
+  it('strips the OAuth session cookie, keeping the others, before workspace upstreams', () => {
+    const route = JSON.stringify(buildWorkspaceRoute({ name: 'w', upstream: '127.0.0.1:1' }));
+    expect(route).toContain('"search_regexp":"(^|;)\\\\s*access_token=[^;]*"');
+  });
+
+  it('refuse OAuth with a relative or non-http portal URL', () => {
+    const provider = { kind: 'github' as const, clientId: 'id', clientSecret: 'secret' };
+    for (const portalUrl of ['/auth/', 'javascript:alert(1)'])
+      expect(() =>
+        buildOAuthAuth({ provider, signingKey: 'k'.repeat(48), allow: { users: ['a'] }, portalUrl }),
+      ).toThrow(/absolute http/);
   });
 
   it('refuse OAuth without an allow list or with a short signing key', () => {

@@ -1,4 +1,9 @@
-import type { CryptoKeyConfig, IdentityProvider, UserTransformer } from '../config/types.js';
+import type {
+  AuthorizationPolicy,
+  CryptoKeyConfig,
+  IdentityProvider,
+  UserTransformer,
+} from '../config/types.js';
 import type { EdgeAuth } from './bootstrap.js';
 
 export type OAuthProvider =
@@ -21,23 +26,36 @@ export interface OAuthOptions {
   signingKey: string;
   /** Who gets in. Nobody does unless listed: never "any GitHub account". */
   allow: {
-    /** GitHub logins (realm github) or OIDC subjects. */
+    /** GitHub logins (the token's `sub` is `github.com/{login}`) or OIDC subjects. */
     users?: string[];
-    /** GitHub organisations (needs the read:org scope). */
+    /**
+     * GitHub organisations. caddy-security asks GitHub for the user's organisations only when the
+     * provider has `user_org_filters` (and the `read:org` scope); each listed one becomes the role
+     * `github.com/{org}/members`, which is what the allow list matches.
+     */
     orgs?: string[];
     /** E-mail addresses as the provider reports them. */
     emails?: string[];
   };
   /** Session length in seconds. Default 12 h. */
   tokenLifetime?: number;
+  /**
+   * The portal's absolute URL on the control-plane origin, e.g. `https://rockpool.example.com/auth/`.
+   * Workspace traffic (srv1) needs the same session; a browser without one is sent here and comes
+   * back to the workspace after login. Without it srv1 answers 401 to anonymous requests.
+   */
+  portalUrl?: string;
   /** Allow the session cookie over plain HTTP (local use only). */
   insecureCookie?: boolean;
 }
 
 export const OAUTH_PORTAL = 'rockpool-portal';
 export const OAUTH_POLICY = 'rockpool-policy';
+/** srv1's policy: the same rules, but its login redirect points at the portal on the control-plane origin. */
+export const OAUTH_WORKSPACE_POLICY = 'rockpool-policy-workspaces';
 const USER_ROLE = 'rockpool/user';
-const TOKEN_NAME = 'access_token';
+/** The cookie (and token name) that carries a caddy-security session. */
+export const SESSION_COOKIE = 'access_token';
 
 /** GitHub OAuth (or a generic OIDC provider) through caddy-security: provider, portal and policy. */
 export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
@@ -55,7 +73,14 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
         options.provider.kind === 'github' ? `exact match sub github.com/${user}` : `exact match sub ${user}`,
       ),
     );
-  for (const org of options.allow.orgs ?? []) transforms.push(grant(`exact match org ${org}`));
+  for (const org of options.allow.orgs ?? [])
+    transforms.push(
+      grant(
+        options.provider.kind === 'github'
+          ? `exact match roles github.com/${org}/members`
+          : `exact match roles ${org}`,
+      ),
+    );
   for (const email of options.allow.emails ?? []) transforms.push(grant(`exact match email ${email}`));
   if (transforms.length === 0)
     throw new RangeError('OAuth needs an allow list (users, orgs or emails): refusing to let any account in');
@@ -67,11 +92,16 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
     if (!/^[A-Za-z0-9@._+-]+$/.test(value))
       throw new RangeError(`invalid allow-list entry ${JSON.stringify(value)}`);
 
+  if (options.portalUrl !== undefined) {
+    const url = URL.canParse(options.portalUrl) ? new URL(options.portalUrl) : undefined;
+    if (!url || !['http:', 'https:'].includes(url.protocol))
+      throw new RangeError(`the OAuth portal URL must be an absolute http(s) URL (got ${options.portalUrl})`);
+  }
   const lifetime = options.tokenLifetime ?? 12 * 3600;
   const key = (usage: CryptoKeyConfig['usage']): CryptoKeyConfig => ({
     id: '0',
     usage,
-    token_name: TOKEN_NAME,
+    token_name: SESSION_COOKIE,
     source: 'config',
     algorithm: 'hmac',
     token_lifetime: lifetime,
@@ -87,7 +117,13 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
             realm: 'github',
             client_id: options.provider.clientId,
             client_secret: options.provider.clientSecret,
-            scopes: options.allow.orgs?.length ? ['read:user', 'read:org'] : ['read:user'],
+            ...(options.allow.orgs?.length
+              ? {
+                  scopes: ['read:user', 'read:org'],
+                  // Exact, anchored patterns: only the listed organisations are fetched as roles.
+                  user_org_filters: options.allow.orgs.map((org) => `^${escapeRegExp(org)}$`),
+                }
+              : { scopes: ['read:user'] }),
           },
         }
       : {
@@ -103,10 +139,25 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
             base_auth_url: options.provider.baseAuthUrl,
           },
         };
+  const policy = (
+    name: string,
+    redirect: Pick<AuthorizationPolicy, 'auth_url_path' | 'disable_auth_redirect'>,
+  ): AuthorizationPolicy => ({
+    name,
+    ...redirect,
+    auth_redirect_query_param: 'redirect_url',
+    auth_redirect_status_code: 302,
+    // `{http.auth.user.id}` (the X-Rockpool-User header, the rate-limit key) is the token's
+    // subject, e.g. `github.com/alice`: stable, unlike the e-mail caddy-security uses by default.
+    user_identity_field: 'sub',
+    access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
+    crypto_key_configs: [key('verify')],
+  });
   return {
     kind: 'security',
     portalName: OAUTH_PORTAL,
     policyName: OAUTH_POLICY,
+    workspacePolicyName: OAUTH_WORKSPACE_POLICY,
     app: {
       config: {
         identity_providers: [provider],
@@ -114,23 +165,29 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
           {
             name: OAUTH_PORTAL,
             identity_providers: [provider.name],
-            cookie_config: options.insecureCookie ? { insecure: true } : {},
+            // Host-only (no Domain), Secure unless insecureCookie, SameSite=Lax: Strict would drop the cookie
+            // on the redirect chain that starts at the provider and loop the login.
+            cookie_config: { ...(options.insecureCookie ? { insecure: true } : {}), same_site: 'lax' },
             crypto_key_configs: [key('sign-verify')],
             crypto_key_store_config: { token_lifetime: lifetime },
             user_transformer_configs: transforms,
+            portal_user_roles: { [USER_ROLE]: true },
           },
         ],
         authorization_policies: [
-          {
-            name: OAUTH_POLICY,
-            auth_url_path: '/auth/',
-            auth_redirect_query_param: 'redirect_url',
-            auth_redirect_status_code: 302,
-            access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
-            crypto_key_configs: [key('verify')],
-          },
+          policy(OAUTH_POLICY, { auth_url_path: '/auth/' }),
+          policy(
+            OAUTH_WORKSPACE_POLICY,
+            options.portalUrl
+              ? { auth_url_path: options.portalUrl }
+              : { auth_url_path: '/auth/', disable_auth_redirect: true },
+          ),
         ],
       },
     },
   };
+}
+
+function escapeRegExp(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -7,6 +7,7 @@ import {
   workspacePathPrefix,
   workspaceRouteId,
 } from '../names.js';
+import { SESSION_COOKIE } from './oauth.js';
 
 export interface ProxyTimings {
   /** Upgraded streams (WebSockets) are closed after this long. Default 24h. */
@@ -38,12 +39,14 @@ const DEFAULT_STREAM_TIMEOUT = '24h';
 
 /**
  * Credentials meant for Rockpool's edge must not reach code-server or, worse, an arbitrary app on a
- * forwarded port: the edge strips them and says which prefix it removed.
+ * forwarded port (untrusted code runs in the VM): the edge strips the Authorization headers and the
+ * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed.
  */
 function upstreamHeaders(prefix: string): HeaderOps {
   return {
     set: { 'X-Forwarded-Prefix': [prefix] },
     delete: ['Authorization', 'Proxy-Authorization'],
+    replace: { Cookie: [{ search_regexp: `(^|;)\\s*${SESSION_COOKIE}=[^;]*`, replace: '$1' }] },
   };
 }
 

@@ -143,6 +143,13 @@ export interface HeaderOps {
   add?: Record<string, string[]>;
   set?: Record<string, string[]>;
   delete?: string[];
+  replace?: Record<string, HeaderReplacement[]>;
+}
+
+export interface HeaderReplacement {
+  search?: string;
+  search_regexp?: string;
+  replace: string;
 }
 
 export interface HeadersHandler {
@@ -249,17 +256,26 @@ export interface OAuthProviderParams {
   base_auth_url?: string;
   metadata_url?: string;
   tls_insecure_skip_verify?: boolean;
+  /** GitHub only: anchored regular expressions of the organisations fetched as `github.com/{org}/members` roles. */
+  user_org_filters?: string[];
 }
 
 export interface AuthenticationPortal {
   name: string;
   ui?: Record<string, never>;
-  cookie_config?: { insecure?: boolean; lifetime?: number; path?: string };
+  cookie_config?: {
+    insecure?: boolean;
+    lifetime?: number;
+    path?: string;
+    same_site?: 'lax' | 'strict' | 'none';
+  };
   identity_providers: string[];
   token_validator_options?: Record<string, never>;
   crypto_key_configs: CryptoKeyConfig[];
   crypto_key_store_config?: { token_lifetime: number };
   user_transformer_configs?: UserTransformer[];
+  /** Roles the portal treats as signed-in users; without one it deletes the token on its own pages. */
+  portal_user_roles?: Record<string, true>;
 }
 
 export interface CryptoKeyConfig {
@@ -281,9 +297,14 @@ export interface UserTransformer {
 
 export interface AuthorizationPolicy {
   name: string;
+  /** A path on the same origin, or an absolute URL (another origin's portal). */
   auth_url_path: string;
+  /** Answer 401 instead of redirecting to the portal. */
+  disable_auth_redirect?: boolean;
   auth_redirect_query_param?: string;
   auth_redirect_status_code?: number;
+  /** Which token claim becomes `{http.auth.user.id}`: `sub`, `id`, or (default) the e-mail, else `sub`. */
+  user_identity_field?: 'sub' | 'id';
   header_injection_configs?: { header: string; field: string }[];
   access_list_rules: AccessListRule[];
   crypto_key_configs: CryptoKeyConfig[];
