@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { RESULTS_DIR } from './results.js';
+
+const run = promisify(execFile);
+
+export interface Series {
+  title: string;
+  points: [number, number][];
+}
+
+export interface PlotOptions {
+  /** File name under bench/results, e.g. `route-churn.png`. */
+  file: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: Series[];
+  logX?: boolean;
+  /** gnuplot style: `linespoints` for curves, `points` for scatter. */
+  style?: 'linespoints' | 'points';
+}
+
+function quote(text: string): string {
+  return `"${text.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/** A PNG through gnuplot's pngcairo terminal (Debian's gnuplot-nox); data inline, no temp files. */
+export async function plot(options: PlotOptions): Promise<string> {
+  const out = join(RESULTS_DIR, options.file);
+  const style = options.style ?? 'linespoints';
+  const lines = [
+    'set terminal pngcairo size 900,560 font "sans,10"',
+    `set output ${quote(out)}`,
+    `set title ${quote(options.title)}`,
+    `set xlabel ${quote(options.xLabel)}`,
+    `set ylabel ${quote(options.yLabel)}`,
+    'set grid',
+    'set key left top',
+    ...(options.logX ? ['set logscale x'] : []),
+    `plot ${options.series.map((s) => `'-' using 1:2 with ${style} title ${quote(s.title)}`).join(', ')}`,
+    ...options.series.flatMap((s) => [...s.points.map(([x, y]) => `${x} ${y}`), 'e']),
+  ];
+  const script = `${out}.gp`;
+  await writeFile(script, `${lines.join('\n')}\n`);
+  try {
+    await run('gnuplot', [script]);
+  } finally {
+    await rm(script, { force: true });
+  }
+  return out;
+}

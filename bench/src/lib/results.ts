@@ -1,0 +1,67 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Machine } from './machine.js';
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** What the figure was measured on, e.g. `{ target: 'rockpool', size: 'small', concurrency: 1 }`. */
+  labels?: Record<string, string | number>;
+}
+
+export interface TargetCheck {
+  name: string;
+  /** The target as a sentence, e.g. `<= 0.05 ms`. */
+  target: string;
+  measured: number;
+  unit: string;
+  met: boolean;
+  /** Where a target is missed: what dominates the figure. */
+  note?: string;
+}
+
+export interface BenchResult {
+  name: string;
+  takenAt: string;
+  durationS: number;
+  machine: Machine;
+  parameters: Record<string, unknown>;
+  figures: Figure[];
+  targets: TargetCheck[];
+  plots: string[];
+  notes: string[];
+}
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results');
+
+export async function writeResult(result: BenchResult): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${result.name}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+/** A plain-text table: the first row is the header. */
+export function formatTable(rows: (string | number)[][]): string {
+  const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)));
+  const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length))) ?? [];
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  const [header, ...body] = cells;
+  return [line(header ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+}
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return value.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);
+}
+
+export function printTargets(targets: TargetCheck[]): string {
+  return formatTable([
+    ['target', 'wanted', 'measured', 'met'],
+    ...targets.map((t) => [t.name, t.target, `${formatNumber(t.measured)} ${t.unit}`, t.met ? 'yes' : 'NO']),
+  ]);
+}

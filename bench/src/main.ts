@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { caddyBinaryForTests } from '@rockpool/caddy/testing';
+import { api } from './benchmarks/api.js';
+import { proxyOverhead } from './benchmarks/proxy-overhead.js';
+import { readyTime } from './benchmarks/ready-time.js';
+import { routeChurn } from './benchmarks/route-churn.js';
+import type { Benchmark } from './benchmarks/types.js';
+import { wsSurvival } from './benchmarks/ws-survival.js';
+import { describeMachine } from './lib/machine.js';
+import { printTargets, writeResult } from './lib/results.js';
+
+const BENCHMARKS: Benchmark[] = [proxyOverhead, routeChurn, wsSurvival, readyTime, api];
+
+const USAGE = `usage: scripts/bench.sh [--quick] [name...]
+
+Runs Rockpool's benchmarks (all by default) and writes bench/results/<name>.json and plots.
+  --quick   smaller parameters, for development (figures are not comparable)
+Benchmarks:
+${BENCHMARKS.map((b) => `  ${b.name.padEnd(16)}${b.description}`).join('\n')}
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const quick = argv.includes('--quick');
+  const names = argv.filter((a) => !a.startsWith('--'));
+  const unknownFlag = argv.find((a) => a.startsWith('--') && a !== '--quick');
+  if (argv.includes('--help') || unknownFlag) {
+    process.stderr.write(
+      unknownFlag && unknownFlag !== '--help' ? `unknown option ${unknownFlag}\n${USAGE}` : USAGE,
+    );
+    return unknownFlag === '--help' ? 0 : 2;
+  }
+  const unknown = names.filter((n) => !BENCHMARKS.some((b) => b.name === n));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown benchmark ${unknown.join(', ')}\n${USAGE}`);
+    return 2;
+  }
+  const selected = names.length > 0 ? BENCHMARKS.filter((b) => names.includes(b.name)) : BENCHMARKS;
+  const caddyBinary = caddyBinaryForTests();
+  let failed = 0;
+  for (const benchmark of selected) {
+    const log = (message: string) => process.stderr.write(`[${benchmark.name}] ${message}\n`);
+    log(`${benchmark.description}${quick ? ' (quick)' : ''}`);
+    const machine = describeMachine(caddyBinary);
+    const takenAt = new Date().toISOString();
+    const started = performance.now();
+    try {
+      const { table, ...outcome } = await benchmark.run({ quick, caddyBinary, log });
+      const file = await writeResult({
+        name: benchmark.name,
+        takenAt,
+        durationS: Math.round((performance.now() - started) / 1000),
+        machine,
+        ...outcome,
+        parameters: { ...outcome.parameters, quick },
+      });
+      process.stdout.write(`\n== ${benchmark.name} ==\n${table}\n\n${printTargets(outcome.targets)}\n`);
+      process.stdout.write(`-> ${file}${outcome.plots.length ? `, ${outcome.plots.join(', ')}` : ''}\n`);
+    } catch (error) {
+      failed++;
+      log(`FAILED: ${(error as Error).stack ?? error}`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+process.exitCode = await main(process.argv.slice(2));
