@@ -1,4 +1,4 @@
-import { startBenchEdge } from '../lib/edge.js';
+import { startBenchEdge, BENCH_WORKSPACE as WORKSPACE } from '../lib/edge.js';
 import { plot } from '../lib/plot.js';
 import { type Figure, formatTable, type TargetCheck } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
@@ -6,9 +6,8 @@ import { RESPONSE_SIZES, type ResponseSize, startFixedUpstream, timedRequest } f
 import { runWrk, type WrkResult } from '../lib/wrk.js';
 import type { Benchmark } from './types.js';
 
-const TARGETS = ['direct', 'bare-caddy', 'rockpool'] as const;
+const TARGETS = ['direct', 'bare-caddy', 'route-only', 'rockpool'] as const;
 type Target = (typeof TARGETS)[number];
-const WORKSPACE = 'bench';
 
 export const proxyOverhead: Benchmark = {
   name: 'proxy-overhead',
@@ -34,7 +33,9 @@ export const proxyOverhead: Benchmark = {
         ? `${upstream.url}/${size}`
         : target === 'bare-caddy'
           ? `${edge.bareUrl}/${size}`
-          : `${edge.workspacesUrl}/workspace/${WORKSPACE}/${size}`;
+          : target === 'route-only'
+            ? `${edge.routeOnlyUrl}/workspace/${WORKSPACE}/${size}`
+            : `${edge.workspacesUrl}/workspace/${WORKSPACE}/${size}`;
     const headersOf = (target: Target) => (target === 'rockpool' ? edge.authHeader : {});
 
     for (const target of TARGETS) {
@@ -98,7 +99,12 @@ export const proxyOverhead: Benchmark = {
     const ratioRows: (string | number)[][] = [];
     for (const size of Object.keys(RESPONSE_SIZES) as ResponseSize[])
       for (const connections of parameters.concurrency) {
-        const [d, b, r] = TARGETS.map((t) => get(t, size, connections)) as [WrkResult, WrkResult, WrkResult];
+        const [d, b, o, r] = TARGETS.map((t) => get(t, size, connections)) as [
+          WrkResult,
+          WrkResult,
+          WrkResult,
+          WrkResult,
+        ];
         const labels = { size, concurrency: connections };
         const ratios = {
           'p50 rockpool/bare': r.p50Ms / b.p50Ms,
@@ -123,8 +129,10 @@ export const proxyOverhead: Benchmark = {
           size,
           connections,
           r.p50Ms - b.p50Ms,
+          o.p50Ms - b.p50Ms,
           ratios['p50 rockpool/bare'],
           ratios['p50 rockpool/direct'],
+          o.requestsPerSecond / b.requestsPerSecond,
           ratios['throughput rockpool/bare'],
           ratios['throughput rockpool/direct'],
         ]);
@@ -202,8 +210,10 @@ export const proxyOverhead: Benchmark = {
           'size',
           'conc',
           'p50 added vs bare (ms)',
+          'of which route (ms)',
           'p50 r/bare',
           'p50 r/direct',
+          'rps route-only/bare',
           'rps r/bare',
           'rps r/direct',
         ],

@@ -27,6 +27,11 @@ interface CaseResult {
   churnMs: number;
 }
 
+/** NaN (printed `-`, written `null`) when nothing was echoed, e.g. every socket closed. */
+function maxOf(values: number[]): number {
+  return values.length > 0 ? Math.max(...values) : Number.NaN;
+}
+
 async function openProbe(url: string, headers: Record<string, string>): Promise<Probe> {
   const socket = new WebSocket(url, { headers });
   const probe: Probe = { socket, closedWith: undefined, pending: new Map() };
@@ -161,7 +166,7 @@ export const wsSurvival: Benchmark = {
           unit: 'ms',
           labels,
         },
-        { name: 'echo max during churn', value: round(Math.max(...result.duringChurn)), unit: 'ms', labels },
+        { name: 'echo max during churn', value: round(maxOf(result.duringChurn)), unit: 'ms', labels },
         { name: 'churn duration', value: round(result.churnMs, 1), unit: 'ms', labels },
       );
       if (!control)
@@ -179,7 +184,7 @@ export const wsSurvival: Benchmark = {
         percentile(result.baseline, 50),
         percentile(result.duringChurn, 50),
         percentile(result.duringChurn, 99),
-        Math.max(...result.duringChurn),
+        maxOf(result.duringChurn),
         result.duringChurn.length,
         result.churnMs,
       ]);

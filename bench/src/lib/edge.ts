@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildBootstrapConfig,
+  buildWorkspaceRoute,
   type CaddyConfig,
   type CaddyProcess,
   DEFAULT_BCRYPT_COST,
@@ -12,6 +13,9 @@ import {
   WorkspaceRouter,
 } from '@rockpool/caddy';
 import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+
+/** The workspace the proxy benchmarks route to. */
+export const BENCH_WORKSPACE = 'bench';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-secret' };
 
@@ -33,12 +37,17 @@ export interface BenchEdge extends AsyncDisposable {
   readonly workspacesUrl: string;
   /** A server with a single bare `reverse_proxy` route to `bareUpstream`, if one was given. */
   readonly bareUrl: string | undefined;
+  /**
+   * A server with only Rockpool's workspace route `bench` to `bareUpstream` (no authentication, no
+   * rate limits): separates the route's own cost from the edge's.
+   */
+  readonly routeOnlyUrl: string | undefined;
   readonly authHeader: Record<string, string>;
   close(): Promise<void>;
 }
 
 export interface BenchEdgeOptions {
-  /** Adds a bare Caddy server proxying every request here (`host:port`). */
+  /** Adds a bare Caddy server, and a route-only one, proxying every request here (`host:port`). */
   bareUpstream?: string;
   rateLimits?: Partial<RateLimitPolicy>;
   /** The control plane's dial address; by default a socket nobody listens on (srv0 unused). */
@@ -52,7 +61,12 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
   const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-bench-'));
   let caddy: CaddyProcess | undefined;
   try {
-    const [srv0, srv1, bare] = [await freePort(), await freePort(), await freePort()];
+    const [srv0, srv1, bare, routeOnly] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     const config: CaddyConfig = buildBootstrapConfig({
       adminListen: caddy.adminEndpoint,
@@ -71,12 +85,19 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
       rateLimits: options.rateLimits ?? UNTHROTTLED_WORKSPACE_LIMITS,
     });
     const servers = config.apps?.http?.servers;
-    if (options.bareUpstream && servers)
+    if (options.bareUpstream && servers) {
       servers['bench-bare'] = {
         listen: [`127.0.0.1:${bare}`],
         routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: options.bareUpstream }] }] }],
         automatic_https: { disable: true },
       };
+      const route = buildWorkspaceRoute({ name: BENCH_WORKSPACE, upstream: options.bareUpstream });
+      servers['bench-route-only'] = {
+        listen: [`127.0.0.1:${routeOnly}`],
+        routes: [{ ...route, '@id': 'bench-route-only' }],
+        automatic_https: { disable: true },
+      };
+    }
     await caddy.admin.load(config);
     const started = caddy;
     const close = async () => {
@@ -89,6 +110,7 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
       controlPlaneUrl: `http://127.0.0.1:${srv0}`,
       workspacesUrl: `http://127.0.0.1:${srv1}`,
       bareUrl: options.bareUpstream ? `http://127.0.0.1:${bare}` : undefined,
+      routeOnlyUrl: options.bareUpstream ? `http://127.0.0.1:${routeOnly}` : undefined,
       authHeader: {
         Authorization: `Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}`,
       },

@@ -19,6 +19,7 @@ export interface PlotOptions {
   yLabel: string;
   series: Series[];
   logX?: boolean;
+  logY?: boolean;
   /** gnuplot style: `linespoints` for curves, `points` for scatter. */
   style?: 'linespoints' | 'points';
 }
@@ -40,6 +41,7 @@ export async function plot(options: PlotOptions): Promise<string> {
     'set grid',
     'set key left top',
     ...(options.logX ? ['set logscale x'] : []),
+    ...(options.logY ? ['set logscale y'] : []),
     `plot ${options.series.map((s) => `'-' using 1:2 with ${style} title ${quote(s.title)}`).join(', ')}`,
     ...options.series.flatMap((s) => [...s.points.map(([x, y]) => `${x} ${y}`), 'e']),
   ];

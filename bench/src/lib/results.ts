@@ -53,7 +53,7 @@ export function formatTable(rows: (string | number)[][]): string {
 }
 
 export function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value)) return '-';
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   return value.toFixed(abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3);

@@ -43,6 +43,7 @@ export interface TimedResponse {
   status: number;
   ms: number;
   body: string;
+  location?: string;
 }
 
 /** One request on a new connection (no keep-alive pool), timed from connect to the last byte. */
@@ -63,6 +64,7 @@ export function timedRequest(
             status: res.statusCode ?? 0,
             ms: performance.now() - start,
             body: Buffer.concat(chunks).toString(),
+            ...(res.headers.location ? { location: res.headers.location } : {}),
           }),
         );
         res.on('error', reject);
