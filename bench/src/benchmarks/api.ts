@@ -51,7 +51,7 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; stop
     child,
     stop: async () => {
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
+      await Promise.race([exited, sleep(10_000, undefined, { ref: false })]);
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
       log.end();
     },

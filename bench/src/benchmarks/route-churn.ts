@@ -6,15 +6,17 @@ import { median, percentile, round } from '../lib/stats.js';
 import type { Benchmark } from './types.js';
 
 /** A workspace with two forwarded ports, like the probe we add and remove. */
-function workspace(name: string, i: number): WorkspaceRouteOptions {
+function workspace(name: string, i: number, withPorts = true): WorkspaceRouteOptions {
   const port = 20000 + (i % 20000);
   return {
     name,
     upstream: `127.0.0.1:${port}`,
-    ports: [
-      { port: 3000, upstream: `127.0.0.1:${port + 1}` },
-      { port: 8000, upstream: `127.0.0.1:${port + 2}` },
-    ],
+    ports: withPorts
+      ? [
+          { port: 3000, upstream: `127.0.0.1:${port + 1}` },
+          { port: 8000, upstream: `127.0.0.1:${port + 2}` },
+        ]
+      : [],
   };
 }
 
@@ -67,6 +69,21 @@ export const routeChurn: Benchmark = {
       if (n === 1000) addAt1000 = median(add);
       log(`N=${n}: add median ${round(median(add), 1)} ms, remove median ${round(median(remove), 1)} ms`);
     }
+    // Attribution: the same at 1000 routes without port routes (one reverse_proxy per route, not three).
+    await edge.router.sync(Array.from({ length: 1000 }, (_, i) => workspace(`loaded-${i}`, i, false)));
+    const ideOnly: number[] = [];
+    for (let i = 0; i < pairsFor(1000); i++) {
+      ideOnly.push(await timed(() => edge.router.putWorkspace(workspace('probe', i))));
+      await edge.router.removeWorkspace('probe');
+    }
+    figures.push({
+      name: 'add median, loaded routes without port routes',
+      value: round(median(ideOnly), 2),
+      unit: 'ms',
+      labels: { loadedRoutes: 1000 },
+    });
+    rows.push(['1000 (no port routes)', median(ideOnly), percentile(ideOnly, 90), '-', '-', '-']);
+    log(`N=1000 without port routes: add median ${round(median(ideOnly), 1)} ms`);
     // Growth per loaded route, from the two largest sizes (least affected by fixed costs).
     const [a, b] = curve.add.slice(-2) as [[number, number], [number, number]];
     const perRoute = (b[1] - a[1]) / (b[0] - a[0]);
@@ -89,7 +106,6 @@ export const routeChurn: Benchmark = {
         title: 'One route change vs routes already loaded (median)',
         xLabel: 'workspace routes already loaded (each with 2 port routes)',
         yLabel: 'ms',
-        logX: true,
         series: [
           { title: 'add workspace route', points: curve.add },
           { title: 'remove workspace route', points: curve.remove },

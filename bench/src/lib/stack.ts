@@ -81,8 +81,10 @@ export async function startStack(options: {
   );
   const exited = new Promise<void>((resolve) => stack.once('exit', () => resolve()));
   const stop = async () => {
-    if (stack.exitCode === null && stack.pid) process.kill(-stack.pid, 'SIGINT');
-    await Promise.race([exited, sleep(120_000)]);
+    // SIGINT to `rockpool up` alone: it stops the worker (and its VMs), the server and Caddy in
+    // order. Signalling the whole group would make its supervisor restart the children it sees die.
+    if (stack.exitCode === null && stack.pid) process.kill(stack.pid, 'SIGINT');
+    await Promise.race([exited, sleep(120_000, undefined, { ref: false })]);
     if (stack.exitCode === null && stack.pid) process.kill(-stack.pid, 'SIGKILL');
     const leftoverVms = killVms(dataDir);
     log.end();
