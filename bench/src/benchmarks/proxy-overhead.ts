@@ -185,8 +185,12 @@ export const proxyOverhead: Benchmark = {
       await plot({
         file: 'proxy-overhead.png',
         title: `p50 latency at concurrency 1 and ${high} (100 B and 100 KB responses)`,
-        xLabel: 'configuration (1: 100 B c1, 2: 100 B load, 3: 100 KB c1, 4: 100 KB load)',
+        xLabel: 'response size and concurrency',
         yLabel: 'p50 latency (ms)',
+        style: 'points',
+        categories: (['small', 'large'] as ResponseSize[]).flatMap((size) =>
+          [low, high].map((c) => `${size === 'small' ? '100 B' : '100 KB'}, c${c}`),
+        ),
         series: TARGETS.map((target) => ({
           title: target,
           points: (['small', 'large'] as ResponseSize[]).flatMap((size, i) =>

@@ -193,9 +193,9 @@ export const readyTime: Benchmark = {
       await plot({
         file: 'ready-time.png',
         title: `Ready time by phase (median of ${runs.length}, qemu)`,
-        xLabel:
-          'phase (1 API, 2 queue, 3 disk, 4 launch, 5 guest + code-server, 6 route, 7 edge wait, 8 first page)',
+        xLabel: 'phase',
         yLabel: 'ms (log scale)',
+        categories: ['API', 'queue', 'disk', 'launch', 'boot+IDE', 'route', 'edge wait', 'first page'],
         series: [{ title: 'median', points: PHASES.map((p, i) => [i + 1, Math.max(0.1, medianOf(p.key))]) }],
         style: 'points',
         logY: true,

@@ -20,6 +20,8 @@ export interface PlotOptions {
   series: Series[];
   logX?: boolean;
   logY?: boolean;
+  /** For categories on x (1..n): the x range and a label per category. */
+  categories?: string[];
   /** gnuplot style: `linespoints` for curves, `points` for scatter. */
   style?: 'linespoints' | 'points';
 }
@@ -28,7 +30,10 @@ function quote(text: string): string {
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }
 
-/** A PNG through gnuplot's pngcairo terminal (Debian's gnuplot-nox); data inline, no temp files. */
+/**
+ * A PNG through gnuplot's pngcairo terminal (Debian's gnuplot-nox), data inline. Returns the file
+ * name relative to bench/results, as the JSON records it.
+ */
 export async function plot(options: PlotOptions): Promise<string> {
   const out = join(RESULTS_DIR, options.file);
   const style = options.style ?? 'linespoints';
@@ -42,7 +47,14 @@ export async function plot(options: PlotOptions): Promise<string> {
     'set key left top',
     ...(options.logX ? ['set logscale x'] : []),
     ...(options.logY ? ['set logscale y'] : []),
-    `plot ${options.series.map((s) => `'-' using 1:2 with ${style} title ${quote(s.title)}`).join(', ')}`,
+    ...(options.categories
+      ? [
+          `set xrange [0.5:${options.categories.length + 0.5}]`,
+          `set xtics (${options.categories.map((c, i) => `${quote(c)} ${i + 1}`).join(', ')})`,
+          'set key outside right top',
+        ]
+      : []),
+    `plot ${options.series.map((s) => `'-' using 1:2 with ${style} pointsize 1.6 title ${quote(s.title)}`).join(', ')}`,
     ...options.series.flatMap((s) => [...s.points.map(([x, y]) => `${x} ${y}`), 'e']),
   ];
   const script = `${out}.gp`;
@@ -52,5 +64,5 @@ export async function plot(options: PlotOptions): Promise<string> {
   } finally {
     await rm(script, { force: true });
   }
-  return out;
+  return options.file;
 }
