@@ -7,7 +7,8 @@ import { routeChurn } from './benchmarks/route-churn.js';
 import type { Benchmark } from './benchmarks/types.js';
 import { wsSurvival } from './benchmarks/ws-survival.js';
 import { describeMachine } from './lib/machine.js';
-import { printTargets, writeResult } from './lib/results.js';
+import { updateReadme } from './lib/report.js';
+import { formatTable, printTargets, writeResult } from './lib/results.js';
 
 const BENCHMARKS: Benchmark[] = [proxyOverhead, routeChurn, wsSurvival, readyTime, api];
 
@@ -44,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     const takenAt = new Date().toISOString();
     const started = performance.now();
     try {
-      const { table, ...outcome } = await benchmark.run({ quick, caddyBinary, log });
+      const outcome = await benchmark.run({ quick, caddyBinary, log });
       const file = await writeResult({
         name: benchmark.name,
         takenAt,
@@ -53,13 +54,19 @@ async function main(argv: string[]): Promise<number> {
         ...outcome,
         parameters: { ...outcome.parameters, quick },
       });
-      process.stdout.write(`\n== ${benchmark.name} ==\n${table}\n\n${printTargets(outcome.targets)}\n`);
+      const tables = outcome.tables.map(formatTable).join('\n\n');
+      const notes = outcome.notes.length > 0 ? `\n\n${outcome.notes.join('\n')}` : '';
+      process.stdout.write(
+        `\n== ${benchmark.name} ==\n${tables}${notes}\n\n${printTargets(outcome.targets)}\n`,
+      );
       process.stdout.write(`-> ${file}${outcome.plots.length ? `, ${outcome.plots.join(', ')}` : ''}\n`);
     } catch (error) {
       failed++;
       log(`FAILED: ${(error as Error).stack ?? error}`);
     }
   }
+  await updateReadme(BENCHMARKS.map((b) => b.name));
+  process.stderr.write('bench/README.md: results section rewritten from bench/results/*.json\n');
   return failed === 0 ? 0 : 1;
 }
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, WorkspaceStore } from '@rockpool/db';
 import { startBenchEdge } from '../lib/edge.js';
-import { type Figure, formatTable } from '../lib/results.js';
+import type { Figure } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { timedRequest } from '../lib/upstream.js';
 import { runWrk } from '../lib/wrk.js';
@@ -138,8 +138,8 @@ export const api: Benchmark = {
           { name: 'latency p90', value: round(percentile(creates, 90)), unit: 'ms', labels },
         );
         rows.push(['create (new connection each)', 1, median(creates), percentile(creates, 90), '-']);
-        const table = formatTable([['request', 'conc', 'p50 ms', 'p99 ms (create: p90)', 'req/s'], ...rows]);
-        return { parameters, figures, targets: [], plots: [], notes: [], table };
+        const tables = [[['request', 'conc', 'p50 ms', 'p99 ms (create: p90)', 'req/s'], ...rows]];
+        return { parameters, figures, targets: [], plots: [], notes: [], tables };
       } finally {
         await server.stop();
       }

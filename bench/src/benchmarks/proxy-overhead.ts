@@ -1,6 +1,6 @@
 import { startBenchEdge, BENCH_WORKSPACE as WORKSPACE } from '../lib/edge.js';
 import { plot } from '../lib/plot.js';
-import { type Figure, formatTable, type TargetCheck } from '../lib/results.js';
+import type { Figure, TargetCheck } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
 import { RESPONSE_SIZES, type ResponseSize, startFixedUpstream, timedRequest } from '../lib/upstream.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
@@ -200,16 +200,15 @@ export const proxyOverhead: Benchmark = {
       }),
     ];
 
-    const table = [
-      formatTable([
+    const tables = [
+      [
         ['size', 'conc', 'target', 'p50 ms', 'p99 ms', 'req/s'],
         ...[...results].map(([k, r]) => {
           const [target, size, connections] = k.split('/') as [string, string, string];
           return [size, connections, target, r.p50Ms, r.p99Ms, Math.round(r.requestsPerSecond)];
         }),
-      ]),
-      '',
-      formatTable([
+      ],
+      [
         [
           'size',
           'conc',
@@ -222,10 +221,11 @@ export const proxyOverhead: Benchmark = {
           'rps r/direct',
         ],
         ...ratioRows,
-      ]),
-      '',
+      ],
+    ];
+    const notes = [
       `first authenticated request after a route change: median ${round(firstMedian, 2)} ms, p90 ${round(percentile(first, 90), 2)} ms; the next one: ${round(secondMedian, 2)} ms`,
-    ].join('\n');
-    return { parameters, figures, targets, plots, notes: [], table };
+    ];
+    return { parameters, figures, targets, plots, notes, tables };
   },
 };

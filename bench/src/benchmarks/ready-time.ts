@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, WorkspaceStore } from '@rockpool/db';
 import { plot } from '../lib/plot.js';
-import { type Figure, formatTable, type TargetCheck } from '../lib/results.js';
+import type { Figure, TargetCheck } from '../lib/results.js';
 import { type RunningStack, startStack } from '../lib/stack.js';
 import { median, round } from '../lib/stats.js';
 import { timedRequest } from '../lib/upstream.js';
@@ -201,8 +201,8 @@ export const readyTime: Benchmark = {
         logY: true,
       }),
     ];
-    const table = [
-      formatTable([
+    const tables = [
+      [
         ['phase', 'share', 'median ms', ...runs.map((_, i) => `run ${i + 1}`)],
         ...PHASES.map((p) => [
           p.title,
@@ -212,12 +212,12 @@ export const readyTime: Benchmark = {
         ]),
         ['total', '', total, ...runs.map((r) => r.totalMs)],
         ['control plane share', '', controlPlane, ...controlPlaneRuns],
-      ]),
-    ].join('\n');
+      ],
+    ];
     const notes = runs.map(
       (r, i) =>
         `run ${i + 1}: ${r.polls} polls; requests once the route was in: ${r.answersAfterRoute.join(', ')}`,
     );
-    return { parameters, figures, targets, plots, notes, table: [table, '', ...notes].join('\n') };
+    return { parameters, figures, targets, plots, notes, tables };
   },
 };

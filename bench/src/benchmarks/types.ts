@@ -8,10 +8,10 @@ export interface BenchContext {
 }
 
 /** What a benchmark measured; the runner adds the name, the time and the machine. */
-export type BenchOutcome = Pick<BenchResult, 'parameters' | 'figures' | 'targets' | 'plots' | 'notes'> & {
-  /** The human-readable summary printed after the run. */
-  table: string;
-};
+export type BenchOutcome = Pick<
+  BenchResult,
+  'parameters' | 'figures' | 'targets' | 'plots' | 'notes' | 'tables'
+>;
 
 export interface Benchmark {
   name: string;

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoUpstream } from '@rockpool/caddy/testing';
 import WebSocket from 'ws';
 import { type BenchEdge, startBenchEdge } from '../lib/edge.js';
-import { type Figure, formatTable, type TargetCheck } from '../lib/results.js';
+import type { Figure, TargetCheck } from '../lib/results.js';
 import { percentile, round } from '../lib/stats.js';
 import type { Benchmark } from './types.js';
 
@@ -192,20 +192,22 @@ export const wsSurvival: Benchmark = {
         `${label}: ${result.drops} drops, ${result.lostMessages} lost, churn took ${Math.round(result.churnMs)} ms`,
       );
     }
-    const table = formatTable([
+    const tables = [
       [
-        'case',
-        'drops',
-        'lost msgs',
-        'p50 before ms',
-        'p50 churn ms',
-        'p99 churn ms',
-        'max churn ms',
-        'echoes in churn',
-        'churn ms',
+        [
+          'case',
+          'drops',
+          'lost msgs',
+          'p50 before ms',
+          'p50 churn ms',
+          'p99 churn ms',
+          'max churn ms',
+          'echoes in churn',
+          'churn ms',
+        ],
+        ...rows,
       ],
-      ...rows,
-    ]);
-    return { parameters, figures, targets, plots: [], notes: [], table };
+    ];
+    return { parameters, figures, targets, plots: [], notes: [], tables };
   },
 };

@@ -32,7 +32,11 @@ export interface BenchResult {
   targets: TargetCheck[];
   plots: string[];
   notes: string[];
+  /** The summary tables printed after the run (first row: header), also rendered in bench/README.md. */
+  tables: Table[];
 }
+
+export type Table = (string | number)[][];
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results');
 
@@ -44,7 +48,7 @@ export async function writeResult(result: BenchResult): Promise<string> {
 }
 
 /** A plain-text table: the first row is the header. */
-export function formatTable(rows: (string | number)[][]): string {
+export function formatTable(rows: Table): string {
   const cells = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? formatNumber(cell) : cell)));
   const widths = cells[0]?.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length))) ?? [];
   const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
