@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BenchResult, formatNumber, RESULTS_DIR, type Table } from './results.js';
 
+const BENCHMARK_NAMES = ['proxy-overhead', 'route-churn', 'ws-survival', 'ready-time', 'api'];
 const README = join(RESULTS_DIR, '..', 'README.md');
 const START = '<!-- results:start (written by the bench command; do not edit by hand) -->';
 const END = '<!-- results:end -->';
@@ -11,13 +12,14 @@ function cell(value: string | number): string {
   return (typeof value === 'number' ? formatNumber(value) : value).replace(/\|/g, '\\|');
 }
 
+/** Columns padded to equal width, as the repository's formatter (Biome) writes Markdown tables. */
 function markdownTable([header, ...rows]: Table): string {
   if (!header) return '';
-  return [
-    `| ${header.map(cell).join(' | ')} |`,
-    `| ${header.map(() => '---').join(' | ')} |`,
-    ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`),
-  ].join('\n');
+  const cells = [header, ...rows].map((row) => row.map(cell));
+  const widths = header.map((_, i) => Math.max(3, ...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${widths.map((w, i) => (row[i] ?? '').padEnd(w)).join(' | ')} |`;
+  const [head, ...body] = cells;
+  return [line(head ?? []), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
 /** The latest results, as Markdown: machine, targets, then each benchmark's tables, notes and plots. */
@@ -57,7 +59,7 @@ export function renderResults(results: BenchResult[]): string {
 }
 
 /** Rewrites the results section of bench/README.md from bench/results/*.json. */
-export async function updateReadme(names: string[]): Promise<void> {
+export async function updateReadme(names: string[] = BENCHMARK_NAMES): Promise<void> {
   const results: BenchResult[] = [];
   for (const name of names) {
     const file = join(RESULTS_DIR, `${name}.json`);
