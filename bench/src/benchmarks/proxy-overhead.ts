@@ -13,7 +13,7 @@ export const proxyOverhead: Benchmark = {
   name: 'proxy-overhead',
   description:
     'One upstream served directly, through a bare Caddy reverse_proxy, and through a Rockpool workspace route (auth + rate limits)',
-  async run({ quick, log }) {
+  async run({ quick, log, resultsDir }) {
     const parameters = {
       tool: 'wrk 4.1 (keep-alive connections)',
       durationS: quick ? 3 : 10,
@@ -183,6 +183,7 @@ export const proxyOverhead: Benchmark = {
 
     const plots = [
       await plot({
+        dir: resultsDir,
         file: 'proxy-overhead.png',
         title: `p50 latency at concurrency 1 and ${high} (100 B and 100 KB responses)`,
         xLabel: 'response size and concurrency',

@@ -130,7 +130,7 @@ async function oneRun(stack: RunningStack, name: string): Promise<Run> {
 export const readyTime: Benchmark = {
   name: 'ready-time',
   description: 'POST /api/workspaces to the IDE answering 200 through Caddy, by phase (qemu)',
-  async run({ quick, caddyBinary, log }) {
+  async run({ quick, caddyBinary, log, resultsDir }) {
     const parameters = {
       runs: quick ? 1 : 3,
       runtime: 'qemu',
@@ -191,6 +191,7 @@ export const readyTime: Benchmark = {
     ];
     const plots = [
       await plot({
+        dir: resultsDir,
         file: 'ready-time.png',
         title: `Ready time by phase (median of ${runs.length}, qemu)`,
         xLabel: 'phase',

@@ -29,7 +29,7 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
 export const routeChurn: Benchmark = {
   name: 'route-churn',
   description: 'Adding and removing one workspace route (two port routes) with N routes already loaded',
-  async run({ quick, log }) {
+  async run({ quick, log, resultsDir }) {
     const sizes = quick ? [10, 100, 1000] : [10, 100, 1000, 2000];
     const pairsFor = (n: number) => (quick ? 3 : n >= 2000 ? 8 : n >= 1000 ? 12 : 20);
     const parameters = {
@@ -102,6 +102,7 @@ export const routeChurn: Benchmark = {
         ];
     const plots = [
       await plot({
+        dir: resultsDir,
         file: 'route-churn.png',
         title: 'One route change vs routes already loaded (median)',
         xLabel: 'workspace routes already loaded (each with 2 port routes)',

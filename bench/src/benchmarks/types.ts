@@ -4,6 +4,8 @@ export interface BenchContext {
   /** Smaller parameters for development; figures from a quick run are not the published ones. */
   quick: boolean;
   caddyBinary: string;
+  /** Where results and plots go: bench/results, or bench/results/quick for `--quick`. */
+  resultsDir: string;
   log(message: string): void;
 }
 

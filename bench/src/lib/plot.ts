@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RESULTS_DIR } from './results.js';
 
 const run = promisify(execFile);
 
@@ -12,7 +11,9 @@ export interface Series {
 }
 
 export interface PlotOptions {
-  /** File name under bench/results, e.g. `route-churn.png`. */
+  /** The results directory the PNG goes into. */
+  dir: string;
+  /** File name in `dir`, e.g. `route-churn.png`. */
   file: string;
   title: string;
   xLabel: string;
@@ -32,10 +33,10 @@ function quote(text: string): string {
 
 /**
  * A PNG through gnuplot's pngcairo terminal (Debian's gnuplot-nox), data inline. Returns the file
- * name relative to bench/results, as the JSON records it.
+ * name relative to the results directory, as the JSON records it.
  */
 export async function plot(options: PlotOptions): Promise<string> {
-  const out = join(RESULTS_DIR, options.file);
+  const out = join(options.dir, options.file);
   const style = options.style ?? 'linespoints';
   const lines = [
     'set terminal pngcairo size 900,560 font "sans,10"',

@@ -39,10 +39,12 @@ export interface BenchResult {
 export type Table = (string | number)[][];
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'results');
+/** Where `--quick` runs write, so they never overwrite the published results (git-ignored). */
+export const QUICK_RESULTS_DIR = join(RESULTS_DIR, 'quick');
 
-export async function writeResult(result: BenchResult): Promise<string> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const file = join(RESULTS_DIR, `${result.name}.json`);
+export async function writeResult(result: BenchResult, dir = RESULTS_DIR): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${result.name}.json`);
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
   return file;
 }
