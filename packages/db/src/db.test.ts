@@ -42,6 +42,21 @@ describe('WorkspaceStore on a real SQLite file', () => {
     );
   });
 
+  it('records when each phase began, once per change, and forgets them with the workspace', () => {
+    const store = new WorkspaceStore(db);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    store.setPhase(ws.id, 'creating', 'vm_creating');
+    store.setPhase(ws.id, 'creating', 'vm_creating');
+    store.setPhase(ws.id, 'stopped', 'ide_starting');
+    store.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' });
+    const history = store.phaseHistory(ws.id);
+    expect(history.map((h) => h.phase)).toEqual(['queued', 'vm_creating', 'ready']);
+    expect(history[0]?.at).toBe(ws.createdAt);
+    expect(history[2]?.at).toBe(store.find(ws.id)?.updatedAt);
+    store.delete(ws.id);
+    expect(store.phaseHistory(ws.id)).toEqual([]);
+  });
+
   it('paginates by name with a cursor', () => {
     const store = new WorkspaceStore(db);
     for (const name of ['e', 'a', 'd', 'b', 'c']) store.insert({ name, cpus: 1, memoryMiB: 512, owner: 'x' });

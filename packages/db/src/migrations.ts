@@ -50,6 +50,19 @@ const MIGRATIONS: string[] = [
   ALTER TABLE ports ADD COLUMN listening INTEGER;
   ALTER TABLE ports ADD COLUMN checked_at TEXT;
   `,
+  // When each phase began (the writer's own updated_at), for ready-time figures; kept by triggers.
+  `
+  CREATE TABLE workspace_phases (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    phase        TEXT NOT NULL,
+    at           TEXT NOT NULL
+  );
+  CREATE INDEX workspace_phases_workspace ON workspace_phases (workspace_id);
+  CREATE TRIGGER workspace_phase_inserted AFTER INSERT ON workspaces
+  BEGIN INSERT INTO workspace_phases (workspace_id, phase, at) VALUES (NEW.id, NEW.phase, NEW.updated_at); END;
+  CREATE TRIGGER workspace_phase_changed AFTER UPDATE OF phase ON workspaces WHEN NEW.phase IS NOT OLD.phase
+  BEGIN INSERT INTO workspace_phases (workspace_id, phase, at) VALUES (NEW.id, NEW.phase, NEW.updated_at); END;
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

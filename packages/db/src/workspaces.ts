@@ -164,6 +164,13 @@ export class WorkspaceStore {
       .run(phase, new Date().toISOString(), id, state);
   }
 
+  /** When each phase began, oldest first (a restart appends the phases again). */
+  phaseHistory(id: string): { phase: WorkspacePhase; at: string }[] {
+    return this.db
+      .prepare('SELECT phase, at FROM workspace_phases WHERE workspace_id = ? ORDER BY rowid')
+      .all(id) as { phase: WorkspacePhase; at: string }[];
+  }
+
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM workspaces WHERE id = ?').run(id).changes === 1;
   }

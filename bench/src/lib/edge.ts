@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildBootstrapConfig,
+  buildWorkspaceRoute,
+  type CaddyConfig,
+  type CaddyProcess,
+  DEFAULT_BCRYPT_COST,
+  hashPassword,
+  type RateLimitPolicy,
+  startCaddy,
+  WorkspaceRouter,
+} from '@rockpool/caddy';
+import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+
+/** The workspace the proxy benchmarks route to. */
+export const BENCH_WORKSPACE = 'bench';
+
+export const BENCH_USER = { username: 'bench', password: 'bench-password-not-secret' };
+
+/**
+ * Every workspace zone stays configured (its cost is part of what we measure), with limits far
+ * above what a benchmark sends, so no request is refused with 429.
+ */
+export const UNTHROTTLED_WORKSPACE_LIMITS: Partial<RateLimitPolicy> = {
+  workspace: [{ window: '1m', maxEvents: 1_000_000 }],
+  clientIpWorkspaces: [{ window: '1m', maxEvents: 1_000_000 }],
+};
+
+export interface BenchEdge extends AsyncDisposable {
+  readonly caddy: CaddyProcess;
+  readonly router: WorkspaceRouter;
+  /** srv0, the control plane's server. */
+  readonly controlPlaneUrl: string;
+  /** srv1, Rockpool's workspace server. */
+  readonly workspacesUrl: string;
+  /** A server with a single bare `reverse_proxy` route to `bareUpstream`, if one was given. */
+  readonly bareUrl: string | undefined;
+  /**
+   * A server with only Rockpool's workspace route `bench` to `bareUpstream` (no authentication, no
+   * rate limits): separates the route's own cost from the edge's.
+   */
+  readonly routeOnlyUrl: string | undefined;
+  readonly authHeader: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface BenchEdgeOptions {
+  /** Adds a bare Caddy server, and a route-only one, proxying every request here (`host:port`). */
+  bareUpstream?: string;
+  rateLimits?: Partial<RateLimitPolicy>;
+  /** The control plane's dial address; by default a socket nobody listens on (srv0 unused). */
+  controlPlaneUpstream?: string;
+  /** Rockpool's default (10) unless a benchmark says otherwise. */
+  bcryptCost?: number;
+}
+
+/** The xcaddy-built Caddy with Rockpool's real bootstrap config on free ports, as `rockpool up` starts it. */
+export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<BenchEdge> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-bench-'));
+  let caddy: CaddyProcess | undefined;
+  try {
+    const [srv0, srv1, bare, routeOnly] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
+    const config: CaddyConfig = buildBootstrapConfig({
+      adminListen: caddy.adminEndpoint,
+      controlPlaneListen: `127.0.0.1:${srv0}`,
+      workspacesListen: `127.0.0.1:${srv1}`,
+      controlPlaneUpstream: options.controlPlaneUpstream ?? `unix/${join(dataDir, 'no-server.sock')}`,
+      auth: {
+        kind: 'basic',
+        accounts: [
+          {
+            username: BENCH_USER.username,
+            passwordHash: await hashPassword(BENCH_USER.password, options.bcryptCost ?? DEFAULT_BCRYPT_COST),
+          },
+        ],
+      },
+      rateLimits: options.rateLimits ?? UNTHROTTLED_WORKSPACE_LIMITS,
+    });
+    const servers = config.apps?.http?.servers;
+    if (options.bareUpstream && servers) {
+      servers['bench-bare'] = {
+        listen: [`127.0.0.1:${bare}`],
+        routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: options.bareUpstream }] }] }],
+        automatic_https: { disable: true },
+      };
+      const route = buildWorkspaceRoute({ name: BENCH_WORKSPACE, upstream: options.bareUpstream });
+      servers['bench-route-only'] = {
+        listen: [`127.0.0.1:${routeOnly}`],
+        routes: [{ ...route, '@id': 'bench-route-only' }],
+        automatic_https: { disable: true },
+      };
+    }
+    await caddy.admin.load(config);
+    const started = caddy;
+    const close = async () => {
+      await started.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
+    return {
+      caddy: started,
+      router: new WorkspaceRouter(started.admin),
+      controlPlaneUrl: `http://127.0.0.1:${srv0}`,
+      workspacesUrl: `http://127.0.0.1:${srv1}`,
+      bareUrl: options.bareUpstream ? `http://127.0.0.1:${bare}` : undefined,
+      routeOnlyUrl: options.bareUpstream ? `http://127.0.0.1:${routeOnly}` : undefined,
+      authHeader: {
+        Authorization: `Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}`,
+      },
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await caddy?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+}
