@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -74,20 +75,39 @@ async function workspaceGet(path: string): Promise<{ status: number; text: strin
 
 const execFileAsync = promisify(execFile);
 
+/** One argument for a remote shell (ssh joins its arguments into one command line). */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /** The suite follows the platform like the worker does: qemu on Linux, tart on macOS. */
 function guestExec(): Stack['exec'] {
   const kind = process.env.ROCKPOOL_RUNTIME || (process.platform === 'darwin' ? 'tart' : 'qemu');
   if (kind === 'tart') {
-    // `tart exec` goes through the Tart Guest Agent, which the base image runs (scripts/build-tart-image.sh).
+    // scripts/build-tart-image.sh installs this key for the image's admin user (passwordless sudo).
+    const key = join(
+      process.env.ROCKPOOL_CACHE_DIR ??
+        join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'rockpool'),
+      'tart',
+      'ssh_ed25519',
+    );
     return async (workspace, command) => {
+      const vm = `rockpool-ws-${workspace}`;
       try {
-        const { stdout } = await execFileAsync('tart', [
-          'exec',
-          `rockpool-ws-${workspace}`,
-          'sudo',
-          '/bin/bash',
-          '-lc',
-          command,
+        const { stdout: ip } = await execFileAsync('tart', ['ip', vm]);
+        const { stdout } = await execFileAsync('ssh', [
+          ...[
+            '-i',
+            key,
+            '-o',
+            'StrictHostKeyChecking=no',
+            '-o',
+            'UserKnownHostsFile=/dev/null',
+            '-o',
+            'LogLevel=ERROR',
+          ],
+          `admin@${ip.trim()}`,
+          `sudo /bin/bash -lc ${shellQuote(command)}`,
         ]);
         return { exitCode: 0, stdout };
       } catch (error) {

@@ -13,8 +13,9 @@ function killLeftoverVms(dataDir: string): number {
   const vms = join(dataDir, 'vms');
   let killed = 0;
   for (const name of existsSync(vms) ? readdirSync(vms) : []) {
-    const pidFile = join(vms, name, 'qemu.pid');
-    if (!existsSync(pidFile)) continue;
+    // qemu.pid (QEMU) or tart-run.pid (the `tart run` process that holds a tart VM).
+    const pidFile = ['qemu.pid', 'tart-run.pid'].map((file) => join(vms, name, file)).find(existsSync);
+    if (!pidFile) continue;
     try {
       process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
       killed++;

@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 /**
  * The stack is started once by global-setup.ts the way a user starts it (scripts/run.sh) with a
  * test profile (its own ports, data directory and credentials), and stopped by its teardown.
- * Browsers: Debian's Chromium (`apt-get install chromium`); Playwright's download is not used.
+ * Browsers: Debian's Chromium on Linux (`apt-get install chromium`), Playwright's own on macOS.
  */
 export default defineConfig({
   testDir: './tests',
@@ -28,7 +28,9 @@ export default defineConfig({
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: process.env.ROCKPOOL_CHROMIUM ?? '/usr/bin/chromium',
+      // Linux: Debian's Chromium. macOS: Playwright's own (`playwright install chromium`).
+      executablePath:
+        process.env.ROCKPOOL_CHROMIUM ?? (process.platform === 'linux' ? '/usr/bin/chromium' : undefined),
       args: [
         '--no-sandbox',
         '--disable-gpu',

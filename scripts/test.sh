@@ -18,8 +18,12 @@ if [ "$(uname -s)" = Linux ]; then
   step "Tests on real VMs (QEMU; minutes under TCG)"
   pnpm --filter @rockpool/worker test:vm || status=$?
   pnpm --filter @rockpool/cli test:vm || status=$?
-  step "End-to-end: the stack from scripts/run.sh, real VMs, Chromium (e2e/)"
   apt_install_missing chromium
+fi
+if [ "$(uname -s)" = Linux ] || [ "$(uname -s)" = Darwin ]; then
+  step "End-to-end: the stack from scripts/run.sh, real VMs, Chromium (e2e/)"
+  # macOS has no system Chromium here: Playwright's own build is used (downloaded once).
+  [ "$(uname -s)" = Darwin ] && [ -z "${ROCKPOOL_CHROMIUM:-}" ] && pnpm --filter @rockpool/e2e exec playwright install chromium
   rm -rf "$ROCKPOOL_ROOT/e2e/test-results" "$ROCKPOOL_ROOT/e2e/playwright-report"
   pnpm --filter @rockpool/e2e e2e || status=$?
   info "report: e2e/playwright-report/index.html, summary: e2e/test-results/playwright.json"

@@ -46,8 +46,20 @@ ensure_caddy() {
   info "Caddy: $ROCKPOOL_CADDY_BIN"
 }
 
-# Linux: QEMU and nftables for the VMs, and the guest image (cached by version). macOS uses tart.
+# Linux: QEMU and nftables for the VMs, and the guest image (cached by version).
+# macOS: tart (from Homebrew) and its base VM, built once by scripts/build-tart-image.sh.
 ensure_vm_runtime() {
+  if [ "$(uname -s)" = Darwin ]; then
+    if ! command -v tart >/dev/null; then
+      command -v brew >/dev/null || die "tart is required on macOS: https://tart.run (brew install cirruslabs/cli/tart)"
+      step "Installing tart (brew install cirruslabs/cli/tart)"
+      brew install cirruslabs/cli/tart >&2 || die "installing tart failed"
+    fi
+    ROCKPOOL_TART_IMAGE=$("$ROCKPOOL_ROOT/scripts/build-tart-image.sh") || die "building the tart image failed"
+    export ROCKPOOL_TART_IMAGE
+    info "tart image: $ROCKPOOL_TART_IMAGE"
+    return 0
+  fi
   [ "$(uname -s)" = Linux ] || return 0
   apt_install_missing qemu-system-x86 qemu-utils nftables
   ROCKPOOL_GUEST_IMAGE=$("$ROCKPOOL_ROOT/scripts/build-guest-image.sh") || die "building the guest image failed"
