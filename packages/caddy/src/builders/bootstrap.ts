@@ -8,6 +8,7 @@ import type {
   Route,
   SecurityApp,
 } from '../config/types.js';
+import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
 import {
@@ -48,6 +49,8 @@ export interface BootstrapOptions {
   rateLimits?: Partial<RateLimitPolicy>;
   /** How long in-flight HTTP requests of a retired config may run on. Default 2m. */
   gracePeriod?: CaddyDuration;
+  /** The control plane's access-log socket (a path): srv0's and srv1's access logs are shipped there. */
+  accessLogSocket?: string;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -177,6 +180,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     routes,
     errors: { routes: controlPlaneErrorRoutes() },
     automatic_https: { disable: true },
+    ...(options.accessLogSocket ? { logs: serverAccessLogs(ACCESS_LOGGER_NAMES.controlPlane) } : {}),
   };
 }
 
@@ -198,6 +202,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
     ],
     errors: { routes: workspaceErrorRoutes() },
     automatic_https: { disable: true },
+    ...(options.accessLogSocket ? { logs: serverAccessLogs(ACCESS_LOGGER_NAMES.workspaces) } : {}),
   };
 }
 
@@ -209,6 +214,7 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
+    ...(options.accessLogSocket ? { logging: buildAccessLogging({ socket: options.accessLogSocket }) } : {}),
     apps: {
       http: {
         // Every config change retires the old server instance: in-flight plain HTTP requests (a
