@@ -1,7 +1,8 @@
 import { USER_HEADER } from '@rockpool/caddy';
-import type { ForwardedPort } from '@rockpool/db';
+import type { AccessLogStore, ForwardedPort } from '@rockpool/db';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { parseAccessLogQuery } from './access-log-query.js';
 import { ApiError, badRequest } from './errors.js';
 import { WorkspaceEvents } from './events.js';
 import { openApiDocument } from './openapi.js';
@@ -24,6 +25,8 @@ export interface AppOptions {
   spa?: (path: string) => Promise<Response>;
   /** How often the event stream looks for changes. */
   eventIntervalMs?: number;
+  /** Caddy's access logs; without it /api/logs is not served. */
+  accessLogs?: AccessLogStore;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -160,6 +163,16 @@ export function createApp(options: AppOptions): Hono {
     await service.removePort(c.req.param('id'), parsePortParam(c.req.param('port')));
     return c.body(null, 204);
   });
+
+  const accessLogs = options.accessLogs;
+  if (accessLogs)
+    app.get('/api/logs', (c) => {
+      const page = accessLogs.query(parseAccessLogQuery(c.req.query()));
+      return c.json({
+        items: page.items.map((entry) => ({ ...entry, time: new Date(entry.time).toISOString() })),
+        nextCursor: page.nextCursor ?? null,
+      });
+    });
 
   const spa = options.spa;
   if (spa) {

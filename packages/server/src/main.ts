@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './server.js';
-import { readLimits } from './settings.js';
+import { readAccessLogRetention, readLimits } from './settings.js';
 
 // Started by `rockpool up` with the data dir and the workspace port in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
@@ -15,6 +15,9 @@ const server = await startServer({
   databaseFile: join(dataDir, 'rockpool.db'),
   socketPath: join(dataDir, 'server.sock'),
   limits: readLimits(),
+  // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
+  accessLogSocket: join(dataDir, 'access-log.sock'),
+  accessLogRetention: readAccessLogRetention(),
   workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:

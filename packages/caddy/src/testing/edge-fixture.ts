@@ -37,7 +37,12 @@ export const TEST_USERS: TestUser[] = [
 ];
 
 export async function startTestEdge(
-  options: { users?: TestUser[]; rateLimits?: Partial<RateLimitPolicy> } = {},
+  options: {
+    users?: TestUser[];
+    rateLimits?: Partial<RateLimitPolicy>;
+    /** Ship access logs to this socket (see buildAccessLogging). */
+    accessLogSocket?: string;
+  } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
   const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-caddy-'));
@@ -63,6 +68,7 @@ export async function startTestEdge(
           ),
         },
         rateLimits: options.rateLimits ?? {},
+        ...(options.accessLogSocket ? { accessLogSocket: options.accessLogSocket } : {}),
       }),
     );
     const started = caddy;
