@@ -90,6 +90,8 @@ export async function up(
     controlPlaneUpstream: `unix/${join(settings.dataDir, 'server.sock')}`,
     auth,
     rateLimits: settings.rateLimits,
+    // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
+    accessLogSocket: join(settings.dataDir, 'access-log.sock'),
   };
   echo.write('==> Starting Caddy\n');
   const caddy = await superviseCaddy(settings, buildBootstrapConfig(options), echo);
