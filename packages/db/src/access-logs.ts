@@ -50,7 +50,10 @@ export interface AccessLogRetention {
 }
 
 /** 100 000 entries or 14 days, whichever is reached first: a few tens of MB of SQLite at most. */
-export const DEFAULT_ACCESS_LOG_RETENTION: AccessLogRetention = { maxRows: 100_000, maxAgeMs: 14 * 86_400_000 };
+export const DEFAULT_ACCESS_LOG_RETENTION: AccessLogRetention = {
+  maxRows: 100_000,
+  maxAgeMs: 14 * 86_400_000,
+};
 
 interface AccessLogRow {
   id: number;
@@ -134,7 +137,9 @@ export class AccessLogStore {
   /** Deletes entries older than `maxAgeMs` and all but the newest `maxRows`; returns how many went. */
   prune(retention: AccessLogRetention): number {
     return this.db.transaction(() => {
-      const old = this.db.prepare('DELETE FROM access_logs WHERE ts < ?').run(this.now() - retention.maxAgeMs);
+      const old = this.db
+        .prepare('DELETE FROM access_logs WHERE ts < ?')
+        .run(this.now() - retention.maxAgeMs);
       const excess = this.db
         .prepare(
           'DELETE FROM access_logs WHERE id <= (SELECT id FROM access_logs ORDER BY id DESC LIMIT 1 OFFSET ?)',
