@@ -48,15 +48,20 @@ test('requests through the edge appear on the Logs page and filter by path, stat
   });
 
   await test.step('filter by status', async () => {
+    // The API calls of this test and of the page carry the marker too: narrow the path first.
+    await page.getByLabel('Path').fill(`health?${marker}`);
     await page.getByLabel('Status').fill('200');
     await page.getByRole('button', { name: 'Apply' }).click();
     const rows = page.getByRole('table', { name: 'Access log' }).locator('tbody tr');
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toContainText(`/api/health?${marker}`);
+    await page.getByLabel('Path').fill(marker);
     await page.getByLabel('Status').fill('4xx');
     await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(rows.filter({ hasText: '/workspace/' }).first()).toBeVisible();
     await expect(rows.filter({ hasText: '/api/health' })).toHaveCount(0);
-    await expect(rows.first()).toHaveAttribute('data-status', '404');
+    for (const status of await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status'))))
+      expect(status).toBe('404');
   });
 
   await test.step('filter by server', async () => {

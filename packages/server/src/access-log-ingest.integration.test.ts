@@ -105,4 +105,50 @@ describe('access log ingestion', () => {
     ])
       expect(rows).not.toContain(secret);
   });
+
+  it('gets entries again after the control plane restarts (Caddy redials the socket)', async () => {
+    edge = await startTestEdge({ accessLogSocket: ingest.socketPath });
+    const started = edge;
+    const send = (path: string) =>
+      fetch(`${started.controlPlaneUrl}${path}`, { headers: started.authHeader() });
+    await send('/before');
+    await entriesWhen((items) => items.some((e) => e.path === '/before'));
+    await ingest.close();
+    ingest = await startAccessLogIngest({
+      socketPath: join(dir, 'access-log.sock'),
+      store,
+      retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
+      flushIntervalMs: 50,
+    });
+    // Caddy notices the broken connection on its next write, and redials at most every 10 s.
+    const deadline = Date.now() + 25_000;
+    for (let i = 0; ; i++) {
+      await send(`/after-${i}`);
+      await new Promise((r) => setTimeout(r, 200));
+      ingest.flush();
+      if (store.query({ limit: 500, pathPrefix: '/after-' }).items.length > 0) break;
+      if (Date.now() > deadline) throw new Error('no entry arrived after the restart');
+    }
+  });
+
+  it('lets Caddy start before the control plane listens (soft_start)', async () => {
+    await ingest.close();
+    rmSync(join(dir, 'access-log.sock'), { force: true });
+    edge = await startTestEdge({ accessLogSocket: join(dir, 'access-log.sock') });
+    const started = edge;
+    ingest = await startAccessLogIngest({
+      socketPath: join(dir, 'access-log.sock'),
+      store,
+      retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
+      flushIntervalMs: 50,
+    });
+    const deadline = Date.now() + 25_000;
+    for (let i = 0; ; i++) {
+      await fetch(`${started.controlPlaneUrl}/late-${i}`, { headers: started.authHeader() });
+      await new Promise((r) => setTimeout(r, 200));
+      ingest.flush();
+      if (store.query({ limit: 500, pathPrefix: '/late-' }).items.length > 0) break;
+      if (Date.now() > deadline) throw new Error('no entry arrived once the socket was up');
+    }
+  });
 });
