@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedAccessLogError, parseAccessLogLine, workspaceOfPath } from './access-log-entry.js';
+import {
+  MalformedAccessLogError,
+  parseAccessLogLine,
+  redactUri,
+  workspaceOfPath,
+} from './access-log-entry.js';
 import { parseAccessLogQuery } from './access-log-query.js';
 
 // Shaped like Caddy 2.10's JSON access log entry (modules/caddyhttp/server.go, marshalers.go).
@@ -61,6 +66,18 @@ describe('parseAccessLogLine', () => {
     ['no request', JSON.stringify({ ...caddyLine, request: null })],
   ])('refuses %s', (_, line) => {
     expect(() => parseAccessLogLine(line)).toThrow(MalformedAccessLogError);
+  });
+
+  it('redacts secret query parameters such as an OAuth callback code', () => {
+    expect(redactUri('/auth/oauth2/github/authorization-code-callback?code=abc123&state=xyz&x=1')).toBe(
+      '/auth/oauth2/github/authorization-code-callback?code=REDACTED&state=REDACTED&x=1',
+    );
+    expect(redactUri('/p?Token=t&a&access%5Ftoken=t2')).toBe('/p?Token=REDACTED&a&access%5Ftoken=REDACTED');
+    expect(redactUri('/plain/path')).toBe('/plain/path');
+    const entry = parseAccessLogLine(
+      JSON.stringify({ ...caddyLine, request: { ...caddyLine.request, uri: '/x?token=secret-value' } }),
+    );
+    expect(entry.path).toBe('/x?token=REDACTED');
   });
 
   it('finds the workspace of a path', () => {

@@ -22,6 +22,31 @@ const text = (value: unknown): string | undefined =>
 const finite = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
+/** Query parameters that carry secrets (OAuth callbacks, tokens in links); their values are not stored. */
+const SECRET_PARAMETER =
+  /^(code|state|token|access_token|id_token|refresh_token|password|secret|key|signature|sig)$/i;
+
+/** Replaces the values of secret-looking query parameters with REDACTED, keeping the rest as sent. */
+export function redactUri(uri: string): string {
+  const query = uri.indexOf('?');
+  if (query < 0) return uri;
+  const redacted = uri
+    .slice(query + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name = pair.slice(0, eq);
+      try {
+        name = decodeURIComponent(name);
+      } catch {
+        // A malformed escape: judge the raw name.
+      }
+      return SECRET_PARAMETER.test(name) ? `${pair.slice(0, eq)}=REDACTED` : pair;
+    });
+  return `${uri.slice(0, query)}?${redacted.join('&')}`;
+}
+
 /** `/workspace/{name}` or `/workspace/{name}/...` -> name. */
 export function workspaceOfPath(uri: string): string | null {
   return /^\/workspace\/([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:[/?]|$)/.exec(uri)?.[1] ?? null;
@@ -29,7 +54,8 @@ export function workspaceOfPath(uri: string): string | null {
 
 /**
  * One line of Caddy's JSON access log -> a row. Only the listed fields are kept: headers are never
- * read past User-Agent, so credentials (which Caddy already redacts) cannot reach the database.
+ * read past User-Agent, so credentials (which Caddy already redacts) cannot reach the database, and
+ * secret-looking query parameters (an OAuth callback's `code`, a `token`) are redacted.
  */
 export function parseAccessLogLine(line: string): AccessLogEntry {
   let parsed: unknown;
@@ -61,7 +87,7 @@ export function parseAccessLogLine(line: string): AccessLogEntry {
     server,
     method,
     host: text(request.host) ?? '',
-    path: uri,
+    path: redactUri(uri),
     status,
     durationMs: (finite(entry.duration) ?? 0) * 1000,
     size: finite(entry.size) ?? 0,
