@@ -16,6 +16,13 @@ export {
 } from './admin/transport.js';
 export { type SyncResult, WorkspaceRouteMissingError, WorkspaceRouter } from './admin/workspace-router.js';
 export {
+  ACCESS_LOG_NAME,
+  ACCESS_LOGGER_NAMES,
+  type AccessLoggingOptions,
+  buildAccessLogging,
+  serverAccessLogs,
+} from './builders/access-logging.js';
+export {
   type BasicAccountInput,
   type BasicAuthOptions,
   buildBasicAuthHandler,

@@ -1,3 +1,12 @@
+export {
+  type AccessLogEntry,
+  type AccessLogFilter,
+  type AccessLogRetention,
+  type AccessLogServer,
+  AccessLogStore,
+  DEFAULT_ACCESS_LOG_RETENTION,
+  type StoredAccessLogEntry,
+} from './access-logs.js';
 export { type Db, openDatabase } from './database.js';
 export { HeartbeatStore, type WorkerHeartbeat } from './heartbeats.js';
 export { type Job, type JobKind, JobQueue, type JobState } from './jobs.js';

@@ -63,6 +63,25 @@ const MIGRATIONS: string[] = [
   CREATE TRIGGER workspace_phase_changed AFTER UPDATE OF phase ON workspaces WHEN NEW.phase IS NOT OLD.phase
   BEGIN INSERT INTO workspace_phases (workspace_id, phase, at) VALUES (NEW.id, NEW.phase, NEW.updated_at); END;
   `,
+  // Caddy's access logs (srv0 and srv1), shipped to the control plane; pruned to a retention limit.
+  `
+  CREATE TABLE access_logs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts          INTEGER NOT NULL,
+    server      TEXT NOT NULL CHECK (server IN ('control-plane','workspaces')),
+    method      TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    status      INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    size        INTEGER NOT NULL,
+    user_id     TEXT,
+    remote_ip   TEXT NOT NULL,
+    user_agent  TEXT,
+    workspace   TEXT
+  );
+  CREATE INDEX access_logs_ts ON access_logs (ts);
+  `,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Db, HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import {
+  AccessLogStore,
+  type Db,
+  HeartbeatStore,
+  JobQueue,
+  openDatabase,
+  PortStore,
+  WorkspaceStore,
+} from '@rockpool/db';
 import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
@@ -35,6 +43,7 @@ beforeEach(() => {
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits,
     workspacePort: 8081,
+    accessLogs: new AccessLogStore(db),
   });
 });
 afterEach(() => {
@@ -274,6 +283,42 @@ describe('health and documentation', () => {
     );
     const routes = app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);
     for (const route of routes) expect(documented, route).toContain(route);
+  });
+
+  it('serves access logs with filters, and names a bad filter parameter', async () => {
+    new AccessLogStore(db).insertMany(
+      [200, 404, 503].map((status, i) => ({
+        time: Date.parse('2026-01-01T00:00:00Z') + i * 1000,
+        server: 'control-plane' as const,
+        method: 'GET',
+        host: 'localhost:8080',
+        path: `/api/s${status}`,
+        status,
+        durationMs: 1,
+        size: 2,
+        userId: 'alice',
+        remoteIp: '127.0.0.1',
+        userAgent: null,
+        workspace: null,
+      })),
+    );
+    const page = (await json(await call('GET', '/api/logs?status=5xx'))) as unknown as {
+      items: { path: string; time: string }[];
+      nextCursor: string | null;
+    };
+    expect(page).toMatchObject({
+      items: [{ path: '/api/s503', time: '2026-01-01T00:00:02.000Z' }],
+      nextCursor: null,
+    });
+    const first = (await json(await call('GET', '/api/logs?limit=2&user=alice'))) as unknown as typeof page;
+    expect(first.items.map((e) => e.path)).toEqual(['/api/s503', '/api/s404']);
+    const rest = (await json(
+      await call('GET', `/api/logs?limit=2&cursor=${first.nextCursor}`),
+    )) as unknown as typeof page;
+    expect(rest.items.map((e) => e.path)).toEqual(['/api/s200']);
+    const bad = await call('GET', '/api/logs?status=teapot');
+    expect(bad.status).toBe(400);
+    expect(await json(bad)).toMatchObject({ error: { code: 'invalid_filter', parameter: 'status' } });
   });
 
   it('says who the user is', async () => {

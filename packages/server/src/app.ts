@@ -1,7 +1,8 @@
 import { p12PasswordProblem, USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
-import type { ForwardedPort } from '@rockpool/db';
+import type { AccessLogStore, ForwardedPort } from '@rockpool/db';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { parseAccessLogQuery } from './access-log-query.js';
 import type { EdgeUsers } from './edge-users.js';
 import { ApiError, badRequest, conflict, notFound } from './errors.js';
 import { WorkspaceEvents } from './events.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   eventIntervalMs?: number;
   /** Users known to the edge and their client certificates (mtls-app); without it, only the caller. */
   edgeUsers?: EdgeUsers;
+  /** Caddy's access logs; without it /api/logs is not served. */
+  accessLogs?: AccessLogStore;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -194,6 +197,15 @@ export function createApp(options: AppOptions): Hono {
       'Cache-Control': 'no-store',
     });
   });
+  const accessLogs = options.accessLogs;
+  if (accessLogs)
+    app.get('/api/logs', (c) => {
+      const page = accessLogs.query(parseAccessLogQuery(c.req.query()));
+      return c.json({
+        items: page.items.map((entry) => ({ ...entry, time: new Date(entry.time).toISOString() })),
+        nextCursor: page.nextCursor ?? null,
+      });
+    });
 
   const spa = options.spa;
   if (spa) {

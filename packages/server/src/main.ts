@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
-import { readLimits } from './settings.js';
+import { readAccessLogRetention, readLimits } from './settings.js';
 
 // Started by `rockpool up` with the data dir and the workspace port in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
@@ -16,6 +16,9 @@ const server = await startServer({
   databaseFile: join(dataDir, 'rockpool.db'),
   socketPath: join(dataDir, 'server.sock'),
   limits: readLimits(),
+  // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
+  accessLogSocket: join(dataDir, 'access-log.sock'),
+  accessLogRetention: readAccessLogRetention(),
   workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
   edgeUsers: dataDirEdgeUsers(
     dataDir,

@@ -9,6 +9,12 @@ const json = (schema: unknown, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+const query = (name: string, description: string, schema: Record<string, unknown>) => ({
+  name,
+  in: 'query',
+  description,
+  schema,
+});
 const idParam = {
   name: 'id',
   in: 'path',
@@ -254,9 +260,61 @@ export function openApiDocument(limits: ResourceLimits) {
           responses: { 204: { description: 'Removed' }, 404: errorResponse('Not forwarded') },
         },
       },
+      '/api/logs': {
+        get: {
+          summary: "Caddy's access logs (both servers), newest first, with filters",
+          parameters: [
+            query('server', 'control-plane (srv0) or workspaces (srv1)', {
+              type: 'string',
+              enum: ['control-plane', 'workspaces'],
+            }),
+            query('status', 'An exact status (404) or a class (5xx)', { type: 'string' }),
+            query('user', 'The authenticated user id, exactly', { type: 'string' }),
+            query('path', 'A substring of the request URI, or a prefix when it ends in * (/api/*)', {
+              type: 'string',
+            }),
+            query('since', 'ISO time: entries at or after it', { type: 'string', format: 'date-time' }),
+            query('until', 'ISO time: entries at or before it', { type: 'string', format: 'date-time' }),
+            query('limit', 'Page size, 1-500 (default 100)', { type: 'integer', minimum: 1, maximum: 500 }),
+            query('cursor', 'nextCursor of the previous page', { type: 'string' }),
+          ],
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                properties: {
+                  items: { type: 'array', items: { $ref: '#/components/schemas/AccessLogEntry' } },
+                  nextCursor: { type: ['string', 'null'] },
+                },
+              },
+              'A page of entries',
+            ),
+            400: errorResponse('A filter value is invalid (invalid_filter, naming the parameter)'),
+          },
+        },
+      },
     },
     components: {
       schemas: {
+        AccessLogEntry: {
+          type: 'object',
+          description: 'One request through the edge. Headers (and so credentials) are never stored.',
+          properties: {
+            id: { type: 'integer' },
+            time: { type: 'string', format: 'date-time' },
+            server: { type: 'string', enum: ['control-plane', 'workspaces'] },
+            method: { type: 'string' },
+            host: { type: 'string' },
+            path: { type: 'string', description: 'The request URI (path and query)' },
+            status: { type: 'integer' },
+            durationMs: { type: 'number' },
+            size: { type: 'integer', description: 'Response body bytes' },
+            userId: { type: ['string', 'null'] },
+            remoteIp: { type: 'string' },
+            userAgent: { type: ['string', 'null'] },
+            workspace: { type: ['string', 'null'], description: 'For /workspace/{name}/... requests' },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],

@@ -1,7 +1,17 @@
 import { chmod, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
-import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import {
+  type AccessLogRetention,
+  AccessLogStore,
+  DEFAULT_ACCESS_LOG_RETENTION,
+  HeartbeatStore,
+  JobQueue,
+  openDatabase,
+  PortStore,
+  WorkspaceStore,
+} from '@rockpool/db';
+import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
 import { createApp } from './app.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
@@ -18,6 +28,9 @@ export interface ServerOptions {
   /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
   spaDir?: string;
   edgeUsers?: EdgeUsers;
+  /** Where Caddy ships its access logs (see buildAccessLogging); without it none are received. */
+  accessLogSocket?: string;
+  accessLogRetention?: AccessLogRetention;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -33,8 +46,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     jobs: new JobQueue(db),
     heartbeats: new HeartbeatStore(db),
   });
+  const accessLogs = new AccessLogStore(db);
   const app = createApp({
     service,
+    accessLogs,
     limits: options.limits,
     workspacePort: options.workspacePort,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
@@ -48,15 +63,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     server.listen(options.socketPath, resolve);
   });
   await chmod(options.socketPath, 0o600);
+  let ingest: AccessLogIngest | undefined;
+  try {
+    ingest = options.accessLogSocket
+      ? await startAccessLogIngest({
+          socketPath: options.accessLogSocket,
+          store: accessLogs,
+          retention: options.accessLogRetention ?? DEFAULT_ACCESS_LOG_RETENTION,
+        })
+      : undefined;
+  } catch (error) {
+    server.close();
+    db.close();
+    throw error;
+  }
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => {
-        db.close();
-        resolve();
-      });
-    });
+    // The ingest flushes its last batch into the database, so it closes first.
+    closing ??= (ingest?.close() ?? Promise.resolve()).then(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => {
+            db.close();
+            resolve();
+          });
+        }),
+    );
     return closing;
   };
   return { socketPath: options.socketPath, close, [Symbol.asyncDispose]: close };

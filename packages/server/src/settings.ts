@@ -1,4 +1,5 @@
 import { availableParallelism, totalmem } from 'node:os';
+import { type AccessLogRetention, DEFAULT_ACCESS_LOG_RETENTION } from '@rockpool/db';
 import type { ResourceLimits } from './validation.js';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -20,5 +21,18 @@ export function readLimits(env: NodeJS.ProcessEnv = process.env): ResourceLimits
     minMemoryMiB: 512,
     defaultCpus: Math.min(2, maxCpus),
     defaultMemoryMiB: Math.min(2048, maxMemoryMiB),
+  };
+}
+
+/** How many access log entries are kept, and for how long (defaults: 100 000 entries, 14 days). */
+export function readAccessLogRetention(env: NodeJS.ProcessEnv = process.env): AccessLogRetention {
+  return {
+    maxRows: positiveInt(env, 'ROCKPOOL_ACCESS_LOG_MAX_ENTRIES', DEFAULT_ACCESS_LOG_RETENTION.maxRows),
+    maxAgeMs:
+      positiveInt(
+        env,
+        'ROCKPOOL_ACCESS_LOG_MAX_AGE_DAYS',
+        DEFAULT_ACCESS_LOG_RETENTION.maxAgeMs / 86_400_000,
+      ) * 86_400_000,
   };
 }

@@ -1,6 +1,7 @@
 import { useLiveWorkspaces } from './api/live.js';
 import { Notice } from './components/ui.js';
 import { CreatePage } from './pages/CreatePage.js';
+import { LogsPage } from './pages/LogsPage.js';
 import { SettingsPage } from './pages/SettingsPage.js';
 import { WorkspacePage } from './pages/WorkspacePage.js';
 import { WorkspacesPage } from './pages/WorkspacesPage.js';
@@ -12,6 +13,7 @@ function Page() {
   if (detail?.[1]) return <WorkspacePage key={detail[1]} name={detail[1]} />;
   if (path === '/new') return <CreatePage />;
   if (path === '/settings') return <SettingsPage />;
+  if (path === '/logs') return <LogsPage />;
   if (path === '/' || path === '') return <WorkspacesPage />;
   return (
     <section>
@@ -31,6 +33,7 @@ export function App() {
         </Link>
         <nav aria-label="Main">
           <Link to="/">Workspaces</Link>
+          <Link to="/logs">Logs</Link>
           <Link to="/settings">Settings</Link>
         </nav>
         <span className={`live live-${connection}`} role="status" aria-live="polite">

@@ -62,6 +62,8 @@ export async function renderCaddyConfig(
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
+    // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
+    accessLogSocket: join(settings.dataDir, 'access-log.sock'),
   };
   return { config: buildBootstrapConfig(options), hint };
 }

@@ -16,6 +16,7 @@ import {
   secureServer,
 } from '../edge/edge-security.js';
 import { listenPort } from '../edge/tls.js';
+import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
 import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
 import { SESSION_COOKIE } from './oauth.js';
@@ -66,6 +67,8 @@ export interface BootstrapOptions {
   gracePeriod?: CaddyDuration;
   /** TLS and access modes; default plain HTTP and no IP or certificate restriction. */
   edge?: EdgeSecurityOptions;
+  /** The control plane's access-log socket (a path): srv0's and srv1's access logs are shipped there. */
+  accessLogSocket?: string;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -215,6 +218,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     routes,
     errors: { routes: controlPlaneErrorRoutes() },
     automatic_https: { disable: true },
+    ...(options.accessLogSocket ? { logs: serverAccessLogs(ACCESS_LOGGER_NAMES.controlPlane) } : {}),
   };
 }
 
@@ -236,6 +240,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
     ],
     errors: { routes: workspaceErrorRoutes() },
     automatic_https: { disable: true },
+    ...(options.accessLogSocket ? { logs: serverAccessLogs(ACCESS_LOGGER_NAMES.workspaces) } : {}),
   };
 }
 
@@ -249,6 +254,7 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options.controlPlaneListen);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
+    ...(options.accessLogSocket ? { logging: buildAccessLogging({ socket: options.accessLogSocket }) } : {}),
     apps: {
       http: {
         // Every config change retires the old server instance: in-flight plain HTTP requests (a

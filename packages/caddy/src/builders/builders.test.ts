@@ -54,6 +54,13 @@ describe('golden configs', () => {
     );
   });
 
+  it('bootstrap with access logs shipped to the control plane', async () => {
+    await golden(
+      'bootstrap-access-logs',
+      buildBootstrapConfig({ ...bootstrapOptions, accessLogSocket: '/var/lib/rockpool/access-log.sock' }),
+    );
+  });
+
   it('workspace route with a port', async () => {
     await golden(
       'workspace-route',

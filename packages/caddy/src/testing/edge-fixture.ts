@@ -49,6 +49,8 @@ export async function startTestEdge(
     host?: string;
     /** The HTTP redirect server's port (TLS on); default a free one. ACME's HTTP-01 needs 80. */
     httpPort?: number;
+    /** Ship access logs to this socket (see buildAccessLogging). */
+    accessLogSocket?: string;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -81,6 +83,7 @@ export async function startTestEdge(
         ...(options.edge
           ? { edge: { ...options.edge, ...(httpPort ? { httpRedirectListen: `${host}:${httpPort}` } : {}) } }
           : {}),
+        ...(options.accessLogSocket ? { accessLogSocket: options.accessLogSocket } : {}),
       }),
     );
     const started = caddy;

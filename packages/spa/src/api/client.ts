@@ -43,6 +43,32 @@ export interface Workspace {
   updatedAt: string;
 }
 
+export interface AccessLogEntry {
+  id: number;
+  time: string;
+  server: 'control-plane' | 'workspaces';
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  size: number;
+  userId: string | null;
+  remoteIp: string;
+  userAgent: string | null;
+  workspace: string | null;
+}
+
+/** Filters of `GET /api/logs`; empty values are left out. */
+export interface AccessLogFilters {
+  server?: string;
+  status?: string;
+  user?: string;
+  path?: string;
+  since?: string;
+  until?: string;
+}
+
 /** An API error with what the UI needs to say something useful. */
 export class ApiError extends Error {
   constructor(
@@ -121,6 +147,12 @@ export const api = {
       );
     }
     return res.blob();
+  },
+  accessLogs: (filters: AccessLogFilters, cursor?: string) => {
+    const params = new URLSearchParams({ limit: '100' });
+    for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
+    if (cursor) params.set('cursor', cursor);
+    return request<{ items: AccessLogEntry[]; nextCursor: string | null }>('GET', `/logs?${params}`);
   },
 };
 
