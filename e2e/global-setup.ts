@@ -1,5 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -71,6 +80,16 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await Promise.race([exited, sleep(120_000)]);
     if (stack.exitCode === null && stack.pid) process.kill(-stack.pid, 'SIGKILL');
     const leftovers = killLeftoverVms(dataDir);
+    // The stack's own logs (server, worker, Caddy) outlive the run, next to the report.
+    const logs = join(root, 'e2e', 'test-results', 'stack-logs');
+    mkdirSync(logs, { recursive: true });
+    for (const dir of ['logs', 'caddy'])
+      if (existsSync(join(dataDir, dir)))
+        cpSync(join(dataDir, dir), join(logs, dir), {
+          recursive: true,
+          filter: (source) => !source.endsWith('.sock') && !/\.(key|pem|crt|p12)$/.test(source),
+        });
+    writeFileSync(join(logs, 'run.log'), log.join(''));
     rmSync(dataDir, { recursive: true, force: true });
     if (leftovers > 0) throw new Error(`${leftovers} VM(s) were still running after the stack stopped`);
   };

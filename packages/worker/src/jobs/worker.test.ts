@@ -163,6 +163,45 @@ describe('Worker against the real Caddy and SQLite (fake VMs)', () => {
     expect(stores.ports.list(ws.id)).toEqual([]);
   });
 
+  it('a route sync computed before a port was added does not undo the port route', async () => {
+    const ws = create('alice');
+    await until('running', () => state('alice') === 'running');
+    await worker.stop();
+    // Once closed, the gate holds a sync's write after its database snapshot: the window in which
+    // a job's write used to land and be undone.
+    let gate: Promise<void> | undefined;
+    let openGate: () => void = () => {};
+    const router = edge.router;
+    const gated = {
+      putWorkspace: router.putWorkspace.bind(router),
+      removeWorkspace: router.removeWorkspace.bind(router),
+      putPort: router.putPort.bind(router),
+      removePort: router.removePort.bind(router),
+      sync: async (...args: Parameters<typeof router.sync>) => {
+        await gate;
+        return router.sync(...args);
+      },
+    } as unknown as typeof router;
+    // No periodic sync within the test's window: only the stale one may act.
+    worker = new Worker(
+      { ...stores, runtime, router: gated, log: () => {} },
+      { pollMs: 20, healthIntervalMs: 5_000, ideTimeoutMs: 5_000, leaseMs: 1_000 },
+    );
+    await worker.start();
+    gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const staleSync = worker.syncRoutes();
+    await sleep(100);
+    stores.ports.add(ws.id, 3000);
+    const job = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
+    await sleep(300);
+    openGate();
+    await staleSync;
+    await until('port added', () => stores.jobs.get(job.id)?.state === 'done');
+    expect((await get('/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+  });
+
   it('retries a failed start, and marks the workspace error once attempts run out', async () => {
     runtime.failStart = 1;
     create('flaky');

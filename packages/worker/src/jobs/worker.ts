@@ -51,10 +51,30 @@ export class Worker {
   readonly #ideFailures = new Map<string, number>();
   #stopped = false;
   #loops: Promise<void>[] = [];
+  /**
+   * Route writes run one at a time, and a sync holds the turn from its database snapshot to its
+   * write: a job's write landing in between (a port added through the API) would otherwise be
+   * undone by a sync computed before it.
+   */
+  #routeTurn: Promise<unknown> = Promise.resolve();
+  readonly #router: Pick<WorkspaceRouter, 'putWorkspace' | 'removeWorkspace' | 'putPort' | 'removePort'>;
 
   constructor(deps: WorkerDeps, options: WorkerOptions = {}) {
     this.#deps = deps;
     this.#options = { ...DEFAULTS, ...options };
+    const router = deps.router;
+    this.#router = {
+      putWorkspace: (route) => this.#inRouteTurn(() => router.putWorkspace(route)),
+      removeWorkspace: (name) => this.#inRouteTurn(() => router.removeWorkspace(name)),
+      putPort: (route) => this.#inRouteTurn(() => router.putPort(route)),
+      removePort: (name, port) => this.#inRouteTurn(() => router.removePort(name, port)),
+    };
+  }
+
+  #inRouteTurn<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.#routeTurn.then(write);
+    this.#routeTurn = result.catch(() => undefined);
+    return result;
   }
 
   #log(message: string): void {
@@ -107,7 +127,11 @@ export class Worker {
    * are left to that job. Runs at start-up and periodically, so a Caddy restarted with only its
    * bootstrap config gets its routes back.
    */
-  async syncRoutes(verbose = false): Promise<void> {
+  syncRoutes(verbose = false): Promise<void> {
+    return this.#inRouteTurn(() => this.#syncRoutes(verbose));
+  }
+
+  async #syncRoutes(verbose: boolean): Promise<void> {
     const { workspaces, runtime, router, ports, jobs } = this.#deps;
     const routes = [];
     const busy = [];
@@ -204,7 +228,8 @@ export class Worker {
 
   /** Create VM, boot, wait for code-server, add the route, mark running. Each step is idempotent. */
   async #bringUp(workspace: Workspace, job: Job): Promise<void> {
-    const { workspaces, runtime, router, ports, jobs } = this.#deps;
+    const { workspaces, runtime, ports, jobs } = this.#deps;
+    const router = this.#router;
     const state = workspace.state;
     if (state !== 'creating' && state !== 'starting') return;
     const stillWanted = () => workspaces.find(workspace.id)?.state === state;
@@ -233,13 +258,13 @@ export class Worker {
 
   async #stop(workspace: Workspace): Promise<void> {
     if (workspace.state !== 'stopping') return;
-    await this.#deps.router.removeWorkspace(workspace.name);
+    await this.#router.removeWorkspace(workspace.name);
     await this.#deps.runtime.stop(workspace.name);
     this.#deps.workspaces.transition(workspace.id, ['stopping'], { state: 'stopped', phase: 'stopped' });
   }
 
   async #delete(workspace: Workspace): Promise<void> {
-    await this.#deps.router.removeWorkspace(workspace.name);
+    await this.#router.removeWorkspace(workspace.name);
     await this.#deps.runtime.delete(workspace.name);
     this.#deps.workspaces.delete(workspace.id);
   }
@@ -249,7 +274,7 @@ export class Worker {
     if (workspace.state !== 'running') return; // Applied when the workspace comes up.
     const upstream = await this.#deps.runtime.exposePort(workspace.name, port);
     try {
-      await this.#deps.router.putPort({ workspace: workspace.name, port, upstream });
+      await this.#router.putPort({ workspace: workspace.name, port, upstream });
     } catch (error) {
       if (error instanceof WorkspaceRouteMissingError) return; // Stopping meanwhile.
       throw error;
@@ -257,14 +282,15 @@ export class Worker {
   }
 
   async #removePort(workspace: Workspace, port: number): Promise<void> {
-    await this.#deps.router.removePort(workspace.name, port);
+    await this.#router.removePort(workspace.name, port);
     await this.#deps.runtime.unexposePort(workspace.name, port);
     this.#deps.ports.remove(workspace.id, port);
   }
 
   /** A job that will not be retried leaves nothing half-done. */
   async #onGaveUp(job: Job, message: string): Promise<void> {
-    const { workspaces, ports, router, runtime } = this.#deps;
+    const { workspaces, ports, runtime } = this.#deps;
+    const router = this.#router;
     const workspace = workspaces.find(job.workspaceId);
     if (!workspace) return;
     if (job.kind === 'add_port') {
@@ -331,7 +357,7 @@ export class Worker {
         error: problem,
       })
     ) {
-      await this.#deps.router.removeWorkspace(workspace.name);
+      await this.#router.removeWorkspace(workspace.name);
       this.#ideFailures.delete(workspace.id);
     }
   }
