@@ -1,6 +1,6 @@
-import { access, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openssl, PkiError } from './openssl.js';
+import { createSelfSigned, openssl, PkiError } from './openssl.js';
 
 export interface ClientCa {
   certFile: string;
@@ -22,38 +22,13 @@ const exists = (file: string) =>
 export async function ensureClientCa(dir: string): Promise<ClientCa & { created: boolean }> {
   const ca = clientCaFiles(dir);
   if ((await exists(ca.certFile)) && (await exists(ca.keyFile))) return { ...ca, created: false };
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const work = await mkdtemp(join(dir, '.client-ca-'));
-  try {
-    const [cert, key] = [join(work, 'ca.crt'), join(work, 'ca.key')];
-    await writeFile(key, '', { mode: 0o600 });
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '3650',
-      '-subj',
-      '/O=Rockpool/CN=Rockpool client CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE,pathlen:0',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-    ]);
-    await rename(key, ca.keyFile);
-    await rename(cert, ca.certFile);
-    return { ...ca, created: true };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  await createSelfSigned({
+    ...ca,
+    days: 3650,
+    subject: '/O=Rockpool/CN=Rockpool client CA',
+    extensions: ['basicConstraints=critical,CA:TRUE,pathlen:0', 'keyUsage=critical,keyCertSign,cRLSign'],
+  });
+  return { ...ca, created: true };
 }
 
 const CLIENT_NAME = /^[A-Za-z0-9._@-]{1,64}$/;

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** A failure of the PKI tools, with a code the CLI and the API can act on. */
 export class PkiError extends Error {
@@ -33,4 +35,54 @@ export function openssl(args: string[], env: Record<string, string> = {}): Promi
       },
     );
   });
+}
+
+export interface SelfSignedRequest {
+  /** Where the pair ends up; the key is created 0600. */
+  certFile: string;
+  keyFile: string;
+  days: number;
+  subject: string;
+  /** `-addext` values: basicConstraints, keyUsage, subjectAltName, ... */
+  extensions: string[];
+}
+
+/** `openssl req -x509` arguments for a new P-256 key and a self-signed certificate. */
+export function selfSignedArgs(
+  request: SelfSignedRequest,
+  files: { certFile: string; keyFile: string },
+): string[] {
+  return [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+    ...[
+      '-keyout',
+      files.keyFile,
+      '-out',
+      files.certFile,
+      '-days',
+      String(request.days),
+      '-subj',
+      request.subject,
+    ],
+    ...request.extensions.flatMap((extension) => ['-addext', extension]),
+  ];
+}
+
+/**
+ * Creates a key and a self-signed certificate in a scratch directory next to the target, then
+ * renames both into place, so a running Caddy never reads a half-written pair.
+ */
+export async function createSelfSigned(request: SelfSignedRequest): Promise<void> {
+  const dir = join(request.certFile, '..');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const work = await mkdtemp(join(dir, '.pki-'));
+  try {
+    const scratch = { certFile: join(work, 'cert.pem'), keyFile: join(work, 'key.pem') };
+    await writeFile(scratch.keyFile, '', { mode: 0o600 });
+    await openssl(selfSignedArgs(request, scratch));
+    await rename(scratch.keyFile, request.keyFile);
+    await rename(scratch.certFile, request.certFile);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,6 @@
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { openssl } from './openssl.js';
+import { createSelfSigned } from './openssl.js';
 
 export interface HostIdentities {
   dnsNames: string[];
@@ -32,45 +31,20 @@ export async function generateSelfSignedServerCertificate(
   dir: string,
   identities: HostIdentities = hostIdentities(),
 ): Promise<SelfSignedCertificate> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const san = [...identities.dnsNames.map((n) => `DNS:${n}`), ...identities.ips.map((ip) => `IP:${ip}`)].join(
     ',',
   );
-  const work = await mkdtemp(join(dir, '.server-cert-'));
-  try {
-    const [cert, key] = [join(work, 'server.crt'), join(work, 'server.key')];
-    await writeFile(key, '', { mode: 0o600 });
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '825',
-      '-subj',
-      `/O=Rockpool/CN=${identities.dnsNames[0] ?? 'localhost'}`,
-      '-addext',
+  const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
+  await createSelfSigned({
+    ...files,
+    days: 825,
+    subject: `/O=Rockpool/CN=${identities.dnsNames[0] ?? 'localhost'}`,
+    extensions: [
       `subjectAltName=${san}`,
-      '-addext',
       'extendedKeyUsage=serverAuth',
-      '-addext',
       'keyUsage=critical,digitalSignature',
-      '-addext',
       'basicConstraints=critical,CA:FALSE',
-    ]);
-    const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
-    // Renames keep a running Caddy from ever reading a half-written pair.
-    await rename(key, files.keyFile);
-    await rename(cert, files.certFile);
-    return files;
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+    ],
+  });
+  return files;
 }
