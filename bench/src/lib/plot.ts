@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -37,6 +37,8 @@ function quote(text: string): string {
  */
 export async function plot(options: PlotOptions): Promise<string> {
   const out = join(options.dir, options.file);
+  // A fresh clone has no results directory yet (quick runs write to an untracked one).
+  await mkdir(options.dir, { recursive: true });
   const style = options.style ?? 'linespoints';
   const lines = [
     'set terminal pngcairo size 900,560 font "sans,10"',
