@@ -15,7 +15,7 @@ interface Probe {
 interface Case {
   sockets: number;
   changes: number;
-  /** The control case: Caddy's default, which closes streams on every change. */
+  /** The control case: an edge with Caddy's default, which closes streams on every change. */
   streamCloseDelay?: 0;
 }
 
@@ -51,7 +51,6 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
     name,
     upstream,
     ports: [{ port: 3000, upstream }],
-    ...(c.streamCloseDelay === 0 ? { streamCloseDelay: 0 } : {}),
   });
   const base = edge.workspacesUrl.replace('http', 'ws');
   const probes: Probe[] = [];
@@ -132,22 +131,30 @@ export const wsSurvival: Benchmark = {
       changes:
         'back to back, alternating: add an unrelated workspace route, remove it, add a port route to the sockets’ own workspace, remove it',
       control:
-        'the last case builds the sockets’ route with stream_close_delay 0 (Caddy’s default) to show the benchmark detects drops',
+        'the last case runs on an edge whose workspace proxies have stream_close_delay 0 (Caddy’s default), to show the benchmark detects drops',
     };
     await using upstream = await startEchoUpstream({ name: 'ws-echo' });
-    await using edge = await startBenchEdge();
-    await edge.router.sync(
-      Array.from({ length: parameters.loadedRoutes }, (_, i) => ({
-        name: `loaded-${i}`,
-        upstream: upstream.address,
-      })),
-    );
+    const startLoadedEdge = async (streamCloseDelay?: 0) => {
+      const started = await startBenchEdge(
+        streamCloseDelay === undefined ? {} : { workspaceProxy: { streamCloseDelay } },
+      );
+      await started.router.sync(
+        Array.from({ length: parameters.loadedRoutes }, (_, i) => ({
+          name: `loaded-${i}`,
+          upstream: upstream.address,
+        })),
+      );
+      return started;
+    };
+    await using edge = await startLoadedEdge();
     const figures: Figure[] = [];
     const targets: TargetCheck[] = [];
     const rows: (string | number)[][] = [];
     for (const c of cases) {
-      const result = await runCase(edge, upstream.address, c, c.sockets >= 100 ? 100 : 20);
       const control = c.streamCloseDelay === 0;
+      // stream_close_delay is set for all workspace proxies of an edge: the control case gets its own.
+      await using controlEdge = control ? await startLoadedEdge(0) : undefined;
+      const result = await runCase(controlEdge ?? edge, upstream.address, c, c.sockets >= 100 ? 100 : 20);
       const labels = { sockets: c.sockets, changes: c.changes, ...(control ? { streamCloseDelay: 0 } : {}) };
       const label = `K=${c.sockets} M=${c.changes}${control ? ' (control: stream_close_delay 0)' : ''}`;
       figures.push(

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildBootstrapConfig,
-  buildWorkspaceRoute,
+  buildWorkspaceRouting,
   type CaddyConfig,
   type CaddyProcess,
   DEFAULT_BCRYPT_COST,
   hashPassword,
+  ideEntry,
+  type ProxyTimings,
   type RateLimitPolicy,
   startCaddy,
   WorkspaceRouter,
@@ -54,6 +56,13 @@ export interface BenchEdgeOptions {
   controlPlaneUpstream?: string;
   /** Rockpool's default (10) unless a benchmark says otherwise. */
   bcryptCost?: number;
+  /** WebSocket timeouts of the workspace proxies (the ws-survival control case sets a 0 close delay). */
+  workspaceProxy?: ProxyTimings;
+}
+
+/** A copy without `@id`s, which must be unique in a Caddy config. */
+function withoutIds<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value), (key, v) => (key === '@id' ? undefined : v));
 }
 
 /** The xcaddy-built Caddy with Rockpool's real bootstrap config on free ports, as `rockpool up` starts it. */
@@ -83,6 +92,7 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         ],
       },
       rateLimits: options.rateLimits ?? UNTHROTTLED_WORKSPACE_LIMITS,
+      ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
     });
     const servers = config.apps?.http?.servers;
     if (options.bareUpstream && servers) {
@@ -91,10 +101,13 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: options.bareUpstream }] }] }],
         automatic_https: { disable: true },
       };
-      const route = buildWorkspaceRoute({ name: BENCH_WORKSPACE, upstream: options.bareUpstream });
+      const routing = buildWorkspaceRouting('bench-route-only', options.workspaceProxy, {
+        ides: [ideEntry(BENCH_WORKSPACE, options.bareUpstream)],
+        ports: [],
+      });
       servers['bench-route-only'] = {
         listen: [`127.0.0.1:${routeOnly}`],
-        routes: [{ ...route, '@id': 'bench-route-only' }],
+        routes: [{ handle: [withoutIds(routing)] }],
         automatic_https: { disable: true },
       };
     }

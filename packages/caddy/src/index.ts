@@ -14,7 +14,12 @@ export {
   httpTransport,
   parseAdminEndpoint,
 } from './admin/transport.js';
-export { type SyncResult, WorkspaceRouteMissingError, WorkspaceRouter } from './admin/workspace-router.js';
+export {
+  routesOf,
+  type SyncResult,
+  WorkspaceRouteMissingError,
+  WorkspaceRouter,
+} from './admin/workspace-router.js';
 export {
   ACCESS_LOG_NAME,
   ACCESS_LOGGER_NAMES,
@@ -58,12 +63,16 @@ export {
   resolveRateLimits,
 } from './builders/rate-limit.js';
 export {
-  buildPortRoute,
-  buildWorkspaceRoute,
-  PORT_ROUTES_INDEX,
+  buildWorkspaceRouting,
+  IDE_TABLE_ID,
+  ideEntry,
+  PORT_TABLE_ID,
   type PortRouteOptions,
   type ProxyTimings,
+  portEntry,
   type WorkspaceRouteOptions,
+  type WorkspaceTable,
+  workspaceEntries,
 } from './builders/workspace-route.js';
 export type * from './config/types.js';
 export {

@@ -76,9 +76,7 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
   };
   try {
     const { value } = await adminClientFor(settings.dataDir).getConfig<CaddyConfig>('');
-    const names = workspaceRoutesOf(value).map((route) =>
-      String(route['@id'] ?? '').replace(/^workspace-/, ''),
-    );
+    const names = workspaceRoutesOf(value).map((route) => route.name);
     // The server may be restarting while Caddy runs: the counts are then left out, not an error.
     const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
     return { ...base, running: true, workspaceRoutes: names, ...(workspaces ? { workspaces } : {}) };

@@ -1,6 +1,8 @@
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
-import type { CaddyConfig, Route, SubrouteHandler } from '../config/types.js';
+import { hasTables, tableOf, type WorkspaceRouteOptions, withTable } from '../builders/workspace-route.js';
+import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import type { CaddyAdminClient } from './admin-client.js';
+import { routesOf } from './workspace-router.js';
 
 function findContainer(value: unknown): SubrouteHandler | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -13,17 +15,20 @@ function findContainer(value: unknown): SubrouteHandler | undefined {
   return undefined;
 }
 
-/** The workspace routes in a config (those the worker added at run time). */
-export function workspaceRoutesOf(config: CaddyConfig): Route[] {
-  return findContainer(config)?.routes ?? [];
+/** The workspace routes in a config (those the worker added at run time), each with its ports. */
+export function workspaceRoutesOf(config: CaddyConfig): WorkspaceRouteOptions[] {
+  const container = findContainer(config);
+  return container && hasTables(container) ? routesOf(tableOf(container)) : [];
 }
 
-/** `next` with the workspace routes of `current` in its workspace container. Pure. */
+/** `next` with the workspace table of `current` in its workspace routing. Pure. */
 export function carryWorkspaceRoutes(current: CaddyConfig, next: CaddyConfig): CaddyConfig {
   const copy = structuredClone(next);
-  const container = findContainer(copy);
-  if (!container) throw new RangeError(`the new configuration has no ${WORKSPACES_CONTAINER_ID} subroute`);
-  container.routes = workspaceRoutesOf(current);
+  const target = findContainer(copy);
+  if (!target) throw new RangeError(`the new configuration has no ${WORKSPACES_CONTAINER_ID} subroute`);
+  const source = findContainer(current);
+  // A Caddy started by an older Rockpool has no tables: the worker's periodic sync fills the new ones.
+  if (source && hasTables(source)) Object.assign(target, withTable(target, tableOf(source)));
   return copy;
 }
 

@@ -21,9 +21,9 @@ interface Probe {
   echo(message: string): Promise<string>;
 }
 
-async function openProbe(path: string): Promise<Probe> {
-  const url = `${edge.workspacesUrl.replace('http', 'ws')}${path}`;
-  const socket = new WebSocket(url, { headers: edge.authHeader() });
+async function openProbe(path: string, through: TestEdge = edge): Promise<Probe> {
+  const url = `${through.workspacesUrl.replace('http', 'ws')}${path}`;
+  const socket = new WebSocket(url, { headers: through.authHeader() });
   const probe: Probe = {
     socket,
     closed: undefined,
@@ -78,11 +78,12 @@ describe('WebSockets through srv1', () => {
   });
 
   it('are closed by the next route change when stream_close_delay is 0 (Caddy’s default behaviour)', async () => {
-    await edge.router.putWorkspace({ name: 'nodelay', upstream: upstream.address, streamCloseDelay: 0 });
-    const probe = await openProbe('/workspace/nodelay/socket');
+    await using nodelay = await startTestEdge({ workspaceProxy: { streamCloseDelay: 0 } });
+    await nodelay.router.putWorkspace({ name: 'nodelay', upstream: upstream.address });
+    const probe = await openProbe('/workspace/nodelay/socket', nodelay);
     expect(await probe.echo('before')).toBe('before');
     const changedAt = Date.now();
-    await edge.router.putWorkspace({ name: 'unrelated', upstream: upstream.address });
+    await nodelay.router.putWorkspace({ name: 'unrelated', upstream: upstream.address });
     for (let i = 0; i < 40 && !probe.closed; i++) await sleep(50);
     expect(probe.closed).toBeDefined();
     console.info(

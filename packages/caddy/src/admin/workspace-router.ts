@@ -1,16 +1,18 @@
 import { isDeepStrictEqual } from 'node:util';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import {
-  buildPortRoute,
-  buildWorkspaceRoute,
-  PORT_ROUTES_INDEX,
+  entryWorkspace,
   type PortRouteOptions,
+  portEntry,
+  tableOf,
   type WorkspaceRouteOptions,
+  type WorkspaceTable,
+  withTable,
+  workspaceEntries,
 } from '../builders/workspace-route.js';
-import type { Route, SubrouteHandler } from '../config/types.js';
-import { portRouteId, workspaceRouteId } from '../names.js';
+import type { MapMapping, SubrouteHandler } from '../config/types.js';
+import { assertWorkspaceName, portRouteId, workspaceRouteId } from '../names.js';
 import { type CaddyAdminClient, UNCHANGED } from './admin-client.js';
-import { CaddyAdminError } from './errors.js';
 
 /** The workspace has no route in Caddy, so a port cannot be added to it. */
 export class WorkspaceRouteMissingError extends Error {
@@ -29,9 +31,14 @@ export interface SyncResult {
   unchanged: string[];
 }
 
+type TableChange = (table: WorkspaceTable) => WorkspaceTable | typeof UNCHANGED;
+
 /**
- * Workspace routes on srv1, addressed by `@id`. Every method is idempotent, so a retried job step
- * does no harm. Knows nothing of where workspaces are stored.
+ * Workspace routes on srv1: entries of the two lookup tables of the workspace routing (see
+ * buildWorkspaceRouting), addressed by the `@id`s `workspace-{name}` and `workspace-{name}-port-{port}`.
+ * Every change is one write guarded by `If-Match` (re-applied on 412), so concurrent writers lose
+ * nothing; every method is idempotent, so a retried job step does no harm. Knows nothing of where
+ * workspaces are stored.
  */
 export class WorkspaceRouter {
   constructor(
@@ -39,118 +46,164 @@ export class WorkspaceRouter {
     private readonly containerId = WORKSPACES_CONTAINER_ID,
   ) {}
 
-  /** Adds the workspace's route, or replaces it (ports included) if it exists. */
+  /** Adds the workspace's route, or replaces it, making its ports exactly `options.ports`. */
   async putWorkspace(options: WorkspaceRouteOptions): Promise<void> {
-    const route = buildWorkspaceRoute(options);
-    await this.#upsert(workspaceRouteId(options.name), route, () =>
-      this.admin.appendById(this.containerId, 'routes', route),
-    );
-  }
-
-  /** Removes the workspace's route and, with it, its port routes. False if there was none. */
-  removeWorkspace(name: string): Promise<boolean> {
-    return this.admin.removeById(workspaceRouteId(name));
-  }
-
-  /** Adds or replaces one port route, before the IDE fallback of its workspace. */
-  async putPort(options: PortRouteOptions): Promise<void> {
-    const route = buildPortRoute(options);
-    await this.#upsert(portRouteId(options.workspace, options.port), route, async () => {
-      try {
-        await this.admin.insertById(
-          workspaceRouteId(options.workspace),
-          'handle/0/routes',
-          PORT_ROUTES_INDEX,
-          route,
-        );
-      } catch (error) {
-        if (error instanceof CaddyAdminError && error.status === 404)
-          throw new WorkspaceRouteMissingError(options.workspace);
-        throw error;
-      }
+    const entries = workspaceEntries(options);
+    await this.#change((table) => {
+      const next = putWorkspaceEntries(table, options.name, entries.ide, entries.ports);
+      return sameTable(table, next) ? UNCHANGED : next;
     });
   }
 
-  removePort(workspace: string, port: number): Promise<boolean> {
-    return this.admin.removeById(portRouteId(workspace, port));
+  /** Removes the workspace's route and, with it, its port routes. False if there was none. */
+  async removeWorkspace(name: string): Promise<boolean> {
+    assertWorkspaceName(name);
+    let existed = false;
+    await this.#change((table) => {
+      existed = table.ides.some((e) => e['@id'] === workspaceRouteId(name));
+      const next = withoutWorkspace(table, name);
+      return sameTable(table, next) ? UNCHANGED : next;
+    });
+    return existed;
   }
 
-  /** The workspace routes Caddy has now, in order. */
-  async list(): Promise<Route[]> {
-    const container = await this.admin.getById<SubrouteHandler>(this.containerId);
-    if (!container)
-      throw new CaddyAdminError(404, 'GET', `/id/${this.containerId}`, 'workspace container missing');
-    return container.value.routes ?? [];
+  /** Adds or replaces one port route of a workspace that has a route. */
+  async putPort(options: PortRouteOptions): Promise<void> {
+    const entry = portEntry(options);
+    await this.#change((table) => {
+      if (!table.ides.some((e) => e['@id'] === workspaceRouteId(options.workspace)))
+        throw new WorkspaceRouteMissingError(options.workspace);
+      const next = { ides: table.ides, ports: upsert(table.ports, entry) };
+      return sameTable(table, next) ? UNCHANGED : next;
+    });
+  }
+
+  /** Removes one port route; false if there was none. */
+  async removePort(workspace: string, port: number): Promise<boolean> {
+    const id = portRouteId(workspace, port);
+    let existed = false;
+    await this.#change((table) => {
+      existed = table.ports.some((e) => e['@id'] === id);
+      return existed ? { ides: table.ides, ports: table.ports.filter((e) => e['@id'] !== id) } : UNCHANGED;
+    });
+    return existed;
+  }
+
+  /** The workspace routes Caddy has now, in order, each with its ports. */
+  async list(): Promise<WorkspaceRouteOptions[]> {
+    return routesOf(tableOf(await this.#container()));
   }
 
   /**
    * Makes Caddy's workspace routes exactly `desired`, in one guarded write (If-Match, retried on 412),
-   * or none when they already match. Routes that are right are kept as they are, so nothing live is
-   * dropped, and a concurrent change is never overwritten blindly. Workspaces named in `keep`
-   * (e.g. with a job in flight) keep whatever route they have, or none.
+   * or none when they already match. A concurrent change is never overwritten blindly. Workspaces
+   * named in `keep` (e.g. with a job in flight) keep whatever route they have, or none.
    */
   async sync(desired: WorkspaceRouteOptions[], options: { keep?: string[] } = {}): Promise<SyncResult> {
-    const keep = new Set((options.keep ?? []).map(workspaceRouteId));
-    const wanted = new Map(
-      desired.map((options) => [workspaceRouteId(options.name), buildWorkspaceRoute(options)]),
-    );
+    const keep = new Set(options.keep ?? []);
+    const wanted = new Map(desired.map((route) => [route.name, workspaceEntries(route)]));
     let result: SyncResult = { added: [], updated: [], removed: [], unchanged: [] };
-    await this.admin.update<SubrouteHandler>({ id: this.containerId }, (container) => {
+    await this.#change((table) => {
       result = { added: [], updated: [], removed: [], unchanged: [] };
-      const current = container.routes ?? [];
-      const next: Route[] = [];
-      const seen = new Set<string>();
-      for (const route of current) {
-        const id = route['@id'];
-        if (id && keep.has(id) && !wanted.has(id)) {
-          // Someone is changing this workspace right now; its route is theirs to manage.
-          result.unchanged.push(id);
-          next.push(route);
+      const current = new Set(table.ides.map(entryWorkspace));
+      for (const entry of table.ports) current.add(entryWorkspace(entry));
+      let next = table;
+      for (const name of current) {
+        const id = workspaceRouteId(name);
+        const want = wanted.get(name);
+        if (!want) {
+          if (keep.has(name)) {
+            // Someone is changing this workspace right now; its route is theirs to manage.
+            result.unchanged.push(id);
+          } else {
+            result.removed.push(id);
+            next = withoutWorkspace(next, name);
+          }
           continue;
         }
-        const want = id ? wanted.get(id) : undefined;
-        if (!id || !want) {
-          result.removed.push(id ?? '(route without @id)');
-          continue;
-        }
-        seen.add(id);
-        if (sameRoute(route, want)) {
-          result.unchanged.push(id);
-          next.push(route);
-        } else {
-          result.updated.push(id);
-          next.push(want);
-        }
+        const updated = putWorkspaceEntries(next, name, want.ide, want.ports);
+        if (sameEntries(next, updated, name)) result.unchanged.push(id);
+        else result.updated.push(id);
+        next = updated;
       }
-      for (const [id, route] of wanted) {
-        if (seen.has(id)) continue;
-        result.added.push(id);
-        next.push(route);
+      for (const [name, want] of wanted) {
+        if (current.has(name)) continue;
+        result.added.push(workspaceRouteId(name));
+        next = putWorkspaceEntries(next, name, want.ide, want.ports);
       }
       if (result.added.length + result.updated.length + result.removed.length === 0) return UNCHANGED;
-      return { ...container, routes: next };
+      return next;
     });
     return result;
   }
 
-  /** Replace in place if the id exists, else create; a lost race to create becomes a replace. */
-  async #upsert(id: string, route: Route, create: () => Promise<void>): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (await this.admin.replaceById(id, route)) return;
-      try {
-        await create();
-        return;
-      } catch (error) {
-        // Another writer created the same id between our replace and our create.
-        if (error instanceof CaddyAdminError && /duplicate/i.test(error.caddyMessage)) continue;
-        throw error;
-      }
-    }
-    throw new CaddyAdminError(409, 'PUT', `/id/${id}`, 'route kept appearing and disappearing; retry');
+  async #container(): Promise<SubrouteHandler> {
+    const container = await this.admin.getById<SubrouteHandler>(this.containerId);
+    if (!container)
+      throw new RangeError(
+        `Caddy has no ${this.containerId}; was it started with Rockpool's bootstrap config?`,
+      );
+    return container.value;
+  }
+
+  async #change(change: TableChange): Promise<void> {
+    await this.admin.update<SubrouteHandler>({ id: this.containerId }, (container) => {
+      const next = change(tableOf(container));
+      return next === UNCHANGED ? UNCHANGED : withTable(container, next);
+    });
   }
 }
 
+/** The routes a table describes, one per workspace in IDE-table order. Pure. */
+export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
+  return table.ides.map((ide) => ({
+    name: ide.input,
+    upstream: ide.outputs[0] ?? '',
+    ports: table.ports
+      .filter((entry) => entryWorkspace(entry) === ide.input)
+      .map((entry) => ({ port: Number(entry.input.split('/')[1]), upstream: entry.outputs[0] ?? '' })),
+  }));
+}
+
+function upsert(entries: MapMapping[], entry: MapMapping): MapMapping[] {
+  const at = entries.findIndex((e) => e['@id'] === entry['@id']);
+  if (at < 0) return [...entries, entry];
+  return entries.map((e, i) => (i === at ? entry : e));
+}
+
+function withoutWorkspace(table: WorkspaceTable, name: string): WorkspaceTable {
+  return {
+    ides: table.ides.filter((e) => entryWorkspace(e) !== name),
+    ports: table.ports.filter((e) => entryWorkspace(e) !== name),
+  };
+}
+
+/** The IDE entry replaced in place (or appended); the workspace's ports become `ports`, in place. */
+function putWorkspaceEntries(
+  table: WorkspaceTable,
+  name: string,
+  ide: MapMapping,
+  ports: MapMapping[],
+): WorkspaceTable {
+  const wanted = new Map(ports.map((entry) => [entry['@id'], entry]));
+  const nextPorts = table.ports.flatMap((entry) => {
+    if (entryWorkspace(entry) !== name) return [entry];
+    const want = wanted.get(entry['@id']);
+    return want ? [want] : [];
+  });
+  for (const entry of ports) if (!table.ports.some((e) => e['@id'] === entry['@id'])) nextPorts.push(entry);
+  return { ides: upsert(table.ides, ide), ports: nextPorts };
+}
+
+function sameEntries(a: WorkspaceTable, b: WorkspaceTable, name: string): boolean {
+  const of = (t: WorkspaceTable) => ({
+    ides: t.ides.filter((e) => entryWorkspace(e) === name),
+    ports: t.ports.filter((e) => entryWorkspace(e) === name),
+  });
+  return sameTable(of(a), of(b));
+}
+
 /** Caddy hands back the JSON it was given with object keys sorted; compare structurally. */
-function sameRoute(a: Route, b: Route): boolean {
+function sameTable(a: WorkspaceTable, b: WorkspaceTable): boolean {
   return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }

@@ -27,10 +27,11 @@ import {
   type RateLimitPolicy,
   resolveRateLimits,
 } from './rate-limit.js';
+import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
-/** The subroute on srv1 that holds one route per workspace. */
+/** The subroute on srv1 that routes workspace traffic (its tables are changed at run time). */
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
 /** The header through which the edge tells the control plane who the user is. */
 export const USER_HEADER = 'X-Rockpool-User';
@@ -69,6 +70,8 @@ export interface BootstrapOptions {
   edge?: EdgeSecurityOptions;
   /** The control plane's access-log socket (a path): srv0's and srv1's access logs are shipped there. */
   accessLogSocket?: string;
+  /** WebSocket timeouts of the workspace proxies (defaults: 24h, and kept open across changes). */
+  workspaceProxy?: ProxyTimings;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -232,7 +235,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
           buildRateLimitHandler('client-ip-workspaces', limits.clientIpWorkspaces, CLIENT_IP_KEY),
           authHandler(options.auth, 'workspaces'),
           buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
-          { handler: 'subroute', '@id': WORKSPACES_CONTAINER_ID, routes: [] },
+          buildWorkspaceRouting(WORKSPACES_CONTAINER_ID, options.workspaceProxy),
           notFound('No such workspace route: workspaces live at /workspace/{name}/.'),
         ],
         terminal: true,
@@ -246,7 +249,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
 
 /**
  * The configuration Caddy starts with: srv0 serves the control plane, srv1 the workspaces, whose
- * routes are added at run time into {@link WORKSPACES_CONTAINER_ID}.
+ * table entries are added at run time into {@link WORKSPACES_CONTAINER_ID}.
  */
 export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);

@@ -3,7 +3,7 @@ import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-aut
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
-import { buildPortRoute, buildWorkspaceRoute } from './workspace-route.js';
+import { buildWorkspaceRouting, ideEntry, portEntry, workspaceEntries } from './workspace-route.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
 const HASH = '$2b$04$Dg8MFcBRua3DenknsVLwGON9YJ.1HLZQWd.uxNrsBNra4iHoVilaK';
@@ -61,14 +61,15 @@ describe('golden configs', () => {
     );
   });
 
-  it('workspace route with a port', async () => {
+  it('workspace routing with one workspace and a port', async () => {
+    const alice = workspaceEntries({
+      name: 'alice',
+      upstream: '127.0.0.1:41000',
+      ports: [{ port: 3000, upstream: '127.0.0.1:41001' }],
+    });
     await golden(
-      'workspace-route',
-      buildWorkspaceRoute({
-        name: 'alice',
-        upstream: '127.0.0.1:41000',
-        ports: [{ port: 3000, upstream: '127.0.0.1:41001' }],
-      }),
+      'workspace-routing',
+      buildWorkspaceRouting('rockpool-workspaces', {}, { ides: [alice.ide], ports: alice.ports }),
     );
   });
 });
@@ -173,7 +174,7 @@ describe('builders', () => {
   });
 
   it('strips the OAuth session cookie, keeping the others, before workspace upstreams', () => {
-    const route = JSON.stringify(buildWorkspaceRoute({ name: 'w', upstream: '127.0.0.1:1' }));
+    const route = JSON.stringify(buildWorkspaceRouting('rockpool-workspaces'));
     expect(route).toContain('"search_regexp":"(^|;)\\\\s*access_token=[^;]*"');
   });
 
@@ -194,11 +195,12 @@ describe('builders', () => {
   });
 
   it('refuse invalid names and ports before Caddy sees them', () => {
-    expect(() => buildWorkspaceRoute({ name: '../x', upstream: '127.0.0.1:1' })).toThrow(
-      /invalid workspace name/,
-    );
-    expect(() => buildPortRoute({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(
-      /invalid port/,
-    );
+    expect(() => ideEntry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
+    expect(() => portEntry({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(/invalid port/);
+    // Caddy expands placeholders in a table's outputs: an upstream is an address and nothing else.
+    for (const upstream of ['{env.HOME}:1', '127.0.0.1', 'unix//a b', ''])
+      expect(() => ideEntry('a', upstream)).toThrow(/invalid upstream/);
+    expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
+    expect(ideEntry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080']);
   });
 });

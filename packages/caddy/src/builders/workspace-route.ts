@@ -1,13 +1,41 @@
-import type { CaddyDuration, HeaderOps, ReverseProxyHandler, Route } from '../config/types.js';
-import {
-  assertPort,
-  assertWorkspaceName,
-  portPathPrefix,
-  portRouteId,
-  workspacePathPrefix,
-  workspaceRouteId,
-} from '../names.js';
+import type {
+  CaddyDuration,
+  HeaderOps,
+  MapHandler,
+  MapMapping,
+  ReverseProxyHandler,
+  Route,
+  SubrouteHandler,
+} from '../config/types.js';
+import { assertPort, assertWorkspaceName, portRouteId, workspaceRouteId } from '../names.js';
+import { jsonErrorBody } from './edge-errors.js';
 import { SESSION_COOKIE } from './oauth.js';
+
+/*
+ * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
+ * handlers): workspace name → code-server's address, and `name/port` → the forwarded port's
+ * address. Adding or removing a workspace or a port changes one table entry, never a handler.
+ *
+ * Why: Caddy provisions the whole configuration again on every admin change. With a route and a
+ * `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace (789 ms
+ * to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty config.
+ * Table entries carry the ids a route would (`workspace-{name}`, `workspace-{name}-port-{port}`), so
+ * `/id/...` in Caddy's admin API still addresses one workspace or one port.
+ */
+
+/** The `map` handler: workspace name → code-server's address. */
+export const IDE_TABLE_ID = 'rockpool-workspace-ides';
+/** The `map` handler: `{name}/{port}` → the forwarded port's address. */
+export const PORT_TABLE_ID = 'rockpool-workspace-ports';
+
+const IDE_UPSTREAM = 'rockpool.ide_upstream';
+const PORT_UPSTREAM = 'rockpool.port_upstream';
+/** Captures the workspace name as `{http.regexp.workspace.1}`; matched on the cleaned path. */
+const WORKSPACE_PATH = { name: 'workspace', pattern: '^/workspace/([a-z0-9-]+)(?:/|$)' };
+/** Captures the port segment (maybe empty) as `{http.regexp.port.1}`. */
+const PORT_PATH = { name: 'port', pattern: '^/workspace/[a-z0-9-]+/port(?:/([^/]*))?(?:/|$)' };
+const NAME = '{http.regexp.workspace.1}';
+const PORT = '{http.regexp.port.1}';
 
 export interface ProxyTimings {
   /** Upgraded streams (WebSockets) are closed after this long. Default 24h. */
@@ -15,27 +43,72 @@ export interface ProxyTimings {
   /**
    * How long an upgraded stream proxied by an old config stays open after a config change. Caddy
    * rebuilds every handler on every change and closes the old handlers' streams after this delay;
-   * Rockpool changes routes at run time, so the default equals the stream timeout: a route change
-   * never cuts an open IDE or app WebSocket. See the README ("WebSockets and route changes").
+   * Rockpool changes the tables at run time, so the default equals the stream timeout: a workspace
+   * change never cuts an open IDE or app WebSocket. See the README ("WebSockets and route changes").
    */
   streamCloseDelay?: CaddyDuration;
 }
 
-export interface PortRouteOptions extends ProxyTimings {
+export interface PortRouteOptions {
   workspace: string;
   port: number;
   /** Where the forwarded port is reachable from Caddy: `host:port` or `unix//path`. */
   upstream: string;
 }
 
-export interface WorkspaceRouteOptions extends ProxyTimings {
+export interface WorkspaceRouteOptions {
   name: string;
   /** Where the workspace's code-server is reachable from Caddy: `host:port` or `unix//path`. */
   upstream: string;
   ports?: Omit<PortRouteOptions, 'workspace'>[];
 }
 
+/** Both lookup tables, as Caddy holds them. */
+export interface WorkspaceTable {
+  ides: MapMapping[];
+  ports: MapMapping[];
+}
+
 const DEFAULT_STREAM_TIMEOUT = '24h';
+/** A dial address with nothing Caddy would read as a placeholder, and no whitespace. */
+const UPSTREAM = /^(?:unix\/\/?[^\s{}]+|[A-Za-z0-9.[\]:-]+:\d{1,5})$/;
+
+function assertUpstream(upstream: string): void {
+  if (!UPSTREAM.test(upstream))
+    throw new RangeError(`invalid upstream ${JSON.stringify(upstream)}: expected host:port or unix//path`);
+}
+
+/** The IDE table's entry for a workspace. */
+export function ideEntry(name: string, upstream: string): MapMapping {
+  assertWorkspaceName(name);
+  assertUpstream(upstream);
+  return { '@id': workspaceRouteId(name), input: name, outputs: [upstream] };
+}
+
+/** The port table's entry for one forwarded port. */
+export function portEntry(options: PortRouteOptions): MapMapping {
+  assertWorkspaceName(options.workspace);
+  assertPort(options.port);
+  assertUpstream(options.upstream);
+  return {
+    '@id': portRouteId(options.workspace, options.port),
+    input: `${options.workspace}/${options.port}`,
+    outputs: [options.upstream],
+  };
+}
+
+/** The table entries of a workspace: its IDE, then its ports. */
+export function workspaceEntries(options: WorkspaceRouteOptions): { ide: MapMapping; ports: MapMapping[] } {
+  return {
+    ide: ideEntry(options.name, options.upstream),
+    ports: (options.ports ?? []).map((port) => portEntry({ ...port, workspace: options.name })),
+  };
+}
+
+/** The workspace a table entry belongs to (its input is `name` or `name/port`). */
+export function entryWorkspace(entry: MapMapping): string {
+  return entry.input.split('/')[0] ?? entry.input;
+}
 
 /**
  * Credentials meant for Rockpool's edge must not reach code-server or, worse, an arbitrary app on a
@@ -50,115 +123,160 @@ function upstreamHeaders(prefix: string): HeaderOps {
   };
 }
 
-function proxyTo(upstream: string, prefix: string, timings: ProxyTimings): ReverseProxyHandler {
+/**
+ * No `flush_interval`: Caddy already flushes at once for server-sent events, responses of unknown
+ * length and bidirectional streams; buffering the rest is what keeps throughput near a bare hop.
+ */
+function proxyTo(destination: string, prefix: string, timings: ProxyTimings): ReverseProxyHandler {
   const streamTimeout = timings.streamTimeout ?? DEFAULT_STREAM_TIMEOUT;
   return {
     handler: 'reverse_proxy',
-    upstreams: [{ dial: upstream }],
-    flush_interval: -1,
+    upstreams: [{ dial: `{${destination}}` }],
     stream_timeout: streamTimeout,
     stream_close_delay: timings.streamCloseDelay ?? streamTimeout,
     headers: { request: upstreamHeaders(prefix) },
   };
 }
 
-/** `/prefix` (no trailing slash) answers a permanent redirect to `/prefix/`, keeping the query. */
-function trailingSlashRedirect(prefix: string): Route {
+function lookupTable(id: string, source: string, destination: string, mappings: MapMapping[]): MapHandler {
+  return { handler: 'map', '@id': id, source, destinations: [`{${destination}}`], defaults: [''], mappings };
+}
+
+/** `exactPattern` (no trailing slash) answers a permanent redirect to the path plus `/`, keeping the query. */
+function trailingSlashRedirect(exactPattern: string): Route {
   return {
-    match: [{ path: [prefix] }],
+    match: [{ path_regexp: { pattern: exactPattern } }],
     handle: [
       {
         handler: 'static_response',
         status_code: 308,
-        headers: { Location: [`${prefix}/{http.request.uri.prefixed_query}`] },
-      },
-    ],
-  };
-}
-
-export function buildPortRoute(options: PortRouteOptions): Route {
-  assertWorkspaceName(options.workspace);
-  assertPort(options.port);
-  const prefix = portPathPrefix(options.workspace, options.port);
-  return {
-    '@id': portRouteId(options.workspace, options.port),
-    match: [{ path: [prefix, `${prefix}/*`] }],
-    handle: [
-      {
-        handler: 'subroute',
-        routes: [
-          trailingSlashRedirect(prefix),
-          {
-            handle: [
-              { handler: 'rewrite', strip_path_prefix: prefix },
-              proxyTo(options.upstream, prefix, options),
-            ],
-          },
-        ],
+        headers: { Location: ['{http.request.uri.path}/{http.request.uri.prefixed_query}'] },
       },
     ],
     terminal: true,
   };
 }
+
+function jsonNotFound(code: string, message: string): Route['handle'] {
+  return [
+    {
+      handler: 'static_response',
+      status_code: 404,
+      headers: { 'Content-Type': ['application/json'] },
+      body: jsonErrorBody(code, message),
+    },
+  ];
+}
+
+const unset = (placeholder: string) => ({ vars: { [`{${placeholder}}`]: [''] } });
 
 /**
- * The route of one workspace. Its subroute holds, in order: the trailing-slash redirect, one route
- * per forwarded port (inserted at {@link PORT_ROUTES_INDEX}), a 404 for unregistered ports, and the
- * IDE fallback that strips `/workspace/{name}` and proxies to code-server.
+ * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
+ * For `/workspace/{name}/...`, in order: an unknown workspace answers 404; the
+ * bare path redirects to its trailing slash; `/port/{port}/` goes to a registered port (prefix
+ * stripped) or answers 404 `port_not_registered`; everything else goes to code-server.
  */
-export function buildWorkspaceRoute(options: WorkspaceRouteOptions): Route {
-  assertWorkspaceName(options.name);
-  const prefix = workspacePathPrefix(options.name);
-  const portRoutes = (options.ports ?? []).map((port) =>
-    buildPortRoute({
-      streamTimeout: options.streamTimeout,
-      streamCloseDelay: options.streamCloseDelay,
-      ...port,
-      workspace: options.name,
-    }),
-  );
+export function buildWorkspaceRouting(
+  containerId: string,
+  timings: ProxyTimings = {},
+  table: WorkspaceTable = { ides: [], ports: [] },
+): SubrouteHandler {
+  const workspacePrefix = `/workspace/${NAME}`;
+  const portPrefix = `${workspacePrefix}/port/${PORT}`;
   return {
-    '@id': workspaceRouteId(options.name),
-    match: [{ path: [prefix, `${prefix}/*`] }],
-    handle: [
+    handler: 'subroute',
+    '@id': containerId,
+    routes: [
       {
-        handler: 'subroute',
-        routes: [
-          trailingSlashRedirect(prefix),
-          ...portRoutes,
-          unregisteredPortRoute(options.name),
+        match: [{ path_regexp: WORKSPACE_PATH }],
+        handle: [
+          lookupTable(IDE_TABLE_ID, NAME, IDE_UPSTREAM, table.ides),
+          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, PORT_UPSTREAM, table.ports),
           {
-            handle: [
-              { handler: 'rewrite', strip_path_prefix: prefix },
-              proxyTo(options.upstream, prefix, options),
+            handler: 'subroute',
+            routes: [
+              {
+                match: [unset(IDE_UPSTREAM)],
+                handle: jsonNotFound(
+                  'not_found',
+                  `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`,
+                ),
+                terminal: true,
+              },
+              trailingSlashRedirect('^/workspace/[a-z0-9-]+$'),
+              {
+                match: [{ path_regexp: PORT_PATH }],
+                handle: [
+                  {
+                    handler: 'subroute',
+                    routes: [
+                      {
+                        match: [unset(PORT_UPSTREAM)],
+                        handle: jsonNotFound(
+                          'port_not_registered',
+                          `This port is not registered for workspace ${NAME}. Register it with POST /api/workspaces/{id}/ports.`,
+                        ),
+                        terminal: true,
+                      },
+                      trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
+                      {
+                        handle: [
+                          { handler: 'rewrite', strip_path_prefix: portPrefix },
+                          proxyTo(PORT_UPSTREAM, portPrefix, timings),
+                        ],
+                      },
+                    ],
+                  },
+                ],
+                terminal: true,
+              },
+              {
+                handle: [
+                  { handler: 'rewrite', strip_path_prefix: workspacePrefix },
+                  proxyTo(IDE_UPSTREAM, workspacePrefix, timings),
+                ],
+                terminal: true,
+              },
             ],
           },
         ],
       },
     ],
-    terminal: true,
   };
 }
 
-/** Port routes go right after the trailing-slash redirect inside the workspace's subroute. */
-export const PORT_ROUTES_INDEX = 1;
+function maybeTable(container: SubrouteHandler, id: string): MapHandler | undefined {
+  for (const route of container.routes ?? [])
+    for (const handler of route.handle ?? [])
+      if (handler.handler === 'map' && handler['@id'] === id) return handler;
+  return undefined;
+}
 
-function unregisteredPortRoute(name: string): Route {
-  const prefix = `${workspacePathPrefix(name)}/port`;
+/** Whether `container` is a workspace routing with both tables. */
+export function hasTables(container: SubrouteHandler): boolean {
+  return (
+    maybeTable(container, IDE_TABLE_ID) !== undefined && maybeTable(container, PORT_TABLE_ID) !== undefined
+  );
+}
+
+function findTable(container: SubrouteHandler, id: string): MapHandler {
+  const table = maybeTable(container, id);
+  if (table) return table;
+  throw new RangeError(`the workspace routing has no ${id} table; was it built by buildWorkspaceRouting?`);
+}
+
+/** The tables inside a workspace routing subroute (as read back from Caddy). Pure. */
+export function tableOf(container: SubrouteHandler): WorkspaceTable {
   return {
-    match: [{ path: [prefix, `${prefix}/*`] }],
-    handle: [
-      {
-        handler: 'static_response',
-        status_code: 404,
-        headers: { 'Content-Type': ['application/json'] },
-        body: JSON.stringify({
-          error: {
-            code: 'port_not_registered',
-            message: `This port is not registered for workspace ${name}. Register it with POST /api/workspaces/{id}/ports.`,
-          },
-        }),
-      },
-    ],
+    ides: findTable(container, IDE_TABLE_ID).mappings ?? [],
+    ports: findTable(container, PORT_TABLE_ID).mappings ?? [],
   };
+}
+
+/** A copy of `container` holding `table`. Pure. */
+export function withTable(container: SubrouteHandler, table: WorkspaceTable): SubrouteHandler {
+  const copy = structuredClone(container);
+  findTable(copy, IDE_TABLE_ID).mappings = table.ides;
+  findTable(copy, PORT_TABLE_ID).mappings = table.ports;
+  return copy;
 }

@@ -112,6 +112,7 @@ export type Handler =
   | AuthenticatorHandler
   | AcmeServerHandler
   | HeadersHandler
+  | MapHandler
   | RateLimitHandler
   | ReverseProxyHandler
   | RewriteHandler
@@ -122,6 +123,25 @@ export interface SubrouteHandler {
   handler: 'subroute';
   '@id'?: string;
   routes: Route[];
+}
+
+/**
+ * Sets `destinations` (placeholders) from the first mapping whose `input` equals `source` (a
+ * placeholder string), else from `defaults`. Lazy: evaluated when a destination is read.
+ */
+export interface MapHandler {
+  handler: 'map';
+  '@id'?: string;
+  source: string;
+  destinations: string[];
+  mappings?: MapMapping[];
+  defaults?: string[];
+}
+
+export interface MapMapping {
+  '@id'?: string;
+  input: string;
+  outputs: string[];
 }
 
 export interface RewriteHandler {

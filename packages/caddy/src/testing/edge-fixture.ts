@@ -5,6 +5,7 @@ import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { hashPassword } from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import type { RateLimitPolicy } from '../builders/rate-limit.js';
+import type { ProxyTimings } from '../builders/workspace-route.js';
 import type { EdgeSecurityOptions } from '../edge/edge-security.js';
 import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from './caddy-binary.js';
@@ -51,6 +52,8 @@ export async function startTestEdge(
     httpPort?: number;
     /** Ship access logs to this socket (see buildAccessLogging). */
     accessLogSocket?: string;
+    /** WebSocket timeouts of the workspace proxies. */
+    workspaceProxy?: ProxyTimings;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -84,6 +87,7 @@ export async function startTestEdge(
           ? { edge: { ...options.edge, ...(httpPort ? { httpRedirectListen: `${host}:${httpPort}` } : {}) } }
           : {}),
         ...(options.accessLogSocket ? { accessLogSocket: options.accessLogSocket } : {}),
+        ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
       }),
     );
     const started = caddy;
