@@ -105,34 +105,49 @@ export class WorkspaceRouter {
     let result: SyncResult = { added: [], updated: [], removed: [], unchanged: [] };
     await this.#change((table) => {
       result = { added: [], updated: [], removed: [], unchanged: [] };
-      const current = new Set(table.ides.map(entryWorkspace));
-      for (const entry of table.ports) current.add(entryWorkspace(entry));
-      let next = table;
-      for (const name of current) {
+      const current = groupByWorkspace(table);
+      const gone = new Set<string>();
+      for (const [name, entries] of current) {
         const id = workspaceRouteId(name);
         const want = wanted.get(name);
-        if (!want) {
-          if (keep.has(name)) {
-            // Someone is changing this workspace right now; its route is theirs to manage.
-            result.unchanged.push(id);
-          } else {
-            result.removed.push(id);
-            next = withoutWorkspace(next, name);
-          }
-          continue;
+        if (want) {
+          const same =
+            sameEntry(entries.ide, want.ide) &&
+            entries.ports.size === want.ports.length &&
+            want.ports.every((p) => sameEntry(entries.ports.get(p['@id'] ?? ''), p));
+          (same ? result.unchanged : result.updated).push(id);
+        } else if (keep.has(name)) {
+          // Someone is changing this workspace right now; its route is theirs to manage.
+          result.unchanged.push(id);
+        } else {
+          result.removed.push(id);
+          gone.add(name);
         }
-        const updated = putWorkspaceEntries(next, name, want.ide, want.ports);
-        if (sameEntries(next, updated, name)) result.unchanged.push(id);
-        else result.updated.push(id);
-        next = updated;
       }
-      for (const [name, want] of wanted) {
-        if (current.has(name)) continue;
-        result.added.push(workspaceRouteId(name));
-        next = putWorkspaceEntries(next, name, want.ide, want.ports);
-      }
+      for (const name of wanted.keys()) if (!current.has(name)) result.added.push(workspaceRouteId(name));
       if (result.added.length + result.updated.length + result.removed.length === 0) return UNCHANGED;
-      return next;
+      // Entries keep their places; a wanted workspace's entries are replaced, new ones appended.
+      const wantedPorts = new Map(
+        [...wanted.values()].flatMap((w) => w.ports.map((p) => [p['@id'] ?? '', p] as const)),
+      );
+      const ides = table.ides.flatMap((e) => {
+        const name = entryWorkspace(e);
+        if (gone.has(name)) return [];
+        return [wanted.get(name)?.ide ?? e];
+      });
+      const ports = table.ports.flatMap((e) => {
+        const name = entryWorkspace(e);
+        if (gone.has(name)) return [];
+        if (!wanted.has(name)) return [e];
+        const want = wantedPorts.get(e['@id'] ?? '');
+        return want ? [want] : [];
+      });
+      const present = new Set([...ides, ...ports].map((e) => e['@id']));
+      for (const want of wanted.values()) {
+        if (!present.has(want.ide['@id'])) ides.push(want.ide);
+        for (const port of want.ports) if (!present.has(port['@id'])) ports.push(port);
+      }
+      return { ides, ports };
     });
     return result;
   }
@@ -195,12 +210,23 @@ function putWorkspaceEntries(
   return { ides: upsert(table.ides, ide), ports: nextPorts };
 }
 
-function sameEntries(a: WorkspaceTable, b: WorkspaceTable, name: string): boolean {
-  const of = (t: WorkspaceTable) => ({
-    ides: t.ides.filter((e) => entryWorkspace(e) === name),
-    ports: t.ports.filter((e) => entryWorkspace(e) === name),
-  });
-  return sameTable(of(a), of(b));
+/** Each workspace's entries, by name: its IDE entry (if any) and its port entries by id. */
+function groupByWorkspace(
+  table: WorkspaceTable,
+): Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }> {
+  const groups = new Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }>();
+  const group = (name: string) => {
+    let found = groups.get(name);
+    if (!found) groups.set(name, (found = { ide: undefined, ports: new Map() }));
+    return found;
+  };
+  for (const entry of table.ides) group(entryWorkspace(entry)).ide = entry;
+  for (const entry of table.ports) group(entryWorkspace(entry)).ports.set(entry['@id'] ?? '', entry);
+  return groups;
+}
+
+function sameEntry(a: MapMapping | undefined, b: MapMapping): boolean {
+  return a !== undefined && isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 /** Caddy hands back the JSON it was given with object keys sorted; compare structurally. */
