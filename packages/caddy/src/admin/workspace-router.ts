@@ -216,8 +216,8 @@ function groupByWorkspace(
 ): Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }> {
   const groups = new Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }>();
   const group = (name: string) => {
-    let found = groups.get(name);
-    if (!found) groups.set(name, (found = { ide: undefined, ports: new Map() }));
+    const found = groups.get(name) ?? { ide: undefined, ports: new Map<string, MapMapping>() };
+    groups.set(name, found);
     return found;
   };
   for (const entry of table.ides) group(entryWorkspace(entry)).ide = entry;
