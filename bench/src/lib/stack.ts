@@ -80,17 +80,20 @@ export async function startStack(options: {
     },
   );
   const exited = new Promise<void>((resolve) => stack.once('exit', () => resolve()));
-  const stop = async () => {
+  /** Keeps the stack's log when something went wrong (errors name its path); removes it otherwise. */
+  const stopStack = async (keepLog: boolean) => {
     // SIGINT to `rockpool up` alone: it stops the worker (and its VMs), the server and Caddy in
     // order. Signalling the whole group would make its supervisor restart the children it sees die.
     if (stack.exitCode === null && stack.pid) process.kill(stack.pid, 'SIGINT');
     await Promise.race([exited, sleep(120_000, undefined, { ref: false })]);
     if (stack.exitCode === null && stack.pid) process.kill(-stack.pid, 'SIGKILL');
     const leftoverVms = killVms(dataDir);
-    log.end();
+    await new Promise((resolve) => log.end(resolve));
     await rm(dataDir, { recursive: true, force: true });
+    if (!keepLog && leftoverVms === 0) await rm(log.path, { force: true });
     return { leftoverVms };
   };
+  const stop = () => stopStack(false);
   const controlPlaneUrl = `http://127.0.0.1:${controlPlanePort}`;
   try {
     const deadline = Date.now() + 600_000;
@@ -102,7 +105,7 @@ export async function startStack(options: {
       await sleep(500);
     }
   } catch (error) {
-    await stop();
+    await stopStack(true);
     throw error;
   }
   return {
