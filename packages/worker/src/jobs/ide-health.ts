@@ -1,19 +1,27 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** GET http://{address}/healthz answers 200 when code-server is up. */
-export function ideHealthy(address: string, timeoutMs = 3_000): Promise<boolean> {
+/**
+ * Why code-server did not answer GET http://{address}/healthz with 200, or undefined when it did.
+ * The reason separates a slow guest (no answer in time) from a dead IDE (connection refused or reset).
+ */
+export function ideProblem(address: string, timeoutMs: number): Promise<string | undefined> {
   const [host, port] = address.split(':');
   return new Promise((resolve) => {
     const req = request(
       { host, port: Number(port), path: '/healthz', timeout: timeoutMs, agent: false },
       (res) => {
         res.resume();
-        resolve(res.statusCode === 200);
+        resolve(res.statusCode === 200 ? undefined : `/healthz answered ${res.statusCode}`);
       },
     );
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      resolve(`no answer within ${timeoutMs / 1000} s`);
+      req.destroy();
+    });
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve(`connection failed (${error.code ?? error.message})`),
+    );
     req.end();
   });
 }
@@ -43,11 +51,16 @@ export async function waitForIde(
   onTick?: () => void,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  let lastProblem = 'no check ran';
   while (Date.now() < deadline) {
     if (!stillWanted()) throw new Error('the workspace is no longer wanted');
-    if (await ideHealthy(address)) return;
+    const problem = await ideProblem(address, 3_000);
+    if (!problem) return;
+    lastProblem = problem;
     onTick?.();
     await sleep(500);
   }
-  throw new Error(`code-server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s`);
+  throw new Error(
+    `code-server did not answer on ${address} within ${Math.round(timeoutMs / 1000)} s (last check: ${lastProblem})`,
+  );
 }

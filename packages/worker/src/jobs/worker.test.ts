@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,10 +9,55 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VmInfo, VmRuntime, VmSpec } from '../runtime/vm-runtime.js';
 import { Worker } from './worker.js';
 
+/** A fake code-server: an echo server behind a TCP front that can stop answering, at the same address. */
+interface FakeIde {
+  address: string;
+  frozen: boolean;
+  /** Connections accepted and left unanswered while frozen. */
+  unanswered: number;
+  close(): Promise<void>;
+}
+
+async function startFakeIde(name: string): Promise<FakeIde> {
+  const echo = await startEchoUpstream({ name });
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const front: Server = createServer((client) => {
+    track(client);
+    if (ide.frozen) {
+      ide.unanswered++;
+      return;
+    }
+    const upstream = connect(echo.port, '127.0.0.1');
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const ide: FakeIde = {
+    address: `127.0.0.1:${(front.address() as AddressInfo).port}`,
+    frozen: false,
+    unanswered: 0,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        front.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      await echo.close();
+    },
+  };
+  return ide;
+}
+
 /** An in-memory VM runtime whose "IDE" and apps are real HTTP servers; fails on demand. */
 class FakeRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
-  readonly vms = new Map<string, { running: boolean; ide?: EchoUpstream; ports: Map<number, string> }>();
+  readonly vms = new Map<string, { running: boolean; ide?: FakeIde; ports: Map<number, string> }>();
   failStart = 0;
   constructor(private readonly appAddress: string) {}
   async create(spec: VmSpec) {
@@ -25,7 +71,7 @@ class FakeRuntime implements VmRuntime {
     }
     const vm = this.vms.get(spec.workspace);
     if (vm && !vm.running) {
-      vm.ide = await startEchoUpstream({ name: `ide-${spec.workspace}` });
+      vm.ide = await startFakeIde(`ide-${spec.workspace}`);
       vm.running = true;
     }
     return this.inspect(spec.workspace);
@@ -36,6 +82,14 @@ class FakeRuntime implements VmRuntime {
     return vm.running && vm.ide
       ? { workspace, state: 'running', ide: vm.ide.address }
       : { workspace, state: 'stopped' };
+  }
+  /** The VM's code-server stops answering (it still accepts connections), as in a guest starved of CPU. */
+  freezeIde(workspace: string): FakeIde {
+    const ide = this.vms.get(workspace)?.ide;
+    if (!ide) throw new Error(`${workspace} has no IDE`);
+    ide.frozen = true;
+    ide.unanswered = 0;
+    return ide;
   }
   async exposePort(workspace: string, port: number) {
     const vm = this.vms.get(workspace);
@@ -73,6 +127,7 @@ let app: EchoUpstream;
 let runtime: FakeRuntime;
 let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
 let worker: Worker;
+let logs: string[];
 
 const get = (path: string) =>
   fetch(`${edge.workspacesUrl}${path}`, {
@@ -89,8 +144,16 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 const state = (name: string) => stores.workspaces.find(name)?.state;
 function newWorker() {
   return new Worker(
-    { ...stores, runtime, router: edge.router, log: () => {} },
-    { pollMs: 20, healthIntervalMs: 200, ideTimeoutMs: 5_000, leaseMs: 1_000, ideFailuresBeforeError: 2 },
+    { ...stores, runtime, router: edge.router, log: (message) => logs.push(message) },
+    {
+      pollMs: 20,
+      healthIntervalMs: 200,
+      ideTimeoutMs: 5_000,
+      leaseMs: 1_000,
+      ideFailuresBeforeError: 2,
+      ideUnresponsiveMs: 3_000,
+      ideProbeTimeoutMs: 300,
+    },
   );
 }
 function create(name: string) {
@@ -100,6 +163,7 @@ function create(name: string) {
 }
 
 beforeEach(async () => {
+  logs = [];
   dir = mkdtempSync(join(tmpdir(), 'rockpool-worker-'));
   db = openDatabase(join(dir, 'rockpool.db'));
   stores = {
@@ -220,7 +284,30 @@ describe('Worker against the real Caddy and SQLite (fake VMs)', () => {
     await runtime.crash('alice');
     await until('error', () => state('alice') === 'error');
     expect(stores.workspaces.find('alice')?.error).toContain('stopped unexpectedly');
-    expect((await get('/workspace/alice/')).status).toBe(404);
+    await until('route removed', async () => (await get('/workspace/alice/')).status === 404);
+  });
+
+  it('rides out an IDE that is slow for a moment, and shows error when it stays silent', async () => {
+    create('alice');
+    await until('running', () => state('alice') === 'running');
+
+    const ide = runtime.freezeIde('alice');
+    // More failed checks than ideFailuresBeforeError, over less time than ideUnresponsiveMs.
+    await until('three failed checks', () => ide.unanswered >= 3);
+    expect(logs.filter((l) => l.includes('alice: code-server did not answer'))).toHaveLength(1);
+    ide.frozen = false;
+    await until('answers again', () => logs.some((l) => l.includes('alice: code-server answers again')));
+    await sleep(3_500); // longer than ideUnresponsiveMs: the outage that ended must not count
+    expect(state('alice')).toBe('running');
+    expect((await get('/workspace/alice/')).status).toBe(200);
+
+    runtime.freezeIde('alice');
+    await until('error', () => state('alice') === 'error');
+    expect(stores.workspaces.find('alice')?.error).toMatch(
+      /^code-server stopped answering: no answer within 0.3 s \(\d+ checks over \d+ s\)$/,
+    );
+    // The state turns first, the route comes down a moment later.
+    await until('route removed', async () => (await get('/workspace/alice/')).status === 404);
   });
 
   it('puts routes back when Caddy lost them, without touching right ones', async () => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkspaceRouteMissingError, type WorkspaceRouter } from '@rockpool/caddy';
 import type { HeartbeatStore, Job, JobQueue, PortStore, Workspace, WorkspaceStore } from '@rockpool/db';
 import type { VmRuntime, VmSpec } from '../runtime/vm-runtime.js';
-import { answersHttp, ideHealthy, waitForIde } from './ide-health.js';
+import { answersHttp, ideProblem, waitForIde } from './ide-health.js';
 
 export interface WorkerDeps {
   workspaces: WorkspaceStore;
@@ -25,8 +25,12 @@ export interface WorkerOptions {
   ideTimeoutMs?: number;
   /** How often running workspaces are checked; a VM that died turns its workspace to error. */
   healthIntervalMs?: number;
-  /** Consecutive failed IDE checks of a running VM before the workspace is marked error. */
+  /** Consecutive failed IDE checks of a running VM before the workspace is marked error… */
   ideFailuresBeforeError?: number;
+  /** …spanning at least this long: a guest busy under TCG answers late, and that is not a dead IDE. */
+  ideUnresponsiveMs?: number;
+  /** How long one IDE health check waits for code-server's answer. */
+  ideProbeTimeoutMs?: number;
 }
 
 const DEFAULTS: Required<WorkerOptions> = {
@@ -35,8 +39,16 @@ const DEFAULTS: Required<WorkerOptions> = {
   concurrency: 2,
   ideTimeoutMs: 240_000,
   healthIntervalMs: 5_000,
-  ideFailuresBeforeError: 6,
+  ideFailuresBeforeError: 3,
+  ideUnresponsiveMs: 60_000,
+  ideProbeTimeoutMs: 5_000,
 };
+
+/** A running workspace whose code-server has failed every check since `since`. */
+interface IdeOutage {
+  since: number;
+  checks: number;
+}
 
 /**
  * Claims jobs from the durable queue and runs them as idempotent steps against the VM runtime and
@@ -48,7 +60,7 @@ export class Worker {
   readonly #deps: WorkerDeps;
   readonly #options: Required<WorkerOptions>;
   readonly #running = new Set<Promise<void>>();
-  readonly #ideFailures = new Map<string, number>();
+  readonly #ideOutages = new Map<string, IdeOutage>();
   #stopped = false;
   #loops: Promise<void>[] = [];
   /**
@@ -252,7 +264,7 @@ export class Worker {
       await router.removeWorkspace(workspace.name);
       return;
     }
-    this.#ideFailures.delete(workspace.id);
+    this.#ideOutages.delete(workspace.id);
     this.#log(`${workspace.name} is running (IDE at ${vm.ide})`);
   }
 
@@ -316,14 +328,17 @@ export class Worker {
     while (!this.#stopped) {
       await sleep(this.#options.healthIntervalMs);
       await this.syncRoutes().catch((error) => this.#log(`route sync failed: ${(error as Error).message}`));
-      for (const workspace of this.#deps.workspaces.all().filter((w) => w.state === 'running')) {
-        if (this.#deps.jobs.pending(workspace.id).length > 0) continue;
-        try {
-          await this.#checkHealth(workspace);
-        } catch (error) {
-          this.#log(`health check of ${workspace.name} failed: ${(error as Error).message}`);
-        }
-      }
+      const due = this.#deps.workspaces
+        .all()
+        .filter((w) => w.state === 'running' && this.#deps.jobs.pending(w.id).length === 0);
+      // In parallel: one slow guest must not delay every other workspace's check.
+      await Promise.all(
+        due.map((workspace) =>
+          this.#checkHealth(workspace).catch((error) =>
+            this.#log(`health check of ${workspace.name} failed: ${(error as Error).message}`),
+          ),
+        ),
+      );
     }
   }
 
@@ -339,12 +354,10 @@ export class Worker {
     const vm = await this.#deps.runtime.inspect(workspace.name);
     let problem: string | undefined;
     if (vm.state !== 'running') problem = `the VM stopped unexpectedly (it is ${vm.state})`;
-    else if (vm.ide && !(await ideHealthy(vm.ide))) {
-      const failures = (this.#ideFailures.get(workspace.id) ?? 0) + 1;
-      this.#ideFailures.set(workspace.id, failures);
-      if (failures >= this.#options.ideFailuresBeforeError)
-        problem = `code-server stopped answering (${failures} checks)`;
-    } else this.#ideFailures.delete(workspace.id);
+    else if (vm.ide) {
+      const ide = await ideProblem(vm.ide, this.#options.ideProbeTimeoutMs);
+      problem = ide ? this.#ideUnanswered(workspace, ide) : this.#ideAnswered(workspace);
+    }
     if (!problem) {
       await this.#checkPorts(workspace);
       return;
@@ -358,7 +371,31 @@ export class Worker {
       })
     ) {
       await this.#router.removeWorkspace(workspace.name);
-      this.#ideFailures.delete(workspace.id);
+      this.#ideOutages.delete(workspace.id);
     }
+  }
+
+  /** The problem to report once code-server has failed enough checks for long enough; until then, none. */
+  #ideUnanswered(workspace: Workspace, reason: string): string | undefined {
+    const now = Date.now();
+    const outage = this.#ideOutages.get(workspace.id) ?? { since: now, checks: 0 };
+    outage.checks++;
+    this.#ideOutages.set(workspace.id, outage);
+    if (outage.checks === 1)
+      this.#log(`${workspace.name}: code-server did not answer (${reason}); checking again`);
+    const { ideFailuresBeforeError, ideUnresponsiveMs } = this.#options;
+    if (outage.checks < ideFailuresBeforeError || now - outage.since < ideUnresponsiveMs) return undefined;
+    const seconds = Math.round((now - outage.since) / 1000);
+    return `code-server stopped answering: ${reason} (${outage.checks} checks over ${seconds} s)`;
+  }
+
+  #ideAnswered(workspace: Workspace): undefined {
+    const outage = this.#ideOutages.get(workspace.id);
+    if (!outage) return;
+    this.#ideOutages.delete(workspace.id);
+    const seconds = Math.round((Date.now() - outage.since) / 1000);
+    this.#log(
+      `${workspace.name}: code-server answers again (after ${outage.checks} failed checks over ${seconds} s)`,
+    );
   }
 }
