@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WebSocket } from '@playwright/test';
-import { expect, probeRetries, test } from '../fixtures.js';
+import { expect, probeRetries, type Stack, test } from '../fixtures.js';
 
 /**
  * WebSockets through Caddy while routes change and time passes: VS Code's own connections, and an
@@ -53,6 +53,21 @@ interface IdeSocket {
   closedAt?: number;
   framesReceived: number;
   framesSent: number;
+}
+
+/**
+ * Waits until `path` answers `status` through the edge. When it never does, the error carries the
+ * workspace's record: a workspace the worker turned to error explains a missing route.
+ */
+async function edgeAnswers(stack: Stack, workspace: string, path: string, status: number): Promise<void> {
+  try {
+    await expect.poll(async () => (await stack.workspaceGet(path)).status, { timeout: 30_000 }).toBe(status);
+  } catch (error) {
+    const record = await stack.api('GET', `/api/workspaces/${workspace}`);
+    throw new Error(
+      `${path} did not answer ${status} within 30 s; the workspace is ${JSON.stringify(record.body)}\n${(error as Error).message}`,
+    );
+  }
 }
 
 function percentile(values: number[], p: number): number {
@@ -122,9 +137,9 @@ test('code-server and app WebSockets stay open through route churn and time', as
         const path = `/workspace/${workspace}/port/${port}/`;
         expect((await stack.api('POST', `/api/workspaces/${workspace}/ports`, { port })).status).toBe(201);
         // The route is in Caddy when its port answers 502 (registered) rather than 404.
-        await expect.poll(async () => (await stack.workspaceGet(path)).status, { timeout: 30_000 }).toBe(502);
+        await edgeAnswers(stack, workspace, path, 502);
         expect((await stack.api('DELETE', `/api/workspaces/${workspace}/ports/${port}`)).status).toBe(204);
-        await expect.poll(async () => (await stack.workspaceGet(path)).status, { timeout: 30_000 }).toBe(404);
+        await edgeAnswers(stack, workspace, path, 404);
         cycles++;
         if (Date.now() >= nextSample) {
           nextSample += 60_000;

@@ -162,10 +162,16 @@ function create(name: string) {
   return ws;
 }
 
+/** Undo steps of what beforeEach made so far, run last-first: a set-up that fails half-way leaves nothing. */
+let cleanups: (() => unknown)[] = [];
+
 beforeEach(async () => {
   logs = [];
+  cleanups = [];
   dir = mkdtempSync(join(tmpdir(), 'rockpool-worker-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   db = openDatabase(join(dir, 'rockpool.db'));
+  cleanups.push(() => db.close());
   stores = {
     workspaces: new WorkspaceStore(db),
     ports: new PortStore(db),
@@ -173,18 +179,27 @@ beforeEach(async () => {
     heartbeats: new HeartbeatStore(db),
   };
   edge = await startTestEdge();
+  cleanups.push(() => edge.close());
   app = await startEchoUpstream({ name: 'app' });
+  cleanups.push(() => app.close());
   runtime = new FakeRuntime(app.address);
+  cleanups.push(async () => {
+    for (const name of await runtime.list()) await runtime.delete(name);
+  });
   worker = newWorker();
+  cleanups.push(() => worker.stop());
   await worker.start();
 });
 afterEach(async () => {
-  await worker.stop();
-  for (const name of await runtime.list()) await runtime.delete(name);
-  await app.close();
-  await edge.close();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
+  const failures: unknown[] = [];
+  for (const cleanup of cleanups.reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw new AggregateError(failures, 'clean-up failed');
 });
 
 describe('Worker against the real Caddy and SQLite (fake VMs)', () => {
