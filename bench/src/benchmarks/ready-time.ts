@@ -53,25 +53,27 @@ function isConnectionReset(error: unknown): boolean {
  */
 async function pollIde(stack: RunningStack, name: string): Promise<Poll[]> {
   const url = `${stack.workspacesUrl}/workspace/${name}/`;
+  const first = await timedPoll(url, stack.authHeader);
+  if (first.status < 300 || first.status >= 400 || !first.location) return [first];
+  return [first, await timedPoll(new URL(first.location, url).toString(), stack.authHeader)];
+}
+
+/**
+ * One GET on a new connection. A config change can reset a fresh connection before any answer
+ * (README, "Route changes, WebSockets and connections"); that is recorded as status 0 and the next
+ * poll sends the GET again.
+ */
+async function timedPoll(
+  url: string,
+  headers: Record<string, string>,
+): Promise<Poll & { location?: string }> {
   const at = Date.now();
-  let first: Awaited<ReturnType<typeof timedRequest>>;
   try {
-    first = await timedRequest(url, { headers: stack.authHeader });
-  } catch (error) {
-    // A config change can reset a fresh connection before any answer (README, "Route changes,
-    // WebSockets and connections"); the next poll resends the GET. Recorded as status 0.
-    if (!isConnectionReset(error)) throw error;
-    return [{ at, status: 0, ms: Date.now() - at }];
-  }
-  const polls = [{ at, status: first.status, ms: first.ms }];
-  if (first.status < 300 || first.status >= 400 || !first.location) return polls;
-  const nextAt = Date.now();
-  try {
-    const next = await timedRequest(new URL(first.location, url).toString(), { headers: stack.authHeader });
-    return [...polls, { at: nextAt, status: next.status, ms: next.ms }];
+    const { status, ms, location } = await timedRequest(url, { headers });
+    return { at, status, ms, ...(location ? { location } : {}) };
   } catch (error) {
     if (!isConnectionReset(error)) throw error;
-    return [...polls, { at: nextAt, status: 0, ms: Date.now() - nextAt }];
+    return { at, status: 0, ms: Date.now() - at };
   }
 }
 

@@ -14,12 +14,7 @@ export {
   httpTransport,
   parseAdminEndpoint,
 } from './admin/transport.js';
-export {
-  routesOf,
-  type SyncResult,
-  WorkspaceRouteMissingError,
-  WorkspaceRouter,
-} from './admin/workspace-router.js';
+export { type SyncResult, WorkspaceRouteMissingError, WorkspaceRouter } from './admin/workspace-router.js';
 export {
   ACCESS_LOG_NAME,
   ACCESS_LOGGER_NAMES,
@@ -70,6 +65,7 @@ export {
   type PortRouteOptions,
   type ProxyTimings,
   portEntry,
+  routesOf,
   type WorkspaceRouteOptions,
   type WorkspaceTable,
   workspaceEntries,

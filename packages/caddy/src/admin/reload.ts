@@ -1,8 +1,13 @@
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
-import { hasTables, tableOf, type WorkspaceRouteOptions, withTable } from '../builders/workspace-route.js';
+import {
+  hasTables,
+  routesOf,
+  tableOf,
+  type WorkspaceRouteOptions,
+  withTable,
+} from '../builders/workspace-route.js';
 import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import type { CaddyAdminClient } from './admin-client.js';
-import { routesOf } from './workspace-router.js';
 
 function findContainer(value: unknown): SubrouteHandler | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

@@ -4,6 +4,7 @@ import {
   entryWorkspace,
   type PortRouteOptions,
   portEntry,
+  routesOf,
   tableOf,
   type WorkspaceRouteOptions,
   type WorkspaceTable,
@@ -48,10 +49,10 @@ export class WorkspaceRouter {
 
   /** Adds the workspace's route, or replaces it, making its ports exactly `options.ports`. */
   async putWorkspace(options: WorkspaceRouteOptions): Promise<void> {
-    const entries = workspaceEntries(options);
+    const wanted = new Map([[options.name, workspaceEntries(options)]]);
     await this.#change((table) => {
-      const next = putWorkspaceEntries(table, options.name, entries.ide, entries.ports);
-      return sameTable(table, next) ? UNCHANGED : next;
+      const next = replaceWorkspaces(table, wanted, new Set());
+      return sameJson(table, next) ? UNCHANGED : next;
     });
   }
 
@@ -61,8 +62,8 @@ export class WorkspaceRouter {
     let existed = false;
     await this.#change((table) => {
       existed = table.ides.some((e) => e['@id'] === workspaceRouteId(name));
-      const next = withoutWorkspace(table, name);
-      return sameTable(table, next) ? UNCHANGED : next;
+      const next = replaceWorkspaces(table, new Map(), new Set([name]));
+      return sameJson(table, next) ? UNCHANGED : next;
     });
     return existed;
   }
@@ -74,7 +75,7 @@ export class WorkspaceRouter {
       if (!table.ides.some((e) => e['@id'] === workspaceRouteId(options.workspace)))
         throw new WorkspaceRouteMissingError(options.workspace);
       const next = { ides: table.ides, ports: upsert(table.ports, entry) };
-      return sameTable(table, next) ? UNCHANGED : next;
+      return sameJson(table, next) ? UNCHANGED : next;
     });
   }
 
@@ -126,28 +127,7 @@ export class WorkspaceRouter {
       }
       for (const name of wanted.keys()) if (!current.has(name)) result.added.push(workspaceRouteId(name));
       if (result.added.length + result.updated.length + result.removed.length === 0) return UNCHANGED;
-      // Entries keep their places; a wanted workspace's entries are replaced, new ones appended.
-      const wantedPorts = new Map(
-        [...wanted.values()].flatMap((w) => w.ports.map((p) => [p['@id'] ?? '', p] as const)),
-      );
-      const ides = table.ides.flatMap((e) => {
-        const name = entryWorkspace(e);
-        if (gone.has(name)) return [];
-        return [wanted.get(name)?.ide ?? e];
-      });
-      const ports = table.ports.flatMap((e) => {
-        const name = entryWorkspace(e);
-        if (gone.has(name)) return [];
-        if (!wanted.has(name)) return [e];
-        const want = wantedPorts.get(e['@id'] ?? '');
-        return want ? [want] : [];
-      });
-      const present = new Set([...ides, ...ports].map((e) => e['@id']));
-      for (const want of wanted.values()) {
-        if (!present.has(want.ide['@id'])) ides.push(want.ide);
-        for (const port of want.ports) if (!present.has(port['@id'])) ports.push(port);
-      }
-      return { ides, ports };
+      return replaceWorkspaces(table, wanted, gone);
     });
     return result;
   }
@@ -169,45 +149,43 @@ export class WorkspaceRouter {
   }
 }
 
-/** The routes a table describes, one per workspace in IDE-table order. Pure. */
-export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
-  return table.ides.map((ide) => ({
-    name: ide.input,
-    upstream: ide.outputs[0] ?? '',
-    ports: table.ports
-      .filter((entry) => entryWorkspace(entry) === ide.input)
-      .map((entry) => ({ port: Number(entry.input.split('/')[1]), upstream: entry.outputs[0] ?? '' })),
-  }));
-}
-
 function upsert(entries: MapMapping[], entry: MapMapping): MapMapping[] {
   const at = entries.findIndex((e) => e['@id'] === entry['@id']);
   if (at < 0) return [...entries, entry];
   return entries.map((e, i) => (i === at ? entry : e));
 }
 
-function withoutWorkspace(table: WorkspaceTable, name: string): WorkspaceTable {
-  return {
-    ides: table.ides.filter((e) => entryWorkspace(e) !== name),
-    ports: table.ports.filter((e) => entryWorkspace(e) !== name),
-  };
-}
-
-/** The IDE entry replaced in place (or appended); the workspace's ports become `ports`, in place. */
-function putWorkspaceEntries(
+/**
+ * `table` with the workspaces in `wanted` holding exactly their wanted entries and those in `gone`
+ * holding none; every other entry is left as it is. Entries keep their places, new ones are
+ * appended. One pass, so a sync of thousands of workspaces stays linear. Pure.
+ */
+function replaceWorkspaces(
   table: WorkspaceTable,
-  name: string,
-  ide: MapMapping,
-  ports: MapMapping[],
+  wanted: Map<string, { ide: MapMapping; ports: MapMapping[] }>,
+  gone: Set<string>,
 ): WorkspaceTable {
-  const wanted = new Map(ports.map((entry) => [entry['@id'], entry]));
-  const nextPorts = table.ports.flatMap((entry) => {
-    if (entryWorkspace(entry) !== name) return [entry];
-    const want = wanted.get(entry['@id']);
+  const wantedPorts = new Map(
+    [...wanted.values()].flatMap((w) => w.ports.map((p) => [p['@id'] ?? '', p] as const)),
+  );
+  const ides = table.ides.flatMap((e) => {
+    const name = entryWorkspace(e);
+    if (gone.has(name)) return [];
+    return [wanted.get(name)?.ide ?? e];
+  });
+  const ports = table.ports.flatMap((e) => {
+    const name = entryWorkspace(e);
+    if (gone.has(name)) return [];
+    if (!wanted.has(name)) return [e];
+    const want = wantedPorts.get(e['@id'] ?? '');
     return want ? [want] : [];
   });
-  for (const entry of ports) if (!table.ports.some((e) => e['@id'] === entry['@id'])) nextPorts.push(entry);
-  return { ides: upsert(table.ides, ide), ports: nextPorts };
+  const present = new Set([...ides, ...ports].map((e) => e['@id']));
+  for (const want of wanted.values()) {
+    if (!present.has(want.ide['@id'])) ides.push(want.ide);
+    for (const port of want.ports) if (!present.has(port['@id'])) ports.push(port);
+  }
+  return { ides, ports };
 }
 
 /** Each workspace's entries, by name: its IDE entry (if any) and its port entries by id. */
@@ -226,10 +204,10 @@ function groupByWorkspace(
 }
 
 function sameEntry(a: MapMapping | undefined, b: MapMapping): boolean {
-  return a !== undefined && isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+  return a !== undefined && sameJson(a, b);
 }
 
 /** Caddy hands back the JSON it was given with object keys sorted; compare structurally. */
-function sameTable(a: WorkspaceTable, b: WorkspaceTable): boolean {
+function sameJson(a: unknown, b: unknown): boolean {
   return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }

@@ -280,3 +280,19 @@ export function withTable(container: SubrouteHandler, table: WorkspaceTable): Su
   findTable(copy, PORT_TABLE_ID).mappings = table.ports;
   return copy;
 }
+
+/** The routes a table describes, one per workspace in IDE-table order, each with its ports. Pure. */
+export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
+  const ports = new Map<string, { port: number; upstream: string }[]>();
+  for (const entry of table.ports) {
+    const [name = '', port] = entry.input.split('/');
+    const list = ports.get(name) ?? [];
+    ports.set(name, list);
+    list.push({ port: Number(port), upstream: entry.outputs[0] ?? '' });
+  }
+  return table.ides.map((ide) => ({
+    name: ide.input,
+    upstream: ide.outputs[0] ?? '',
+    ports: ports.get(ide.input) ?? [],
+  }));
+}

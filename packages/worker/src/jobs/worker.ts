@@ -356,7 +356,8 @@ export class Worker {
     if (vm.state !== 'running') problem = `the VM stopped unexpectedly (it is ${vm.state})`;
     else if (vm.ide) {
       const ide = await ideProblem(vm.ide, this.#options.ideProbeTimeoutMs);
-      problem = ide ? this.#ideUnanswered(workspace, ide) : this.#ideAnswered(workspace);
+      if (ide) problem = this.#ideUnanswered(workspace, ide);
+      else this.#ideAnswered(workspace);
     }
     if (!problem) {
       await this.#checkPorts(workspace);
@@ -389,7 +390,7 @@ export class Worker {
     return `code-server stopped answering: ${reason} (${outage.checks} checks over ${seconds} s)`;
   }
 
-  #ideAnswered(workspace: Workspace): undefined {
+  #ideAnswered(workspace: Workspace): void {
     const outage = this.#ideOutages.get(workspace.id);
     if (!outage) return;
     this.#ideOutages.delete(workspace.id);
