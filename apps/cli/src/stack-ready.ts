@@ -47,7 +47,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
     if (now() > deadline) {
       const log = waitingFor.startsWith('the worker') ? 'worker.log' : 'server.log';
       throw new StackNotReadyError(
-        `Rockpool did not come up within ${Math.round(timeoutMs / 1000)} s: still waiting for ${waitingFor}; see ${join(dataDir, 'logs', log)}`,
+        `Rockpool did not come up within ${timeoutMs / 1000} s: still waiting for ${waitingFor}; see ${join(dataDir, 'logs', log)}`,
       );
     }
     await sleep(200);

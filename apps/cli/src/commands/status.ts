@@ -81,7 +81,7 @@ export async function status(argv: string[], io: CommandIo): Promise<number> {
   }
   io.output.write(
     [
-      `Rockpool is ${s.running ? 'running' : 'not running'}.`,
+      s.running ? 'Rockpool is running.' : 'Rockpool is not running (start it with `rockpool up`).',
       `  TLS:         ${s.tls}`,
       `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
       `  Dashboard:   ${s.urls.controlPlane}/app/`,
