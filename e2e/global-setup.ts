@@ -46,6 +46,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     ROCKPOOL_LISTEN_HOST: '127.0.0.1',
     CADDY_USERNAME: 'e2e',
     CADDY_PASSWORD: 'e2e-password-not-secret',
+    // A test run leaves the user's ~/.local/bin as it was.
+    ROCKPOOL_NO_LINK: '1',
     // The suite makes many writes on purpose; the default policy would throttle it.
     ROCKPOOL_RATE_LIMITS: JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] }),
   };

@@ -84,16 +84,25 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
+/**
+ * Brings the schema up to date. The server and the worker may open a new file at the same moment:
+ * the version is read again inside a write transaction (BEGIN IMMEDIATE, which waits for the other
+ * under busy_timeout), so only one of them applies each migration.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length)
-    throw new Error(
-      `database schema version ${current} is newer than this Rockpool (${MIGRATIONS.length}); upgrade Rockpool`,
-    );
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  const schemaVersion = () => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > MIGRATIONS.length)
+      throw new Error(
+        `database schema version ${version} is newer than this Rockpool (${MIGRATIONS.length}); upgrade Rockpool`,
+      );
+    return version;
+  };
+  if (schemaVersion() === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let version = schemaVersion(); version < MIGRATIONS.length; version++) {
       db.exec(MIGRATIONS[version] as string);
       db.pragma(`user_version = ${version + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }

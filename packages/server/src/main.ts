@@ -33,7 +33,7 @@ const server = await startServer({
     join(dirname(fileURLToPath(import.meta.resolve('@rockpool/spa/package.json'))), 'dist'),
 });
 // Lets operators and tests find this process without guessing from the process list.
-writeFileSync(join(dataDir, 'server.pid'), String(process.pid));
+writeFileSync(join(dataDir, 'server.pid'), String(process.pid), { mode: 0o600 });
 process.stderr.write(`rockpool-server: listening on ${server.socketPath}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {

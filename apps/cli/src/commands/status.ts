@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
 import { loadSettings } from '../config-file.js';
+import { getFromServerSocket } from '../server-socket.js';
 import type { CommandIo } from './init.js';
 import { adminClientFor } from './reconfigure.js';
 import { publicUrls } from './up.js';
@@ -25,24 +25,10 @@ interface WorkspacePage {
   nextCursor: string | null;
 }
 
-/** GET on the control plane's unix socket (0600: only this user reaches it, as Caddy does). */
-function getFromServer<T>(dataDir: string, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(dataDir, 'server.sock'), path, method: 'GET' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`${path} answered ${res.statusCode}`));
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString()) as T);
-        } catch (error) {
-          reject(error);
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
+async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
+  const { status, body } = await getFromServerSocket(join(dataDir, 'server.sock'), path);
+  if (status !== 200) throw new Error(`${path} answered ${status}`);
+  return body as T;
 }
 
 async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
@@ -95,7 +81,7 @@ export async function status(argv: string[], io: CommandIo): Promise<number> {
   }
   io.output.write(
     [
-      `Rockpool is ${s.running ? 'running' : 'not running'}.`,
+      s.running ? 'Rockpool is running.' : 'Rockpool is not running (start it with `rockpool up`).',
       `  TLS:         ${s.tls}`,
       `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
       `  Dashboard:   ${s.urls.controlPlane}/app/`,

@@ -14,6 +14,8 @@ import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
 import { prepareEdge } from '../edge-setup.js';
 import type { Settings } from '../settings.js';
+import { stackProcessEnv } from '../stack-env.js';
+import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
 
 export interface RunningStack {
@@ -129,6 +131,9 @@ export async function up(
   // Without explicit settings, the config file is read again whenever Caddy is restarted.
   const current = given ? async () => given : () => loadSettings();
   const settings = await current();
+  // Everything the stack writes in the data dir (database, sockets, logs, pid files) is private;
+  // Caddy, the server and the worker inherit this umask.
+  process.umask(0o077);
   await mkdir(join(settings.dataDir, 'logs'), { recursive: true, mode: 0o700 });
   const { config, hint } = await renderCaddyConfig(settings, echo);
   echo.write('==> Starting Caddy\n');
@@ -136,7 +141,7 @@ export async function up(
   const caddy = await superviseCaddy(settings, config, render, echo);
 
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...stackProcessEnv(process.env),
     ROCKPOOL_DATA_DIR: settings.dataDir,
     ROCKPOOL_WORKSPACE_PORT: String(settings.workspacePort),
     ROCKPOOL_STOP_VMS_ON_EXIT: '1',
@@ -144,6 +149,7 @@ export async function up(
   const node = process.execPath;
   const script = (name: string) => fileURLToPath(import.meta.resolve(name));
   echo.write('==> Starting the server and the worker\n');
+  const startedAt = Date.now();
   const server = new Supervised({
     name: 'server',
     command: node,
@@ -164,6 +170,15 @@ export async function up(
     echo,
   });
   worker.start();
+  const stop = async () => {
+    await worker.stop();
+    await server.stop();
+    await caddy.stop();
+  };
+  await waitUntilReady({ dataDir: settings.dataDir, workerStartedAt: startedAt }).catch(async (error) => {
+    await stop();
+    throw error;
+  });
 
   const { controlPlane: cp, workspaces: ws } = publicUrls(settings);
   process.stdout.write(
@@ -186,10 +201,6 @@ export async function up(
     caddy: caddy.current,
     server,
     worker,
-    stop: async () => {
-      await worker.stop();
-      await server.stop();
-      await caddy.stop();
-    },
+    stop,
   };
 }
