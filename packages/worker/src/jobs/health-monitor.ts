@@ -1,15 +1,10 @@
-import type { JobQueue, PortStore, Workspace, WorkspaceStore } from '@rockpool/db';
-import type { VmRuntime } from '../runtime/vm-runtime.js';
+import type { Workspace } from '@rockpool/db';
 import { answersHttp, ideProblem } from './ide-health.js';
+import type { WorkerPartDeps } from './part-deps.js';
 import type { RouteWrites } from './route-turn.js';
 
-export interface HealthMonitorDeps {
-  workspaces: WorkspaceStore;
-  ports: PortStore;
-  jobs: JobQueue;
-  runtime: VmRuntime;
+export interface HealthMonitorDeps extends WorkerPartDeps {
   routes: RouteWrites;
-  log: (message: string) => void;
   /** Milliseconds since the epoch; how long an IDE has been silent is measured with it. */
   now: () => number;
 }

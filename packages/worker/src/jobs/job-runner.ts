@@ -1,20 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkspaceRouteMissingError } from '@rockpool/caddy';
-import type { Job, JobQueue, PortStore, Workspace, WorkspaceStore } from '@rockpool/db';
-import type { VmRuntime, VmSpec } from '../runtime/vm-runtime.js';
+import type { Job, Workspace } from '@rockpool/db';
+import type { VmSpec } from '../runtime/vm-runtime.js';
 import { waitForIde } from './ide-health.js';
+import type { WorkerPartDeps } from './part-deps.js';
 import type { RouteWrites } from './route-turn.js';
 import { workspaceRoute } from './workspace-route.js';
 
-export interface JobRunnerDeps {
+export interface JobRunnerDeps extends WorkerPartDeps {
   /** Owner of the leases this runner takes. */
   workerId: string;
-  workspaces: WorkspaceStore;
-  ports: PortStore;
-  jobs: JobQueue;
-  runtime: VmRuntime;
   routes: RouteWrites;
-  log: (message: string) => void;
   /** Milliseconds since the epoch; deadlines (how long code-server may take) are measured with it. */
   now: () => number;
   /** Called when a workspace has come up (its IDE answers and its route is in). */

@@ -1,18 +1,12 @@
 import type { WorkspaceRouter } from '@rockpool/caddy';
-import type { JobQueue, PortStore, WorkspaceStore } from '@rockpool/db';
-import type { VmRuntime } from '../runtime/vm-runtime.js';
+import type { WorkerPartDeps } from './part-deps.js';
 import type { RouteTurn } from './route-turn.js';
 import { workspaceRoute } from './workspace-route.js';
 
-export interface ReconcilerDeps {
-  workspaces: WorkspaceStore;
-  ports: PortStore;
-  jobs: JobQueue;
-  runtime: VmRuntime;
+export interface ReconcilerDeps extends WorkerPartDeps {
   router: Pick<WorkspaceRouter, 'sync'>;
   /** Shared with every other route write: a sync holds it from its database snapshot to its write. */
   turn: RouteTurn;
-  log: (message: string) => void;
 }
 
 /** Brings VMs and Caddy in line with the database, at start-up and (routes) periodically. */

@@ -5,6 +5,7 @@ import type { HeartbeatStore, JobQueue, PortStore, WorkspaceStore } from '@rockp
 import type { VmRuntime } from '../runtime/vm-runtime.js';
 import { HealthMonitor, type HealthMonitorOptions } from './health-monitor.js';
 import { JobRunner, type JobRunnerOptions } from './job-runner.js';
+import type { WorkerPartDeps } from './part-deps.js';
 import { Reconciler } from './reconciler.js';
 import { RouteTurn } from './route-turn.js';
 
@@ -58,26 +59,19 @@ export class Worker {
   constructor(deps: WorkerDeps, options: WorkerOptions = {}) {
     this.#deps = deps;
     this.#options = { ...DEFAULTS, ...options };
-    const { workspaces, ports, jobs, runtime, router } = deps;
     const write = deps.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-    const log = (message: string) => write(`[${this.id}] ${message}`);
-    this.#log = log;
+    this.#log = (message: string) => write(`[${this.id}] ${message}`);
+    const { workspaces, ports, jobs, runtime, router } = deps;
+    const part: WorkerPartDeps = { workspaces, ports, jobs, runtime, log: this.#log };
     const now = deps.now ?? Date.now;
     const turn = new RouteTurn(router);
-    this.#reconciler = new Reconciler({ workspaces, ports, jobs, runtime, router, turn, log });
-    this.#health = new HealthMonitor(
-      { workspaces, ports, jobs, runtime, routes: turn.writes, log, now },
-      this.#options,
-    );
+    this.#reconciler = new Reconciler({ ...part, router, turn });
+    this.#health = new HealthMonitor({ ...part, routes: turn.writes, now }, this.#options);
     this.#runner = new JobRunner(
       {
+        ...part,
         workerId: this.id,
-        workspaces,
-        ports,
-        jobs,
-        runtime,
         routes: turn.writes,
-        log,
         now,
         onRunning: (workspace) => this.#health.forget(workspace.id),
       },
