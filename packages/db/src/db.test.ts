@@ -57,6 +57,28 @@ describe('WorkspaceStore on a real SQLite file', () => {
     expect(store.phaseHistory(ws.id)).toEqual([]);
   });
 
+  it('stamps every change with the time from its clock', () => {
+    let now = Date.parse('2026-01-02T03:04:05.000Z');
+    const store = new WorkspaceStore(db, () => now);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    expect(ws).toMatchObject({
+      createdAt: '2026-01-02T03:04:05.000Z',
+      updatedAt: '2026-01-02T03:04:05.000Z',
+    });
+    now += 1_000;
+    store.setPhase(ws.id, 'creating', 'vm_creating');
+    now += 1_000;
+    expect(store.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' })).toMatchObject({
+      createdAt: '2026-01-02T03:04:05.000Z',
+      updatedAt: '2026-01-02T03:04:07.000Z',
+    });
+    expect(store.phaseHistory(ws.id)).toEqual([
+      { phase: 'queued', at: '2026-01-02T03:04:05.000Z' },
+      { phase: 'vm_creating', at: '2026-01-02T03:04:06.000Z' },
+      { phase: 'ready', at: '2026-01-02T03:04:07.000Z' },
+    ]);
+  });
+
   it('paginates by name with a cursor', () => {
     const store = new WorkspaceStore(db);
     for (const name of ['e', 'a', 'd', 'b', 'c']) store.insert({ name, cpus: 1, memoryMiB: 512, owner: 'x' });
@@ -78,6 +100,24 @@ describe('PortStore', () => {
     expect(ports.add(ws.id, 3005)).toEqual({ ok: false, reason: 'limit' });
     new WorkspaceStore(db).delete(ws.id);
     expect(ports.list(ws.id)).toEqual([]);
+  });
+
+  it('stamps when a port was added and when it was checked with the time from its clock', () => {
+    let now = Date.parse('2026-01-02T03:04:05.000Z');
+    const workspaces = new WorkspaceStore(db, () => now);
+    const ws = workspaces.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    const ports = new PortStore(db, () => now);
+    now += 1_000;
+    expect(ports.add(ws.id, 3000)).toMatchObject({
+      ok: true,
+      port: { createdAt: '2026-01-02T03:04:06.000Z' },
+    });
+    now += 1_000;
+    expect(ports.setListening(ws.id, 3000, true)).toBe(true);
+    // The dashboard's change fingerprint carries the latest check.
+    expect(workspaces.fingerprint()).toBe(
+      '1:2026-01-02T03:04:05.000Z:1:2026-01-02T03:04:07.000Z:2026-01-02T03:04:06.000Z',
+    );
   });
 });
 

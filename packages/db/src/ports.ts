@@ -20,7 +20,11 @@ interface PortRow {
 export type AddPortResult = { ok: true; port: ForwardedPort } | { ok: false; reason: 'duplicate' | 'limit' };
 
 export class PortStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Milliseconds since the epoch: when a port was added, and when it was last checked. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
   list(workspaceId: string): ForwardedPort[] {
     return (
@@ -42,7 +46,7 @@ export class PortStore {
         const existing = this.list(workspaceId);
         if (existing.some((p) => p.port === port)) return { ok: false, reason: 'duplicate' };
         if (existing.length >= MAX_PORTS_PER_WORKSPACE) return { ok: false, reason: 'limit' };
-        const createdAt = new Date().toISOString();
+        const createdAt = new Date(this.now()).toISOString();
         this.db
           .prepare('INSERT INTO ports (workspace_id, port, created_at) VALUES (?, ?, ?)')
           .run(workspaceId, port, createdAt);
@@ -59,7 +63,7 @@ export class PortStore {
         .prepare(
           'UPDATE ports SET listening = ?, checked_at = ? WHERE workspace_id = ? AND port = ? AND listening IS NOT ?',
         )
-        .run(value, new Date().toISOString(), workspaceId, port, value).changes === 1
+        .run(value, new Date(this.now()).toISOString(), workspaceId, port, value).changes === 1
     );
   }
 

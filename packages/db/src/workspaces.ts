@@ -75,10 +75,14 @@ export interface Page<T> {
 }
 
 export class WorkspaceStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Milliseconds since the epoch; every `created_at`/`updated_at` (and so each phase's time) comes from it. */
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  insert(input: { name: string; cpus: number; memoryMiB: number; owner: string; now?: Date }): Workspace {
-    const now = (input.now ?? new Date()).toISOString();
+  insert(input: { name: string; cpus: number; memoryMiB: number; owner: string }): Workspace {
+    const now = this.#timestamp();
     const row: WorkspaceRow = {
       id: newWorkspaceId(),
       name: input.name,
@@ -153,7 +157,7 @@ export class WorkspaceStore {
         `UPDATE workspaces SET state = ?, phase = ?, error = ?, updated_at = ?
          WHERE id = ? AND state IN (${placeholders})`,
       )
-      .run(to.state, to.phase, to.error ?? null, new Date().toISOString(), id, ...from);
+      .run(to.state, to.phase, to.error ?? null, this.#timestamp(), id, ...from);
     return result.changes === 1 ? this.find(id) : undefined;
   }
 
@@ -161,7 +165,7 @@ export class WorkspaceStore {
   setPhase(id: string, state: WorkspaceState, phase: WorkspacePhase): void {
     this.db
       .prepare('UPDATE workspaces SET phase = ?, updated_at = ? WHERE id = ? AND state = ?')
-      .run(phase, new Date().toISOString(), id, state);
+      .run(phase, this.#timestamp(), id, state);
   }
 
   /** When each phase began, oldest first (a restart appends the phases again). */
@@ -173,5 +177,9 @@ export class WorkspaceStore {
 
   delete(id: string): boolean {
     return this.db.prepare('DELETE FROM workspaces WHERE id = ?').run(id).changes === 1;
+  }
+
+  #timestamp(): string {
+    return new Date(this.now()).toISOString();
   }
 }

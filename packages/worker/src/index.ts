@@ -1,17 +1,14 @@
 export { Worker, type WorkerDeps, type WorkerOptions } from './jobs/worker.js';
 export { createRuntime } from './runtime/create-runtime.js';
+export { freeLoopbackPort } from './runtime/loopback-port.js';
 export { ensureGuestIsolation, guardRuleset, type Isolation, VM_USER } from './runtime/qemu/network-guard.js';
 export { type Accelerator, kernelCommandLine, qemuArgs, vmProcessName } from './runtime/qemu/qemu-args.js';
+export { QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu/qemu-runtime.js';
 export { type ExecResult, guestExec } from './runtime/qemu/qmp.js';
-export { freeLoopbackPort, QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu-runtime.js';
-export * from './runtime/tart-args.js';
-export * from './runtime/tart-output.js';
-export {
-  TART_SHARE_NAME,
-  TART_WORKSPACE_ENV_FILE,
-  TartRuntime,
-  type TartRuntimeOptions,
-} from './runtime/tart-runtime.js';
+export * from './runtime/tart/tart-args.js';
+export * from './runtime/tart/tart-output.js';
+export { TART_SHARE_NAME, TART_WORKSPACE_ENV_FILE } from './runtime/tart/tart-run.js';
+export { TartRuntime, type TartRuntimeOptions } from './runtime/tart/tart-runtime.js';
 export {
   RuntimeError,
   type RuntimeKind,

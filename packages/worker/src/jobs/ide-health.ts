@@ -43,16 +43,22 @@ export function answersHttp(address: string, timeoutMs = 1_500): Promise<boolean
   });
 }
 
+export interface WaitForIdeOptions {
+  timeoutMs: number;
+  /** Checked before every poll: waiting ends (with an error) once the workspace is no longer wanted. */
+  stillWanted: () => boolean;
+  /** Called after every failed poll (the job runner extends its lease there). */
+  onTick?: () => void;
+  /** Milliseconds since the epoch; default Date.now. */
+  now?: () => number;
+}
+
 /** Polls until code-server answers, or throws after `timeoutMs` with what it last saw. */
-export async function waitForIde(
-  address: string,
-  timeoutMs: number,
-  stillWanted: () => boolean,
-  onTick?: () => void,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForIde(address: string, options: WaitForIdeOptions): Promise<void> {
+  const { timeoutMs, stillWanted, onTick, now = Date.now } = options;
+  const deadline = now() + timeoutMs;
   let lastProblem = 'no check ran';
-  while (Date.now() < deadline) {
+  while (now() < deadline) {
     if (!stillWanted()) throw new Error('the workspace is no longer wanted');
     const problem = await ideProblem(address, 3_000);
     if (!problem) return;

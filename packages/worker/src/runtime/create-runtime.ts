@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ensureGuestIsolation } from './qemu/network-guard.js';
-import { QemuRuntime } from './qemu-runtime.js';
-import { TartRuntime } from './tart-runtime.js';
+import { QemuRuntime } from './qemu/qemu-runtime.js';
+import { TartRuntime } from './tart/tart-runtime.js';
 import type { VmRuntime } from './vm-runtime.js';
 
 /** The runtime for this platform: qemu on Linux, tart on macOS; ROCKPOOL_RUNTIME overrides. */

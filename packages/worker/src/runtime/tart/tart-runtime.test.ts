@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from './qemu-runtime.js';
+import { freeLoopbackPort } from '../loopback-port.js';
+import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
+import { RuntimeError, type VmSpec } from '../vm-runtime.js';
 import { TartRuntime, type TartRuntimeOptions } from './tart-runtime.js';
-import { describeVmRuntimeContract } from './vm-runtime.contract.js';
-import { RuntimeError, type VmSpec } from './vm-runtime.js';
 
-const FAKE_TART = fileURLToPath(new URL('../../test/fake-tart/tart', import.meta.url));
-const TS_HOOKS = new URL('../../test/ts-hooks.mjs', import.meta.url).href;
+const FAKE_TART = fileURLToPath(new URL('../../../test/fake-tart/tart', import.meta.url));
+const TS_HOOKS = new URL('../../../test/ts-hooks.mjs', import.meta.url).href;
 const RUNTIME_SOURCE = new URL('./tart-runtime.ts', import.meta.url).href;
 const BASE = 'rockpool-base';
 

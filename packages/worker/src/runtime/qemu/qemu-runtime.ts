@@ -1,11 +1,12 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
 import { execa } from 'execa';
-import { waitForExit } from './process-exit.js';
-import { detectAccelerator, hostTscKhz } from './qemu/accel.js';
-import { type Isolation, VM_USER } from './qemu/network-guard.js';
+import { waitForExit } from '../host-process.js';
+import { freeLoopbackPort } from '../loopback-port.js';
+import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
+import { detectAccelerator, hostTscKhz } from './accel.js';
+import { type Isolation, VM_USER } from './network-guard.js';
 import {
   type Accelerator,
   type GuestImage,
@@ -15,9 +16,8 @@ import {
   qemuArgs,
   type VmPaths,
   vmProcessName,
-} from './qemu/qemu-args.js';
-import { type ExecResult, guestExec, hmp, qmp } from './qemu/qmp.js';
-import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from './vm-runtime.js';
+} from './qemu-args.js';
+import { type ExecResult, guestExec, hmp, qmp } from './qmp.js';
 
 export interface QemuRuntimeOptions {
   /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
@@ -38,19 +38,6 @@ interface PortMap {
   ide: number;
   /** guest port -> host port */
   forwards: Record<string, number>;
-}
-
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */

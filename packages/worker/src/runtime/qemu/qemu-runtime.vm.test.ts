@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
 import { QemuRuntime } from './qemu-runtime.js';
-import { describeVmRuntimeContract } from './vm-runtime.contract.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
 if (!imageDir)

@@ -1,0 +1,85 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { JobRunner } from './job-runner.js';
+import { RouteTurn } from './route-turn.js';
+import { create, get, stateOf, until, useWorkerFixture } from './worker.fixture.js';
+
+const f = useWorkerFixture();
+/** Workspaces the runner reported as come up, in order. */
+let cameUp: string[];
+
+beforeEach(() => {
+  cameUp = [];
+  const runner = new JobRunner(
+    {
+      workerId: 'runner-under-test',
+      ...f.stores,
+      runtime: f.runtime,
+      routes: new RouteTurn(f.edge.router).writes,
+      log: f.log,
+      now: Date.now,
+      onRunning: (workspace) => cameUp.push(workspace.name),
+    },
+    { leaseMs: 1_000, pollMs: 20, concurrency: 2, ideTimeoutMs: 5_000 },
+  );
+  let stopped = false;
+  const loop = runner.run(() => stopped);
+  f.cleanups.push(() => {
+    stopped = true;
+    return loop;
+  });
+});
+
+describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
+  it('provisions: VM, IDE, route, running; then stop, start and delete', async () => {
+    const { stores, runtime } = f;
+    const ws = create(f, 'alice');
+    await until('running', () => stateOf(f, 'alice') === 'running');
+    expect(stores.workspaces.find('alice')?.phase).toBe('ready');
+    expect((await get(f, '/workspace/alice/')).headers.get('x-upstream')).toBe('ide-alice');
+    expect(cameUp).toEqual(['alice']);
+
+    stores.workspaces.transition(ws.id, ['running'], { state: 'stopping', phase: 'stopping' });
+    stores.jobs.enqueue(ws.id, 'stop');
+    await until('stopped', () => stateOf(f, 'alice') === 'stopped');
+    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+
+    stores.workspaces.transition(ws.id, ['stopped'], { state: 'starting', phase: 'queued' });
+    stores.jobs.enqueue(ws.id, 'start');
+    await until('running again', () => stateOf(f, 'alice') === 'running');
+    expect((await get(f, '/workspace/alice/')).status).toBe(200);
+    expect(cameUp).toEqual(['alice', 'alice']);
+
+    stores.workspaces.transition(ws.id, ['running'], { state: 'deleting', phase: 'deleting' });
+    stores.jobs.enqueue(ws.id, 'delete');
+    await until('deleted', () => stores.workspaces.find('alice') === undefined);
+    expect(await runtime.list()).toEqual([]);
+    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+  });
+
+  it('adds and removes port routes on a running workspace', async () => {
+    const { stores } = f;
+    const ws = create(f, 'alice');
+    await until('running', () => stateOf(f, 'alice') === 'running');
+    stores.ports.add(ws.id, 3000);
+    const job = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
+    await until('port added', () => stores.jobs.get(job.id)?.state === 'done');
+    expect((await get(f, '/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+    const removal = stores.jobs.enqueue(ws.id, 'remove_port', { port: 3000 });
+    await until('port removed', () => stores.jobs.get(removal.id)?.state === 'done');
+    expect((await get(f, '/workspace/alice/port/3000/')).status).toBe(404);
+    expect(stores.ports.list(ws.id)).toEqual([]);
+  });
+
+  it('retries a failed start, and marks the workspace error once attempts run out', async () => {
+    f.runtime.failStart = 1;
+    create(f, 'flaky');
+    await until('running after a retry', () => stateOf(f, 'flaky') === 'running');
+
+    f.runtime.failStart = 99;
+    create(f, 'broken');
+    await until('error', () => stateOf(f, 'broken') === 'error', 15_000);
+    expect(f.stores.workspaces.find('broken')?.error).toContain('QEMU could not start');
+    expect((await get(f, '/workspace/broken/')).status).toBe(404);
+    expect(cameUp).toEqual(['flaky']);
+  });
+});

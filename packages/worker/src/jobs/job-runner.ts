@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkspaceRouteMissingError } from '@rockpool/caddy';
+import type { Job, Workspace } from '@rockpool/db';
+import type { VmSpec } from '../runtime/vm-runtime.js';
+import { waitForIde } from './ide-health.js';
+import type { WorkerPartDeps } from './part-deps.js';
+import type { RouteWrites } from './route-turn.js';
+import { workspaceRoute } from './workspace-route.js';
+
+export interface JobRunnerDeps extends WorkerPartDeps {
+  /** Owner of the leases this runner takes. */
+  workerId: string;
+  routes: RouteWrites;
+  /** Milliseconds since the epoch; deadlines (how long code-server may take) are measured with it. */
+  now: () => number;
+  /** Called when a workspace has come up (its IDE answers and its route is in). */
+  onRunning?: (workspace: Workspace) => void;
+}
+
+export interface JobRunnerOptions {
+  /** A claimed job is someone else's after this long without a lease extension. */
+  leaseMs: number;
+  pollMs: number;
+  /** Jobs run in parallel (never two of one workspace). */
+  concurrency: number;
+  /** How long code-server may take to answer after boot (TCG is slow). */
+  ideTimeoutMs: number;
+}
+
+/**
+ * Claims jobs from the durable queue and runs them as idempotent steps against the VM runtime and
+ * Caddy, under a lease it keeps extending. A failed job is retried by the queue while attempts
+ * remain; one that gives up leaves nothing half-done. A crash is recovered by running the job
+ * again once the lease expires.
+ */
+export class JobRunner {
+  readonly #deps: JobRunnerDeps;
+  readonly #options: JobRunnerOptions;
+  readonly #running = new Set<Promise<void>>();
+
+  constructor(deps: JobRunnerDeps, options: JobRunnerOptions) {
+    this.#deps = deps;
+    this.#options = options;
+  }
+
+  /** Claims and runs jobs until `stopped()` is true; resolves once every job it began has settled. */
+  async run(stopped: () => boolean): Promise<void> {
+    while (!stopped()) {
+      if (this.#running.size >= this.#options.concurrency) {
+        await Promise.race(this.#running);
+        continue;
+      }
+      const job = this.#deps.jobs.claim(this.#deps.workerId, this.#options.leaseMs);
+      if (!job) {
+        await sleep(this.#options.pollMs);
+        continue;
+      }
+      const run = this.#runJob(job).finally(() => this.#running.delete(run));
+      this.#running.add(run);
+    }
+    await Promise.allSettled(this.#running);
+  }
+
+  async #runJob(job: Job): Promise<void> {
+    const { jobs, workerId, log } = this.#deps;
+    const keepLease = setInterval(
+      () => jobs.extendLease(job.id, workerId, this.#options.leaseMs),
+      this.#options.leaseMs / 3,
+    );
+    try {
+      log(`job ${job.id} ${job.kind} (attempt ${job.attempts}/${job.maxAttempts}) for ${job.workspaceId}`);
+      // More claims than attempts means workers died running it: stop trying.
+      if (job.attempts > job.maxAttempts) throw new Error(`gave up after ${job.maxAttempts} attempts`);
+      await this.#handle(job);
+      jobs.complete(job.id, workerId);
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      log(`job ${job.id} ${job.kind} failed: ${message}`);
+      // The queue retries while attempts remain; after the last one the job has failed for good.
+      const state = jobs.fail(job.id, workerId, message, 1_000 * job.attempts);
+      if (state === 'failed') await this.#onGaveUp(job, message).catch((e) => log(`cleanup failed: ${e}`));
+    } finally {
+      clearInterval(keepLease);
+    }
+  }
+
+  async #handle(job: Job): Promise<void> {
+    const workspace = this.#deps.workspaces.find(job.workspaceId);
+    if (!workspace) return; // Deleted meanwhile: nothing left to do.
+    switch (job.kind) {
+      case 'provision':
+      case 'start':
+        return this.#bringUp(workspace, job);
+      case 'stop':
+        return this.#stop(workspace);
+      case 'delete':
+        return this.#delete(workspace);
+      case 'add_port':
+        return this.#addPort(workspace, job.payload.port as number);
+      case 'remove_port':
+        return this.#removePort(workspace, job.payload.port as number);
+    }
+  }
+
+  #spec(workspace: Workspace): VmSpec {
+    return { workspace: workspace.name, cpus: workspace.cpus, memoryMiB: workspace.memoryMiB };
+  }
+
+  /** Create VM, boot, wait for code-server, add the route, mark running. Each step is idempotent. */
+  async #bringUp(workspace: Workspace, job: Job): Promise<void> {
+    const { workspaces, runtime, ports, jobs, routes, workerId } = this.#deps;
+    const state = workspace.state;
+    if (state !== 'creating' && state !== 'starting') return;
+    workspaces.setPhase(workspace.id, state, 'vm_creating');
+    await runtime.create(this.#spec(workspace));
+    workspaces.setPhase(workspace.id, state, 'vm_starting');
+    const vm = await runtime.start(this.#spec(workspace));
+    if (!vm.ide) throw new Error('the VM runs but reports no IDE address');
+    workspaces.setPhase(workspace.id, state, 'ide_starting');
+    await waitForIde(vm.ide, {
+      timeoutMs: this.#options.ideTimeoutMs,
+      stillWanted: () => workspaces.find(workspace.id)?.state === state,
+      onTick: () => jobs.extendLease(job.id, workerId, this.#options.leaseMs),
+      now: this.#deps.now,
+    });
+    workspaces.setPhase(workspace.id, state, 'routing');
+    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide));
+    if (!workspaces.transition(workspace.id, [state], { state: 'running', phase: 'ready' })) {
+      // Deleted or stopped while we worked: take the route back down; that job does the rest.
+      await routes.removeWorkspace(workspace.name);
+      return;
+    }
+    this.#deps.onRunning?.(workspace);
+    this.#deps.log(`${workspace.name} is running (IDE at ${vm.ide})`);
+  }
+
+  async #stop(workspace: Workspace): Promise<void> {
+    if (workspace.state !== 'stopping') return;
+    await this.#deps.routes.removeWorkspace(workspace.name);
+    await this.#deps.runtime.stop(workspace.name);
+    this.#deps.workspaces.transition(workspace.id, ['stopping'], { state: 'stopped', phase: 'stopped' });
+  }
+
+  async #delete(workspace: Workspace): Promise<void> {
+    await this.#deps.routes.removeWorkspace(workspace.name);
+    await this.#deps.runtime.delete(workspace.name);
+    this.#deps.workspaces.delete(workspace.id);
+  }
+
+  async #addPort(workspace: Workspace, port: number): Promise<void> {
+    if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port)) return;
+    if (workspace.state !== 'running') return; // Applied when the workspace comes up.
+    const upstream = await this.#deps.runtime.exposePort(workspace.name, port);
+    try {
+      await this.#deps.routes.putPort({ workspace: workspace.name, port, upstream });
+    } catch (error) {
+      if (error instanceof WorkspaceRouteMissingError) return; // Stopping meanwhile.
+      throw error;
+    }
+  }
+
+  async #removePort(workspace: Workspace, port: number): Promise<void> {
+    await this.#deps.routes.removePort(workspace.name, port);
+    await this.#deps.runtime.unexposePort(workspace.name, port);
+    this.#deps.ports.remove(workspace.id, port);
+  }
+
+  /** A job that will not be retried leaves nothing half-done. */
+  async #onGaveUp(job: Job, message: string): Promise<void> {
+    const { workspaces, ports, runtime, routes } = this.#deps;
+    const workspace = workspaces.find(job.workspaceId);
+    if (!workspace) return;
+    if (job.kind === 'add_port') {
+      const port = job.payload.port as number;
+      await routes.removePort(workspace.name, port);
+      await runtime.unexposePort(workspace.name, port).catch(() => undefined);
+      ports.remove(workspace.id, port);
+      return;
+    }
+    if (job.kind === 'provision' || job.kind === 'start' || job.kind === 'stop') {
+      await routes.removeWorkspace(workspace.name);
+      await runtime.stop(workspace.name).catch(() => undefined);
+      workspaces.transition(workspace.id, ['creating', 'starting', 'stopping', 'running'], {
+        state: 'error',
+        phase: 'failed',
+        error: message,
+      });
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Reconciler } from './reconciler.js';
+import { RouteTurn } from './route-turn.js';
+import { get, running, stateOf, useWorkerFixture } from './worker.fixture.js';
+
+const f = useWorkerFixture();
+let turn: RouteTurn;
+let reconciler: Reconciler;
+/** Port writes that have begun reaching Caddy. */
+let portWritesBegun: number;
+/** While set, the router's sync says it has come to its write, and waits for `open` before writing. */
+let gate: { reached: () => void; open: Promise<void> } | undefined;
+
+/** Holds the next sync at its write (its database snapshot taken) until `open()`. */
+function holdNextSync(): { reached: Promise<void>; open: () => void } {
+  let reached: () => void = () => {};
+  let open: () => void = () => {};
+  const held = {
+    reached: new Promise<void>((resolve) => {
+      reached = resolve;
+    }),
+    open: () => open(),
+  };
+  gate = {
+    reached,
+    open: new Promise<void>((resolve) => {
+      open = resolve;
+    }),
+  };
+  return held;
+}
+
+beforeEach(() => {
+  gate = undefined;
+  const router = f.edge.router;
+  const gatedRouter = {
+    sync: async (...args: Parameters<typeof router.sync>) => {
+      if (gate) {
+        gate.reached();
+        await gate.open;
+      }
+      return router.sync(...args);
+    },
+  };
+  portWritesBegun = 0;
+  turn = new RouteTurn({
+    putWorkspace: (route) => router.putWorkspace(route),
+    removeWorkspace: (name) => router.removeWorkspace(name),
+    putPort: (route) => {
+      portWritesBegun++;
+      return router.putPort(route);
+    },
+    removePort: (name, port) => router.removePort(name, port),
+  });
+  reconciler = new Reconciler({ ...f.stores, runtime: f.runtime, router: gatedRouter, turn, log: f.log });
+});
+
+const spec = (workspace: string) => ({ workspace, cpus: 1, memoryMiB: 512 });
+
+describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
+  it('at start-up reaps orphan VMs, restarts running workspaces whose VM is gone, stops stopped ones', async () => {
+    const { stores, runtime } = f;
+    await runtime.create(spec('orphan'));
+    await running(f, 'fine');
+    const gone = await running(f, 'gone');
+    await runtime.crash('gone');
+    const stopped = stores.workspaces.insert({ name: 'halted', cpus: 1, memoryMiB: 512, owner: 'x' });
+    stores.workspaces.transition(stopped.id, ['creating'], { state: 'stopped', phase: 'stopped' });
+    await runtime.start(spec('halted'));
+    const busy = await running(f, 'busy');
+    await runtime.crash('busy');
+    stores.jobs.enqueue(busy.id, 'stop'); // its job decides, not the reconciler
+
+    await reconciler.reconcile();
+    expect(await runtime.list()).toEqual(['busy', 'fine', 'gone', 'halted']);
+    expect(stateOf(f, 'gone')).toBe('starting');
+    expect(stores.jobs.pending(gone.id).map((job) => job.kind)).toEqual(['start']);
+    expect(await runtime.inspect('halted')).toMatchObject({ state: 'stopped' });
+    expect(stateOf(f, 'busy')).toBe('running');
+    expect((await get(f, '/workspace/fine/')).status).toBe(200);
+    expect(f.logs).toEqual([
+      'reconcile: removing VM orphan, which no workspace owns',
+      'reconcile: gone should run but its VM is stopped; starting it again',
+      'reconcile: halted is stopped but its VM runs; stopping it',
+      // Kept as they are: the routes of workspaces with a job in flight (gone, busy) count as unchanged.
+      'routes: added 0, updated 0, removed 0, unchanged 3',
+    ]);
+  });
+
+  it('puts routes back when Caddy lost them, without touching right ones', async () => {
+    await running(f, 'alice');
+    await running(f, 'bob');
+    await f.edge.router.removeWorkspace('alice');
+    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+    await reconciler.syncRoutes();
+    expect(f.logs).toEqual(['routes: added 1, updated 0, removed 0, unchanged 1']);
+    expect((await get(f, '/workspace/alice/')).status).toBe(200);
+    expect((await get(f, '/workspace/bob/')).status).toBe(200);
+    await reconciler.syncRoutes();
+    expect(f.logs).toHaveLength(1); // all right: nothing written, nothing said
+  });
+
+  it('a sync holds the route turn from its snapshot to its write: a port added meanwhile stays', async () => {
+    const ws = await running(f, 'alice');
+    const held = holdNextSync();
+    const staleSync = reconciler.syncRoutes();
+    await held.reached;
+    // What an add_port job does meanwhile: the port in the database, then its route.
+    f.stores.ports.add(ws.id, 3000);
+    const upstream = await f.runtime.exposePort('alice', 3000);
+    const portWrite = turn.writes.putPort({ workspace: 'alice', port: 3000, upstream });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(portWritesBegun, 'the port write waits for the sync that holds the turn').toBe(0);
+    held.open();
+    await Promise.all([staleSync, portWrite]);
+    expect((await get(f, '/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+  });
+});
