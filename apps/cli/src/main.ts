@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { CaddyInvalidConfigError, EdgeConfigError, PkiError } from '@rockpool/caddy';
+import { dev } from './commands/dev.js';
 import { genClientCert } from './commands/gen-client-cert.js';
 import { type CommandIo, init } from './commands/init.js';
 import { reconfigure } from './commands/reconfigure.js';
@@ -14,6 +15,7 @@ const USAGE = `Usage: rockpool <command> [flags]
 Commands:
   init              Set up TLS and access modes (a wizard; every answer is also a flag)
   up                Start Rockpool (Caddy, the control-plane server and the worker) in the foreground
+  dev               Start a development stack from this checkout's sources (pnpm dev; see README)
   reconfigure       Change modes (same flags as init) and apply them to the running Rockpool
   gen-client-cert   --name NAME [--password P] [--dir DIR] [--legacy]: a .p12 for mtls-app
   status [--json]   Is Rockpool running, its modes, ports and running workspaces
@@ -37,8 +39,9 @@ async function main(argv: string[]): Promise<number> {
       return genClientCert(rest, io);
     case 'status':
       return status(rest, io);
-    case 'up': {
-      const stack = await up();
+    case 'up':
+    case 'dev': {
+      const stack = command === 'dev' ? await dev() : await up();
       const stop = async (signal: string) => {
         process.stderr.write(`\n==> ${signal}: stopping\n`);
         await stack.stop();
