@@ -11,14 +11,18 @@ prepare_all
 find "$ROCKPOOL_ROOT" -path '*/node_modules' -prune -o -name 'vitest*.json' -path '*/test-results/*' -exec rm -f {} +
 step "Lint and typecheck"
 pnpm turbo run lint typecheck --output-logs=errors-only
-step "Tests (turbo run test)"
 status=0
+step "Workflows (actionlint, with shellcheck on their run: scripts)"
+[ "$(uname -s)" = Linux ] && apt_install_missing shellcheck
+actionlint=$("$ROCKPOOL_ROOT/scripts/build-actionlint.sh") || die "building actionlint failed"
+"$actionlint" .github/workflows/*.yml || status=1
+step "Tests (turbo run test; pnpm dev's test included)"
+[ "$(uname -s)" = Linux ] && apt_install_missing chromium
 pnpm turbo run test --concurrency=1 --continue || status=$?
 if [ "$(uname -s)" = Linux ]; then
   step "Tests on real VMs (QEMU; minutes under TCG)"
   pnpm --filter @rockpool/worker test:vm || status=$?
   pnpm --filter @rockpool/cli test:vm || status=$?
-  apt_install_missing chromium
 fi
 if [ "$(uname -s)" = Linux ] || [ "$(uname -s)" = Darwin ]; then
   step "End-to-end: the stack from scripts/run.sh, real VMs, Chromium (e2e/)"

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { dev } from './commands/dev.js';
 import { genClientCert } from './commands/gen-client-cert.js';
 import { type CommandIo, init } from './commands/init.js';
 import { reconfigure } from './commands/reconfigure.js';
@@ -14,10 +15,13 @@ interface Command {
   run(argv: string[], io: CommandIo): Promise<number>;
 }
 
-/** Runs the stack in the foreground until SIGINT or SIGTERM, then stops it. */
-async function runUp(argv: string[]): Promise<number> {
+/** Runs a stack in the foreground until SIGINT or SIGTERM, then stops it. */
+async function runInForeground(
+  argv: string[],
+  start: () => Promise<{ stop(): Promise<void> }>,
+): Promise<number> {
   parseArgs({ args: argv, options: {}, strict: true });
-  const stack = await up();
+  const stack = await start();
   const stop = async (signal: string) => {
     process.stderr.write(`\n==> ${signal}: stopping\n`);
     await stack.stop();
@@ -49,7 +53,18 @@ Starts Caddy, the control-plane server and the worker, prints where to go once t
 and the worker answer, and runs until Ctrl-C. The rockpool command runs it through
 ./scripts/run.sh, which first installs or builds whatever is missing.
 `,
-    run: runUp,
+    run: (argv) => runInForeground(argv, up),
+  },
+  dev: {
+    summary: "Start a development stack from this checkout's sources, with live reload (pnpm dev)",
+    help: `Usage: rockpool dev
+
+What \`pnpm dev\` runs: Caddy, the server and the worker (restarted when their sources change) and
+the dashboard through Vite with hot module reload, behind the same Caddy origin. Its own data
+directory (.rockpool/dev) and ports (ROCKPOOL_DEV_*), never a real instance's. Ctrl-C stops it;
+VMs are kept, and the next dev run adopts them.
+`,
+    run: (argv) => runInForeground(argv, dev),
   },
   reconfigure: {
     summary: 'Change modes (same flags as init) and apply them to the running Rockpool',

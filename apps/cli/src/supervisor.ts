@@ -7,6 +7,7 @@ export interface SupervisedOptions {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  cwd?: string;
   logFile: string;
   /** Each line is also written here, prefixed with the name (the terminal). */
   echo?: NodeJS.WritableStream;
@@ -36,6 +37,7 @@ export class Supervised {
   start(): void {
     const child = spawn(this.options.command, this.options.args, {
       env: this.options.env,
+      ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.#child = child;
@@ -63,6 +65,11 @@ export class Supervised {
     this.#restarts.push(now);
     await sleep(Math.min(30_000, 500 * 2 ** (this.#restarts.length - 1)));
     if (!this.#stopping) this.start();
+  }
+
+  /** No more restarts: the process is being stopped, or is about to be. */
+  holdRestarts(): void {
+    this.#stopping = true;
   }
 
   async stop(): Promise<void> {

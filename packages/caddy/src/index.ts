@@ -35,6 +35,7 @@ export {
   buildBootstrapConfig,
   CONTROL_PLANE_SERVER,
   crossOriginRefusalRoute,
+  type DashboardDevServer,
   type EdgeAuth,
   USER_HEADER,
   WORKSPACE_SERVER,

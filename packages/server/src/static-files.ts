@@ -13,6 +13,16 @@ const TYPES: Record<string, string> = {
 };
 
 /**
+ * The dashboard only talks to its own origin; nothing may frame it. In development (`rockpool dev`)
+ * Vite's client also needs its inline React-refresh preamble; its HMR WebSocket goes to this same
+ * origin (`connect-src 'self'` covers ws: there), so that is the only difference.
+ */
+export function dashboardContentSecurityPolicy(options: { viteDevClient?: boolean } = {}): string {
+  const script = options.viteDevClient ? "; script-src 'self' 'unsafe-inline'" : '';
+  return `default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'${script}; frame-ancestors 'none'`;
+}
+
+/**
  * Serves the built dashboard under `prefix`. Vite's hashed assets are cached for good; any other
  * path is a client-side route and gets index.html (never cached, so a new build shows at once).
  */
@@ -44,9 +54,7 @@ export function spaHandler(root: string, prefix = '/app') {
       headers: {
         'Content-Type': TYPES['.html'] as string,
         'Cache-Control': 'no-cache',
-        // The dashboard only talks to its own origin; nothing may frame it.
-        'Content-Security-Policy':
-          "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        'Content-Security-Policy': dashboardContentSecurityPolicy(),
         'X-Content-Type-Options': 'nosniff',
       },
     });

@@ -1,20 +1,22 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   type BootstrapOptions,
   buildBootstrapConfig,
   buildOAuthAuth,
   type CaddyConfig,
   type CaddyProcess,
+  type DashboardDevServer,
   type EdgeAuth,
   startCaddy,
 } from '@rockpool/caddy';
+import { dashboardContentSecurityPolicy } from '@rockpool/server';
 import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
 import { prepareEdge } from '../edge-setup.js';
 import type { Settings } from '../settings.js';
 import { stackProcessEnv } from '../stack-env.js';
+import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
 import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
 
@@ -22,6 +24,8 @@ export interface RunningStack {
   caddy(): CaddyProcess;
   server: Supervised;
   worker: Supervised;
+  /** `rockpool dev` only: Vite's dev server for the dashboard. */
+  vite?: Supervised;
   stop(): Promise<void>;
 }
 
@@ -54,6 +58,7 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
 export async function renderCaddyConfig(
   settings: Settings,
   echo: NodeJS.WritableStream = process.stderr,
+  dashboardDevServer?: DashboardDevServer,
 ): Promise<{ config: CaddyConfig; hint: string }> {
   const { auth, hint } = await edgeAuth(settings);
   const options: BootstrapOptions = {
@@ -66,6 +71,7 @@ export async function renderCaddyConfig(
     edge: await prepareEdge(settings, echo),
     // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
     accessLogSocket: join(settings.dataDir, 'access-log.sock'),
+    ...(dashboardDevServer ? { dashboardDevServer } : {}),
   };
   return { config: buildBootstrapConfig(options), hint };
 }
@@ -83,27 +89,38 @@ async function superviseCaddy(
   const dataDir = join(settings.dataDir, 'caddy');
   let current = await startCaddy({ binary: settings.caddyBinary, dataDir, config });
   let stopping = false;
+  // A restart under way; stop() waits for it, so a Caddy started during shutdown is not left behind.
+  let restarting: Promise<void> = Promise.resolve();
+  const restart = async (): Promise<void> => {
+    for (;;) {
+      try {
+        current = await startCaddy({ binary: settings.caddyBinary, dataDir, config: await render() });
+        watch(current);
+        return;
+      } catch (error) {
+        echo.write(`[caddy] restart failed: ${(error as Error).message}; retrying\n`);
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        if (stopping) return;
+      }
+    }
+  };
   const watch = (caddy: CaddyProcess): void => {
-    void caddy.exited.then(async (code) => {
+    void caddy.exited.then((code) => {
       if (stopping) return;
       echo.write(`[caddy] exited (${code}); restarting\n`);
-      for (;;) {
-        try {
-          current = await startCaddy({ binary: settings.caddyBinary, dataDir, config: await render() });
-          watch(current);
-          return;
-        } catch (error) {
-          echo.write(`[caddy] restart failed: ${(error as Error).message}; retrying\n`);
-          await new Promise((resolve) => setTimeout(resolve, 2_000));
-        }
-      }
+      restarting = restart();
     });
   };
   watch(current);
   return {
     current: () => current,
+    /** Stops restarting at once (a Ctrl-C reaches Caddy too: its exit then is no crash). */
+    holdRestarts: () => {
+      stopping = true;
+    },
     stop: async () => {
       stopping = true;
+      await restarting;
       await current.stop();
     },
   };
@@ -123,10 +140,53 @@ export function publicUrls(settings: Settings): { controlPlane: string; workspac
   return { controlPlane: url(settings.controlPlanePort), workspaces: url(settings.workspacePort) };
 }
 
-/** Brings the whole stack up: Caddy, then the control-plane server, then the worker. */
+/** In dev mode the edge sends /app/* to Vite, with the dashboard's CSP plus what Vite's client needs. */
+function dashboardDevServer(mode: StackMode): DashboardDevServer | undefined {
+  if (mode.kind !== 'dev') return undefined;
+  return {
+    upstream: `127.0.0.1:${mode.vitePort}`,
+    contentSecurityPolicy: dashboardContentSecurityPolicy({ viteDevClient: true }),
+  };
+}
+
+/** What `up` prints once everything is started. */
+export function upBanner(settings: Settings, hint: string, mode: StackMode): string {
+  const { controlPlane: cp, workspaces: ws } = publicUrls(settings);
+  const dev = mode.kind === 'dev';
+  return [
+    '',
+    dev ? 'Rockpool (development) is up.' : 'Rockpool is up.',
+    `  Dashboard:   ${cp}/app/${dev ? `  (Vite on 127.0.0.1:${mode.vitePort}, hot reload)` : ''}`,
+    `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
+    `  Workspaces:  ${ws}/workspace/{name}/`,
+    `  Sign in:     ${hint}`,
+    `  Data:        ${settings.dataDir}  (logs in ${join(settings.dataDir, 'logs')})`,
+    ...(dev
+      ? [
+          '  Reloads:     the server and the worker restart when their sources or packages change',
+          '',
+          'Press Ctrl-C to stop Caddy, the server, the worker and Vite.',
+          'Workspace VMs keep running (a worker restart must not cost a boot); the next run adopts them.',
+          '',
+        ]
+      : [
+          '',
+          'Create a workspace:',
+          `  curl -u ${settings.username}:PASSWORD -X POST ${cp}/api/workspaces -H 'Content-Type: application/json' -d '{"name":"hello"}'`,
+          'Press Ctrl-C to stop.',
+          '',
+        ]),
+  ].join('\n');
+}
+
+/**
+ * Brings the whole stack up: Caddy, then the control-plane server, then the worker (and, in dev
+ * mode, Vite).
+ */
 export async function up(
   given?: Settings,
   echo: NodeJS.WritableStream = process.stderr,
+  mode: StackMode = { kind: 'built', entryPoints: builtEntryPoints() },
 ): Promise<RunningStack> {
   // Without explicit settings, the config file is read again whenever Caddy is restarted.
   const current = given ? async () => given : () => loadSettings();
@@ -135,42 +195,39 @@ export async function up(
   // Caddy, the server and the worker inherit this umask.
   process.umask(0o077);
   await mkdir(join(settings.dataDir, 'logs'), { recursive: true, mode: 0o700 });
-  const { config, hint } = await renderCaddyConfig(settings, echo);
+  const devServer = dashboardDevServer(mode);
+  const { config, hint } = await renderCaddyConfig(settings, echo, devServer);
   echo.write('==> Starting Caddy\n');
-  const render = async () => (await renderCaddyConfig(await current(), echo)).config;
+  const render = async () => (await renderCaddyConfig(await current(), echo, devServer)).config;
   const caddy = await superviseCaddy(settings, config, render, echo);
 
   const env: NodeJS.ProcessEnv = {
     ...stackProcessEnv(process.env),
     ROCKPOOL_DATA_DIR: settings.dataDir,
     ROCKPOOL_WORKSPACE_PORT: String(settings.workspacePort),
-    ROCKPOOL_STOP_VMS_ON_EXIT: '1',
+    // In dev the worker restarts on every change: its VMs must outlive it (the next one adopts them).
+    ROCKPOOL_STOP_VMS_ON_EXIT: mode.kind === 'dev' ? '0' : '1',
   };
-  const node = process.execPath;
-  const script = (name: string) => fileURLToPath(import.meta.resolve(name));
-  echo.write('==> Starting the server and the worker\n');
+  echo.write(`==> Starting the server, the worker${mode.kind === 'dev' ? ' and Vite' : ''}\n`);
   const startedAt = Date.now();
-  const server = new Supervised({
-    name: 'server',
-    command: node,
-    args: [script('@rockpool/server/main')],
-    env,
-    logFile: join(settings.dataDir, 'logs', 'server.log'),
-    echo,
-  });
-  server.start();
-  const worker = new Supervised({
-    name: 'worker',
-    // Stopping VMs takes a few seconds each.
-    stopTimeoutMs: 120_000,
-    command: node,
-    args: [script('@rockpool/worker/main')],
-    env,
-    logFile: join(settings.dataDir, 'logs', 'worker.log'),
-    echo,
-  });
-  worker.start();
+  const start = (spec: ProcessSpec): Supervised => {
+    const supervised = new Supervised({
+      ...spec,
+      env,
+      logFile: join(settings.dataDir, 'logs', `${spec.name}.log`),
+      echo,
+    });
+    supervised.start();
+    return supervised;
+  };
+  const specs = stackProcesses(mode);
+  const server = start(specs.server);
+  const worker = start(specs.worker);
+  const vite = specs.vite && start(specs.vite);
   const stop = async () => {
+    // A Ctrl-C in the terminal reaches every process of the stack at once: none is restarted.
+    for (const part of [vite, worker, server, caddy]) part?.holdRestarts();
+    await vite?.stop();
     await worker.stop();
     await server.stop();
     await caddy.stop();
@@ -180,27 +237,12 @@ export async function up(
     throw error;
   });
 
-  const { controlPlane: cp, workspaces: ws } = publicUrls(settings);
-  process.stdout.write(
-    [
-      '',
-      'Rockpool is up.',
-      `  Dashboard:   ${cp}/app/`,
-      `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
-      `  Workspaces:  ${ws}/workspace/{name}/`,
-      `  Sign in:     ${hint}`,
-      `  Data:        ${settings.dataDir}  (logs in ${join(settings.dataDir, 'logs')})`,
-      '',
-      'Create a workspace:',
-      `  curl -u ${settings.username}:PASSWORD -X POST ${cp}/api/workspaces -H 'Content-Type: application/json' -d '{"name":"hello"}'`,
-      'Press Ctrl-C to stop.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(upBanner(settings, hint, mode));
   return {
     caddy: caddy.current,
     server,
     worker,
+    ...(vite ? { vite } : {}),
     stop,
   };
 }

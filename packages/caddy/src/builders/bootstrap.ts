@@ -72,6 +72,19 @@ export interface BootstrapOptions {
   accessLogSocket?: string;
   /** WebSocket timeouts of the workspace proxies (defaults: 24h, and kept open across changes). */
   workspaceProxy?: ProxyTimings;
+  /** Development only (`rockpool dev`): the dashboard comes from Vite's dev server. */
+  dashboardDevServer?: DashboardDevServer;
+}
+
+/**
+ * `/app/*` goes to Vite instead of the control plane, behind the same authentication, rate limits
+ * and cross-origin check. Caddy proxies Vite's HMR WebSocket as it is; the page gets this CSP (the
+ * control plane sets it on the built dashboard).
+ */
+export interface DashboardDevServer {
+  /** Vite's loopback `host:port`. */
+  upstream: string;
+  contentSecurityPolicy: string;
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -138,6 +151,29 @@ function notFound(message: string): Handler {
     status_code: 404,
     headers: { 'Content-Type': ['application/json'] },
     body: jsonErrorBody('not_found', message),
+  };
+}
+
+function dashboardDevRoute(dev: DashboardDevServer): Route {
+  return {
+    match: [{ path: ['/app', '/app/*'] }],
+    handle: [
+      {
+        handler: 'headers',
+        response: {
+          set: {
+            'Content-Security-Policy': [dev.contentSecurityPolicy],
+            'X-Content-Type-Options': ['nosniff'],
+          },
+        },
+      },
+      {
+        handler: 'reverse_proxy',
+        upstreams: [{ dial: dev.upstream }],
+        headers: { request: { delete: ['Authorization', USER_HEADER] } },
+      },
+    ],
+    terminal: true,
   };
 }
 
@@ -209,6 +245,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
             handle: [{ handler: 'static_response', status_code: 302, headers: { Location: ['/app/'] } }],
             terminal: true,
           },
+          ...(options.dashboardDevServer ? [dashboardDevRoute(options.dashboardDevServer)] : []),
           { match: [{ path: ['/api/*', '/app', '/app/*'] }], handle: [proxy], terminal: true },
         ],
       },

@@ -61,6 +61,16 @@ describe('golden configs', () => {
     );
   });
 
+  it('bootstrap of rockpool dev: the dashboard from Vite, with its CSP', async () => {
+    await golden(
+      'bootstrap-dashboard-dev',
+      buildBootstrapConfig({
+        ...bootstrapOptions,
+        dashboardDevServer: { upstream: '127.0.0.1:5173', contentSecurityPolicy: "default-src 'self'" },
+      }),
+    );
+  });
+
   it('workspace routing with one workspace and a port', async () => {
     const alice = workspaceEntries({
       name: 'alice',
