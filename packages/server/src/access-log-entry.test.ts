@@ -5,7 +5,12 @@ import {
   redactUri,
   workspaceOfPath,
 } from './access-log-entry.js';
-import { parseAccessLogQuery } from './access-log-query.js';
+import { AccessLogQuerySchema } from '@rockpool/model';
+import { parseRequest } from './request.js';
+import { accessLogFilter } from './routes/logs.js';
+
+const parseAccessLogQuery = (query: Record<string, string>) =>
+  accessLogFilter(parseRequest(AccessLogQuerySchema, query));
 
 // Shaped like Caddy 2.10's JSON access log entry (modules/caddyhttp/server.go, marshalers.go).
 const caddyLine = {

@@ -15,7 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import type { openApiDocument } from './openapi.js';
 import { WorkspaceService } from './service.js';
-import type { ResourceLimits } from './validation.js';
+import type { ResourceLimits } from '@rockpool/model';
 
 const limits: ResourceLimits = {
   defaultCpus: 2,
