@@ -3,6 +3,7 @@ export {
   type AccessLogEntry,
   AccessLogEntrySchema,
   type AccessLogFilters,
+  type AccessLogPage,
   type AccessLogQuery,
   AccessLogPageSchema,
   AccessLogQuerySchema,
@@ -12,7 +13,7 @@ export {
 } from './api/access-logs.js';
 export { type ErrorBody, ErrorBodySchema } from './api/error-body.js';
 export { type WorkspaceEvent, WorkspaceEventSchema } from './api/events.js';
-export { type Health, HealthSchema, MeSchema } from './api/health.js';
+export { type Health, HealthSchema, type Me, MeSchema } from './api/health.js';
 export {
   checkedField,
   queryParam,
@@ -34,6 +35,7 @@ export {
   type ResourceLimits,
   type Workspace,
   WorkspaceListQuerySchema,
+  type WorkspacePage,
   WorkspacePageSchema,
   WorkspaceParamsSchema,
   type WorkspaceRecord,

@@ -34,6 +34,7 @@ export const AccessLogPageSchema = z.object({
   items: z.array(AccessLogEntrySchema),
   nextCursor: z.string().nullable(),
 });
+export type AccessLogPage = z.infer<typeof AccessLogPageSchema>;
 
 export const MAX_ACCESS_LOG_LIMIT = 500;
 const DEFAULT_ACCESS_LOG_LIMIT = 100;

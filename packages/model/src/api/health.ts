@@ -17,3 +17,4 @@ export const HealthSchema = z
 export type Health = z.infer<typeof HealthSchema>;
 
 export const MeSchema = z.object({ user: z.string().meta({ description: 'Who the edge says you are' }) });
+export type Me = z.infer<typeof MeSchema>;

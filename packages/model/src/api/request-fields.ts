@@ -67,5 +67,8 @@ function isProblem(params: unknown): params is RequestProblem {
  * validator sees every value).
  */
 export function queryParam<Schema extends z.ZodType>(schema: Schema) {
-  return z.preprocess((value) => (Array.isArray(value) ? value[0] : value), schema.optional());
+  return z.preprocess<unknown, z.ZodOptional<Schema>, z.input<Schema> | undefined>(
+    (value) => (Array.isArray(value) ? value[0] : value),
+    schema.optional(),
+  );
 }

@@ -7,7 +7,7 @@ import {
   workspaceNameProblem,
 } from '../names.js';
 import { WORKSPACE_ACTIONS, WORKSPACE_PHASES, WORKSPACE_STATES } from '../workspace-state.js';
-import { checkedField, type RequestProblem, requestBody } from './request-fields.js';
+import { checkedField, queryParam, type RequestProblem, requestBody } from './request-fields.js';
 
 /** A workspace as stored: what the database keeps and the API reports. */
 export const WorkspaceRecordSchema = z.object({
@@ -45,6 +45,7 @@ export const WorkspaceSchema = WorkspaceRecordSchema.extend({
 export type Workspace = z.infer<typeof WorkspaceSchema>;
 
 export const WorkspacePageSchema = z.object({ items: z.array(WorkspaceSchema), nextCursor: z.string().nullable() });
+export type WorkspacePage = z.infer<typeof WorkspacePageSchema>;
 export const PortListSchema = z.object({ items: z.array(PortSchema) });
 
 /** What a workspace may ask for: set by the server's machine (see readLimits). */
@@ -128,23 +129,25 @@ const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 200;
 
 export const WorkspaceListQuerySchema = z.object({
-  limit: checkedField<string>(
-    (raw) => {
-      const limit = Number(raw);
-      return !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE
-        ? { code: 'invalid_limit', message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.` }
-        : undefined;
-    },
-    { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
-  )
-    .optional()
-    .transform((raw) => (raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw))),
-  cursor: checkedField<string>(
-    (raw) =>
-      workspaceNameProblem(raw)
-        ? { code: 'invalid_cursor', message: 'cursor must be a nextCursor value from a previous page.' }
-        : undefined,
-    { type: 'string', description: 'nextCursor of the previous page' },
-  ).optional(),
+  limit: queryParam(
+    checkedField<string>(
+      (raw) => {
+        const limit = Number(raw);
+        return !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE
+          ? { code: 'invalid_limit', message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}.` }
+          : undefined;
+      },
+      { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: DEFAULT_PAGE_SIZE },
+    ),
+  ).transform((raw) => (raw === undefined ? DEFAULT_PAGE_SIZE : Number(raw))),
+  cursor: queryParam(
+    checkedField<string>(
+      (raw) =>
+        workspaceNameProblem(raw)
+          ? { code: 'invalid_cursor', message: 'cursor must be a nextCursor value from a previous page.' }
+          : undefined,
+      { type: 'string', description: 'nextCursor of the previous page' },
+    ),
+  ),
 });
 export type WorkspaceListQuery = z.output<typeof WorkspaceListQuerySchema>;
