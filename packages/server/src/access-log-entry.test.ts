@@ -1,3 +1,4 @@
+import { AccessLogQuerySchema } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import {
   MalformedAccessLogError,
@@ -5,7 +6,6 @@ import {
   redactUri,
   workspaceOfPath,
 } from './access-log-entry.js';
-import { AccessLogQuerySchema } from '@rockpool/model';
 import { parseRequest } from './request.js';
 import { accessLogFilter } from './routes/logs.js';
 

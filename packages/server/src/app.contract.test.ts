@@ -53,7 +53,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-type Documented = RouteConfig & { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+type Documented = Omit<RouteConfig, 'responses'> & {
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
 
 const documentedRoutes = () =>
   app.openAPIRegistry.definitions.flatMap((d) => (d.type === 'route' ? [d.route as Documented] : []));
@@ -86,7 +88,10 @@ async function check(method: string, path: string, body?: unknown): Promise<Resp
     return res;
   }
   const type = res.headers.get('content-type') ?? '';
-  expect(media.some((m) => type.startsWith(m)), `${method} ${path}: ${type} is one of ${media}`).toBe(true);
+  expect(
+    media.some((m) => type.startsWith(m)),
+    `${method} ${path}: ${type} is one of ${media}`,
+  ).toBe(true);
   const schema = documented?.content?.['application/json']?.schema as z.ZodType | undefined;
   if (schema) {
     const result = schema.safeParse(await res.clone().json());
@@ -97,7 +102,8 @@ async function check(method: string, path: string, body?: unknown): Promise<Resp
 
 /** The first event of the stream, checked against the documented event schema. */
 async function checkFirstEvent(res: Response): Promise<void> {
-  const schema = routeOf('GET', '/api/events')?.responses['200']?.content?.['text/event-stream']?.schema as z.ZodType;
+  const schema = routeOf('GET', '/api/events')?.responses['200']?.content?.['text/event-stream']
+    ?.schema as z.ZodType;
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   let text = '';
   while (!text.includes('\n\n')) text += new TextDecoder().decode((await reader.read()).value);
@@ -150,9 +156,9 @@ describe('the API contract', () => {
     const certificate = '/api/users/alice/client-certificate';
     expect((await check('POST', certificate, { password: 'long enough' })).status).toBe(200);
     expect((await check('POST', certificate, { password: 'short' })).status).toBe(400);
-    expect((await check('POST', '/api/users/bob/client-certificate', { password: 'long enough' })).status).toBe(
-      404,
-    );
+    expect(
+      (await check('POST', '/api/users/bob/client-certificate', { password: 'long enough' })).status,
+    ).toBe(404);
     certificatesEnabled = false;
     expect((await check('POST', certificate, { password: 'long enough' })).status).toBe(409);
 

@@ -85,7 +85,11 @@ export function createApp(options: AppOptions): Router {
 
   app.route('/api', healthRoutes(service));
   let generated: ReturnType<typeof openApiDocument> | undefined;
-  serve(app, document, (c) => c.json((generated ??= openApiDocument(app)), 200));
+  serve(app, document, (c) => {
+    // Generated on first request, when every router is mounted.
+    generated ??= openApiDocument(app);
+    return c.json(generated, 200);
+  });
   app.route('/api', eventRoutes(service, workspacePort, options.eventIntervalMs));
   app.route('/api', workspaceRoutes(service, options.limits, workspacePort));
   app.route('/api', portRoutes(service, workspacePort));

@@ -3,7 +3,7 @@ import { requestProblem } from '@rockpool/model';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { z } from 'zod';
-import { ApiError, badRequest } from './errors.js';
+import { type ApiError, badRequest } from './errors.js';
 
 /** A zod validation failure as the API's own 400: the code, message and details the model's rule gives. */
 export function invalidRequest(error: z.ZodError): ApiError {
@@ -12,7 +12,9 @@ export function invalidRequest(error: z.ZodError): ApiError {
 }
 
 /** Installed as every router's defaultHook: a failed check answers like every other API error. */
-export function answerInvalidRequest(result: { success: true } | { success: false; error: z.ZodError }): void {
+export function answerInvalidRequest(
+  result: { success: true } | { success: false; error: z.ZodError },
+): void {
   if (!result.success) throw invalidRequest(result.error);
 }
 

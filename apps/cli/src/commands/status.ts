@@ -1,7 +1,7 @@
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import type { CommandIo } from './init.js';
 import { adminClientFor } from './reconfigure.js';
@@ -28,7 +28,7 @@ interface WorkspacePage {
 /** GET on the control plane's unix socket (0600: only this user reaches it, as Caddy does). */
 function getFromServer<T>(dataDir: string, path: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: join(dataDir, 'server.sock'), path, method: 'GET' }, (res) => {
+    const req = request({ socketPath: dataDirLayout(dataDir).serverSocket, path, method: 'GET' }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

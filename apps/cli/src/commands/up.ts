@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type BootstrapOptions,
@@ -10,6 +9,7 @@ import {
   type EdgeAuth,
   startCaddy,
 } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
 import { prepareEdge } from '../edge-setup.js';
@@ -55,15 +55,15 @@ export async function renderCaddyConfig(
 ): Promise<{ config: CaddyConfig; hint: string }> {
   const { auth, hint } = await edgeAuth(settings);
   const options: BootstrapOptions = {
-    adminListen: `unix/${join(settings.dataDir, 'caddy', 'admin.sock')}`,
+    adminListen: `unix/${dataDirLayout(settings.dataDir).caddyAdminSocket}`,
     controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
     workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
-    controlPlaneUpstream: `unix/${join(settings.dataDir, 'server.sock')}`,
+    controlPlaneUpstream: `unix/${dataDirLayout(settings.dataDir).serverSocket}`,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
     // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
-    accessLogSocket: join(settings.dataDir, 'access-log.sock'),
+    accessLogSocket: dataDirLayout(settings.dataDir).accessLogSocket,
   };
   return { config: buildBootstrapConfig(options), hint };
 }
@@ -78,7 +78,7 @@ async function superviseCaddy(
   render: () => Promise<CaddyConfig>,
   echo: NodeJS.WritableStream,
 ) {
-  const dataDir = join(settings.dataDir, 'caddy');
+  const dataDir = dataDirLayout(settings.dataDir).caddyDir;
   let current = await startCaddy({ binary: settings.caddyBinary, dataDir, config });
   let stopping = false;
   const watch = (caddy: CaddyProcess): void => {
@@ -129,7 +129,7 @@ export async function up(
   // Without explicit settings, the config file is read again whenever Caddy is restarted.
   const current = given ? async () => given : () => loadSettings();
   const settings = await current();
-  await mkdir(join(settings.dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  await mkdir(dataDirLayout(settings.dataDir).logsDir, { recursive: true, mode: 0o700 });
   const { config, hint } = await renderCaddyConfig(settings, echo);
   echo.write('==> Starting Caddy\n');
   const render = async () => (await renderCaddyConfig(await current(), echo)).config;
@@ -149,7 +149,7 @@ export async function up(
     command: node,
     args: [script('@rockpool/server/main')],
     env,
-    logFile: join(settings.dataDir, 'logs', 'server.log'),
+    logFile: dataDirLayout(settings.dataDir).serverLog,
     echo,
   });
   server.start();
@@ -160,7 +160,7 @@ export async function up(
     command: node,
     args: [script('@rockpool/worker/main')],
     env,
-    logFile: join(settings.dataDir, 'logs', 'worker.log'),
+    logFile: dataDirLayout(settings.dataDir).workerLog,
     echo,
   });
   worker.start();
@@ -174,7 +174,7 @@ export async function up(
       `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
       `  Workspaces:  ${ws}/workspace/{name}/`,
       `  Sign in:     ${hint}`,
-      `  Data:        ${settings.dataDir}  (logs in ${join(settings.dataDir, 'logs')})`,
+      `  Data:        ${settings.dataDir}  (logs in ${dataDirLayout(settings.dataDir).logsDir})`,
       '',
       'Create a workspace:',
       `  curl -u ${settings.username}:PASSWORD -X POST ${cp}/api/workspaces -H 'Content-Type: application/json' -d '{"name":"hello"}'`,

@@ -43,7 +43,11 @@ const DEFAULT_ACCESS_LOG_LIMIT = 100;
  * A query parameter of `GET /api/logs`; a bad value is `invalid_filter`, naming the parameter. An
  * empty value is no filter, except for `limit` and `cursor`, which must be right when given.
  */
-function filter(parameter: string, doc: Record<string, unknown>, problem: (raw: string) => string | undefined) {
+function filter(
+  parameter: string,
+  doc: Record<string, unknown>,
+  problem: (raw: string) => string | undefined,
+) {
   return queryParam(
     checkedField<string>((raw) => {
       const message = typeof raw === 'string' ? problem(raw) : 'must be a string.';
@@ -110,10 +114,17 @@ export const AccessLogQuerySchema = z
       (raw) =>
         raw === '' || statusRange(raw) ? undefined : 'must be a status such as 404 or a class such as 5xx.',
     ).transform((raw) => (raw ? statusRange(raw) : undefined)),
-    user: filter('user', { type: 'string', description: 'The authenticated user id, exactly' }, () => undefined),
+    user: filter(
+      'user',
+      { type: 'string', description: 'The authenticated user id, exactly' },
+      () => undefined,
+    ),
     path: filter(
       'path',
-      { type: 'string', description: 'A substring of the request URI, or a prefix when it ends in * (/api/*)' },
+      {
+        type: 'string',
+        description: 'A substring of the request URI, or a prefix when it ends in * (/api/*)',
+      },
       () => undefined,
     ),
     since: timeFilter('since', 'ISO time: entries at or after it'),
@@ -125,7 +136,11 @@ export const AccessLogQuerySchema = z
         code: 'custom',
         path: ['since'],
         message: 'since: must not be after until.',
-        params: { code: 'invalid_filter', message: 'since: must not be after until.', details: { parameter: 'since' } },
+        params: {
+          code: 'invalid_filter',
+          message: 'since: must not be after until.',
+          details: { parameter: 'since' },
+        },
       });
   });
 /** The filters a person sets (the page is the client's business). */

@@ -40,7 +40,10 @@ describe('createWorkspaceBody', () => {
       },
     ],
     [{}, { code: 'invalid_name', message: 'Invalid workspace name: a workspace name is required.' }],
-    [{ name: 'ok', cpus: 5, memoryMiB: 1 }, { code: 'invalid_cpus', details: { field: 'cpus', min: 1, max: 4 } }],
+    [
+      { name: 'ok', cpus: 5, memoryMiB: 1 },
+      { code: 'invalid_cpus', details: { field: 'cpus', min: 1, max: 4 } },
+    ],
     [
       { name: 'ok', memoryMiB: '1024' },
       { code: 'invalid_memorymib', message: 'memoryMiB must be an integer from 512 to 8192.' },
@@ -68,7 +71,10 @@ describe('ports', () => {
 describe('WorkspaceListQuerySchema', () => {
   it('pages by 50 unless told, from the first value given', () => {
     expect(WorkspaceListQuerySchema.parse({})).toEqual({ limit: 50 });
-    expect(WorkspaceListQuerySchema.parse({ limit: ['10', '500'], cursor: 'b' })).toEqual({ limit: 10, cursor: 'b' });
+    expect(WorkspaceListQuerySchema.parse({ limit: ['10', '500'], cursor: 'b' })).toEqual({
+      limit: 10,
+      cursor: 'b',
+    });
     expect(problemOf(WorkspaceListQuerySchema, { limit: '201' }).code).toBe('invalid_limit');
     expect(problemOf(WorkspaceListQuerySchema, { cursor: '../x' }).code).toBe('invalid_cursor');
   });

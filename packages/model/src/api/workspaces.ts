@@ -44,7 +44,10 @@ export const WorkspaceSchema = WorkspaceRecordSchema.extend({
 }).meta({ id: 'Workspace' });
 export type Workspace = z.infer<typeof WorkspaceSchema>;
 
-export const WorkspacePageSchema = z.object({ items: z.array(WorkspaceSchema), nextCursor: z.string().nullable() });
+export const WorkspacePageSchema = z.object({
+  items: z.array(WorkspaceSchema),
+  nextCursor: z.string().nullable(),
+});
 export type WorkspacePage = z.infer<typeof WorkspacePageSchema>;
 export const PortListSchema = z.object({ items: z.array(PortSchema) });
 
@@ -83,7 +86,12 @@ function integerIn(field: string, min: number, max: number, fallback: number) {
         }
       : undefined;
   };
-  return checkedField<number | null>(problem, { type: 'integer', minimum: min, maximum: max, default: fallback })
+  return checkedField<number | null>(problem, {
+    type: 'integer',
+    minimum: min,
+    maximum: max,
+    default: fallback,
+  })
     .optional()
     .transform((value) => value ?? fallback);
 }

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogFilter, AccessLogStore } from '@rockpool/db';
-import { type AccessLogQuery, AccessLogPageSchema, AccessLogQuerySchema } from '@rockpool/model';
+import { AccessLogPageSchema, type AccessLogQuery, AccessLogQuerySchema } from '@rockpool/model';
 import { newRouter, serve } from '../request.js';
 import { error, json } from './responses.js';
 

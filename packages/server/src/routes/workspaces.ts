@@ -48,7 +48,13 @@ const get = createRoute({
   responses: { 200: json(WorkspaceSchema, 'The workspace'), 404: error('No such workspace') },
 });
 
-const action = (method: 'post' | 'delete', path: string, summary: string, accepted: string, conflict: string) =>
+const action = (
+  method: 'post' | 'delete',
+  path: string,
+  summary: string,
+  accepted: string,
+  conflict: string,
+) =>
   createRoute({
     method,
     path,

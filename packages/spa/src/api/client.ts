@@ -67,11 +67,9 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 export const api = {
-  listWorkspaces: () =>
-    request<WorkspacePage>('GET', '/workspaces?limit=200'),
+  listWorkspaces: () => request<WorkspacePage>('GET', '/workspaces?limit=200'),
   getWorkspace: (name: string) => request<Workspace>('GET', `/workspaces/${encodeURIComponent(name)}`),
-  createWorkspace: (input: CreateWorkspaceBody) =>
-    request<Workspace>('POST', '/workspaces', input),
+  createWorkspace: (input: CreateWorkspaceBody) => request<Workspace>('POST', '/workspaces', input),
   act: (name: string, action: Exclude<WorkspaceAction, 'delete'>) =>
     request<Workspace>('POST', `/workspaces/${encodeURIComponent(name)}/${action}`),
   deleteWorkspace: (name: string) => request<Workspace>('DELETE', `/workspaces/${encodeURIComponent(name)}`),

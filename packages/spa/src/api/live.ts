@@ -1,6 +1,6 @@
+import type { Workspace, WorkspaceEvent } from '@rockpool/model';
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { Workspace, WorkspaceEvent } from '@rockpool/model';
 
 export const workspaceKeys = {
   all: ['workspaces'] as const,

@@ -1,7 +1,7 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
+import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { waitForExit } from './process-exit.js';
 import { detectAccelerator, hostTscKhz } from './qemu/accel.js';

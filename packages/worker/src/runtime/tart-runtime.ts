@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/caddy';
+import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { waitForExit } from './process-exit.js';
 import {
