@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { test as base, expect, type Page } from '@playwright/test';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { QemuRuntime } from '@rockpool/worker';
 
 export interface ApiResponse {
@@ -118,7 +119,7 @@ function guestExec(): Stack['exec'] {
   }
   const qemu = new QemuRuntime({
     imageDir: process.env.ROCKPOOL_GUEST_IMAGE ?? '',
-    stateDir: join(process.env.ROCKPOOL_DATA_DIR ?? '', 'vms'),
+    stateDir: dataDirLayout(process.env.ROCKPOOL_DATA_DIR ?? '').vmsDir,
   });
   return (workspace, command) => qemu.exec(workspace, ['/bin/bash', '-lc', command]);
 }

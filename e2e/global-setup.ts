@@ -10,16 +10,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@rockpool/caddy/testing';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Kills any VM left in the profile's data directory, by the PID in its pid file. */
 function killLeftoverVms(dataDir: string): number {
-  const vms = join(dataDir, 'vms');
+  const vms = dataDirLayout(dataDir).vmsDir;
   let killed = 0;
   for (const name of existsSync(vms) ? readdirSync(vms) : []) {
     // qemu.pid (QEMU) or tart-run.pid (the `tart run` process that holds a tart VM).
@@ -85,9 +86,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     // The stack's own logs (server, worker, Caddy) outlive the run, next to the report.
     const logs = join(root, 'e2e', 'test-results', 'stack-logs');
     mkdirSync(logs, { recursive: true });
-    for (const dir of ['logs', 'caddy'])
-      if (existsSync(join(dataDir, dir)))
-        cpSync(join(dataDir, dir), join(logs, dir), {
+    for (const dir of [dataDirLayout(dataDir).logsDir, dataDirLayout(dataDir).caddyDir])
+      if (existsSync(dir))
+        cpSync(dir, join(logs, basename(dir)), {
           recursive: true,
           filter: (source) => !source.endsWith('.sock') && !/\.(key|pem|crt|p12)$/.test(source),
         });

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { caddyBinaryForTests, edgeRequest, freePort } from '@rockpool/caddy/testing';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 
 /**
  * mtls-app in the browser. The shared e2e stack runs plain HTTP, so this spec starts its own
@@ -41,7 +42,7 @@ test.beforeAll(async () => {
   });
   stack = spawn(process.execPath, [cli, 'up'], { env, detached: true, stdio: 'ignore' });
   exited = new Promise((resolve) => stack.once('exit', () => resolve()));
-  const ca = readFileSync(join(dataDir, 'tls', 'server.crt'));
+  const ca = readFileSync(join(dataDirLayout(dataDir).tlsDir, 'server.crt'));
   for (let i = 0; ; i++) {
     // Any answer over TLS will do: without a guest image (outside scripts/test.sh) the worker
     // cannot start and health says 503 "degraded", which this spec does not need.
@@ -73,7 +74,7 @@ test('without a client certificate the dashboard is refused at the edge', async 
 test('Settings → Users → Cert downloads a .p12 that opens with its password', async ({
   browser,
 }, testInfo) => {
-  const admin = join(dataDir, 'client-certs', `${user.username}.p12`);
+  const admin = join(dataDirLayout(dataDir).clientCertsDir, `${user.username}.p12`);
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     httpCredentials: user,

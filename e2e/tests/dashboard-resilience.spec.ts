@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { expect, test } from '../fixtures.js';
 
 /** How the dashboard behaves when things go wrong, and for people on a keyboard or a small screen. */
@@ -43,7 +43,7 @@ test.describe('the dashboard under stress', () => {
   test('says when the connection is lost and recovers by itself', async ({ page, stack }) => {
     await page.goto(`${stack.controlPlane}/app/`);
     await expect(page.getByRole('status').filter({ hasText: 'Live' })).toBeVisible();
-    const pid = Number(readFileSync(join(process.env.ROCKPOOL_DATA_DIR ?? '', 'server.pid'), 'utf8'));
+    const pid = Number(readFileSync(dataDirLayout(process.env.ROCKPOOL_DATA_DIR ?? '').serverPid, 'utf8'));
     process.kill(pid, 'SIGKILL'); // The supervisor restarts it.
     await expect(page.getByText('Connection lost. Reconnecting by itself')).toBeVisible();
     await stack.screenshot(page, '10-reconnecting');

@@ -8,7 +8,7 @@ export default defineConfig(({ command }) => ({
   base: '/app/',
   plugins: [react()],
   build: { outDir: 'dist', sourcemap: true },
-  // In dev, workspace packages (`@rockpool/caddy/names`) come from their sources, with hot reload.
+  // In dev, workspace packages (`@rockpool/model`) come from their sources, with hot reload.
   ...(command === 'serve'
     ? { resolve: { conditions: ['rockpool-source', ...defaultClientConditions] } }
     : {}),

@@ -1,5 +1,4 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   ACCESS_MODES,
   type AccessMode,
@@ -10,10 +9,8 @@ import {
   resolveEdgeSecurity,
   TLS_MODES,
 } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirFromEnv, readSettings, type Settings } from './settings.js';
-
-/** The file `rockpool init` writes and `up` / `reconfigure` read, in the data dir. */
-export const CONFIG_FILE_NAME = 'rockpool.json';
 
 export type TlsConfig =
   | { mode: 'off' }
@@ -39,7 +36,7 @@ export class ConfigError extends Error {
 }
 
 export function configFilePath(dataDir: string): string {
-  return join(dataDir, CONFIG_FILE_NAME);
+  return dataDirLayout(dataDir).config;
 }
 
 /** Plain HTTP on 8080/8081 for local use; with TLS, 443 and 8443 and a redirect on 80. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { hashPassword, verifyPassword } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 
 export interface Credentials {
   username: string;
@@ -25,7 +25,7 @@ export async function ensureCredentials(
   username: string,
   password?: string,
 ): Promise<Credentials> {
-  const file = join(dataDir, 'credentials.json');
+  const file = dataDirLayout(dataDir).credentials;
   const stored = await readFile(file, 'utf8')
     .then((text) => JSON.parse(text) as StoredCredentials)
     .catch(() => undefined);
@@ -35,7 +35,7 @@ export async function ensureCredentials(
     await writeFile(file, JSON.stringify(next), { mode: 0o600 });
     return next;
   }
-  const passwordFile = join(dataDir, 'initial-password');
+  const passwordFile = dataDirLayout(dataDir).initialPassword;
   if (stored?.username === username) return { ...stored, generatedPasswordFile: passwordFile };
   const generated = randomBytes(18).toString('base64url');
   const next = { username, passwordHash: await hashPassword(generated) };
@@ -47,7 +47,7 @@ export async function ensureCredentials(
 /** A signing key for OAuth session tokens, kept in the data dir so logins survive restarts. */
 export async function ensureSigningKey(dataDir: string, fromEnv?: string): Promise<string> {
   if (fromEnv) return fromEnv;
-  const file = join(dataDir, 'oauth-signing-key');
+  const file = dataDirLayout(dataDir).oauthSigningKey;
   const existing = await readFile(file, 'utf8').catch(() => undefined);
   if (existing?.trim()) return existing.trim();
   const key = randomBytes(48).toString('base64url');

@@ -11,16 +11,17 @@ import {
   issueClientCertificate,
   writeClientCertificate,
 } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import type { Settings } from './settings.js';
 
 /** Server certificates and the client CA live here (keys 0600). */
 export function tlsDir(dataDir: string): string {
-  return join(dataDir, 'tls');
+  return dataDirLayout(dataDir).tlsDir;
 }
 
 /** Where `.p12` client certificates are written by default. */
 export function clientCertsDir(dataDir: string): string {
-  return join(dataDir, 'client-certs');
+  return dataDirLayout(dataDir).clientCertsDir;
 }
 
 const exists = (file: string) =>

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { getFromServerSocket } from './server-socket.js';
 
 export class StackNotReadyError extends Error {
@@ -34,7 +35,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
   let waitingFor = 'the control plane to answer on its socket';
   for (;;) {
     const askedAt = now();
-    const health = await getFromServerSocket(join(dataDir, 'server.sock'), '/api/health').catch(
+    const health = await getFromServerSocket(dataDirLayout(dataDir).serverSocket, '/api/health').catch(
       () => undefined,
     );
     if (health) {
@@ -47,7 +48,7 @@ export async function waitUntilReady(options: WaitOptions): Promise<void> {
     if (now() > deadline) {
       const log = waitingFor.startsWith('the worker') ? 'worker.log' : 'server.log';
       throw new StackNotReadyError(
-        `Rockpool did not come up within ${timeoutMs / 1000} s: still waiting for ${waitingFor}; see ${join(dataDir, 'logs', log)}`,
+        `Rockpool did not come up within ${timeoutMs / 1000} s: still waiting for ${waitingFor}; see ${join(dataDirLayout(dataDir).logsDir, log)}`,
       );
     }
     await sleep(200);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, WorkspaceStore } from '@rockpool/db';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { startBenchEdge } from '../lib/edge.js';
 import type { Figure } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
@@ -74,9 +75,9 @@ export const api: Benchmark = {
     };
     const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-bench-api-'));
     try {
-      seed(join(dataDir, 'rockpool.db'), parameters.seededWorkspaces);
+      seed(dataDirLayout(dataDir).database, parameters.seededWorkspaces);
       await using edge = await startBenchEdge({
-        controlPlaneUpstream: `unix/${join(dataDir, 'server.sock')}`,
+        controlPlaneUpstream: `unix/${dataDirLayout(dataDir).serverSocket}`,
         rateLimits: {
           apiRead: [{ window: '1m', maxEvents: 1_000_000 }],
           apiWrite: [{ window: '1m', maxEvents: 1_000_000 }],

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, WorkspaceStore } from '@rockpool/db';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { plot } from '../lib/plot.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
 import { type RunningStack, startStack } from '../lib/stack.js';
@@ -97,7 +97,7 @@ async function oneRun(stack: RunningStack, name: string): Promise<Run> {
     await sleep(10);
   }
   const ideAt = Date.now();
-  const db = openDatabase(join(stack.dataDir, 'rockpool.db'));
+  const db = openDatabase(dataDirLayout(stack.dataDir).database);
   let history: { phase: string; at: string }[];
   try {
     history = new WorkspaceStore(db).phaseHistory(id);

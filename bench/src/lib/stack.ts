@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@rockpool/caddy/testing';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -30,7 +31,7 @@ function guestImage(): string {
 }
 
 function killVms(dataDir: string): number {
-  const vms = join(dataDir, 'vms');
+  const vms = dataDirLayout(dataDir).vmsDir;
   let killed = 0;
   for (const name of existsSync(vms) ? readdirSync(vms) : []) {
     const pidFile = join(vms, name, 'qemu.pid');

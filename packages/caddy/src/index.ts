@@ -87,18 +87,6 @@ export {
 export { EdgeConfigError } from './edge/errors.js';
 export { ipRangeProblem, parseIpRanges } from './edge/ip-ranges.js';
 export { isTlsMode, TLS_MODES, type TlsModeName, type TlsOptions } from './edge/tls.js';
-export {
-  assertPort,
-  assertWorkspaceName,
-  isWorkspaceName,
-  MAX_WORKSPACE_NAME_LENGTH,
-  portPathPrefix,
-  portProblem,
-  portRouteId,
-  workspaceNameProblem,
-  workspacePathPrefix,
-  workspaceRouteId,
-} from './names.js';
 export { type CertificateSummary, checkCertificateFiles } from './pki/certificate-files.js';
 export {
   type ClientCa,
@@ -126,3 +114,4 @@ export {
   startCaddy,
 } from './process/caddy-process.js';
 export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
+export { portRouteId, workspaceRouteId } from './route-ids.js';

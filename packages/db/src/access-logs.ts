@@ -1,27 +1,9 @@
+import type { AccessLogRecord, AccessLogServer } from '@rockpool/model';
 import type { Db } from './database.js';
 import type { Page } from './workspaces.js';
 
-export type AccessLogServer = 'control-plane' | 'workspaces';
-
-/** One request through the edge, as Caddy logged it. Never holds headers, so never credentials. */
-export interface AccessLogEntry {
-  /** Milliseconds since the epoch. */
-  time: number;
-  server: AccessLogServer;
-  method: string;
-  host: string;
-  /** The request URI as sent (path and query). */
-  path: string;
-  status: number;
-  durationMs: number;
-  /** Response body size in bytes. */
-  size: number;
-  userId: string | null;
-  remoteIp: string;
-  userAgent: string | null;
-  /** The workspace a `/workspace/{name}/...` request went to. */
-  workspace: string | null;
-}
+/** One request through the edge, as Caddy logged it, its time in milliseconds since the epoch. */
+export type AccessLogEntry = AccessLogRecord;
 
 export interface StoredAccessLogEntry extends AccessLogEntry {
   id: number;

@@ -1,6 +1,5 @@
+import { MAX_PORTS_PER_WORKSPACE } from '@rockpool/model';
 import type { Db } from './database.js';
-
-export const MAX_PORTS_PER_WORKSPACE = 5;
 
 export interface ForwardedPort {
   workspaceId: string;

@@ -1,40 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { WorkspacePhase, WorkspaceRecord, WorkspaceState } from '@rockpool/model';
 import type { Db } from './database.js';
 
-export type WorkspaceState =
-  | 'creating'
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'deleting'
-  | 'error';
-
-/** Where a transition stands, for progress views: queued, vm_starting, ide_starting, routing, ready... */
-export type WorkspacePhase =
-  | 'queued'
-  | 'vm_creating'
-  | 'vm_starting'
-  | 'ide_starting'
-  | 'routing'
-  | 'ready'
-  | 'stopping'
-  | 'stopped'
-  | 'deleting'
-  | 'failed';
-
-export interface Workspace {
-  id: string;
-  name: string;
-  state: WorkspaceState;
-  phase: WorkspacePhase;
-  cpus: number;
-  memoryMiB: number;
-  error: string | null;
-  owner: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A workspace as stored (the model's record; the API adds URLs, ports and actions). */
+export type Workspace = WorkspaceRecord;
 
 interface WorkspaceRow {
   id: string;

@@ -1,3 +1,4 @@
+import { AccessLogQuerySchema } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import {
   MalformedAccessLogError,
@@ -5,7 +6,11 @@ import {
   redactUri,
   workspaceOfPath,
 } from './access-log-entry.js';
-import { parseAccessLogQuery } from './access-log-query.js';
+import { parseRequest } from './request.js';
+import { accessLogFilter } from './routes/logs.js';
+
+const parseAccessLogQuery = (query: Record<string, string>) =>
+  accessLogFilter(parseRequest(AccessLogQuerySchema, query));
 
 // Shaped like Caddy 2.10's JSON access log entry (modules/caddyhttp/server.go, marshalers.go).
 const caddyLine = {

@@ -1,5 +1,6 @@
 import { ACCESS_LOGGER_NAMES } from '@rockpool/caddy';
-import type { AccessLogEntry, AccessLogServer } from '@rockpool/db';
+import type { AccessLogEntry } from '@rockpool/db';
+import type { AccessLogServer } from '@rockpool/model';
 
 const SERVER_BY_LOGGER: Record<string, AccessLogServer> = {
   [`http.log.access.${ACCESS_LOGGER_NAMES.controlPlane}`]: 'control-plane',

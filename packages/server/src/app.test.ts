@@ -10,12 +10,12 @@ import {
   PortStore,
   WorkspaceStore,
 } from '@rockpool/db';
+import type { ResourceLimits } from '@rockpool/model';
 import type { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import type { openApiDocument } from './openapi.js';
 import { WorkspaceService } from './service.js';
-import type { ResourceLimits } from './validation.js';
 
 const limits: ResourceLimits = {
   defaultCpus: 2,

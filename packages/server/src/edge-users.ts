@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { clientCaFiles, issueClientCertificate } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 
 /** The users the edge lets in, and client certificates for them when the edge is in `mtls-app`. */
 export interface EdgeUsers {
@@ -24,15 +24,16 @@ const readJson = async (file: string): Promise<Record<string, unknown> | undefin
  * user) and `tls/client-ca.*` (the CA that signs client certificates).
  */
 export function dataDirEdgeUsers(dataDir: string, githubAllowUsers: string[] = []): EdgeUsers {
-  const ca = clientCaFiles(join(dataDir, 'tls'));
+  const layout = dataDirLayout(dataDir);
+  const ca = clientCaFiles(layout.tlsDir);
   return {
     async users() {
-      const credentials = await readJson(join(dataDir, 'credentials.json'));
+      const credentials = await readJson(layout.credentials);
       const basic = typeof credentials?.username === 'string' ? [credentials.username] : [];
       return [...new Set([...basic, ...githubAllowUsers])];
     },
     async clientCertificatesEnabled() {
-      const config = await readJson(join(dataDir, 'rockpool.json'));
+      const config = await readJson(layout.config);
       const mode = (config?.access as { mode?: unknown } | undefined)?.mode;
       if (mode !== 'mtls-app') return false;
       return access(ca.keyFile).then(

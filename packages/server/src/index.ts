@@ -5,6 +5,4 @@ export { openApiDocument } from './openapi.js';
 export { type RunningServer, type ServerOptions, startServer } from './server.js';
 export { type ServiceDeps, WorkspaceService, type WorkspaceWithPorts } from './service.js';
 export { readLimits } from './settings.js';
-export { allowedActions, TRANSITIONS, type WorkspaceAction } from './state-machine.js';
 export { dashboardContentSecurityPolicy } from './static-files.js';
-export type { CreateWorkspaceInput, ResourceLimits } from './validation.js';

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
 import { readAccessLogRetention, readLimits } from './settings.js';
@@ -12,12 +13,13 @@ if (!dataDir) {
   process.stderr.write('rockpool-server: ROCKPOOL_DATA_DIR is required\n');
   process.exit(2);
 }
+const layout = dataDirLayout(dataDir);
 const server = await startServer({
-  databaseFile: join(dataDir, 'rockpool.db'),
-  socketPath: join(dataDir, 'server.sock'),
+  databaseFile: layout.database,
+  socketPath: layout.serverSocket,
   limits: readLimits(),
   // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
-  accessLogSocket: join(dataDir, 'access-log.sock'),
+  accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
   workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
   edgeUsers: dataDirEdgeUsers(
@@ -33,7 +35,7 @@ const server = await startServer({
     join(dirname(fileURLToPath(import.meta.resolve('@rockpool/spa/package.json'))), 'dist'),
 });
 // Lets operators and tests find this process without guessing from the process list.
-writeFileSync(join(dataDir, 'server.pid'), String(process.pid), { mode: 0o600 });
+writeFileSync(layout.serverPid, String(process.pid), { mode: 0o600 });
 process.stderr.write(`rockpool-server: listening on ${server.socketPath}\n`);
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {

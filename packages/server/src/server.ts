@@ -11,12 +11,12 @@ import {
   PortStore,
   WorkspaceStore,
 } from '@rockpool/db';
+import type { ResourceLimits } from '@rockpool/model';
 import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
 import { createApp } from './app.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
-import type { ResourceLimits } from './validation.js';
 
 export interface ServerOptions {
   /** The SQLite file, e.g. `<data dir>/rockpool.db`. */

@@ -9,9 +9,8 @@ import type {
   Workspace,
   WorkspaceStore,
 } from '@rockpool/db';
+import { type CreateWorkspaceInput, TRANSITIONS, type WorkspaceAction, whyNot } from '@rockpool/model';
 import { ApiError, conflict, notFound } from './errors.js';
-import { TRANSITIONS, type WorkspaceAction, whyNot } from './state-machine.js';
-import type { CreateWorkspaceInput } from './validation.js';
 
 export interface ServiceDeps {
   workspaces: WorkspaceStore;

@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { type AccessLogRetention, DEFAULT_ACCESS_LOG_RETENTION } from '@rockpool/db';
-import type { ResourceLimits } from './validation.js';
+import type { ResourceLimits } from '@rockpool/model';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { join } from 'node:path';
 import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { Worker } from './jobs/worker.js';
 import { createRuntime } from './runtime/create-runtime.js';
 
@@ -11,7 +11,7 @@ if (!dataDir) {
   process.stderr.write('rockpool-worker: ROCKPOOL_DATA_DIR is required\n');
   process.exit(2);
 }
-const db = openDatabase(join(dataDir, 'rockpool.db'));
+const db = openDatabase(dataDirLayout(dataDir).database);
 const runtime = await createRuntime(process.env, dataDir);
 const worker = new Worker({
   workspaces: new WorkspaceStore(db),
@@ -20,7 +20,7 @@ const worker = new Worker({
   heartbeats: new HeartbeatStore(db),
   runtime,
   router: new WorkspaceRouter(
-    new CaddyAdminClient({ endpoint: `unix/${join(dataDir, 'caddy', 'admin.sock')}` }),
+    new CaddyAdminClient({ endpoint: `unix/${dataDirLayout(dataDir).caddyAdminSocket}` }),
   ),
 });
 await worker.start();

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   CaddyAdminClient,
@@ -6,6 +5,7 @@ import {
   reloadKeepingWorkspaces,
   validateCaddyConfig,
 } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { readConfigFile, writeConfigFile } from '../config-file.js';
 import { applyConfigFlags, CONFIG_FLAGS } from '../config-flags.js';
 import { dataDirFromEnv, readSettings } from '../settings.js';
@@ -14,7 +14,7 @@ import { renderCaddyConfig } from './up.js';
 
 /** The admin API of the Caddy that `rockpool up` runs for this data dir. */
 export function adminClientFor(dataDir: string): CaddyAdminClient {
-  return new CaddyAdminClient({ endpoint: `unix/${join(dataDir, 'caddy', 'admin.sock')}` });
+  return new CaddyAdminClient({ endpoint: `unix/${dataDirLayout(dataDir).caddyAdminSocket}` });
 }
 
 /**

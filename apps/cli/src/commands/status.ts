@@ -1,6 +1,6 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { getFromServerSocket } from '../server-socket.js';
 import type { CommandIo } from './init.js';
@@ -26,7 +26,7 @@ interface WorkspacePage {
 }
 
 async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
-  const { status, body } = await getFromServerSocket(join(dataDir, 'server.sock'), path);
+  const { status, body } = await getFromServerSocket(dataDirLayout(dataDir).serverSocket, path);
   if (status !== 200) throw new Error(`${path} answered ${status}`);
   return body as T;
 }

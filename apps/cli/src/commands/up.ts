@@ -10,6 +10,7 @@ import {
   type EdgeAuth,
   startCaddy,
 } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dashboardContentSecurityPolicy } from '@rockpool/server';
 import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
@@ -62,15 +63,15 @@ export async function renderCaddyConfig(
 ): Promise<{ config: CaddyConfig; hint: string }> {
   const { auth, hint } = await edgeAuth(settings);
   const options: BootstrapOptions = {
-    adminListen: `unix/${join(settings.dataDir, 'caddy', 'admin.sock')}`,
+    adminListen: `unix/${dataDirLayout(settings.dataDir).caddyAdminSocket}`,
     controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
     workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
-    controlPlaneUpstream: `unix/${join(settings.dataDir, 'server.sock')}`,
+    controlPlaneUpstream: `unix/${dataDirLayout(settings.dataDir).serverSocket}`,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
     // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
-    accessLogSocket: join(settings.dataDir, 'access-log.sock'),
+    accessLogSocket: dataDirLayout(settings.dataDir).accessLogSocket,
     ...(dashboardDevServer ? { dashboardDevServer } : {}),
   };
   return { config: buildBootstrapConfig(options), hint };
@@ -86,7 +87,7 @@ async function superviseCaddy(
   render: () => Promise<CaddyConfig>,
   echo: NodeJS.WritableStream,
 ) {
-  const dataDir = join(settings.dataDir, 'caddy');
+  const dataDir = dataDirLayout(settings.dataDir).caddyDir;
   let current = await startCaddy({ binary: settings.caddyBinary, dataDir, config });
   let stopping = false;
   // A restart under way; stop() waits for it, so a Caddy started during shutdown is not left behind.
@@ -160,7 +161,7 @@ export function upBanner(settings: Settings, hint: string, mode: StackMode): str
     `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
     `  Workspaces:  ${ws}/workspace/{name}/`,
     `  Sign in:     ${hint}`,
-    `  Data:        ${settings.dataDir}  (logs in ${join(settings.dataDir, 'logs')})`,
+    `  Data:        ${settings.dataDir}  (logs in ${dataDirLayout(settings.dataDir).logsDir})`,
     ...(dev
       ? [
           '  Reloads:     the server and the worker restart when their sources or packages change',
@@ -194,7 +195,7 @@ export async function up(
   // Everything the stack writes in the data dir (database, sockets, logs, pid files) is private;
   // Caddy, the server and the worker inherit this umask.
   process.umask(0o077);
-  await mkdir(join(settings.dataDir, 'logs'), { recursive: true, mode: 0o700 });
+  await mkdir(dataDirLayout(settings.dataDir).logsDir, { recursive: true, mode: 0o700 });
   const devServer = dashboardDevServer(mode);
   const { config, hint } = await renderCaddyConfig(settings, echo, devServer);
   echo.write('==> Starting Caddy\n');
@@ -214,7 +215,7 @@ export async function up(
     const supervised = new Supervised({
       ...spec,
       env,
-      logFile: join(settings.dataDir, 'logs', `${spec.name}.log`),
+      logFile: join(dataDirLayout(settings.dataDir).logsDir, `${spec.name}.log`),
       echo,
     });
     supervised.start();

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { assertWorkspaceName } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import {
   entryWorkspace,
@@ -12,7 +13,7 @@ import {
   workspaceEntries,
 } from '../builders/workspace-route.js';
 import type { MapMapping, SubrouteHandler } from '../config/types.js';
-import { assertWorkspaceName, portRouteId, workspaceRouteId } from '../names.js';
+import { portRouteId, workspaceRouteId } from '../route-ids.js';
 import { type CaddyAdminClient, UNCHANGED } from './admin-client.js';
 
 /** The workspace has no route in Caddy, so a port cannot be added to it. */

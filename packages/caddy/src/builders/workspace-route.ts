@@ -1,3 +1,4 @@
+import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import type {
   CaddyDuration,
   HeaderOps,
@@ -7,7 +8,7 @@ import type {
   Route,
   SubrouteHandler,
 } from '../config/types.js';
-import { assertPort, assertWorkspaceName, portRouteId, workspaceRouteId } from '../names.js';
+import { portRouteId, workspaceRouteId } from '../route-ids.js';
 import { jsonErrorBody } from './edge-errors.js';
 import { SESSION_COOKIE } from './oauth.js';
 

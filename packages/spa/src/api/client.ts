@@ -1,73 +1,26 @@
 /** The one typed client for the control plane's API (same origin: /api). */
+import type {
+  AccessLogFilters,
+  AccessLogPage,
+  CreateWorkspaceBody,
+  ErrorBody,
+  Me,
+  Port,
+  UserList,
+  Workspace,
+  WorkspaceAction,
+  WorkspacePage,
+} from '@rockpool/model';
 
-export type WorkspaceState =
-  | 'creating'
-  | 'starting'
-  | 'running'
-  | 'stopping'
-  | 'stopped'
-  | 'deleting'
-  | 'error';
-export type WorkspacePhase =
-  | 'queued'
-  | 'vm_creating'
-  | 'vm_starting'
-  | 'ide_starting'
-  | 'routing'
-  | 'ready'
-  | 'stopping'
-  | 'stopped'
-  | 'deleting'
-  | 'failed';
-
-export interface Port {
-  port: number;
-  url: string;
-  listening: boolean | null;
-  createdAt: string;
-}
-
-export interface Workspace {
-  id: string;
-  name: string;
-  state: WorkspaceState;
-  phase: WorkspacePhase;
-  cpus: number;
-  memoryMiB: number;
-  error: string | null;
-  owner: string;
-  ideUrl: string;
-  ports: Port[];
-  actions: ('start' | 'stop' | 'delete')[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface AccessLogEntry {
-  id: number;
-  time: string;
-  server: 'control-plane' | 'workspaces';
-  method: string;
-  host: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  size: number;
-  userId: string | null;
-  remoteIp: string;
-  userAgent: string | null;
-  workspace: string | null;
-}
-
-/** Filters of `GET /api/logs`; empty values are left out. */
-export interface AccessLogFilters {
-  server?: string;
-  status?: string;
-  user?: string;
-  path?: string;
-  since?: string;
-  until?: string;
-}
+// Every type of the API comes from the model's schemas, the same ones the server validates with.
+export type {
+  AccessLogEntry,
+  AccessLogFilters,
+  Port,
+  Workspace,
+  WorkspacePhase,
+  WorkspaceState,
+} from '@rockpool/model';
 
 /** An API error with what the UI needs to say something useful. */
 export class ApiError extends Error {
@@ -100,7 +53,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  const json = text ? (JSON.parse(text) as { error?: { code: string; message: string } }) : {};
+  const json = text ? (JSON.parse(text) as Partial<ErrorBody>) : {};
   if (!res.ok) {
     const retryAfter = Number(res.headers.get('retry-after')) || undefined;
     throw new ApiError(
@@ -114,20 +67,18 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 export const api = {
-  listWorkspaces: () =>
-    request<{ items: Workspace[]; nextCursor: string | null }>('GET', '/workspaces?limit=200'),
+  listWorkspaces: () => request<WorkspacePage>('GET', '/workspaces?limit=200'),
   getWorkspace: (name: string) => request<Workspace>('GET', `/workspaces/${encodeURIComponent(name)}`),
-  createWorkspace: (input: { name: string; cpus?: number; memoryMiB?: number }) =>
-    request<Workspace>('POST', '/workspaces', input),
-  act: (name: string, action: 'start' | 'stop') =>
+  createWorkspace: (input: CreateWorkspaceBody) => request<Workspace>('POST', '/workspaces', input),
+  act: (name: string, action: Exclude<WorkspaceAction, 'delete'>) =>
     request<Workspace>('POST', `/workspaces/${encodeURIComponent(name)}/${action}`),
   deleteWorkspace: (name: string) => request<Workspace>('DELETE', `/workspaces/${encodeURIComponent(name)}`),
   addPort: (name: string, port: number) =>
     request<Port>('POST', `/workspaces/${encodeURIComponent(name)}/ports`, { port }),
   removePort: (name: string, port: number) =>
     request<void>('DELETE', `/workspaces/${encodeURIComponent(name)}/ports/${port}`),
-  me: () => request<{ user: string }>('GET', '/me'),
-  users: () => request<{ items: { name: string }[]; clientCertificates: boolean }>('GET', '/users'),
+  me: () => request<Me>('GET', '/me'),
+  users: () => request<UserList>('GET', '/users'),
   /** A .p12 client certificate for `name` (mtls-app), as a file to save. */
   clientCertificate: async (name: string, password: string): Promise<Blob> => {
     const res = await fetch(`/api/users/${encodeURIComponent(name)}/client-certificate`, {
@@ -139,7 +90,7 @@ export const api = {
       throw new ApiError(0, 'network', 'Cannot reach Rockpool. Check your connection and try again.');
     });
     if (!res.ok) {
-      const json = (await res.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+      const json = (await res.json().catch(() => ({}))) as Partial<ErrorBody>;
       throw new ApiError(
         res.status,
         json.error?.code ?? `http_${res.status}`,
@@ -152,7 +103,7 @@ export const api = {
     const params = new URLSearchParams({ limit: '100' });
     for (const [key, value] of Object.entries(filters)) if (value) params.set(key, value);
     if (cursor) params.set('cursor', cursor);
-    return request<{ items: AccessLogEntry[]; nextCursor: string | null }>('GET', `/logs?${params}`);
+    return request<AccessLogPage>('GET', `/logs?${params}`);
   },
 };
 

@@ -1,19 +1,14 @@
+import type { Workspace, WorkspaceEvent } from '@rockpool/model';
 import { type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import type { Workspace } from './client.js';
 
 export const workspaceKeys = {
   all: ['workspaces'] as const,
   one: (name: string) => ['workspaces', name] as const,
 };
 
-type ServerEvent =
-  | { type: 'snapshot'; workspaces: Workspace[] }
-  | { type: 'workspace'; workspace: Workspace }
-  | { type: 'removed'; id: string };
-
 /** Applies one pushed change to the query cache, so every page shows it at once. */
-export function applyEvent(client: QueryClient, event: ServerEvent): void {
+export function applyEvent(client: QueryClient, event: WorkspaceEvent): void {
   if (event.type === 'snapshot') {
     client.setQueryData(workspaceKeys.all, event.workspaces);
     for (const w of event.workspaces) client.setQueryData(workspaceKeys.one(w.name), w);
@@ -45,7 +40,7 @@ export function useLiveWorkspaces(): Connection {
   useEffect(() => {
     const source = new EventSource('/api/events');
     const handle = (message: MessageEvent<string>) =>
-      applyEvent(client, JSON.parse(message.data) as ServerEvent);
+      applyEvent(client, JSON.parse(message.data) as WorkspaceEvent);
     for (const type of ['snapshot', 'workspace', 'removed']) source.addEventListener(type, handle);
     source.onopen = () => setConnection('live');
     source.onerror = () => setConnection('reconnecting');

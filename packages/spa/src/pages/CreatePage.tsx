@@ -1,4 +1,4 @@
-import { workspaceNameProblem } from '@rockpool/caddy/names';
+import { workspaceNameProblem } from '@rockpool/model';
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, describeError } from '../api/client.js';
@@ -9,7 +9,7 @@ export function CreatePage() {
   const { navigate } = useRouter();
   const [name, setName] = useState('');
   const [touched, setTouched] = useState(false);
-  // The same rule the server applies (imported from @rockpool/caddy), checked as you type.
+  // The same rule the server applies (imported from @rockpool/model), checked as you type.
   const problem = workspaceNameProblem(name);
   const create = useMutation({
     mutationFn: () => api.createWorkspace({ name }),

@@ -1,4 +1,4 @@
-import { portProblem } from '@rockpool/caddy/names';
+import { portProblem } from '@rockpool/model';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, describeError, type Port, type Workspace } from '../api/client.js';

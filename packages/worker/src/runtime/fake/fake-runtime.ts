@@ -1,5 +1,5 @@
-import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
 import { type EchoUpstream, startEchoUpstream } from '@rockpool/caddy/testing';
+import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { RuntimeError, type RuntimeKind, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { startTcpForward, type TcpForward } from './tcp-forward.js';
 

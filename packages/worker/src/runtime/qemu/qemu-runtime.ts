@@ -1,6 +1,6 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertPort, assertWorkspaceName } from '@rockpool/caddy';
+import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/caddy';
+import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
   tartCloneArgs,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { portProblem, portRouteId, workspaceNameProblem, workspaceRouteId } from './names.js';
+import { portProblem, workspaceNameProblem } from './names.js';
 
 describe('workspaceNameProblem', () => {
   it.each(['a', 'alice', 'my-app-2', '0', 'a'.repeat(63), 'x1-y2-z3'])('accepts %s', (name) => {
@@ -32,11 +32,4 @@ describe('portProblem', () => {
   it.each([1, 80, 3000, 65535])('accepts %d', (port) => expect(portProblem(port)).toBeUndefined());
   it.each([0, -1, 65536, 3.5, Number.NaN])('rejects %d', (port) => expect(portProblem(port)).toBeDefined());
   it('rejects strings', () => expect(portProblem('3000')).toBeDefined());
-});
-
-describe('route ids', () => {
-  it('follow the documented scheme', () => {
-    expect(workspaceRouteId('alice')).toBe('workspace-alice');
-    expect(portRouteId('alice', 3000)).toBe('workspace-alice-port-3000');
-  });
 });

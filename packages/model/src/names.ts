@@ -2,7 +2,7 @@
  * Workspace names are DNS-label slugs: they become Caddy route ids, URL path segments, VM names and
  * file names, so one rule holds everywhere a name reaches.
  */
-const WORKSPACE_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const WORKSPACE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 export const MAX_WORKSPACE_NAME_LENGTH = 63;
 
@@ -11,7 +11,7 @@ export function workspaceNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'a workspace name is required';
   if (name.length > MAX_WORKSPACE_NAME_LENGTH)
     return `a workspace name has at most ${MAX_WORKSPACE_NAME_LENGTH} characters (got ${name.length})`;
-  if (!WORKSPACE_NAME.test(name))
+  if (!WORKSPACE_NAME_PATTERN.test(name))
     return 'a workspace name uses lowercase letters, digits and inner hyphens only (a DNS label, e.g. "my-app-2")';
   return undefined;
 }
@@ -37,18 +37,5 @@ export function assertPort(port: number): void {
   if (problem) throw new RangeError(`invalid port ${JSON.stringify(port)}: ${problem}`);
 }
 
-export function workspaceRouteId(name: string): string {
-  return `workspace-${name}`;
-}
-
-export function portRouteId(name: string, port: number): string {
-  return `workspace-${name}-port-${port}`;
-}
-
-export function workspacePathPrefix(name: string): string {
-  return `/workspace/${name}`;
-}
-
-export function portPathPrefix(name: string, port: number): string {
-  return `/workspace/${name}/port/${port}`;
-}
+/** Ports one workspace may forward at a time. */
+export const MAX_PORTS_PER_WORKSPACE = 5;

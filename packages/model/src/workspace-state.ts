@@ -1,8 +1,34 @@
-import type { WorkspacePhase, WorkspaceState } from '@rockpool/db';
+/** Where a workspace is in its life: the states the API reports and the actions move between. */
+export const WORKSPACE_STATES = [
+  'creating',
+  'starting',
+  'running',
+  'stopping',
+  'stopped',
+  'deleting',
+  'error',
+] as const;
+export type WorkspaceState = (typeof WORKSPACE_STATES)[number];
 
-export type WorkspaceAction = 'start' | 'stop' | 'delete';
+/** Where a transition stands, for progress views: queued, vm_starting, ide_starting, routing, ready... */
+export const WORKSPACE_PHASES = [
+  'queued',
+  'vm_creating',
+  'vm_starting',
+  'ide_starting',
+  'routing',
+  'ready',
+  'stopping',
+  'stopped',
+  'deleting',
+  'failed',
+] as const;
+export type WorkspacePhase = (typeof WORKSPACE_PHASES)[number];
 
-interface Transition {
+export const WORKSPACE_ACTIONS = ['start', 'stop', 'delete'] as const;
+export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
+
+export interface Transition {
   from: readonly WorkspaceState[];
   to: WorkspaceState;
   phase: WorkspacePhase;
@@ -23,11 +49,10 @@ export const TRANSITIONS: Record<WorkspaceAction, Transition> = {
 };
 
 export function allowedActions(state: WorkspaceState): WorkspaceAction[] {
-  return (Object.keys(TRANSITIONS) as WorkspaceAction[]).filter((action) =>
-    TRANSITIONS[action].from.includes(state),
-  );
+  return WORKSPACE_ACTIONS.filter((action) => TRANSITIONS[action].from.includes(state));
 }
 
+/** Why `action` cannot start from `state`, and what to do instead. */
 export function whyNot(action: WorkspaceAction, state: WorkspaceState): string {
   const allowed = TRANSITIONS[action].from.join(', ');
   const hint =

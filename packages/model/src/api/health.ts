@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+const part = z.object({ ok: z.boolean() });
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    server: part,
+    database: part,
+    worker: part.extend({
+      runtime: z.string().optional().meta({ description: 'The VM runtime the worker drives (qemu, tart)' }),
+      lastSeenMsAgo: z.number().optional(),
+      message: z.string().optional().meta({ description: 'Why the worker is not ok' }),
+    }),
+  })
+  .meta({ id: 'Health' });
+export type Health = z.infer<typeof HealthSchema>;
+
+export const MeSchema = z.object({ user: z.string().meta({ description: 'Who the edge says you are' }) });
+export type Me = z.infer<typeof MeSchema>;

@@ -1,0 +1,66 @@
+export {
+  ACCESS_LOG_SERVERS,
+  type AccessLogEntry,
+  AccessLogEntrySchema,
+  type AccessLogFilters,
+  type AccessLogPage,
+  AccessLogPageSchema,
+  type AccessLogQuery,
+  AccessLogQuerySchema,
+  type AccessLogRecord,
+  type AccessLogServer,
+  MAX_ACCESS_LOG_LIMIT,
+} from './api/access-logs.js';
+export { type ErrorBody, ErrorBodySchema } from './api/error-body.js';
+export { type WorkspaceEvent, WorkspaceEventSchema } from './api/events.js';
+export { type Health, HealthSchema, type Me, MeSchema } from './api/health.js';
+export {
+  checkedField,
+  queryParam,
+  type RequestProblem,
+  requestBody,
+  requestProblem,
+} from './api/request-fields.js';
+export { type UserList, UserListSchema, UserParamsSchema } from './api/users.js';
+export {
+  type CreateWorkspaceBody,
+  type CreateWorkspaceInput,
+  createWorkspaceBody,
+  type Port,
+  type PortBody,
+  PortBodySchema,
+  PortListSchema,
+  PortParamsSchema,
+  PortSchema,
+  type ResourceLimits,
+  type Workspace,
+  WorkspaceListQuerySchema,
+  type WorkspacePage,
+  WorkspacePageSchema,
+  WorkspaceParamsSchema,
+  type WorkspaceRecord,
+  WorkspaceRecordSchema,
+  WorkspaceSchema,
+} from './api/workspaces.js';
+export {
+  assertPort,
+  assertWorkspaceName,
+  isWorkspaceName,
+  MAX_PORTS_PER_WORKSPACE,
+  MAX_WORKSPACE_NAME_LENGTH,
+  portProblem,
+  WORKSPACE_NAME_PATTERN,
+  workspaceNameProblem,
+} from './names.js';
+export {
+  allowedActions,
+  TRANSITIONS,
+  type Transition,
+  WORKSPACE_ACTIONS,
+  WORKSPACE_PHASES,
+  WORKSPACE_STATES,
+  type WorkspaceAction,
+  type WorkspacePhase,
+  type WorkspaceState,
+  whyNot,
+} from './workspace-state.js';

@@ -1,0 +1,72 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  MAX_PORTS_PER_WORKSPACE,
+  PortBodySchema,
+  PortListSchema,
+  PortParamsSchema,
+  PortSchema,
+  WorkspaceParamsSchema,
+} from '@rockpool/model';
+import { presentPort, workspaceOrigin } from '../present.js';
+import { newRouter, serve } from '../request.js';
+import type { WorkspaceService } from '../service.js';
+import { error, json, jsonBody } from './responses.js';
+
+const list = createRoute({
+  method: 'get',
+  path: '/workspaces/{id}/ports',
+  summary: 'Forwarded ports',
+  request: { params: WorkspaceParamsSchema },
+  responses: { 200: json(PortListSchema, 'Ports'), 404: error('No such workspace') },
+});
+
+const add = createRoute({
+  method: 'post',
+  path: '/workspaces/{id}/ports',
+  summary: `Forward a guest port to /workspace/{name}/port/{port}/ (at most ${MAX_PORTS_PER_WORKSPACE}); 502 until something listens`,
+  request: { params: WorkspaceParamsSchema, body: jsonBody(PortBodySchema) },
+  responses: {
+    201: json(PortSchema, 'Forwarded'),
+    400: error('Port outside 1-65535 (invalid_port)'),
+    404: error('No such workspace'),
+    409: error('Already forwarded (port_exists), or one port too many (port_limit)'),
+    502: error('The worker could not forward it (nothing was kept)'),
+    504: error('The worker has not finished yet (worker_timeout)'),
+  },
+});
+
+const remove = createRoute({
+  method: 'delete',
+  path: '/workspaces/{id}/ports/{port}',
+  summary: 'Stop forwarding a port',
+  request: { params: PortParamsSchema },
+  responses: {
+    204: { description: 'Removed' },
+    400: error('Not a port (invalid_port)'),
+    404: error('Not forwarded'),
+    502: error('The worker could not remove it'),
+    504: error('The worker has not finished yet (worker_timeout)'),
+  },
+});
+
+/** A workspace's forwarded ports. */
+export function portRoutes(service: WorkspaceService, workspacePort: number) {
+  const router = newRouter();
+  serve(router, list, (c) => {
+    const workspace = service.get(c.req.valid('param').id);
+    const origin = workspaceOrigin(c, workspacePort);
+    return c.json({ items: workspace.ports.map((p) => presentPort(origin, workspace.name, p)) }, 200);
+  });
+  serve(router, add, async (c) => {
+    const { port } = c.req.valid('json');
+    const workspace = service.get(c.req.valid('param').id);
+    const added = await service.addPort(workspace.id, port);
+    return c.json(presentPort(workspaceOrigin(c, workspacePort), workspace.name, added), 201);
+  });
+  serve(router, remove, async (c) => {
+    const { id, port } = c.req.valid('param');
+    await service.removePort(id, port);
+    return c.body(null, 204);
+  });
+  return router;
+}

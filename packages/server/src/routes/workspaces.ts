@@ -1,0 +1,117 @@
+import { createRoute } from '@hono/zod-openapi';
+import {
+  createWorkspaceBody,
+  type ResourceLimits,
+  type WorkspaceAction,
+  WorkspaceListQuerySchema,
+  WorkspacePageSchema,
+  WorkspaceParamsSchema,
+  WorkspaceSchema,
+} from '@rockpool/model';
+import type { Context } from 'hono';
+import { presentWorkspace, userOf, workspaceOrigin } from '../present.js';
+import { newRouter, serve } from '../request.js';
+import type { WorkspaceService } from '../service.js';
+import { error, json, jsonBody } from './responses.js';
+
+const params = WorkspaceParamsSchema;
+
+const list = createRoute({
+  method: 'get',
+  path: '/workspaces',
+  summary: 'List workspaces, ordered by name',
+  request: { query: WorkspaceListQuerySchema },
+  responses: {
+    200: json(WorkspacePageSchema, 'A page of workspaces'),
+    400: error('Invalid limit or cursor'),
+  },
+});
+
+const create = (limits: ResourceLimits) =>
+  createRoute({
+    method: 'post',
+    path: '/workspaces',
+    summary: 'Create a workspace; it boots in the background (watch state and phase)',
+    request: { body: jsonBody(createWorkspaceBody(limits)) },
+    responses: {
+      201: json(WorkspaceSchema, 'Created; state is creating'),
+      400: error('Invalid name, cpus or memory'),
+      409: error('The name is taken (name_taken)'),
+    },
+  });
+
+const get = createRoute({
+  method: 'get',
+  path: '/workspaces/{id}',
+  summary: 'One workspace',
+  request: { params },
+  responses: { 200: json(WorkspaceSchema, 'The workspace'), 404: error('No such workspace') },
+});
+
+const action = (
+  method: 'post' | 'delete',
+  path: string,
+  summary: string,
+  accepted: string,
+  conflict: string,
+) =>
+  createRoute({
+    method,
+    path,
+    summary,
+    request: { params },
+    responses: {
+      202: json(WorkspaceSchema, accepted),
+      404: error('No such workspace'),
+      409: error(conflict),
+    },
+  });
+
+const remove = action(
+  'delete',
+  '/workspaces/{id}',
+  'Delete the workspace: its routes, VM and disk',
+  'Deleting',
+  'Already deleting',
+);
+const start = action(
+  'post',
+  '/workspaces/{id}/start',
+  'Start a stopped workspace, or retry one in error',
+  'Starting',
+  'Not allowed in the current state',
+);
+const stop = action(
+  'post',
+  '/workspaces/{id}/stop',
+  'Stop a running workspace (its disk is kept)',
+  'Stopping',
+  'Not allowed in the current state',
+);
+
+/** Workspaces: list, create, read, and the actions of the state machine. */
+export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspacePort: number) {
+  const router = newRouter();
+  serve(router, list, (c) => {
+    const page = service.list(c.req.valid('query'));
+    const origin = workspaceOrigin(c, workspacePort);
+    return c.json(
+      { items: page.items.map((w) => presentWorkspace(origin, w)), nextCursor: page.nextCursor ?? null },
+      200,
+    );
+  });
+  serve(router, create(limits), (c) => {
+    const workspace = service.create(c.req.valid('json'), userOf(c));
+    c.header('Location', `/api/workspaces/${workspace.id}`);
+    return c.json(presentWorkspace(workspaceOrigin(c, workspacePort), workspace), 201);
+  });
+  serve(router, get, (c) =>
+    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.get(c.req.valid('param').id)), 200),
+  );
+  const act = (c: Context, id: string, verb: WorkspaceAction) =>
+    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.act(id, verb)), 202);
+  serve(router, remove, (c) => act(c, c.req.valid('param').id, 'delete'));
+  serve(router, start, (c) => act(c, c.req.valid('param').id, 'start'));
+  serve(router, stop, (c) => act(c, c.req.valid('param').id, 'stop'));
+  return router;
+}
