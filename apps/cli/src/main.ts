@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { CaddyInvalidConfigError, EdgeConfigError, PkiError } from '@rockpool/caddy';
+import { CaddyInvalidConfigError, EdgeConfigError } from '@rockpool/caddy';
+import { PkiError } from '@rockpool/pki';
 import { genClientCert } from './commands/gen-client-cert.js';
 import { type CommandIo, init } from './commands/init.js';
 import { reconfigure } from './commands/reconfigure.js';

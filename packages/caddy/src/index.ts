@@ -98,26 +98,6 @@ export {
   workspacePathPrefix,
   workspaceRouteId,
 } from './names.js';
-export { type CertificateSummary, checkCertificateFiles } from './pki/certificate-files.js';
-export {
-  type ClientCa,
-  type ClientCertificateOptions,
-  clientCaFiles,
-  ensureClientCa,
-  issueClientCertificate,
-  MIN_P12_PASSWORD_LENGTH,
-  openP12,
-  type P12Contents,
-  p12PasswordProblem,
-  writeClientCertificate,
-} from './pki/client-certs.js';
-export { PkiError } from './pki/openssl.js';
-export {
-  generateSelfSignedServerCertificate,
-  type HostIdentities,
-  hostIdentities,
-  type SelfSignedCertificate,
-} from './pki/server-cert.js';
 export {
   type CaddyProcess,
   CaddyStartError,

@@ -1,5 +1,6 @@
-import { p12PasswordProblem, USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
+import { USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
 import type { AccessLogStore, ForwardedPort } from '@rockpool/db';
+import { p12PasswordProblem } from '@rockpool/pki';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { parseAccessLogQuery } from './access-log-query.js';

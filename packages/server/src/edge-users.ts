@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { clientCaFiles, issueClientCertificate } from '@rockpool/caddy';
+import { clientCaFiles, issueClientCertificate } from '@rockpool/pki';
 
 /** The users the edge lets in, and client certificates for them when the edge is in `mtls-app`. */
 export interface EdgeUsers {
