@@ -3,7 +3,8 @@ import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-aut
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
-import { buildWorkspaceRouting, ideEntry, portEntry, workspaceEntries } from './workspace-route.js';
+import { buildWorkspaceRouting } from './workspace-route.js';
+import { ideEntry, portEntry, workspaceEntries } from './workspace-table.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
 const HASH = '$2b$04$Dg8MFcBRua3DenknsVLwGON9YJ.1HLZQWd.uxNrsBNra4iHoVilaK';
@@ -202,5 +203,21 @@ describe('builders', () => {
       expect(() => ideEntry('a', upstream)).toThrow(/invalid upstream/);
     expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
     expect(ideEntry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080']);
+  });
+});
+
+describe('bootstrap with edge security off', () => {
+  it('leaves plain HTTP without an access route, TLS or a redirect server', () => {
+    const config = buildBootstrapConfig({
+      adminListen: 'unix//a.sock',
+      controlPlaneListen: ':8080',
+      workspacesListen: ':8081',
+      controlPlaneUpstream: 'unix//s.sock',
+      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
+    });
+    expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
+    expect(config.apps.tls).toBeUndefined();
+    expect(config.apps.http.servers.srv0?.routes[0]?.['@id']).toBe('rockpool-health');
   });
 });

@@ -1,7 +1,7 @@
-import { jsonErrorBody } from '../builders/edge-errors.js';
 import type { ClientAuthentication, MatcherSet, Route } from '../config/types.js';
 import { EdgeConfigError } from './errors.js';
 import { parseIpRanges } from './ip-ranges.js';
+import { jsonErrorBody } from './json-error.js';
 
 export const ACCESS_MODES = ['all', 'restrict-app', 'restrict-all', 'mtls-app'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import { resolveAccess } from './access.js';
 import { resolveEdgeSecurity } from './edge-security.js';
 import { ipRangeProblem } from './ip-ranges.js';
@@ -48,19 +47,5 @@ describe('access modes', () => {
     expect(() => resolveEdgeSecurity({ tls: { mode: 'acme', domain: 'not a domain' }, access: all })).toThrow(
       /needs a domain/,
     );
-  });
-
-  it('leaves plain HTTP without an access route, TLS or a redirect server', () => {
-    const config = buildBootstrapConfig({
-      adminListen: 'unix//a.sock',
-      controlPlaneListen: ':8080',
-      workspacesListen: ':8081',
-      controlPlaneUpstream: 'unix//s.sock',
-      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
-      edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
-    });
-    expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
-    expect(config.apps.tls).toBeUndefined();
-    expect(config.apps.http.servers.srv0?.routes[0]?.['@id']).toBe('rockpool-health');
   });
 });
