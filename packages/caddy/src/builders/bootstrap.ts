@@ -25,6 +25,7 @@ import {
   type RateLimitPolicy,
   resolveRateLimits,
 } from './rate-limit.js';
+import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
@@ -135,9 +136,10 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     },
   };
   const routes: Route[] = [
+    unsafePathRefusalRoute(),
     {
       '@id': 'rockpool-health',
-      match: [{ path: ['/api/health'] }],
+      match: [exactRawPath('/api/health')],
       handle: [
         buildRateLimitHandler('health', limits.health, CLIENT_IP_KEY),
         {
@@ -206,6 +208,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
   return {
     listen: [options.workspacesListen],
     routes: [
+      unsafePathRefusalRoute(),
       {
         '@id': 'rockpool-workspaces-edge',
         handle: [

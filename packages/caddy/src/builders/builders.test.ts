@@ -3,6 +3,7 @@ import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-aut
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
+import { exactRawPath } from './raw-path.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 import { ideEntry, portEntry, workspaceEntries } from './workspace-table.js';
 
@@ -195,6 +196,12 @@ describe('builders', () => {
     );
   });
 
+  it('match a raw path exactly only for plain paths (no regexp or CEL syntax)', () => {
+    expect(exactRawPath('/api/health').expression).toContain("matches(r'^/api/health(\\?|$)')");
+    expect(() => exactRawPath("/a')||true||('")).toThrow(/not a plain path/);
+    expect(() => exactRawPath('/a.b')).toThrow(/not a plain path/);
+  });
+
   it('refuse invalid names and ports before Caddy sees them', () => {
     expect(() => ideEntry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
     expect(() => portEntry({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(/invalid port/);
@@ -218,6 +225,11 @@ describe('bootstrap with edge security off', () => {
     });
     expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
     expect(config.apps.tls).toBeUndefined();
-    expect(config.apps.http.servers.srv0?.routes[0]?.['@id']).toBe('rockpool-health');
+    // First the refusal of unsafe raw paths (no @id: both servers have one), then health.
+    expect(config.apps.http.servers.srv0?.routes.map((route) => route['@id'])).toEqual([
+      undefined,
+      'rockpool-health',
+      'rockpool-control-plane',
+    ]);
   });
 });
