@@ -31,12 +31,11 @@ export {
   type BootstrapOptions,
   buildBootstrapConfig,
   CONTROL_PLANE_SERVER,
-  USER_HEADER,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_PORT_HEADER,
 } from './builders/bootstrap.js';
-export type { EdgeAuth } from './builders/edge-auth.js';
+export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
 export {
   buildOAuthAuth,
   type OAuthOptions,

@@ -16,7 +16,7 @@ import {
 import { jsonErrorBody } from '../edge/json-error.js';
 import { listenPort } from '../edge/tls.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
-import { authHandler, type EdgeAuth, SESSION_COOKIE } from './edge-auth.js';
+import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
 import {
   buildRateLimitHandler,
@@ -32,8 +32,6 @@ export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
 /** The subroute on srv1 that routes workspace traffic (its tables are changed at run time). */
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
-/** The header through which the edge tells the control plane who the user is. */
-export const USER_HEADER = 'X-Rockpool-User';
 /**
  * The header through which the edge tells the control plane the workspaces' port, so IDE links
  * follow `rockpool reconfigure` (which may move it) without a server restart.

@@ -175,9 +175,12 @@ describe('builders', () => {
     expect(usersOnly.app.config.identity_providers?.[0]?.params.scopes).toEqual(['read:user']);
   });
 
-  it('strips the OAuth session cookie, keeping the others, before workspace upstreams', () => {
+  it('strips the OAuth session cookie, keeping the others, and the identity header before workspace upstreams', () => {
     const route = JSON.stringify(buildWorkspaceRouting('rockpool-workspaces'));
-    expect(route).toContain('"search_regexp":"(^|;)\\\\s*access_token=[^;]*"');
+    expect(route).toContain(
+      '"search_regexp":"^(?:\\\\s*access_token=[^;]*(?:;\\\\s*|$))+|;\\\\s*access_token=[^;]*","replace":""',
+    );
+    expect(route).toContain('"delete":["Authorization","Proxy-Authorization","X-Rockpool-User"]');
   });
 
   it('refuse OAuth with a relative or non-http portal URL', () => {

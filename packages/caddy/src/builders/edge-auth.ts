@@ -14,6 +14,9 @@ export type EdgeAuth =
       workspacePolicyName: string;
     };
 
+/** The header through which the edge tells the control plane who the user is. */
+export const USER_HEADER = 'X-Rockpool-User';
+
 /** The cookie (and token name) that carries a caddy-security session. */
 export const SESSION_COOKIE = 'access_token';
 

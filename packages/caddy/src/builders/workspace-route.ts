@@ -8,7 +8,7 @@ import type {
   SubrouteHandler,
 } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
-import { SESSION_COOKIE } from './edge-auth.js';
+import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
@@ -46,15 +46,23 @@ export interface ProxyTimings {
 
 const DEFAULT_STREAM_TIMEOUT = '24h';
 /**
+ * The session cookie wherever it sits in a Cookie header, with the separator that would be left
+ * over: at the start (one or more, with the `; ` after them) or after another cookie (with the
+ * `;` before it). `a=1; access_token=x; b=2` becomes `a=1; b=2`, not `a=1;; b=2`.
+ */
+const SESSION_COOKIE_PAIR = `^(?:\\s*${SESSION_COOKIE}=[^;]*(?:;\\s*|$))+|;\\s*${SESSION_COOKIE}=[^;]*`;
+
+/**
  * Credentials meant for Rockpool's edge must not reach code-server or, worse, an arbitrary app on a
  * forwarded port (untrusted code runs in the VM): the edge strips the Authorization headers and the
- * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed.
+ * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed. A
+ * client-sent identity header is dropped too: nothing upstream may take it for the edge's word.
  */
 function upstreamHeaders(prefix: string): HeaderOps {
   return {
     set: { 'X-Forwarded-Prefix': [prefix] },
-    delete: ['Authorization', 'Proxy-Authorization'],
-    replace: { Cookie: [{ search_regexp: `(^|;)\\s*${SESSION_COOKIE}=[^;]*`, replace: '$1' }] },
+    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER],
+    replace: { Cookie: [{ search_regexp: SESSION_COOKIE_PAIR, replace: '' }] },
   };
 }
 
