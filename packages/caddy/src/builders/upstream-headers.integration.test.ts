@@ -1,29 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
-import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
+import { type EdgeWithWorkspace, startEdgeWithWorkspace } from '../testing/workspace-fixture.js';
 
 /* What a workspace's code-server and its forwarded apps (untrusted code) receive from the edge. */
-let edge: TestEdge;
-let ide: EchoUpstream;
-let app: EchoUpstream;
+let fixture: EdgeWithWorkspace;
 beforeAll(async () => {
-  edge = await startTestEdge();
-  ide = await startEchoUpstream({ name: 'ide' });
-  app = await startEchoUpstream({ name: 'app' });
-  await edge.router.putWorkspace({
-    name: 'w',
-    upstream: ide.address,
-    ports: [{ port: 3000, upstream: app.address }],
-  });
+  fixture = await startEdgeWithWorkspace();
 });
-afterAll(async () => {
-  await edge?.close();
-  await ide?.close();
-  await app?.close();
-});
+afterAll(() => fixture?.close());
 
 async function seenHeaders(path: string, headers: Record<string, string>) {
+  const { edge } = fixture;
   const res = await edgeRequest(`${edge.workspacesUrl}${path}`, {
     headers: { ...edge.authHeader(), ...headers },
   });

@@ -11,7 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
-import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
+import { startEdgeWithWorkspace } from '../testing/workspace-fixture.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -93,8 +93,7 @@ describe('custom certificate files', () => {
 describe('mtls-app', () => {
   let edge: TestEdge;
   let ca: string;
-  let ide: EchoUpstream;
-  let app: EchoUpstream;
+  let close: (() => Promise<void>) | undefined;
   let alice: Buffer;
   let stranger: Buffer;
   const password = 'p12-password-1';
@@ -108,25 +107,14 @@ describe('mtls-app', () => {
     alice = await issueClientCertificate({ ca: clientCa, name: 'alice', password });
     const otherCa = await ensureClientCa(join(dir, 'other'));
     stranger = await issueClientCertificate({ ca: otherCa, name: 'alice', password });
-    edge = await startTestEdge({
+    ({ edge, close } = await startEdgeWithWorkspace({
       edge: {
         tls: { mode: 'self-signed', ...cert },
         access: { mode: 'mtls-app', clientCaFile: clientCa.certFile },
       },
-    });
-    ide = await startEchoUpstream({ name: 'ide' });
-    app = await startEchoUpstream({ name: 'app' });
-    await edge.router.putWorkspace({
-      name: 'w',
-      upstream: ide.address,
-      ports: [{ port: 3000, upstream: app.address }],
-    });
+    }));
   });
-  afterAll(async () => {
-    await edge?.close();
-    await ide?.close();
-    await app?.close();
-  });
+  afterAll(() => close?.());
 
   it('accepts a client presenting a generated .p12 on the control plane and the IDE', async () => {
     const withCert = { ca, pfx: alice, passphrase: password, headers: edge.authHeader() };
