@@ -66,9 +66,11 @@ export type Handler =
   | AuthenticationHandler
   | AuthenticatorHandler
   | AcmeServerHandler
+  | ErrorHandler
   | HeadersHandler
   | MapHandler
   | RateLimitHandler
+  | RequestBodyHandler
   | ReverseProxyHandler
   | RewriteHandler
   | StaticResponseHandler
@@ -97,6 +99,22 @@ export interface MapMapping {
   '@id'?: string;
   input: string;
   outputs: string[];
+}
+
+/** Fails the request with this status; the server's error routes write the response. */
+export interface ErrorHandler {
+  handler: 'error';
+  status_code: number;
+  error?: string;
+}
+
+/**
+ * Limits the request body: reading past `max_size` bytes fails, and the request is answered 413
+ * (through the server's error routes).
+ */
+export interface RequestBodyHandler {
+  handler: 'request_body';
+  max_size?: number;
 }
 
 export interface RewriteHandler {

@@ -18,6 +18,8 @@ export interface EdgeRequestOptions {
    * `new URL` and `fetch` would normalise.
    */
   rawPath?: string;
+  /** The request body, sent as is (with a Content-Length). */
+  body?: string | Buffer;
 }
 
 export interface EdgeResponse {
@@ -66,6 +68,6 @@ export function edgeRequest(url: string, options: EdgeRequestOptions = {}): Prom
           )
         : httpRequest(target, common, onResponse);
     req.on('error', reject);
-    req.end();
+    req.end(options.body);
   });
 }
