@@ -25,7 +25,7 @@ import {
   resolveRateLimits,
 } from './rate-limit.js';
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
-import { apiBodyLimitRoutes } from './request-limits.js';
+import { apiBodyLimitRoute } from './request-limits.js';
 import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
@@ -229,7 +229,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
             terminal: true,
           },
           ...(options.dashboardDevServer ? [dashboardDevRoute(options.dashboardDevServer)] : []),
-          ...apiBodyLimitRoutes(),
+          apiBodyLimitRoute(),
           { match: [{ path: ['/api/*', '/app', '/app/*'] }], handle: [proxy], terminal: true },
         ],
       },

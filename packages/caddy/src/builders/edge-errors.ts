@@ -43,7 +43,7 @@ function fallbackErrorRoute(): Route {
 export function controlPlaneErrorRoutes(): Route[] {
   return [
     ...commonErrorRoutes(),
-    // From the request_body limit on /api/* (apiBodyLimitRoutes).
+    // From the request_body limit on /api/* (apiBodyLimitRoute).
     errorRoute(
       413,
       jsonErrorBody(

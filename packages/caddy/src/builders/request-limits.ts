@@ -2,20 +2,15 @@ import { MAX_API_BODY_BYTES } from '@rockpool/model';
 import type { Route } from '../config/types.js';
 
 /**
- * Bounds every API request body before the control plane sees it. A body that declares a larger
- * Content-Length is refused before it is forwarded; any other (chunked) body is cut off by
- * `request_body`: reading past the limit fails and Caddy answers 413. Either way the error route
- * writes the JSON `body_too_large`. The server has the same limit. Not terminal when the body may
- * be served: the proxy route after these serves the request.
+ * Bounds every API request body: Caddy forwards at most `maxBytes` of it, and reading past that
+ * fails and answers 413 (the error route writes the JSON `body_too_large`). The server has the
+ * same limit and refuses a larger declared Content-Length before reading anything. Not terminal:
+ * the proxy route after it serves the request.
+ *
+ * Why not refuse a declared length here before forwarding: Caddy then closed the connection with
+ * the client's body unread, and a client still sending (no `Expect: 100-continue`) got a reset
+ * instead of the 413; cut off by `request_body`, the 413 arrives before the connection closes.
  */
-export function apiBodyLimitRoutes(maxBytes = MAX_API_BODY_BYTES): Route[] {
-  const length = '{http.request.header.Content-Length}';
-  return [
-    {
-      match: [{ path: ['/api/*'], expression: `${length} != '' && int(${length}) > ${maxBytes}` }],
-      handle: [{ handler: 'error', status_code: 413, error: 'request body too large' }],
-      terminal: true,
-    },
-    { match: [{ path: ['/api/*'] }], handle: [{ handler: 'request_body', max_size: maxBytes }] },
-  ];
+export function apiBodyLimitRoute(maxBytes = MAX_API_BODY_BYTES): Route {
+  return { match: [{ path: ['/api/*'] }], handle: [{ handler: 'request_body', max_size: maxBytes }] };
 }

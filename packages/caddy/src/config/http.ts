@@ -66,7 +66,6 @@ export type Handler =
   | AuthenticationHandler
   | AuthenticatorHandler
   | AcmeServerHandler
-  | ErrorHandler
   | HeadersHandler
   | MapHandler
   | RateLimitHandler
@@ -99,13 +98,6 @@ export interface MapMapping {
   '@id'?: string;
   input: string;
   outputs: string[];
-}
-
-/** Fails the request with this status; the server's error routes write the response. */
-export interface ErrorHandler {
-  handler: 'error';
-  status_code: number;
-  error?: string;
 }
 
 /**
