@@ -34,7 +34,7 @@ export {
   type DashboardDevServer,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
-  WORKSPACES_PORT_HEADER,
+  WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
 export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
 export {

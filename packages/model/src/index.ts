@@ -14,6 +14,7 @@ export {
 export { type ErrorBody, ErrorBodySchema } from './api/error-body.js';
 export { type WorkspaceEvent, WorkspaceEventSchema } from './api/events.js';
 export { type Health, HealthSchema, type Me, MeSchema } from './api/health.js';
+export { MAX_API_BODY_BYTES } from './api/request-body.js';
 export {
   checkedField,
   queryParam,

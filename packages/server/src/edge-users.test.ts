@@ -35,7 +35,7 @@ beforeAll(async () => {
       heartbeats: new HeartbeatStore(db),
     }),
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspacePort: 8443,
+    workspaceUrl: 'https://localhost:8443',
     edgeUsers: dataDirEdgeUsers(dir, ['octocat']),
   });
 });

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
-import { readAccessLogRetention, readLimits } from './settings.js';
+import { readAccessLogRetention, readLimits, readWorkspaceUrl } from './settings.js';
 
-// Started by `rockpool up` with the data dir and the workspace port in the environment.
+// Started by `rockpool up` with the data dir and the workspaces' origin in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
 if (!dataDir) {
   process.stderr.write('rockpool-server: ROCKPOOL_DATA_DIR is required\n');
@@ -21,7 +21,7 @@ const server = await startServer({
   // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
   accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
-  workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
+  workspaceUrl: readWorkspaceUrl(),
   edgeUsers: dataDirEdgeUsers(
     dataDir,
     (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')

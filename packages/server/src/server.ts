@@ -24,7 +24,8 @@ export interface ServerOptions {
   /** Listens here only: a unix socket, so nothing but Caddy (same user) can reach the API. */
   socketPath: string;
   limits: ResourceLimits;
-  workspacePort: number;
+  /** The workspaces' origin as browsers reach them: IDE and app URLs start here. */
+  workspaceUrl: string;
   /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
   spaDir?: string;
   edgeUsers?: EdgeUsers;
@@ -51,7 +52,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     service,
     accessLogs,
     limits: options.limits,
-    workspacePort: options.workspacePort,
+    workspaceUrl: options.workspaceUrl,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
     ...(options.edgeUsers ? { edgeUsers: options.edgeUsers } : {}),
   });

@@ -32,8 +32,7 @@ export interface RunningStack {
 
 export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
-    const host = settings.listenHost === '0.0.0.0' ? 'localhost' : settings.listenHost;
-    const publicUrl = settings.github.publicUrl ?? `http://${host}:${settings.controlPlanePort}`;
+    const publicUrl = publicUrls(settings).controlPlane;
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -67,6 +66,8 @@ export async function renderCaddyConfig(
     controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
     workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
     controlPlaneUpstream: `unix/${dataDirLayout(settings.dataDir).serverSocket}`,
+    // IDE and port links start here, never at the request's Host (which any client can set).
+    workspacesOrigin: publicUrls(settings).workspaces,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
@@ -127,8 +128,16 @@ async function superviseCaddy(
   };
 }
 
-/** Where a browser reaches the control plane and the workspaces. */
+/**
+ * Where a browser reaches the control plane and the workspaces: `ROCKPOOL_PUBLIC_URL` and the
+ * workspace port on its host when set, else this machine's listen address (or the ACME domain).
+ */
 export function publicUrls(settings: Settings): { controlPlane: string; workspaces: string } {
+  if (settings.publicUrl) {
+    const workspaces = new URL(settings.publicUrl);
+    workspaces.port = String(settings.workspacePort);
+    return { controlPlane: settings.publicUrl, workspaces: workspaces.origin };
+  }
   const scheme = settings.tls.mode === 'off' ? 'http' : 'https';
   const host =
     settings.tls.mode === 'acme'
@@ -205,7 +214,8 @@ export async function up(
   const env: NodeJS.ProcessEnv = {
     ...stackProcessEnv(process.env),
     ROCKPOOL_DATA_DIR: settings.dataDir,
-    ROCKPOOL_WORKSPACE_PORT: String(settings.workspacePort),
+    // The server's own setting; the edge's header (workspacesOrigin) follows `rockpool reconfigure`.
+    ROCKPOOL_WORKSPACE_URL: publicUrls(settings).workspaces,
     // In dev the worker restarts on every change: its VMs must outlive it (the next one adopts them).
     ROCKPOOL_STOP_VMS_ON_EXIT: mode.kind === 'dev' ? '0' : '1',
   };

@@ -19,11 +19,11 @@ const events = createRoute({
 });
 
 /** Live updates for the dashboard: a snapshot, then each change as it happens. */
-export function eventRoutes(service: WorkspaceService, workspacePort: number, intervalMs?: number) {
+export function eventRoutes(service: WorkspaceService, workspaceUrl: string, intervalMs?: number) {
   const router = newRouter();
   const changes = new WorkspaceEvents(service.workspaces, () => service.all(), intervalMs);
   serve(router, events, (c) => {
-    const origin = workspaceOrigin(c, workspacePort);
+    const origin = workspaceOrigin(c, workspaceUrl);
     return streamSSE(c, async (stream) => {
       const unsubscribe = changes.subscribe((event) => {
         const data =

@@ -90,11 +90,11 @@ const stop = action(
 );
 
 /** Workspaces: list, create, read, and the actions of the state machine. */
-export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspacePort: number) {
+export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspaceUrl: string) {
   const router = newRouter();
   serve(router, list, (c) => {
     const page = service.list(c.req.valid('query'));
-    const origin = workspaceOrigin(c, workspacePort);
+    const origin = workspaceOrigin(c, workspaceUrl);
     return c.json(
       { items: page.items.map((w) => presentWorkspace(origin, w)), nextCursor: page.nextCursor ?? null },
       200,
@@ -103,13 +103,13 @@ export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimit
   serve(router, create(limits), (c) => {
     const workspace = service.create(c.req.valid('json'), userOf(c));
     c.header('Location', `/api/workspaces/${workspace.id}`);
-    return c.json(presentWorkspace(workspaceOrigin(c, workspacePort), workspace), 201);
+    return c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), workspace), 201);
   });
   serve(router, get, (c) =>
-    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.get(c.req.valid('param').id)), 200),
+    c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), service.get(c.req.valid('param').id)), 200),
   );
   const act = (c: Context, id: string, verb: WorkspaceAction) =>
-    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.act(id, verb)), 202);
+    c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), service.act(id, verb)), 202);
   serve(router, remove, (c) => act(c, c.req.valid('param').id, 'delete'));
   serve(router, start, (c) => act(c, c.req.valid('param').id, 'start'));
   serve(router, stop, (c) => act(c, c.req.valid('param').id, 'stop'));
