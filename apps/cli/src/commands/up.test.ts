@@ -17,7 +17,8 @@ const settings = (env: Record<string, string>, tls?: { mode: 'acme'; domain: str
 
 describe('publicUrls', () => {
   it.each([
-    [{}, 'http://127.0.0.1:8080', 'http://127.0.0.1:8081'],
+    [{}, 'http://localhost:8080', 'http://localhost:8081'],
+    [{ ROCKPOOL_LISTEN_HOST: '127.0.0.2' }, 'http://127.0.0.2:8080', 'http://127.0.0.2:8081'],
     [{ ROCKPOOL_LISTEN_HOST: '0.0.0.0' }, 'http://localhost:8080', 'http://localhost:8081'],
     [
       { ROCKPOOL_PUBLIC_URL: 'https://rockpool.example.com' },

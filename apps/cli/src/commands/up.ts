@@ -132,6 +132,9 @@ async function superviseCaddy(
  * Where a browser reaches the control plane and the workspaces: `ROCKPOOL_PUBLIC_URL` and the
  * workspace port on its host when set, else this machine's listen address (or the ACME domain).
  */
+/** Listen addresses a browser on this machine reaches as `localhost`. */
+const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '::1', '0.0.0.0', '::']);
+
 export function publicUrls(settings: Settings): { controlPlane: string; workspaces: string } {
   if (settings.publicUrl) {
     const workspaces = new URL(settings.publicUrl);
@@ -142,8 +145,9 @@ export function publicUrls(settings: Settings): { controlPlane: string; workspac
   const host =
     settings.tls.mode === 'acme'
       ? settings.tls.domain
-      : settings.listenHost === '0.0.0.0'
-        ? 'localhost'
+      : LOOPBACK_OR_ANY.has(settings.listenHost)
+        ? // The name the README and browsers use; one host for every link keeps one set of credentials.
+          'localhost'
         : settings.listenHost;
   const url = (port: number) =>
     `${scheme}://${host}${(scheme === 'https' && port === 443) || (scheme === 'http' && port === 80) ? '' : `:${port}`}`;
