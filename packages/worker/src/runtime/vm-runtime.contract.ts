@@ -160,6 +160,14 @@ export function describeVmRuntimeContract(
       await ctx.runtime.unexposePort(workspace, 3000);
       await ctx.runtime.unexposePort(workspace, 3000);
       await ctx.runtime.unexposePort(workspace, 3001);
+      // The job runner and the health monitor change one workspace's ports at the same time.
+      const ports = [3002, 3003, 3004, 3005, 3006];
+      const addresses = await Promise.all(ports.map((port) => ctx.runtime.exposePort(workspace, port)));
+      expect(new Set(addresses).size).toBe(ports.length);
+      expect(await Promise.all(ports.map((port) => ctx.runtime.exposePort(workspace, port)))).toEqual(
+        addresses,
+      );
+      await Promise.all(ports.map((port) => ctx.runtime.unexposePort(workspace, port)));
       // The IDE is untouched by port changes.
       expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', ide });
     });

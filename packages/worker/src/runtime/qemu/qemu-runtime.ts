@@ -1,8 +1,9 @@
-import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { waitForExit } from '../host-process.js';
+import { KeyedTurns } from '../keyed-turns.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
@@ -44,6 +45,8 @@ interface PortMap {
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
+  /** A workspace's port map is read, changed and written by one caller at a time. */
+  readonly #portTurns = new KeyedTurns();
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
@@ -114,7 +117,7 @@ export class QemuRuntime implements VmRuntime {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
     const ide = await this.#options.freePort();
-    await writeFile(paths.ports, JSON.stringify({ ide, forwards: {} } satisfies PortMap));
+    await writePortMap(paths.ports, { ide, forwards: {} });
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
     const { accel } = await this.accelerator();
@@ -149,9 +152,13 @@ export class QemuRuntime implements VmRuntime {
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
   }
 
-  async exposePort(workspace: string, port: number): Promise<string> {
+  exposePort(workspace: string, port: number): Promise<string> {
     assertWorkspaceName(workspace);
     assertPort(port);
+    return this.#portTurns.run(workspace, () => this.#exposePort(workspace, port));
+  }
+
+  async #exposePort(workspace: string, port: number): Promise<string> {
     const paths = this.paths(workspace);
     if ((await this.#livePid(workspace)) === undefined)
       throw new RuntimeError(
@@ -172,12 +179,16 @@ export class QemuRuntime implements VmRuntime {
       );
     }
     map.forwards[String(port)] = hostPort;
-    await writeFile(paths.ports, JSON.stringify(map));
+    await writePortMap(paths.ports, map);
     return `127.0.0.1:${hostPort}`;
   }
 
-  async unexposePort(workspace: string, port: number): Promise<void> {
+  unexposePort(workspace: string, port: number): Promise<void> {
     assertWorkspaceName(workspace);
+    return this.#portTurns.run(workspace, () => this.#unexposePort(workspace, port));
+  }
+
+  async #unexposePort(workspace: string, port: number): Promise<void> {
     const paths = this.paths(workspace);
     const map = await readPortMap(paths.ports);
     const hostPort = map?.forwards[String(port)];
@@ -185,7 +196,7 @@ export class QemuRuntime implements VmRuntime {
     if ((await this.#livePid(workspace)) !== undefined)
       await hmp(paths.qmpSocket, hostfwdRemoveCommand(hostPort));
     delete map.forwards[String(port)];
-    await writeFile(paths.ports, JSON.stringify(map));
+    await writePortMap(paths.ports, map);
   }
 
   async stop(workspace: string): Promise<void> {
@@ -254,6 +265,12 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Written to a temporary file and renamed over: a reader never sees a half-written map. */
+async function writePortMap(file: string, map: PortMap): Promise<void> {
+  await writeFile(`${file}.tmp`, JSON.stringify(map));
+  await rename(`${file}.tmp`, file);
 }
 
 async function readPortMap(file: string): Promise<PortMap | undefined> {
