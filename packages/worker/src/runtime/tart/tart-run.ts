@@ -6,16 +6,14 @@ import { RuntimeError } from '../vm-runtime.js';
 import { type TartNetwork, tartRunArgs } from './tart-args.js';
 
 /**
- * Name of the `--dir` share that carries `workspace.env` (`ROCKPOOL_WORKSPACE_NAME=<name>`) into the
- * guest, read-only. tart has no way to pass environment to a guest; `tart exec` needs the Tart Guest
- * Agent, macOS 14 and a booted guest, while a share is there from the first instruction of boot. The
- * guest mounts the default tag, `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and
- * reads `/mnt/shared/rockpool/workspace.env` (a named share is a subdirectory of the mount).
+ * The read-only `--dir` share that carries the workspace into the guest: `name` is its tag, and
+ * `workspaceEnvFile` holds `KEY=value` lines (`ROCKPOOL_WORKSPACE_NAME=<name>`). tart has no way to
+ * pass environment to a guest; `tart exec` needs the Tart Guest Agent, macOS 14 and a booted guest,
+ * while a share is there from the first instruction of boot. The guest mounts the default tag,
+ * `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and reads
+ * `/mnt/shared/rockpool/workspace.env` (a named share is a subdirectory of the mount).
  */
-export const TART_SHARE_NAME = 'rockpool';
-
-/** The file in the share, `KEY=value` lines. */
-export const TART_WORKSPACE_ENV_FILE = 'workspace.env';
+export const TART_SHARE = { name: 'rockpool', workspaceEnvFile: 'workspace.env' } as const;
 
 /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
 export interface TartRunFiles {
@@ -64,11 +62,15 @@ export class TartRuns {
     if (running) return { pid: running, exited: () => !isAlive(running) };
     const files = this.files(workspace);
     await mkdir(files.share, { recursive: true, mode: 0o755 });
-    await writeFile(join(files.share, TART_WORKSPACE_ENV_FILE), `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`, {
-      mode: 0o644,
-    });
+    await writeFile(
+      join(files.share, TART_SHARE.workspaceEnvFile),
+      `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`,
+      {
+        mode: 0o644,
+      },
+    );
     const args = tartRunArgs(this.options.vmName(workspace), {
-      shares: [{ name: TART_SHARE_NAME, path: files.share, readOnly: true }],
+      shares: [{ name: TART_SHARE.name, path: files.share, readOnly: true }],
       network: this.options.network,
     });
     const { tartBinary } = this.options;
