@@ -4,6 +4,7 @@ import type { Job, Workspace } from '@rockpool/db';
 import type { VmSpec } from '../runtime/vm-runtime.js';
 import { waitForIde } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
+import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteWrites } from './route-turn.js';
 import { workspaceRoute } from './workspace-route.js';
 
@@ -124,7 +125,10 @@ export class JobRunner {
       now: this.#deps.now,
     });
     workspaces.setPhase(workspace.id, state, 'routing');
-    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide));
+    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide)).catch((error) => {
+      const reason = refusalOf(error);
+      throw reason === undefined ? error : new Error(routeRefusedMessage(workspace.name, reason));
+    });
     if (!workspaces.transition(workspace.id, [state], { state: 'running', phase: 'ready' })) {
       // Deleted or stopped while we worked: take the route back down; that job does the rest.
       await routes.removeWorkspace(workspace.name);

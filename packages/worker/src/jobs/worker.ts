@@ -65,7 +65,7 @@ export class Worker {
     const part: WorkerPartDeps = { workspaces, ports, jobs, runtime, log: this.#log };
     const now = deps.now ?? Date.now;
     const turn = new RouteTurn(router);
-    this.#reconciler = new Reconciler({ ...part, router, turn });
+    this.#reconciler = new Reconciler({ ...part, router, turn, now });
     this.#health = new HealthMonitor({ ...part, routes: turn.writes, now }, this.#options);
     this.#runner = new JobRunner(
       {
@@ -117,7 +117,7 @@ export class Worker {
   async #healthLoop(): Promise<void> {
     while (!this.#stopped) {
       await sleep(this.#options.healthIntervalMs);
-      await this.syncRoutes().catch((error) => this.#log(`route sync failed: ${(error as Error).message}`));
+      await this.#reconciler.syncRoutesPeriodically();
       await this.#health.checkAll();
     }
   }
