@@ -159,6 +159,7 @@ export interface HttpTransport {
 }
 
 export interface AuthenticationHandler {
+  '@id'?: string;
   handler: 'authentication';
   providers: {
     http_basic?: HttpBasicProvider;
