@@ -16,6 +16,8 @@ export interface JobRunnerDeps extends WorkerPartDeps {
   now: () => number;
   /** Called when a workspace has come up (its IDE answers and its route is in). */
   onRunning?: (workspace: Workspace) => void;
+  /** Runs `sync_users` jobs: the edge's basic-auth accounts made to match the users table. */
+  accounts?: { sync(): Promise<void> };
 }
 
 export interface JobRunnerOptions {
@@ -86,6 +88,10 @@ export class JobRunner {
   }
 
   async #handle(job: Job): Promise<void> {
+    if (job.kind === 'sync_users') {
+      if (!this.#deps.accounts) throw new Error('this worker does not manage the edge accounts');
+      return this.#deps.accounts.sync();
+    }
     const workspace = this.#deps.workspaces.find(job.workspaceId);
     if (!workspace) return; // Deleted meanwhile: nothing left to do.
     switch (job.kind) {

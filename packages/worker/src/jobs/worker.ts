@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkspaceRouter } from '@rockpool/caddy';
 import type { HeartbeatStore, JobQueue, PortStore, WorkspaceStore } from '@rockpool/db';
 import type { VmRuntime } from '../runtime/vm-runtime.js';
+import type { EdgeAccounts } from './edge-accounts.js';
 import { HealthMonitor, type HealthMonitorOptions } from './health-monitor.js';
 import { JobRunner, type JobRunnerOptions } from './job-runner.js';
 import type { WorkerPartDeps } from './part-deps.js';
@@ -16,6 +17,8 @@ export interface WorkerDeps {
   heartbeats: HeartbeatStore;
   runtime: VmRuntime;
   router: WorkspaceRouter;
+  /** The edge's basic-auth accounts; without it `sync_users` jobs fail (no accounts to manage). */
+  accounts?: EdgeAccounts;
   log?: (message: string) => void;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
@@ -74,6 +77,7 @@ export class Worker {
         routes: turn.writes,
         now,
         onRunning: (workspace) => this.#health.forget(workspace.id),
+        ...(deps.accounts ? { accounts: deps.accounts } : {}),
       },
       this.#options,
     );
@@ -118,6 +122,7 @@ export class Worker {
     while (!this.#stopped) {
       await sleep(this.#options.healthIntervalMs);
       await this.#reconciler.syncRoutesPeriodically();
+      await this.#deps.accounts?.syncPeriodically();
       await this.#health.checkAll();
     }
   }
