@@ -2,6 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogStore } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import { z } from 'zod';
+import type { UserAdmin } from './auth/user-admin.js';
+import { type RoleSource, resolveViewer } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
 import { ApiError } from './errors.js';
 import { openApiDocument } from './openapi.js';
@@ -27,6 +29,10 @@ export interface AppOptions {
   edgeUsers?: EdgeUsers;
   /** Caddy's access logs; without it /api/logs is not served. */
   accessLogs?: AccessLogStore;
+  /** Roles of the callers; without it everyone is a member. */
+  roles?: RoleSource;
+  /** Basic-auth users, managed by admins (Settings → Users); changes reach the edge through jobs. */
+  userAdmin?: UserAdmin;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -83,6 +89,8 @@ export function createApp(options: AppOptions): Router {
     await next();
   });
 
+  // Who is asking, for every route below: ownership and admin checks read it.
+  app.use('/api/*', resolveViewer(options.roles ?? { roleOf: () => 'member' }));
   app.route('/api', healthRoutes(service));
   let generated: ReturnType<typeof openApiDocument> | undefined;
   serve(app, document, (c) => {
@@ -93,7 +101,7 @@ export function createApp(options: AppOptions): Router {
   app.route('/api', eventRoutes(service, workspacePort, options.eventIntervalMs));
   app.route('/api', workspaceRoutes(service, options.limits, workspacePort));
   app.route('/api', portRoutes(service, workspacePort));
-  app.route('/api', userRoutes(options.edgeUsers));
+  app.route('/api', userRoutes(options.edgeUsers, options.userAdmin));
   if (options.accessLogs) app.route('/api', logRoutes(options.accessLogs));
 
   const spa = options.spa;

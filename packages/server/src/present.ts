@@ -1,11 +1,8 @@
-import { USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
+import { WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { allowedActions, type Port, type Workspace } from '@rockpool/model';
 import type { Context } from 'hono';
 import type { WorkspaceWithPorts } from './service.js';
-
-/** Who the edge says the caller is (it overwrites a client-sent value). */
-export const userOf = (c: Context): string => c.req.header(USER_HEADER) ?? 'anonymous';
 
 /** Where the workspaces are reached, on the request's own host: IDE and app URLs start here. */
 export function workspaceOrigin(c: Context, workspacePort: number): string {
