@@ -84,14 +84,31 @@ const PASSWORDS: Record<string, string> = {
   bob: 'bob-password-22',
   carol: 'carol-password-3',
 };
+/**
+ * fetch on a connection of its own. Right after a config change the retiring server can still
+ * reset a fresh connection before reading it (see the README's known issues): sent once more.
+ */
+async function send(url: string, init: RequestInit): Promise<Response> {
+  const request = () => fetch(url, { ...init, headers: { ...init.headers, Connection: 'close' } });
+  try {
+    return await request();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    return request();
+  }
+}
+
+/** `GET /api/me` as `user` with `password`: its status. */
+async function meStatus(user: string, password: string): Promise<number> {
+  const res = await send(`${cp}/api/me`, { headers: basic(user, password) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 async function api(user: string, method: string, path: string, body?: unknown) {
-  const res = await fetch(`${cp}${path}`, {
+  const res = await send(`${cp}${path}`, {
     method,
-    headers: {
-      ...basic(user, PASSWORDS[user] ?? ''),
-      'Content-Type': 'application/json',
-      Connection: 'close',
-    },
+    headers: { ...basic(user, PASSWORDS[user] ?? ''), 'Content-Type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -137,7 +154,7 @@ describe('users and roles on a running stack', () => {
     expect((await rockpoolUser(['add', 'bob', '--password-stdin'], PASSWORDS.bob)).code).toBe(0);
     const generated = await rockpoolUser(['add', 'gen', '--admin']);
     const password = /Password \(shown this once\): (\S+)/.exec(generated.output)?.[1] ?? '';
-    const res = await fetch(`${cp}/api/me`, { headers: basic('gen', password) });
+    const res = await send(`${cp}/api/me`, { headers: basic('gen', password) });
     expect(await res.json()).toEqual({ user: 'gen', role: 'admin' });
     await expect(rockpoolUser(['add', 'alice', '--password-stdin'], 'another-password')).rejects.toThrow(
       /already exists/,
@@ -179,10 +196,10 @@ describe('users and roles on a running stack', () => {
       status: 201,
       body: { name: 'dave', role: 'member', password: expect.any(String) },
     });
-    const dave = basic('dave', added.body?.password as string);
-    expect((await fetch(`${cp}/api/me`, { headers: dave })).status).toBe(200);
+    const password = added.body?.password as string;
+    expect(await meStatus('dave', password)).toBe(200);
     expect((await api('admin', 'DELETE', '/api/users/dave')).status).toBe(204);
-    expect((await fetch(`${cp}/api/me`, { headers: dave })).status).toBe(401);
+    expect(await meStatus('dave', password)).toBe(401);
     expect((await api('admin', 'DELETE', '/api/users/gen')).status).toBe(204);
   });
 
@@ -215,8 +232,7 @@ describe('users and roles on a running stack', () => {
     expect(await echo('after add')).toBe('after add');
     expect((await rockpoolUser(['passwd', 'carol', '--password-stdin'], 'carol-new-password')).code).toBe(0);
     expect((await api('carol', 'GET', '/api/me')).status).toBe(401);
-    const fresh = await fetch(`${cp}/api/me`, { headers: basic('carol', 'carol-new-password') });
-    expect(fresh.status).toBe(200);
+    expect(await meStatus('carol', 'carol-new-password')).toBe(200);
     expect((await rockpoolUser(['remove', 'bob'])).output).toBe(
       'Removed bob.\nApplied to the running edge.\n',
     );
