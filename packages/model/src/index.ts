@@ -22,6 +22,7 @@ export {
   requestProblem,
 } from './api/request-fields.js';
 export {
+  type CreatedUser,
   CreatedUserSchema,
   type CreateUserBody,
   CreateUserBodySchema,

@@ -74,3 +74,4 @@ export type UpdateUserBody = z.infer<typeof UpdateUserBodySchema>;
 export const CreatedUserSchema = UserSchema.extend({
   password: z.string().optional().meta({ description: 'The generated password, shown this once' }),
 });
+export type CreatedUser = z.infer<typeof CreatedUserSchema>;
