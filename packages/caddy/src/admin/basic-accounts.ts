@@ -52,15 +52,22 @@ export async function writeBasicAccounts(
   admin: CaddyAdminClient,
   accounts: BasicAccountInput[],
 ): Promise<BasicAccountsResult> {
+  // The cheap check first (the two handlers by id, not the servers with their tables): the
+  // worker runs this every few seconds, and nearly always nothing has changed.
+  const wanted = basicAccounts(accounts);
+  const current = await Promise.all(
+    Object.values(BASIC_AUTH_IDS).map((id) => admin.getById<AuthenticationHandler>(id)),
+  );
+  const present = current.filter((handler) => handler !== undefined);
+  if (present.every((handler) => sameJson(handler.value.providers.http_basic?.accounts, wanted)))
+    return { changed: false, handlers: present.length };
   let handlers = 0;
   const { changed } = await admin.update<Record<string, HttpServer>>(
     { path: 'apps/http/servers' },
     (servers) => {
       const next = withBasicAccounts(servers, accounts);
       handlers = next.handlers;
-      const same = basicHandlers(servers).every((h) =>
-        sameJson(h.providers.http_basic?.accounts, basicAccounts(accounts)),
-      );
+      const same = basicHandlers(servers).every((h) => sameJson(h.providers.http_basic?.accounts, wanted));
       return handlers === 0 || same ? UNCHANGED : next.servers;
     },
   );

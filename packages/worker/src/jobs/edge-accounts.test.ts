@@ -9,10 +9,19 @@ import { Worker } from './worker.js';
 const f = useWorkerFixture();
 const carol: TestUser = { username: 'carol', password: 'carol-password-1' };
 
+/** GET /api/me through the edge; a connection reset by the retiring server (README) is sent again. */
 async function controlPlaneStatus(user: TestUser): Promise<number> {
-  const res = await fetch(`${f.edge.controlPlaneUrl}/api/me`, {
-    headers: { ...f.edge.authHeader(user), Connection: 'close' },
-  });
+  const send = () =>
+    fetch(`${f.edge.controlPlaneUrl}/api/me`, {
+      headers: { ...f.edge.authHeader(user), Connection: 'close' },
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    res = await send();
+  }
   await res.arrayBuffer();
   return res.status;
 }
