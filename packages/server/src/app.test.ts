@@ -339,7 +339,7 @@ describe('health and documentation', () => {
   });
 
   it('says who the user is', async () => {
-    expect(await json(await call('GET', '/api/me'))).toEqual({ user: 'alice' });
+    expect(await json(await call('GET', '/api/me'))).toEqual({ user: 'alice', role: 'member' });
   });
 
   it('answers unknown routes with a JSON 404', async () => {

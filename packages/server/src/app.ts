@@ -2,6 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogStore } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import { z } from 'zod';
+import type { UserAdmin } from './auth/user-admin.js';
+import { type RoleSource, resolveViewer } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
 import { ApiError } from './errors.js';
 import { allowedMethods } from './method-not-allowed.js';
@@ -32,6 +34,10 @@ export interface AppOptions {
   edgeUsers?: EdgeUsers;
   /** Caddy's access logs; without it /api/logs is not served. */
   accessLogs?: AccessLogStore;
+  /** Roles of the callers; without it everyone is a member. */
+  roles?: RoleSource;
+  /** Basic-auth users, managed by admins (Settings → Users); changes reach the edge through jobs. */
+  userAdmin?: UserAdmin;
 }
 
 const document = createRoute({
@@ -99,12 +105,14 @@ export function createApp(options: AppOptions): Router {
   });
   app.use('/api/*', apiBodyLimit());
 
+  // Who is asking, for every route below: ownership and admin checks read it.
+  app.use('/api/*', resolveViewer(options.roles ?? { roleOf: () => 'member' }));
   app.route('/api', healthRoutes(service));
   serve(app, document, (c) => c.json(documentOf(), 200));
   app.route('/api', eventRoutes(service, workspaceUrl, options.eventIntervalMs));
   app.route('/api', workspaceRoutes(service, options.limits, workspaceUrl));
   app.route('/api', portRoutes(service, workspaceUrl));
-  app.route('/api', userRoutes(options.edgeUsers));
+  app.route('/api', userRoutes(options.edgeUsers, options.userAdmin));
   if (options.accessLogs) app.route('/api', logRoutes(options.accessLogs));
 
   const spa = options.spa;

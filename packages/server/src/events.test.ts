@@ -64,7 +64,8 @@ describe('GET /api/events', () => {
     stores.workspaces.insert({ name: 'alice', cpus: 1, memoryMiB: 512, owner: 'x' });
     const controller = new AbortController();
     const res = await app.request('/api/events', {
-      headers: { Host: 'localhost:8080' },
+      // The owner of these workspaces (a member sees their own).
+      headers: { Host: 'localhost:8080', 'X-Rockpool-User': 'x' },
       signal: controller.signal,
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');

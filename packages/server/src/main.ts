@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
 import { readAccessLogRetention, readLimits, readWorkspaceUrl } from './settings.js';
@@ -22,13 +23,16 @@ const server = await startServer({
   accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
   workspaceUrl: readWorkspaceUrl(),
-  edgeUsers: dataDirEdgeUsers(
-    dataDir,
-    (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ),
+  edgeUsers: (users, roles) =>
+    dataDirEdgeUsers(dataDir, {
+      users,
+      roles,
+      githubAllowUsers: (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    }),
+  admins: readAdmins(),
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

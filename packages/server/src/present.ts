@@ -1,11 +1,8 @@
-import { USER_HEADER, WORKSPACES_ORIGIN_HEADER } from '@rockpool/caddy';
+import { WORKSPACES_ORIGIN_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { allowedActions, type Port, type Workspace } from '@rockpool/model';
 import type { Context } from 'hono';
 import type { WorkspaceWithPorts } from './service.js';
-
-/** Who the edge says the caller is (it overwrites a client-sent value). */
-export const userOf = (c: Context): string => c.req.header(USER_HEADER) ?? 'anonymous';
 
 /** `https://host:8443`: a scheme, a host and maybe a port, nothing else. */
 export function isHttpOrigin(value: string): boolean {

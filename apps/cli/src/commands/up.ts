@@ -20,6 +20,7 @@ import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
 import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
+import { basicAccounts } from '../users.js';
 
 export interface RunningStack {
   caddy(): CaddyProcess;
@@ -51,7 +52,8 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
   const hint = credentials.generatedPasswordFile
     ? `user ${credentials.username}, password in ${credentials.generatedPasswordFile}`
     : `user ${credentials.username} with the password from CADDY_PASSWORD`;
-  return { auth: { kind: 'basic', accounts: [credentials] }, hint };
+  // Every user in the table; the first run makes this account the first user, an admin.
+  return { auth: { kind: 'basic', accounts: await basicAccounts(settings.dataDir, credentials) }, hint };
 }
 
 /** Caddy's whole configuration for these settings, with every file it needs in place. */

@@ -169,6 +169,7 @@ export interface HttpTransport {
 }
 
 export interface AuthenticationHandler {
+  '@id'?: string;
   handler: 'authentication';
   providers: {
     http_basic?: HttpBasicProvider;
