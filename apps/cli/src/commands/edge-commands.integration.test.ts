@@ -217,7 +217,8 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
         workspaceRoutes: ['w'],
         workspaces: { total: 1, byState: { creating: 1 } },
       });
-      expect(s.urls.workspaces).toBe(`https://${ws}`);
+      // Links name a loopback-bound Rockpool `localhost`, as browsers do.
+      expect(s.urls.workspaces).toBe(`https://${ws.replace('127.0.0.1', 'localhost')}`);
     } finally {
       await server.close();
     }

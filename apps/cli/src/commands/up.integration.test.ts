@@ -128,7 +128,8 @@ describe('rockpool up', () => {
       headers: { ...auth, Host: 'evil.example:9', 'X-Forwarded-Host': 'evil.example:9' },
     });
     expect(res.status, res.body).toBe(200);
-    expect(JSON.parse(res.body).ideUrl).toBe(`${ws}/workspace/first/`);
+    // Links name a loopback-bound Rockpool `localhost`, as browsers do, whatever the Host said.
+    expect(JSON.parse(res.body).ideUrl).toBe(`${ws.replace('127.0.0.1', 'localhost')}/workspace/first/`);
   });
 
   it('keeps everything in the data dir private: files 0600, directories 0700', async () => {
