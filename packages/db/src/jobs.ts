@@ -1,6 +1,6 @@
 import type { Db } from './database.js';
 
-export type JobKind = 'provision' | 'start' | 'stop' | 'delete' | 'add_port' | 'remove_port';
+export type JobKind = 'provision' | 'start' | 'stop' | 'suspend' | 'delete' | 'add_port' | 'remove_port';
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
 
 export interface Job {

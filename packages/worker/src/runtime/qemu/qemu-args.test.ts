@@ -4,6 +4,7 @@ import {
   hostfwdAddCommand,
   hostfwdRemoveCommand,
   kernelCommandLine,
+  migrateUri,
   overlayArgs,
   qemuArgs,
 } from './qemu-args.js';
@@ -48,6 +49,19 @@ describe('qemuArgs', () => {
     expect(value(args, '-runas')).toBe('rockpool-vm');
   });
 
+  it('resumes instead of booting: waits paused for the memory on a unix socket', () => {
+    const boot = qemuArgs({ ...launch, accel: 'tcg' });
+    expect(boot).not.toContain('-incoming');
+    expect(boot).not.toContain('-S');
+    const resume = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/vms/alice/migrate-in.sock' });
+    expect(value(resume, '-incoming')).toBe('unix:/vms/alice/migrate-in.sock');
+    expect(resume).toContain('-S');
+    // The same machine as at boot, or the saved state would not fit it.
+    const added = ['-incoming', 'unix:/vms/alice/migrate-in.sock', '-S'];
+    expect(resume.filter((a) => !added.includes(a))).toEqual(boot);
+    expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
+  });
+
   it('builds the overlay and hostfwd commands', () => {
     expect(overlayArgs('/img/rootfs.img', '/d.qcow2')).toEqual([
       'create',
@@ -63,7 +77,7 @@ describe('qemuArgs', () => {
     expect(hostfwdAddCommand(41001, 3000)).toBe('hostfwd_add net0 tcp:127.0.0.1:41001-:3000');
     expect(hostfwdRemoveCommand(41001)).toBe('hostfwd_remove net0 tcp:127.0.0.1:41001');
     expect(kernelCommandLine('a', 1)).toBe(
-      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
+      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 clocksource=tsc tsc=reliable rockpool.workspace=a',
     );
   });
 
