@@ -215,7 +215,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
         tls: 'self-signed',
         access: 'all',
         workspaceRoutes: ['w'],
-        workspaces: { total: 1, byState: { creating: 1 } },
+        workspaces: { total: 1, byState: { creating: 1 }, suspended: [] },
       });
       expect(s.urls.workspaces).toBe(`https://${ws}`);
     } finally {

@@ -18,6 +18,7 @@ export type {
   AccessLogFilters,
   Port,
   Workspace,
+  WorkspaceAction,
   WorkspacePhase,
   WorkspaceState,
 } from '@rockpool/model';
