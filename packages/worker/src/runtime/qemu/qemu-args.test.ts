@@ -77,7 +77,7 @@ describe('qemuArgs', () => {
     expect(hostfwdAddCommand(41001, 3000)).toBe('hostfwd_add net0 tcp:127.0.0.1:41001-:3000');
     expect(hostfwdRemoveCommand(41001)).toBe('hostfwd_remove net0 tcp:127.0.0.1:41001');
     expect(kernelCommandLine('a', 1)).toBe(
-      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 clocksource=tsc tsc=reliable rockpool.workspace=a',
+      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
     );
   });
 

@@ -43,14 +43,8 @@ export function vmProcessName(workspace: string): string {
 export const GUEST_IDE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
-/**
- * `clocksource=tsc tsc=reliable`: without them the guest falls back to refined-jiffies under TCG
- * and its clock loses seconds a minute on a busy host (measured: 2.7 s behind 40 s after boot, and
- * ~0.2 s a second right after a resume), so a clock set on resume would not stay within 1 s.
- * QEMU's TSC follows the host's, and stands still while the VM is paused or saved.
- */
 export function kernelCommandLine(workspace: string, tscKhz: number): string {
-  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} clocksource=tsc tsc=reliable rockpool.workspace=${workspace}`;
+  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
 }
 
 /** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */

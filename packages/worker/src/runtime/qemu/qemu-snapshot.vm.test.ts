@@ -59,18 +59,22 @@ describe('QEMU suspend and resume (real VMs)', () => {
     console.log(`memory file ${fileBytes} bytes; guest used ${used} bytes (with page cache)`);
     expect(fileBytes).toBeGreaterThan(0);
     expect(await runtime.diskUsage(spec.workspace)).toBeGreaterThanOrEqual(fileBytes);
-    await sleep(3_000); // Long enough that a clock left at suspend time would be seen.
+    await sleep(10_000); // Long enough that a clock left at suspend time would be seen.
 
     const info = await runtime.start(spec);
-    expect(info.boot).toEqual({ kind: 'resumed' });
+    expect(info.boot).toMatchObject({ kind: 'resumed' });
+    if (info.boot?.kind === 'resumed' && info.boot.notice) console.log(`resume notice: ${info.boot.notice}`);
     expect(existsSync(memory.state)).toBe(false);
     expect(await sh(`cat /proc/${pid}/cmdline | tr '\\0' ' '`)).toBe('sleep 10000');
     expect(await sh('cat /root/kept.txt')).toBe('before-suspend');
+    // Set to the host's on resume (left alone it would be 10 s behind). The guest keeps time with
+    // refined-jiffies under TCG, which loses time on a busy host, hence the 3 s bound here.
     const before = Date.now();
     const guestMs = Number(await sh('date +%s%3N'));
     const after = Date.now();
-    expect(guestMs).toBeGreaterThan(before - 1_000);
-    expect(guestMs).toBeLessThan(after + 1_000);
+    console.log(`guest clock ${guestMs - after} to ${guestMs - before} ms off the host after resume`);
+    expect(guestMs).toBeGreaterThan(before - 3_000);
+    expect(guestMs).toBeLessThan(after + 3_000);
   }, 300_000);
 
   it('loses no synced file when QEMU is killed in the middle of a suspend; start boots afresh', async () => {
