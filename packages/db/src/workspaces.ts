@@ -91,11 +91,16 @@ export class WorkspaceStore {
     return (this.db.prepare('SELECT * FROM workspaces ORDER BY name').all() as WorkspaceRow[]).map(fromRow);
   }
 
-  /** Ordered by name; the cursor is the last name of the previous page. */
-  list(options: { limit: number; cursor?: string }): Page<Workspace> {
+  /** Ordered by name; the cursor is the last name of the previous page. With `owner`, theirs only. */
+  list(options: { limit: number; cursor?: string; owner?: string }): Page<Workspace> {
     const rows = this.db
-      .prepare('SELECT * FROM workspaces WHERE name > ? ORDER BY name LIMIT ?')
-      .all(options.cursor ?? '', options.limit + 1) as WorkspaceRow[];
+      .prepare('SELECT * FROM workspaces WHERE name > ? AND (? IS NULL OR owner = ?) ORDER BY name LIMIT ?')
+      .all(
+        options.cursor ?? '',
+        options.owner ?? null,
+        options.owner ?? null,
+        options.limit + 1,
+      ) as WorkspaceRow[];
     const items = rows.slice(0, options.limit).map(fromRow);
     const last = items.at(-1);
     return rows.length > options.limit && last ? { items, nextCursor: last.name } : { items };

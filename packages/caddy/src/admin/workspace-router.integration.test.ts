@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
+import { tableOf, type WorkspaceTable, withTable } from '../builders/workspace-table.js';
+import type { SubrouteHandler } from '../config/types.js';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { freePort } from '../testing/free-port.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
@@ -72,7 +75,7 @@ describe('workspace routes on the real Caddy', () => {
     await edge.router.putWorkspace({ name: 'alice', upstream: ide.address });
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
-    expect(await edge.caddy.admin.getById('workspace-alice')).toMatchObject({
+    expect(await edge.caddy.admin.getById('ws.alice')).toMatchObject({
       value: { input: 'alice', outputs: [ide.address] },
     });
   });
@@ -82,6 +85,12 @@ describe('workspace routes on the real Caddy', () => {
     beforeAll(async () => {
       appPort = await freePort();
       await edge.router.putPort({ workspace: 'alice', port: 3000, upstream: `127.0.0.1:${appPort}` });
+      // For a moment after a change, the retiring server instance can still accept a connection and
+      // answer it with the old config (its SO_REUSEPORT socket is closed after the new one opens).
+      const deadline = Date.now() + 5_000;
+      while ((await get('/workspace/alice/port/3000/')).status === 404 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     });
 
     it('answer 502 with a page that says the app is not listening yet', async () => {
@@ -122,7 +131,7 @@ describe('workspace routes on the real Caddy', () => {
     it('are listed with their workspace and addressable by id', async () => {
       const route = (await edge.router.list()).find((r) => r.name === 'alice');
       expect(route?.ports).toEqual([{ port: 3000, upstream: `127.0.0.1:${appPort}` }]);
-      expect(await edge.caddy.admin.getById('workspace-alice-port-3000')).toMatchObject({
+      expect(await edge.caddy.admin.getById('ws.alice.port.3000')).toMatchObject({
         value: { input: 'alice/3000' },
       });
     });
@@ -205,7 +214,7 @@ describe('workspace routes on the real Caddy', () => {
     expect(await edge.router.removeWorkspace('alice')).toBe(true);
     expect((await get('/workspace/alice/')).status).toBe(404);
     expect((await get('/workspace/alice/port/5173/')).status).toBe(404);
-    expect(await edge.caddy.admin.getById('workspace-alice-port-5173')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.alice.port.5173')).toBeUndefined();
     expect(await edge.router.removeWorkspace('alice')).toBe(false);
   });
 
@@ -219,10 +228,10 @@ describe('workspace routes on the real Caddy', () => {
       { name: 'fresh', upstream: ide.address },
     ]);
     expect(result).toEqual({
-      added: ['workspace-fresh'],
-      updated: ['workspace-moved'],
-      removed: ['workspace-stale'],
-      unchanged: ['workspace-keep'],
+      added: ['ws.fresh'],
+      updated: ['ws.moved'],
+      removed: ['ws.stale'],
+      unchanged: ['ws.keep'],
     });
     expect((await get('/workspace/moved/')).status).toBe(200);
     expect((await get('/workspace/fresh/')).status).toBe(200);
@@ -232,14 +241,58 @@ describe('workspace routes on the real Caddy', () => {
       { name: 'moved', upstream: ide.address },
       { name: 'fresh', upstream: ide.address },
     ]);
-    expect(again.unchanged.sort()).toEqual(['workspace-fresh', 'workspace-keep', 'workspace-moved']);
+    expect(again.unchanged.sort()).toEqual(['ws.fresh', 'ws.keep', 'ws.moved']);
   });
 
   it('sync leaves routes named in keep alone, present or not', async () => {
     await edge.router.putWorkspace({ name: 'busy', upstream: ide.address });
     const result = await edge.router.sync([], { keep: ['busy', 'ghost'] });
-    expect(result.unchanged).toEqual(['workspace-busy']);
+    expect(result.unchanged).toEqual(['ws.busy']);
     expect((await get('/workspace/busy/')).status).toBe(200);
     expect((await get('/workspace/keep/')).status).toBe(404);
+  });
+
+  it("a workspace named like another one's port route: both are routed, each under its own id", async () => {
+    const other = await startEchoUpstream({ name: 'other' });
+    try {
+      await edge.router.putWorkspace({ name: 'a', upstream: ide.address });
+      await edge.router.putPort({ workspace: 'a', port: 3000, upstream: ide.address });
+      await edge.router.putWorkspace({ name: 'a-port-3000', upstream: other.address });
+      expect((await get('/workspace/a/port/3000/')).headers.get('x-upstream')).toBe('ide');
+      expect((await get('/workspace/a-port-3000/')).headers.get('x-upstream')).toBe('other');
+      // Caddy takes dotted ids in /id/ paths.
+      expect(await edge.caddy.admin.getById('ws.a.port.3000')).toMatchObject({ value: { input: 'a/3000' } });
+      expect(await edge.caddy.admin.getById('ws.a-port-3000')).toMatchObject({
+        value: { input: 'a-port-3000' },
+      });
+    } finally {
+      await edge.router.removeWorkspace('a');
+      await edge.router.removeWorkspace('a-port-3000');
+      await other.close();
+    }
+  });
+
+  it('sync replaces the ids an older Rockpool wrote', async () => {
+    const old = (table: WorkspaceTable): WorkspaceTable => ({
+      ides: [...table.ides, { '@id': 'workspace-legacy', input: 'legacy', outputs: [ide.address] }],
+      ports: [
+        ...table.ports,
+        { '@id': 'workspace-legacy-port-3000', input: 'legacy/3000', outputs: [ide.address] },
+      ],
+    });
+    await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>
+      withTable(container, old(tableOf(container))),
+    );
+    expect(await edge.caddy.admin.getById('workspace-legacy')).toBeDefined();
+    const wanted = { name: 'legacy', upstream: ide.address, ports: [{ port: 3000, upstream: ide.address }] };
+    const others = (await edge.router.list()).filter((route) => route.name !== 'legacy');
+    const result = await edge.router.sync([...others, wanted]);
+    expect(result.updated).toEqual(['ws.legacy']);
+    expect(await edge.caddy.admin.getById('workspace-legacy')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('workspace-legacy-port-3000')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.legacy.port.3000')).toBeDefined();
+    expect((await get('/workspace/legacy/port/3000/')).status).toBe(200);
+    expect((await edge.router.sync([...others, wanted])).updated).toEqual([]);
+    await edge.router.removeWorkspace('legacy');
   });
 });

@@ -69,6 +69,7 @@ export type Handler =
   | HeadersHandler
   | MapHandler
   | RateLimitHandler
+  | RequestBodyHandler
   | ReverseProxyHandler
   | RewriteHandler
   | StaticResponseHandler
@@ -97,6 +98,15 @@ export interface MapMapping {
   '@id'?: string;
   input: string;
   outputs: string[];
+}
+
+/**
+ * Limits the request body: reading past `max_size` bytes fails, and the request is answered 413
+ * (through the server's error routes).
+ */
+export interface RequestBodyHandler {
+  handler: 'request_body';
+  max_size?: number;
 }
 
 export interface RewriteHandler {
@@ -159,6 +169,7 @@ export interface HttpTransport {
 }
 
 export interface AuthenticationHandler {
+  '@id'?: string;
   handler: 'authentication';
   providers: {
     http_basic?: HttpBasicProvider;

@@ -81,6 +81,23 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     expect(stores.workspaces.find(ws.id)?.diskBytes).toBe(64 * 1024 ** 2);
   });
 
+  it('a route the edge refuses never shows running: the workspace ends in error, saying so', async () => {
+    const ws = create(f, 'doomed');
+    f.stores.ports.add(ws.id, 3000);
+    // The runtime hands out a port address the route builder refuses: no retry can help.
+    f.runtime.exposePort = async () => 'not an address';
+    const states = new Set<string>();
+    await until('error', () => {
+      states.add(stateOf(f, 'doomed') ?? 'gone');
+      return stateOf(f, 'doomed') === 'error';
+    });
+    expect(states.has('running')).toBe(false);
+    expect(f.stores.workspaces.find(ws.id)?.error).toMatch(
+      /^The edge \(Caddy\) refused the route of doomed: invalid upstream "not an address"/,
+    );
+    expect((await get(f, '/workspace/doomed/')).status).toBe(404);
+  });
+
   it('adds and removes port routes on a running workspace', async () => {
     const { stores } = f;
     const ws = create(f, 'alice');

@@ -4,6 +4,7 @@ import type { Job, Workspace } from '@rockpool/db';
 import type { BootReport, VmSpec } from '../runtime/vm-runtime.js';
 import { waitForIde } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
+import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteWrites } from './route-turn.js';
 import { workspaceRoute } from './workspace-route.js';
 
@@ -15,6 +16,8 @@ export interface JobRunnerDeps extends WorkerPartDeps {
   now: () => number;
   /** Called when a workspace has come up (its IDE answers and its route is in). */
   onRunning?: (workspace: Workspace) => void;
+  /** Runs `sync_users` jobs: the edge's basic-auth accounts made to match the users table. */
+  accounts?: { sync(): Promise<void> };
 }
 
 export interface JobRunnerOptions {
@@ -85,6 +88,10 @@ export class JobRunner {
   }
 
   async #handle(job: Job): Promise<void> {
+    if (job.kind === 'sync_users') {
+      if (!this.#deps.accounts) throw new Error('this worker does not manage the edge accounts');
+      return this.#deps.accounts.sync();
+    }
     const workspace = this.#deps.workspaces.find(job.workspaceId);
     if (!workspace) return; // Deleted meanwhile: nothing left to do.
     switch (job.kind) {
@@ -131,7 +138,10 @@ export class JobRunner {
       now: this.#deps.now,
     });
     workspaces.setPhase(workspace.id, state, 'routing');
-    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide));
+    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide)).catch((error) => {
+      const reason = refusalOf(error);
+      throw reason === undefined ? error : new Error(routeRefusedMessage(workspace.name, reason));
+    });
     if (!workspaces.transition(workspace.id, [state], { state: 'running', phase: 'ready' })) {
       // Deleted or stopped while we worked: take the route back down; that job does the rest.
       await routes.removeWorkspace(workspace.name);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmPaths } from './qemu-args.js';
 import { type MemoryFiles, memoryFiles } from './qemu-snapshot.js';
@@ -30,6 +30,12 @@ export interface PortMap {
   ide: number;
   /** guest port -> host port */
   forwards: Record<string, number>;
+}
+
+/** Written to a temporary file and renamed over: a reader never sees a half-written map. */
+export async function writePortMap(file: string, map: PortMap): Promise<void> {
+  await writeFile(`${file}.tmp`, JSON.stringify(map));
+  await rename(`${file}.tmp`, file);
 }
 
 export async function readPortMap(file: string): Promise<PortMap | undefined> {

@@ -1,9 +1,10 @@
-import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { directoryBytes, exists } from '../host-files.js';
-import { signal, waitForExit } from '../host-process.js';
+import { runCommand, signal, waitForExit } from '../host-process.js';
+import { KeyedTurns } from '../keyed-turns.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
@@ -17,7 +18,7 @@ import {
   qemuArgs,
   vmProcessName,
 } from './qemu-args.js';
-import { type PortMap, type QemuVmPaths, qemuVmPaths, readPortMap } from './qemu-paths.js';
+import { type QemuVmPaths, qemuVmPaths, readPortMap, writePortMap } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
 import { discardMemory, saveMemory } from './qemu-snapshot.js';
 import { type ExecResult, guestExec, hmp, qmp } from './qmp.js';
@@ -47,6 +48,8 @@ export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
   readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
+  /** A workspace's port map is read, changed and written by one caller at a time. */
+  readonly #portTurns = new KeyedTurns();
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
@@ -95,7 +98,7 @@ export class QemuRuntime implements VmRuntime {
     // Create under a temporary name so a crash never leaves a half-made disk that looks real.
     const partial = `${paths.disk}.partial`;
     await rm(partial, { force: true });
-    await this.#run(
+    await runCommand(
       this.#options.qemuImgBinary,
       overlayArgs(this.image.rootfs, partial),
       'creating the disk',
@@ -125,7 +128,7 @@ export class QemuRuntime implements VmRuntime {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
     const ide = await this.#options.freePort();
-    await writeFile(paths.ports, JSON.stringify({ ide, forwards: {} } satisfies PortMap));
+    await writePortMap(paths.ports, { ide, forwards: {} });
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
     const { accel } = await this.accelerator();
@@ -140,7 +143,7 @@ export class QemuRuntime implements VmRuntime {
       ...(incomingSocket ? { incomingSocket } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await this.#run(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
     const info = await this.inspect(spec.workspace);
     if (info.state !== 'running')
       throw new RuntimeError(
@@ -162,9 +165,13 @@ export class QemuRuntime implements VmRuntime {
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
   }
 
-  async exposePort(workspace: string, port: number): Promise<string> {
+  exposePort(workspace: string, port: number): Promise<string> {
     assertWorkspaceName(workspace);
     assertPort(port);
+    return this.#portTurns.run(workspace, () => this.#exposePort(workspace, port));
+  }
+
+  async #exposePort(workspace: string, port: number): Promise<string> {
     const paths = this.paths(workspace);
     if ((await this.#livePid(workspace)) === undefined)
       throw new RuntimeError(
@@ -185,12 +192,16 @@ export class QemuRuntime implements VmRuntime {
       );
     }
     map.forwards[String(port)] = hostPort;
-    await writeFile(paths.ports, JSON.stringify(map));
+    await writePortMap(paths.ports, map);
     return `127.0.0.1:${hostPort}`;
   }
 
-  async unexposePort(workspace: string, port: number): Promise<void> {
+  unexposePort(workspace: string, port: number): Promise<void> {
     assertWorkspaceName(workspace);
+    return this.#portTurns.run(workspace, () => this.#unexposePort(workspace, port));
+  }
+
+  async #unexposePort(workspace: string, port: number): Promise<void> {
     const paths = this.paths(workspace);
     const map = await readPortMap(paths.ports);
     const hostPort = map?.forwards[String(port)];
@@ -198,7 +209,7 @@ export class QemuRuntime implements VmRuntime {
     if ((await this.#livePid(workspace)) !== undefined)
       await hmp(paths.qmpSocket, hostfwdRemoveCommand(hostPort));
     delete map.forwards[String(port)];
-    await writeFile(paths.ports, JSON.stringify(map));
+    await writePortMap(paths.ports, map);
   }
 
   async stop(workspace: string): Promise<void> {
@@ -284,14 +295,5 @@ export class QemuRuntime implements VmRuntime {
     if (!Number.isInteger(pid) || pid <= 0) return undefined;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     return cmdline.includes(vmProcessName(workspace)) ? pid : undefined;
-  }
-
-  async #run(binary: string, args: string[], what: string): Promise<void> {
-    const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0)
-      throw new RuntimeError(
-        'vm_command_failed',
-        `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
-      );
   }
 }

@@ -2,21 +2,27 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
+  type TartNetwork,
   tartCloneArgs,
   tartDeleteArgs,
   tartListArgs,
   tartSetArgs,
-  tartStopArgs,
   tartVmName,
+  tartVmPrefix,
   workspaceOfTartVm,
 } from './tart-args.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
 import { type LaunchedRun, TartRuns } from './tart-run.js';
+import { shutDown } from './tart-shutdown.js';
 
 export interface TartRuntimeOptions {
   /** A local tart VM provisioned like the Linux guest (scripts/guest/README.md), cloned per workspace. */
   baseImage: string;
+  /** This Rockpool instance's id: its VMs are `rockpool-<instanceId>-ws-<workspace>` (tart-instance.ts). */
+  instanceId: string;
+  /** `softnet` where cirruslabs/softnet can run (tart-host.ts), else tart's shared NAT. */
+  network?: TartNetwork;
   /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
   stateDir: string;
   tartBinary?: string;
@@ -28,7 +34,7 @@ export interface TartRuntimeOptions {
   ipWaitSeconds?: number;
   /** How long `tart run` may take to take the VM's lock, i.e. for `tart get` to say "running". */
   runStartTimeoutMs?: number;
-  /** `tart stop --timeout`: graceful shutdown time before tart kills the VM. */
+  /** How long the guest may take to shut down when asked, before its power is cut (`tart stop`). */
   stopTimeoutSeconds?: number;
 }
 
@@ -48,6 +54,7 @@ export class TartRuntime implements VmRuntime {
   constructor(options: TartRuntimeOptions) {
     this.#options = {
       tartBinary: 'tart',
+      network: 'shared',
       env: {},
       guestIdePort: 8080,
       ipWaitSeconds: 120,
@@ -55,9 +62,15 @@ export class TartRuntime implements VmRuntime {
       stopTimeoutSeconds: 30,
       ...options,
     } satisfies Required<TartRuntimeOptions>;
-    const { tartBinary, env, stateDir } = this.#options;
+    const { tartBinary, env, stateDir, network, instanceId } = this.#options;
+    tartVmPrefix(instanceId); // refuses a bad id before anything runs
     this.#cli = new TartCli(tartBinary, env);
-    this.#runs = new TartRuns({ tartBinary, env, stateDir });
+    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName: (w) => this.vmName(w) });
+  }
+
+  /** The tart VM of `workspace` (for operators and tests: `tart ip <vm>`). */
+  vmName(workspace: string): string {
+    return tartVmName(this.#options.instanceId, workspace);
   }
 
   async create(spec: VmSpec): Promise<void> {
@@ -72,7 +85,7 @@ export class TartRuntime implements VmRuntime {
 
   async inspect(workspace: string): Promise<VmInfo> {
     assertWorkspaceName(workspace);
-    const state = await this.#cli.state(tartVmName(workspace));
+    const state = await this.#cli.state(this.vmName(workspace));
     if (state === 'absent') return { workspace, state: 'absent' };
     // A suspended VM is off, its memory saved; `start` resumes it.
     if (state !== 'running') return { workspace, state: 'stopped' };
@@ -82,7 +95,7 @@ export class TartRuntime implements VmRuntime {
   async exposePort(workspace: string, port: number): Promise<string> {
     assertWorkspaceName(workspace);
     assertPort(port);
-    const vm = tartVmName(workspace);
+    const vm = this.vmName(workspace);
     const state = await this.#cli.state(vm);
     if (state !== 'running')
       throw new RuntimeError(
@@ -124,10 +137,10 @@ export class TartRuntime implements VmRuntime {
 
   async list(): Promise<string[]> {
     const listed = await this.#cli.run(tartListArgs());
+    // Every VM of this TART_HOME, other instances' too: only this instance's prefix is ours.
     return parseTartList(listed.stdout)
-      .filter((vm) => vm.name !== this.#options.baseImage)
-      .map((vm) => workspaceOfTartVm(vm.name))
-      .filter((workspace) => isWorkspaceName(workspace))
+      .map((vm) => workspaceOfTartVm(this.#options.instanceId, vm.name))
+      .filter((workspace) => workspace !== undefined && isWorkspaceName(workspace))
       .sort();
   }
 
@@ -153,7 +166,7 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #create(spec: VmSpec): Promise<void> {
-    const vm = tartVmName(spec.workspace);
+    const vm = this.vmName(spec.workspace);
     const sizing = tartSetArgs(vm, spec); // refuses a bad size before anything is cloned
     if ((await this.#cli.state(vm)) !== 'absent') return;
     const source = this.#options.baseImage;
@@ -175,20 +188,20 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #start(spec: VmSpec): Promise<VmInfo> {
-    const vm = tartVmName(spec.workspace);
+    const vm = this.vmName(spec.workspace);
     const state = await this.#cli.state(vm);
     if (state === 'running') return this.#running(spec.workspace, this.#options.ipWaitSeconds);
     if (state === 'absent') await this.#create(spec);
     const started = await this.#runs.launch(spec.workspace);
     try {
       await this.#untilRunning(spec.workspace, started);
-      const info = await this.#running(spec.workspace, this.#options.ipWaitSeconds);
-      if (!info.ide)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `${vm} runs but got no IP address within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(spec.workspace)}`,
-        );
-      return info;
+      const ip = await this.#untilAddress(spec.workspace, started);
+      return {
+        workspace: spec.workspace,
+        state: 'running',
+        ide: `${ip}:${this.#options.guestIdePort}`,
+        pid: started.pid,
+      };
     } catch (error) {
       // What this call started, it stops; a failure to stop must not hide why it failed.
       await this.#stop(spec.workspace).catch((stopError: unknown) => {
@@ -203,23 +216,16 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #stop(workspace: string): Promise<void> {
-    const vm = tartVmName(workspace);
-    const state = await this.#cli.state(vm);
-    if (state === 'running' || state === 'suspended') {
-      const stopped = await this.#cli.exec(tartStopArgs(vm, this.#options.stopTimeoutSeconds));
-      // Stopped meanwhile (by the guest, or a concurrent stop) is what was asked for.
-      if (
-        stopped.exitCode !== 0 &&
-        !['not_running', 'vm_missing'].includes(classifyTartFailure(stopped.stderr))
-      )
-        throw failed(['stop', vm], stopped);
-    }
-    await this.#runs.end(workspace, this.#options.stopTimeoutSeconds * 1000);
+    await shutDown(
+      { cli: this.#cli, runs: this.#runs, stopTimeoutSeconds: this.#options.stopTimeoutSeconds },
+      workspace,
+      this.vmName(workspace),
+    );
   }
 
   async #delete(workspace: string): Promise<void> {
     await this.#stop(workspace);
-    const vm = tartVmName(workspace);
+    const vm = this.vmName(workspace);
     const deleted = await this.#cli.exec(tartDeleteArgs(vm));
     if (deleted.exitCode !== 0 && classifyTartFailure(deleted.stderr) !== 'vm_missing')
       throw failed(['delete', vm], deleted);
@@ -228,15 +234,11 @@ export class TartRuntime implements VmRuntime {
 
   /** Waits until tart holds the VM's lock (state "running"); fails at once if `tart run` exits. */
   async #untilRunning(workspace: string, run: LaunchedRun): Promise<void> {
-    const vm = tartVmName(workspace);
+    const vm = this.vmName(workspace);
     const deadline = Date.now() + this.#options.runStartTimeoutMs;
     for (;;) {
       if ((await this.#cli.state(vm)) === 'running') return;
-      if (run.exited())
-        throw new RuntimeError(
-          'vm_start_failed',
-          `tart run ${vm} exited: ${await this.#runs.logTail(workspace)}`,
-        );
+      if (run.exited()) throw await this.#runExited(workspace);
       if (Date.now() > deadline)
         throw new RuntimeError(
           'vm_start_failed',
@@ -246,8 +248,40 @@ export class TartRuntime implements VmRuntime {
     }
   }
 
+  /**
+   * Waits for the guest's DHCP lease while watching `tart run`: tart takes the VM's lock before it
+   * starts the VM and can still fail then (the two-VM limit, softnet, a keychain error), and
+   * `tart ip --wait` would go on polling the leases for a VM that is gone. `tart ip` answers from the
+   * lease by MAC whether or not the VM runs, so an address counts only while `tart run` still does.
+   */
+  async #untilAddress(workspace: string, run: LaunchedRun): Promise<string> {
+    const vm = this.vmName(workspace);
+    const deadline = Date.now() + this.#options.ipWaitSeconds * 1000;
+    for (;;) {
+      if (run.exited()) throw await this.#runExited(workspace);
+      const ip = await this.#cli.ip(vm, 0); // one try, then tart sleeps 1 s before saying no
+      if (run.exited()) throw await this.#runExited(workspace);
+      if (ip) return ip;
+      if (Date.now() > deadline)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `${vm} runs but got no IP address within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(workspace)}`,
+        );
+    }
+  }
+
+  /** Why `tart run` ended, from its log; the two-VM limit is named, as it needs the user to act. */
+  async #runExited(workspace: string): Promise<RuntimeError> {
+    const log = await this.#runs.logTail(workspace);
+    const limit = classifyTartFailure(log) === 'vm_limit';
+    return new RuntimeError(
+      'vm_start_failed',
+      `${limit ? "macOS runs at most two VMs at a time (Virtualization.framework's limit, for every VM on this Mac): stop a workspace or another VM, then start again. " : ''}tart run ${this.vmName(workspace)} exited: ${log}`,
+    );
+  }
+
   async #running(workspace: string, ipWaitSeconds: number): Promise<VmInfo> {
-    const ip = await this.#cli.ip(tartVmName(workspace), ipWaitSeconds);
+    const ip = await this.#cli.ip(this.vmName(workspace), ipWaitSeconds);
     const pid = await this.#runs.pid(workspace);
     return {
       workspace,
