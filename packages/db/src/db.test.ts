@@ -57,6 +57,33 @@ describe('WorkspaceStore on a real SQLite file', () => {
     expect(store.phaseHistory(ws.id)).toEqual([]);
   });
 
+  it('suspends and resumes through the new states, and keeps a notice and the disk use', () => {
+    const store = new WorkspaceStore(db);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    expect(ws).toMatchObject({ notice: null, diskBytes: null });
+    store.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' });
+    expect(store.transition(ws.id, ['running'], { state: 'suspending', phase: 'suspending' })?.state).toBe(
+      'suspending',
+    );
+    expect(store.transition(ws.id, ['suspending'], { state: 'suspended', phase: 'suspended' })?.state).toBe(
+      'suspended',
+    );
+    store.setNotice(ws.id, 'running', 'not in this state: ignored');
+    store.setNotice(ws.id, 'suspended', 'memory kept');
+    expect(store.find(ws.id)?.notice).toBe('memory kept');
+    expect(() => db.prepare(`UPDATE workspaces SET state = 'sleeping' WHERE id = ?`).run(ws.id)).toThrow(
+      /CHECK/,
+    );
+
+    expect(store.setDiskBytes(ws.id, 5_000_000, 1_000_000)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 5_500_000, 1_000_000)).toBe(false);
+    expect(store.find(ws.id)?.diskBytes).toBe(5_000_000);
+    expect(store.setDiskBytes(ws.id, 6_000_000, 1_000_000)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 6_000_001)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 6_000_001)).toBe(false);
+    expect(store.find(ws.id)?.diskBytes).toBe(6_000_001);
+  });
+
   it('stamps every change with the time from its clock', () => {
     let now = Date.parse('2026-01-02T03:04:05.000Z');
     const store = new WorkspaceStore(db, () => now);

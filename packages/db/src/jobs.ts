@@ -1,6 +1,14 @@
 import type { Db } from './database.js';
 
-export type JobKind = 'provision' | 'start' | 'stop' | 'delete' | 'add_port' | 'remove_port' | 'sync_users';
+export type JobKind =
+  | 'provision'
+  | 'start'
+  | 'stop'
+  | 'suspend'
+  | 'delete'
+  | 'add_port'
+  | 'remove_port'
+  | 'sync_users';
 
 /**
  * A job's `workspaceId` is its subject: jobs of one subject run one at a time, in order. The users'

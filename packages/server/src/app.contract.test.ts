@@ -159,7 +159,11 @@ describe('the API contract', () => {
     expect((await check('POST', '/api/workspaces/alice/stop')).status).toBe(409);
     expect((await check('POST', '/api/workspaces/bob/stop')).status).toBe(404);
     const alice = stores.workspaces.find('alice');
+    expect((await check('POST', '/api/workspaces/alice/suspend')).status).toBe(409);
+    expect((await check('POST', '/api/workspaces/bob/suspend')).status).toBe(404);
     stores.workspaces.transition(alice?.id ?? '', ['creating'], { state: 'running', phase: 'ready' });
+    expect((await check('POST', '/api/workspaces/alice/suspend')).status).toBe(202);
+    stores.workspaces.transition(alice?.id ?? '', ['suspending'], { state: 'running', phase: 'ready' });
     expect((await check('POST', '/api/workspaces/alice/stop')).status).toBe(202);
     expect((await check('POST', '/api/workspaces/alice/start')).status).toBe(409);
     expect((await check('POST', '/api/workspaces/bob/start')).status).toBe(404);

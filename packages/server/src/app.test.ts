@@ -194,6 +194,50 @@ describe('workspaces API', () => {
   });
 });
 
+describe('suspend API', () => {
+  it('suspends a running workspace, resumes it on start, and shuts a suspended one down on stop', async () => {
+    await call('POST', '/api/workspaces', { name: 'alice' });
+    const early = await call('POST', '/api/workspaces/alice/suspend');
+    expect(early.status).toBe(409);
+    expect((await json(early)).error.message).toBe(
+      'Cannot suspend a workspace that is creating; suspend works from: running. Wait for it to finish.',
+    );
+
+    markRunning('alice');
+    const alice = stores.workspaces.find('alice')?.id ?? '';
+    expect((await json(await call('GET', '/api/workspaces/alice'))).actions).toEqual([
+      'suspend',
+      'stop',
+      'delete',
+    ]);
+    const suspending = await call('POST', '/api/workspaces/alice/suspend');
+    expect(suspending.status).toBe(202);
+    expect(await json(suspending)).toMatchObject({
+      state: 'suspending',
+      phase: 'suspending',
+      actions: ['delete'],
+    });
+    expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['suspend']);
+
+    stores.workspaces.transition(alice, ['suspending'], { state: 'suspended', phase: 'suspended' });
+    stores.workspaces.setDiskBytes(alice, 123_456_789);
+    const suspended = await json(await call('GET', '/api/workspaces/alice'));
+    expect(suspended).toMatchObject({ state: 'suspended', diskBytes: 123_456_789, notice: null });
+    expect(suspended.actions).toEqual(['start', 'stop', 'delete']);
+    expect((await call('POST', '/api/workspaces/alice/suspend')).status).toBe(409);
+    expect(await json(await call('POST', '/api/workspaces/alice/start'))).toMatchObject({
+      state: 'starting',
+    });
+
+    for (const job of stores.jobs.pending(alice)) {
+      stores.jobs.claim('test-worker', 60_000);
+      stores.jobs.complete(job.id, 'test-worker');
+    }
+    stores.workspaces.transition(alice, ['starting'], { state: 'suspended', phase: 'suspended' });
+    expect(await json(await call('POST', '/api/workspaces/alice/stop'))).toMatchObject({ state: 'stopping' });
+  });
+});
+
 describe('ports API', () => {
   beforeEach(async () => {
     await call('POST', '/api/workspaces', { name: 'alice' });

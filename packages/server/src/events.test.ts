@@ -83,7 +83,7 @@ describe('GET /api/events', () => {
 
     stores.workspaces.transition(bob.id, ['creating'], { state: 'running', phase: 'ready' });
     expect((await next()).data).toMatchObject({
-      workspace: { name: 'bob', state: 'running', actions: ['stop', 'delete'] },
+      workspace: { name: 'bob', state: 'running', actions: ['suspend', 'stop', 'delete'] },
     });
 
     stores.ports.add(bob.id, 3000);

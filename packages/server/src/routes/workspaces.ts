@@ -81,15 +81,22 @@ const remove = action(
 const start = action(
   'post',
   '/workspaces/{id}/start',
-  'Start a stopped workspace, or retry one in error',
+  'Start a stopped workspace, resume a suspended one, or retry one in error',
   'Starting',
   'Not allowed in the current state',
 );
 const stop = action(
   'post',
   '/workspaces/{id}/stop',
-  'Stop a running workspace (its disk is kept)',
+  'Shut a running or suspended workspace down (its disk is kept; saved memory is not): the next start boots afresh, e.g. onto a new kernel or image',
   'Stopping',
+  'Not allowed in the current state',
+);
+const suspend = action(
+  'post',
+  '/workspaces/{id}/suspend',
+  'Suspend a running workspace: its memory is saved to disk and its VM ends, using no CPU or RAM; start resumes it with open editors, terminals and processes as they were (where the runtime cannot keep memory, notice says so and start boots afresh)',
+  'Suspending',
   'Not allowed in the current state',
 );
 
@@ -120,5 +127,6 @@ export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimit
   serve(router, remove, (c) => act(c, c.req.valid('param').id, 'delete'));
   serve(router, start, (c) => act(c, c.req.valid('param').id, 'start'));
   serve(router, stop, (c) => act(c, c.req.valid('param').id, 'stop'));
+  serve(router, suspend, (c) => act(c, c.req.valid('param').id, 'suspend'));
   return router;
 }

@@ -24,6 +24,7 @@ export type {
   User,
   UserRole,
   Workspace,
+  WorkspaceAction,
   WorkspacePhase,
   WorkspaceState,
 } from '@rockpool/model';

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, describeError, type Workspace } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
-import { Notice, StateBadge } from '../components/ui.js';
+import { formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link } from '../router.js';
 
 export function WorkspacesPage() {
@@ -46,7 +46,8 @@ function WorkspaceCard({ workspace, showOwner }: { workspace: Workspace; showOwn
       </div>
       <p className="muted">
         {workspace.cpus} CPU · {workspace.memoryMiB} MiB · {workspace.ports.length} port
-        {workspace.ports.length === 1 ? '' : 's'}
+        {workspace.ports.length === 1 ? '' : 's'} ·{' '}
+        <span data-testid="disk">{formatBytes(workspace.diskBytes)} on disk</span>
         {showOwner && (
           <>
             {' '}

@@ -88,6 +88,26 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     ]);
   });
 
+  it('leaves a suspended workspace without a process alone, and suspends one whose VM runs', async () => {
+    const { stores, runtime } = f;
+    const asleep = await running(f, 'asleep');
+    await runtime.suspend('asleep');
+    stores.workspaces.transition(asleep.id, ['running'], { state: 'suspended', phase: 'suspended' });
+    const awake = await running(f, 'awake');
+    stores.workspaces.transition(awake.id, ['running'], { state: 'suspended', phase: 'suspended' });
+
+    await reconciler.reconcile();
+    expect(stateOf(f, 'asleep')).toBe('suspended');
+    expect(stores.jobs.pending(asleep.id)).toEqual([]);
+    expect(await runtime.inspect('asleep')).toEqual({ workspace: 'asleep', state: 'suspended' });
+    expect(await runtime.inspect('awake')).toEqual({ workspace: 'awake', state: 'suspended' });
+    expect((await get(f, '/workspace/awake/')).status).toBe(404);
+    expect(f.logs).toEqual([
+      'reconcile: awake is suspended but its VM runs; suspending it',
+      'routes: added 0, updated 0, removed 2, unchanged 0',
+    ]);
+  });
+
   it('puts routes back when Caddy lost them, without touching right ones', async () => {
     await running(f, 'alice');
     await running(f, 'bob');

@@ -25,8 +25,9 @@ export class Reconciler {
 
   /**
    * Brings VMs and Caddy in line with the database: VMs of running workspaces run (or the
-   * workspace is restarted), VMs nobody owns are removed, and Caddy's workspace routes are synced in
-   * one guarded write that leaves right routes alone.
+   * workspace is restarted), those of stopped and suspended ones do not, VMs nobody owns are
+   * removed, and Caddy's workspace routes are synced in one guarded write that leaves right routes
+   * alone.
    */
   async reconcile(): Promise<void> {
     const { workspaces, runtime, jobs, log } = this.#deps;
@@ -46,7 +47,12 @@ export class Reconciler {
       } else if (workspace.state === 'stopped' && vm.state === 'running') {
         log(`reconcile: ${workspace.name} is stopped but its VM runs; stopping it`);
         await runtime.stop(workspace.name);
+      } else if (workspace.state === 'suspended' && vm.state === 'running') {
+        log(`reconcile: ${workspace.name} is suspended but its VM runs; suspending it`);
+        await runtime.suspend(workspace.name);
       }
+      // A suspended workspace has no process by design: its VM being suspended (or, where memory
+      // is not kept, stopped) is what it should be, not a dead VM.
     }
     await this.syncRoutes(true);
   }

@@ -13,6 +13,9 @@ export interface FakeRuntimeOptions {
 
 interface FakeVm {
   running: boolean;
+  /** Its memory is "saved": the next start resumes. */
+  suspended: boolean;
+  memoryMiB: number;
   /** The guest's code-server: an echo server named `ide-<workspace>`, behind a forward that can freeze. */
   ide?: { server: EchoUpstream; forward: TcpForward };
   /** Guest port -> its forward. */
@@ -28,6 +31,7 @@ interface FakeVm {
 export class FakeRuntime implements VmRuntime {
   /** It stands in for the Linux runtime. */
   readonly kind: RuntimeKind = 'qemu';
+  readonly suspendKeepsMemory = true;
   readonly #vms = new Map<string, FakeVm>();
   readonly #app: string | undefined;
   /** Starts left to fail (each failing start uses one up), as QEMU failing to start does. */
@@ -39,7 +43,13 @@ export class FakeRuntime implements VmRuntime {
 
   async create(spec: VmSpec): Promise<void> {
     assertWorkspaceName(spec.workspace);
-    if (!this.#vms.has(spec.workspace)) this.#vms.set(spec.workspace, { running: false, ports: new Map() });
+    if (!this.#vms.has(spec.workspace))
+      this.#vms.set(spec.workspace, {
+        running: false,
+        suspended: false,
+        memoryMiB: spec.memoryMiB,
+        ports: new Map(),
+      });
   }
 
   async start(spec: VmSpec): Promise<VmInfo> {
@@ -49,21 +59,22 @@ export class FakeRuntime implements VmRuntime {
       throw new RuntimeError('vm_start_failed', 'QEMU could not start (simulated)');
     }
     const vm = this.#vm(spec.workspace);
-    if (!vm.running) {
-      const server = await startEchoUpstream({ name: `ide-${spec.workspace}` });
-      vm.ide = { server, forward: await startTcpForward(server.address) };
-      vm.running = true;
-    }
-    return this.inspect(spec.workspace);
+    if (vm.running) return this.inspect(spec.workspace);
+    const server = await startEchoUpstream({ name: `ide-${spec.workspace}` });
+    vm.ide = { server, forward: await startTcpForward(server.address) };
+    vm.running = true;
+    const resumed = vm.suspended;
+    vm.suspended = false;
+    const info = await this.inspect(spec.workspace);
+    return resumed ? { ...info, boot: { kind: 'resumed' } } : info;
   }
 
   async inspect(workspace: string): Promise<VmInfo> {
     assertWorkspaceName(workspace);
     const vm = this.#vms.get(workspace);
     if (!vm) return { workspace, state: 'absent' };
-    return vm.running && vm.ide
-      ? { workspace, state: 'running', ide: vm.ide.forward.address }
-      : { workspace, state: 'stopped' };
+    if (vm.running && vm.ide) return { workspace, state: 'running', ide: vm.ide.forward.address };
+    return { workspace, state: vm.suspended ? 'suspended' : 'stopped' };
   }
 
   async exposePort(workspace: string, port: number): Promise<string> {
@@ -93,6 +104,27 @@ export class FakeRuntime implements VmRuntime {
   async stop(workspace: string): Promise<void> {
     assertWorkspaceName(workspace);
     const vm = this.#vms.get(workspace);
+    if (vm) vm.suspended = false;
+    await this.#powerOff(vm);
+  }
+
+  async suspend(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    const vm = this.#vms.get(workspace);
+    if (!vm?.running) return;
+    await this.#powerOff(vm);
+    vm.suspended = true;
+  }
+
+  /** A disk of 64 MiB, and a memory file of an eighth of the RAM while suspended. */
+  async diskUsage(workspace: string): Promise<number | undefined> {
+    assertWorkspaceName(workspace);
+    const vm = this.#vms.get(workspace);
+    if (!vm) return undefined;
+    return (64 + (vm.suspended ? vm.memoryMiB / 8 : 0)) * 1024 ** 2;
+  }
+
+  async #powerOff(vm: FakeVm | undefined): Promise<void> {
     if (!vm?.running) return;
     await Promise.all([...vm.ports.values()].map((forward) => forward.close()));
     vm.ports.clear();
@@ -113,7 +145,7 @@ export class FakeRuntime implements VmRuntime {
 
   /** The VM dies behind the worker's back. */
   crash(workspace: string): Promise<void> {
-    return this.stop(workspace);
+    return this.#powerOff(this.#vms.get(workspace));
   }
 
   /**

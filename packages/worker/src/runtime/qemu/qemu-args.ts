@@ -27,6 +27,12 @@ export interface QemuLaunch {
   tscKhz: number;
   /** Drop privileges to this user after start-up (isolation from host services). */
   runAs?: string;
+  /**
+   * Resume instead of boot: QEMU listens on this unix socket for the saved memory and device
+   * state, and stays paused (`-S`) once it is loaded, so the runtime can retire the memory file
+   * before the guest runs again and writes to its disk.
+   */
+  incomingSocket?: string;
 }
 
 /** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
@@ -89,6 +95,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-pidfile',
     paths.pidFile,
     ...(launch.runAs ? ['-runas', launch.runAs] : []),
+    ...(launch.incomingSocket ? ['-incoming', `unix:${launch.incomingSocket}`, '-S'] : []),
     '-daemonize',
   ];
 }
@@ -103,4 +110,9 @@ export function hostfwdAddCommand(hostPort: number, guestPort: number): string {
 
 export function hostfwdRemoveCommand(hostPort: number): string {
   return `hostfwd_remove ${NETDEV_ID} tcp:127.0.0.1:${hostPort}`;
+}
+
+/** QMP `migrate`'s URI: QEMU connects to the runtime's socket and streams the VM's state into it. */
+export function migrateUri(socket: string): string {
+  return `unix:${socket}`;
 }

@@ -1,13 +1,14 @@
-import { chown, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
-import { waitForExit } from '../host-process.js';
+import { directoryBytes, exists } from '../host-files.js';
+import { runCommand, signal, waitForExit } from '../host-process.js';
 import { KeyedTurns } from '../keyed-turns.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
-import { type Isolation, VM_USER } from './network-guard.js';
+import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import {
   type Accelerator,
   type GuestImage,
@@ -15,9 +16,11 @@ import {
   hostfwdRemoveCommand,
   overlayArgs,
   qemuArgs,
-  type VmPaths,
   vmProcessName,
 } from './qemu-args.js';
+import { type QemuVmPaths, qemuVmPaths, readPortMap, writePortMap } from './qemu-paths.js';
+import { resumeOrBoot, settleRunning } from './qemu-resume.js';
+import { discardMemory, saveMemory } from './qemu-snapshot.js';
 import { type ExecResult, guestExec, hmp, qmp } from './qmp.js';
 
 export interface QemuRuntimeOptions {
@@ -33,17 +36,17 @@ export interface QemuRuntimeOptions {
   isolation?: Isolation;
   /** A free loopback port; injected for tests. */
   freePort?: () => Promise<number>;
-}
-
-interface PortMap {
-  ide: number;
-  /** guest port -> host port */
-  forwards: Record<string, number>;
+  /** How long saving a VM's memory may take before suspend gives up (the VM then runs on). */
+  suspendTimeoutMs?: number;
+  /** How long loading saved memory may take before resume falls back to a cold boot. */
+  resumeTimeoutMs?: number;
+  now?: () => number;
 }
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
+  readonly suspendKeepsMemory = true;
   readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
   /** A workspace's port map is read, changed and written by one caller at a time. */
   readonly #portTurns = new KeyedTurns();
@@ -56,6 +59,9 @@ export class QemuRuntime implements VmRuntime {
       accel: 'auto',
       isolation: { enforced: false, reason: 'not configured' },
       freePort: freeLoopbackPort,
+      suspendTimeoutMs: 120_000,
+      resumeTimeoutMs: 60_000,
+      now: Date.now,
       ...options,
     };
   }
@@ -75,17 +81,8 @@ export class QemuRuntime implements VmRuntime {
     return this.#accel;
   }
 
-  paths(workspace: string): VmPaths & { dir: string; ports: string } {
-    const dir = join(this.#options.stateDir, workspace);
-    return {
-      dir,
-      disk: join(dir, 'disk.qcow2'),
-      pidFile: join(dir, 'qemu.pid'),
-      qmpSocket: join(dir, 'qmp.sock'),
-      qgaSocket: join(dir, 'qga.sock'),
-      consoleLog: join(dir, 'console.log'),
-      ports: join(dir, 'ports.json'),
-    };
+  paths(workspace: string): QemuVmPaths {
+    return qemuVmPaths(this.#options.stateDir, workspace);
   }
 
   async create(spec: VmSpec): Promise<void> {
@@ -101,7 +98,7 @@ export class QemuRuntime implements VmRuntime {
     // Create under a temporary name so a crash never leaves a half-made disk that looks real.
     const partial = `${paths.disk}.partial`;
     await rm(partial, { force: true });
-    await this.#run(
+    await runCommand(
       this.#options.qemuImgBinary,
       overlayArgs(this.image.rootfs, partial),
       'creating the disk',
@@ -111,9 +108,23 @@ export class QemuRuntime implements VmRuntime {
 
   async start(spec: VmSpec): Promise<VmInfo> {
     assertWorkspaceName(spec.workspace);
+    const paths = this.paths(spec.workspace);
+    const deps = {
+      spec,
+      paths,
+      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket),
+      inspect: () => this.inspect(spec.workspace),
+      timeoutMs: this.#options.resumeTimeoutMs,
+      now: this.#options.now,
+    };
     const current = await this.inspect(spec.workspace);
-    if (current.state === 'running') return current;
+    if (current.state === 'running') return (await settleRunning(deps, current)) ?? resumeOrBoot(deps);
     if (current.state === 'absent') await this.create(spec);
+    return resumeOrBoot(deps);
+  }
+
+  /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
+  async #launch(spec: VmSpec, incomingSocket?: string): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
     const ide = await this.#options.freePort();
@@ -129,9 +140,10 @@ export class QemuRuntime implements VmRuntime {
       ideHostPort: ide,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
+      ...(incomingSocket ? { incomingSocket } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await this.#run(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
     const info = await this.inspect(spec.workspace);
     if (info.state !== 'running')
       throw new RuntimeError(
@@ -149,6 +161,7 @@ export class QemuRuntime implements VmRuntime {
       const ports = await readPortMap(paths.ports);
       return { workspace, state: 'running', pid, ...(ports ? { ide: `127.0.0.1:${ports.ide}` } : {}) };
     }
+    if (await exists(paths.memory.meta)) return { workspace, state: 'suspended' };
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
   }
 
@@ -203,12 +216,46 @@ export class QemuRuntime implements VmRuntime {
     assertWorkspaceName(workspace);
     const paths = this.paths(workspace);
     const pid = await this.#livePid(workspace);
+    if (pid !== undefined) {
+      // Flush the guest's page cache so the overlay is consistent, then end QEMU.
+      await guestExec(paths.qgaSocket, ['/bin/sync'], 15_000).catch(() => undefined);
+      await this.#end(workspace, pid);
+    }
+    // A full shutdown: saved memory of a suspended VM is thrown away, the next start boots afresh.
+    await discardMemory(paths.memory);
+  }
+
+  async suspend(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    const paths = this.paths(workspace);
+    const pid = await this.#livePid(workspace);
     if (pid === undefined) return;
-    // Flush the guest's page cache so the overlay is consistent, then end QEMU.
-    await guestExec(paths.qgaSocket, ['/bin/sync'], 15_000).catch(() => undefined);
+    const isolation = this.#options.isolation;
+    // QEMU, running as the VM user, connects to the save socket: let it reach the directory (it can
+    // open nothing there it does not own: sockets, logs and pid file are the worker's, 0600).
+    if (isolation.enforced) await chmod(paths.dir, 0o711);
+    await saveMemory({
+      timeoutMs: this.#options.suspendTimeoutMs,
+      now: this.#options.now,
+      qmpSocket: paths.qmpSocket,
+      qgaSocket: paths.qgaSocket,
+      files: paths.memory,
+      ...(isolation.enforced ? { vmUser: await vmUserIds() } : {}),
+    });
+    await this.#end(workspace, pid);
+  }
+
+  async diskUsage(workspace: string): Promise<number | undefined> {
+    assertWorkspaceName(workspace);
+    return directoryBytes(this.paths(workspace).dir);
+  }
+
+  /** Ends QEMU (politely, then by SIGKILL) and removes what only a running VM has. */
+  async #end(workspace: string, pid: number): Promise<void> {
+    const paths = this.paths(workspace);
     await qmp(paths.qmpSocket, 'quit').catch(() => undefined);
     if (!(await waitForExit(pid, 10_000))) {
-      process.kill(pid, 'SIGKILL');
+      signal(pid, 'SIGKILL');
       await waitForExit(pid, 5_000);
     }
     await Promise.all(
@@ -249,37 +296,4 @@ export class QemuRuntime implements VmRuntime {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     return cmdline.includes(vmProcessName(workspace)) ? pid : undefined;
   }
-
-  async #run(binary: string, args: string[], what: string): Promise<void> {
-    const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0)
-      throw new RuntimeError(
-        'vm_command_failed',
-        `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
-      );
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Written to a temporary file and renamed over: a reader never sees a half-written map. */
-async function writePortMap(file: string, map: PortMap): Promise<void> {
-  await writeFile(`${file}.tmp`, JSON.stringify(map));
-  await rename(`${file}.tmp`, file);
-}
-
-async function readPortMap(file: string): Promise<PortMap | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as PortMap) : undefined;
-}
-
-async function vmUserIds(): Promise<[number, number]> {
-  const uid = Number((await execa('id', ['-u', VM_USER])).stdout);
-  const gid = Number((await execa('id', ['-g', VM_USER])).stdout);
-  return [uid, gid];
 }

@@ -43,6 +43,8 @@ const POLL_MS = 200;
 /** One tart VM per workspace (macOS). Guests are reachable at their own IP, so ports need no forwarding. */
 export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
+  /** `tart suspend` works only for macOS guests (helpers' tart notes, §8); workspaces run Linux. */
+  readonly suspendKeepsMemory = false;
   readonly #options: Required<TartRuntimeOptions>;
   readonly #cli: TartCli;
   readonly #runs: TartRuns;
@@ -115,6 +117,17 @@ export class TartRuntime implements VmRuntime {
   async stop(workspace: string): Promise<void> {
     assertWorkspaceName(workspace);
     return this.#exclusive(workspace, () => this.#stop(workspace));
+  }
+
+  /** A plain stop: see {@link suspendKeepsMemory}. */
+  async suspend(workspace: string): Promise<void> {
+    return this.stop(workspace);
+  }
+
+  /** tart keeps its VMs under TART_HOME, which this runtime does not measure. */
+  async diskUsage(workspace: string): Promise<undefined> {
+    assertWorkspaceName(workspace);
+    return undefined;
   }
 
   async delete(workspace: string): Promise<void> {
