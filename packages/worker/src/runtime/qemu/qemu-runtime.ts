@@ -165,7 +165,7 @@ export class QemuRuntime implements VmRuntime {
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
   }
 
-  exposePort(workspace: string, port: number): Promise<string> {
+  async exposePort(workspace: string, port: number): Promise<string> {
     assertWorkspaceName(workspace);
     assertPort(port);
     return this.#portTurns.run(workspace, () => this.#exposePort(workspace, port));
@@ -196,7 +196,7 @@ export class QemuRuntime implements VmRuntime {
     return `127.0.0.1:${hostPort}`;
   }
 
-  unexposePort(workspace: string, port: number): Promise<void> {
+  async unexposePort(workspace: string, port: number): Promise<void> {
     assertWorkspaceName(workspace);
     return this.#portTurns.run(workspace, () => this.#unexposePort(workspace, port));
   }
