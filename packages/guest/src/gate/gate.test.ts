@@ -214,3 +214,20 @@ describe('X-Rockpool-Port', () => {
     expect((await send(gatePort, { headers })).status).toBe(400);
   });
 });
+
+describe('overhead', () => {
+  it('adds one loopback hop per request (measured and printed, not asserted)', async () => {
+    const rounds = 200;
+    const time = async (port: number, headers: Record<string, string>) => {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < rounds; i++) expect((await send(port, { path: '/x', headers })).status).toBe(200);
+      return Number(process.hrtime.bigint() - started) / 1e6 / rounds;
+    };
+    const direct = await time(appPort, {});
+    const gated = await time(gatePort, { 'x-rockpool-gate': secret, 'x-rockpool-port': String(appPort) });
+    console.info(
+      `gate overhead: ${direct.toFixed(3)} ms direct, ${gated.toFixed(3)} ms through the gate ` +
+        `(${rounds} sequential requests, a new connection each)`,
+    );
+  });
+});
