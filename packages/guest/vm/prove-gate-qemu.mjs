@@ -7,7 +7,7 @@
 //   ROCKPOOL_GUEST_IMAGE=$(scripts/build-guest-image.sh) node packages/guest/vm/prove-gate-qemu.mjs
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -118,6 +118,27 @@ try {
 
   const installed = await guestExecWithInput(qga, ['/usr/local/sbin/rockpool-gate-secret'], secret);
   check('installing the secret through the guest agent (stdin) exits', installed.exitCode, 0);
+  const mode = await runtime.exec(workspace, ['/usr/bin/stat', '-c', '%a %U', '/run/rockpool/gate-secret']);
+  check('the secret file in the guest', mode.stdout.trim(), '600 root');
+  // The secret must be on no command line. The guest's check reads it from the file and matches
+  // with the shell's own `case`, so no command of the check carries it; the same check must find
+  // qemu-ga's own command line, or it proves nothing.
+  const scan = (source) =>
+    `s=${source}; for f in /proc/[0-9]*/cmdline; do c=$(tr "\\0" " " < "$f" 2>/dev/null); ` +
+    'case "$c" in *"$s"*) echo "$f";; esac; done';
+  const control = await runtime.exec(workspace, ['/bin/sh', '-c', scan('qemu-ga')]);
+  check('the command-line scan finds qemu-ga', control.stdout.trim() !== '', true);
+  const inGuest = await runtime.exec(workspace, ['/bin/sh', '-c', scan('$(cat /run/rockpool/gate-secret)')]);
+  check('guest command lines carrying the secret', inGuest.stdout.trim() || 'none', 'none');
+  const cmdline = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return ''; // the process ended meanwhile
+    }
+  };
+  const onHost = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && cmdline(pid).includes(secret));
+  check('host command lines carrying the secret', onHost.join(' ') || 'none', 'none');
   const tooShort = await guestExecWithInput(qga, ['/usr/local/sbin/rockpool-gate-secret'], 'short');
   check('installing a too-short secret is refused with exit', tooShort.exitCode, 2);
 
