@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { createSelfSigned } from '@rockpool/pki';
 import { describe, expect, it } from 'vitest';
 import { applyConfigFlags } from './config-flags.js';
 import { prepareEdge } from './edge-setup.js';
@@ -15,27 +15,13 @@ describe('prepareEdge', () => {
     try {
       const tls = join(dataDir, 'tls');
       await mkdir(tls);
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'ec',
-          '-pkeyopt',
-          'ec_paramgen_curve:prime256v1',
-          '-nodes',
-          '-keyout',
-          join(tls, 'server.key'),
-          '-out',
-          join(tls, 'server.crt'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=old',
-        ],
-        { stdio: 'ignore' },
-      );
+      await createSelfSigned({
+        certFile: join(tls, 'server.crt'),
+        keyFile: join(tls, 'server.key'),
+        days: 1,
+        subject: '/CN=old',
+        extensions: [],
+      });
       const settings = readSettings(
         { ROCKPOOL_DATA_DIR: dataDir, ROCKPOOL_CADDY_BIN: '/bin/caddy' },
         applyConfigFlags(undefined, { tls: 'self-signed' }),

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { access, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EdgeSecurityOptions } from '@rockpool/caddy';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import {
   checkCertificateFiles,
   clientCaFiles,
-  type EdgeConfigError,
-  type EdgeSecurityOptions,
   ensureClientCa,
   generateSelfSignedServerCertificate,
   issueClientCertificate,
+  type PkiError,
   writeClientCertificate,
-} from '@rockpool/caddy';
-import { dataDirLayout } from '@rockpool/model/data-dir';
+} from '@rockpool/pki';
 import type { Settings } from './settings.js';
 
 /** Server certificates and the client CA live here (keys 0600). */
@@ -60,7 +60,7 @@ export async function prepareEdge(
         (await exists(files.keyFile)) &&
         (await checkCertificateFiles(files.certFile, files.keyFile, soon).then(
           () => true,
-          (error: EdgeConfigError) => {
+          (error: PkiError) => {
             if (error.code === 'certificate_expired') return false;
             throw error;
           },

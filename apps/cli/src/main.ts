@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { CaddyInvalidConfigError, EdgeConfigError, PkiError } from '@rockpool/caddy';
+import { CaddyInvalidConfigError, EdgeConfigError } from '@rockpool/caddy';
+import { PkiError } from '@rockpool/pki';
 import { runCli } from './cli.js';
 import { ConfigError } from './config-file.js';
 import { SettingsError } from './settings.js';

@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { devEnvironment } from './commands/dev.js';
 import { SettingsError } from './settings.js';
@@ -85,5 +88,27 @@ describe('devEnvironment', () => {
     expect(() => devEnvironment({ ROCKPOOL_DEV_VITE_PORT: 'vite' }, '/repo')).toThrow(
       /ROCKPOOL_DEV_VITE_PORT/,
     );
+  });
+});
+
+describe('rockpool-source', () => {
+  // `rockpool dev` runs the server and the worker from their sources: every workspace package they
+  // can load must point the `rockpool-source` condition at its sources, or dev loads a stale dist/.
+  it('is an export condition of every entry point of every package', () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+    const missing: string[] = [];
+    for (const dir of readdirSync(join(root, 'packages'))) {
+      const file = join(root, 'packages', dir, 'package.json');
+      if (!existsSync(file)) continue;
+      const manifest = JSON.parse(readFileSync(file, 'utf8')) as {
+        name: string;
+        exports?: Record<string, Record<string, string> | string>;
+      };
+      for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+        if (typeof target === 'string' || !entry.match(/^\.(\/|$)/) || entry.endsWith('.json')) continue;
+        if (!target['rockpool-source']) missing.push(`${manifest.name} ${entry}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });

@@ -1,22 +1,19 @@
 export {
   CaddyAdminClient,
   type CaddyAdminClientOptions,
-  etagPath,
   UNCHANGED,
   type Versioned,
 } from './admin/admin-client.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
-export { carryWorkspaceRoutes, reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
+export { reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
 export {
   type AdminRequest,
   type AdminResponse,
   type AdminTransport,
   httpTransport,
-  parseAdminEndpoint,
 } from './admin/transport.js';
-export { type SyncResult, WorkspaceRouteMissingError, WorkspaceRouter } from './admin/workspace-router.js';
+export { WorkspaceRouteMissingError, WorkspaceRouter } from './admin/workspace-router.js';
 export {
-  ACCESS_LOG_NAME,
   ACCESS_LOGGER_NAMES,
   type AccessLoggingOptions,
   buildAccessLogging,
@@ -34,79 +31,45 @@ export {
   type BootstrapOptions,
   buildBootstrapConfig,
   CONTROL_PLANE_SERVER,
-  crossOriginRefusalRoute,
   type DashboardDevServer,
-  type EdgeAuth,
-  USER_HEADER,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_PORT_HEADER,
 } from './builders/bootstrap.js';
+export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
 export {
   buildOAuthAuth,
-  OAUTH_POLICY,
-  OAUTH_PORTAL,
   type OAuthOptions,
   type OAuthProvider,
 } from './builders/oauth.js';
 export {
   buildRateLimitHandler,
-  CLIENT_IP_KEY,
-  DEFAULT_RATE_LIMITS,
-  IDENTITY_KEY,
   type RateLimitPolicy,
   type RateLimitWindow,
   resolveRateLimits,
 } from './builders/rate-limit.js';
+export { buildWorkspaceRouting, type ProxyTimings } from './builders/workspace-route.js';
 export {
-  buildWorkspaceRouting,
-  IDE_TABLE_ID,
   ideEntry,
-  PORT_TABLE_ID,
   type PortRouteOptions,
-  type ProxyTimings,
-  portEntry,
-  routesOf,
+  type SyncResult,
   type WorkspaceRouteOptions,
   type WorkspaceTable,
-  workspaceEntries,
-} from './builders/workspace-route.js';
+} from './builders/workspace-table.js';
 export type * from './config/types.js';
 export {
   ACCESS_MODES,
   type AccessMode,
   type AccessOptions,
-  FORWARDED_PORT_PATH,
   isAccessMode,
 } from './edge/access.js';
 export {
   type EdgeSecurityOptions,
-  HTTP_REDIRECT_SERVER,
   resolveEdgeSecurity,
 } from './edge/edge-security.js';
 export { EdgeConfigError } from './edge/errors.js';
 export { ipRangeProblem, parseIpRanges } from './edge/ip-ranges.js';
 export { isTlsMode, TLS_MODES, type TlsModeName, type TlsOptions } from './edge/tls.js';
-export { type CertificateSummary, checkCertificateFiles } from './pki/certificate-files.js';
-export {
-  type ClientCa,
-  type ClientCertificateOptions,
-  clientCaFiles,
-  ensureClientCa,
-  issueClientCertificate,
-  MIN_P12_PASSWORD_LENGTH,
-  openP12,
-  type P12Contents,
-  p12PasswordProblem,
-  writeClientCertificate,
-} from './pki/client-certs.js';
-export { PkiError } from './pki/openssl.js';
-export {
-  generateSelfSignedServerCertificate,
-  type HostIdentities,
-  hostIdentities,
-  type SelfSignedCertificate,
-} from './pki/server-cert.js';
 export {
   type CaddyProcess,
   CaddyStartError,

@@ -1,6 +1,6 @@
 import { access, readFile } from 'node:fs/promises';
-import { clientCaFiles, issueClientCertificate } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { clientCaFiles, issueClientCertificate } from '@rockpool/pki';
 
 /** The users the edge lets in, and client certificates for them when the edge is in `mtls-app`. */
 export interface EdgeUsers {

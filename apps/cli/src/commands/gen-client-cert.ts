@@ -1,7 +1,7 @@
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { issueClientCertificate, PkiError, writeClientCertificate } from '@rockpool/caddy';
+import { issueClientCertificate, PkiError, writeClientCertificate } from '@rockpool/pki';
 import { clientCa, clientCertsDir } from '../edge-setup.js';
 import { dataDirFromEnv } from '../settings.js';
 import type { CommandIo } from './init.js';

@@ -25,7 +25,7 @@ describe('CaddyAdminClient on the real Caddy', () => {
     expect(read.etag).toMatch(/^"\/config\/apps\/http\/servers\/srv1 [0-9a-f]+"$/);
     expect(read.configPath).toBe('/config/apps/http/servers/srv1');
     const byId = await edge.caddy.admin.getById(WORKSPACES_CONTAINER_ID);
-    expect(byId?.configPath).toMatch(/^\/config\/apps\/http\/servers\/srv1\/routes\/0\/handle\/\d+$/);
+    expect(byId?.configPath).toMatch(/^\/config\/apps\/http\/servers\/srv1\/routes\/\d+\/handle\/\d+$/);
   });
 
   it('carries Caddy’s own message on errors and leaves the running config untouched', async () => {

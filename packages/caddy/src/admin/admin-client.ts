@@ -72,26 +72,6 @@ export class CaddyAdminClient {
     await this.#send({ method: 'POST', path: `${idUrl(id)}/${arrayPath}`, body: JSON.stringify(value) });
   }
 
-  /** Inserts `value` at `index` of the array at `/id/{id}/{arrayPath}`. */
-  async insertById(id: string, arrayPath: string, index: number, value: unknown): Promise<void> {
-    await this.#send({
-      method: 'PUT',
-      path: `${idUrl(id)}/${arrayPath}/${index}`,
-      body: JSON.stringify(value),
-    });
-  }
-
-  /** Replaces the object with this `@id`; false if there is none. */
-  async replaceById(id: string, value: unknown): Promise<boolean> {
-    try {
-      await this.#send({ method: 'PATCH', path: idUrl(id), body: JSON.stringify(value) });
-      return true;
-    } catch (error) {
-      if (isNotFound(error)) return false;
-      throw error;
-    }
-  }
-
   /** Removes the object with this `@id`; false if there was none (removing twice is not an error). */
   async removeById(id: string): Promise<boolean> {
     try {
@@ -190,7 +170,7 @@ function idUrl(id: string): string {
 }
 
 /** `"/config/apps/http 1a2b"` -> `/config/apps/http`. */
-export function etagPath(etag: string): string {
+function etagPath(etag: string): string {
   const match = /^"(\S+) [0-9a-f]+"$/.exec(etag);
   if (!match?.[1]) throw new RangeError(`unexpected Caddy ETag ${etag}`);
   return match[1];

@@ -5,7 +5,7 @@ import {
   tableOf,
   type WorkspaceRouteOptions,
   withTable,
-} from '../builders/workspace-route.js';
+} from '../builders/workspace-table.js';
 import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import type { CaddyAdminClient } from './admin-client.js';
 

@@ -1,19 +1,23 @@
-import { isDeepStrictEqual } from 'node:util';
 import { assertWorkspaceName } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import {
-  entryWorkspace,
+  entriesByWorkspace,
+  hasWorkspace,
   type PortRouteOptions,
   portEntry,
+  replaceWorkspaces,
   routesOf,
+  type SyncResult,
+  sameJson,
+  syncTable,
   tableOf,
+  upsert,
   type WorkspaceRouteOptions,
   type WorkspaceTable,
+  withoutPort,
   withTable,
-  workspaceEntries,
-} from '../builders/workspace-route.js';
-import type { MapMapping, SubrouteHandler } from '../config/types.js';
-import { portRouteId, workspaceRouteId } from '../route-ids.js';
+} from '../builders/workspace-table.js';
+import type { SubrouteHandler } from '../config/types.js';
 import { type CaddyAdminClient, UNCHANGED } from './admin-client.js';
 
 /** The workspace has no route in Caddy, so a port cannot be added to it. */
@@ -25,15 +29,8 @@ export class WorkspaceRouteMissingError extends Error {
   }
 }
 
-export interface SyncResult {
-  added: string[];
-  updated: string[];
-  removed: string[];
-  /** Routes that were already right and were left alone. */
-  unchanged: string[];
-}
-
-type TableChange = (table: WorkspaceTable) => WorkspaceTable | typeof UNCHANGED;
+/** A pure change of the table; returning an equal table writes nothing. */
+type TableChange = (table: WorkspaceTable) => WorkspaceTable;
 
 /**
  * Workspace routes on srv1: entries of the two lookup tables of the workspace routing (see
@@ -50,11 +47,8 @@ export class WorkspaceRouter {
 
   /** Adds the workspace's route, or replaces it, making its ports exactly `options.ports`. */
   async putWorkspace(options: WorkspaceRouteOptions): Promise<void> {
-    const wanted = new Map([[options.name, workspaceEntries(options)]]);
-    await this.#change((table) => {
-      const next = replaceWorkspaces(table, wanted, new Set());
-      return sameJson(table, next) ? UNCHANGED : next;
-    });
+    const wanted = entriesByWorkspace([options]);
+    await this.#change((table) => replaceWorkspaces(table, wanted, new Set()));
   }
 
   /** Removes the workspace's route and, with it, its port routes. False if there was none. */
@@ -62,9 +56,8 @@ export class WorkspaceRouter {
     assertWorkspaceName(name);
     let existed = false;
     await this.#change((table) => {
-      existed = table.ides.some((e) => e['@id'] === workspaceRouteId(name));
-      const next = replaceWorkspaces(table, new Map(), new Set([name]));
-      return sameJson(table, next) ? UNCHANGED : next;
+      existed = hasWorkspace(table, name);
+      return replaceWorkspaces(table, new Map(), new Set([name]));
     });
     return existed;
   }
@@ -73,20 +66,18 @@ export class WorkspaceRouter {
   async putPort(options: PortRouteOptions): Promise<void> {
     const entry = portEntry(options);
     await this.#change((table) => {
-      if (!table.ides.some((e) => e['@id'] === workspaceRouteId(options.workspace)))
-        throw new WorkspaceRouteMissingError(options.workspace);
-      const next = { ides: table.ides, ports: upsert(table.ports, entry) };
-      return sameJson(table, next) ? UNCHANGED : next;
+      if (!hasWorkspace(table, options.workspace)) throw new WorkspaceRouteMissingError(options.workspace);
+      return { ides: table.ides, ports: upsert(table.ports, entry) };
     });
   }
 
   /** Removes one port route; false if there was none. */
   async removePort(workspace: string, port: number): Promise<boolean> {
-    const id = portRouteId(workspace, port);
     let existed = false;
     await this.#change((table) => {
-      existed = table.ports.some((e) => e['@id'] === id);
-      return existed ? { ides: table.ides, ports: table.ports.filter((e) => e['@id'] !== id) } : UNCHANGED;
+      const next = withoutPort(table, workspace, port);
+      existed = next.ports.length !== table.ports.length;
+      return next;
     });
     return existed;
   }
@@ -103,34 +94,14 @@ export class WorkspaceRouter {
    */
   async sync(desired: WorkspaceRouteOptions[], options: { keep?: string[] } = {}): Promise<SyncResult> {
     const keep = new Set(options.keep ?? []);
-    const wanted = new Map(desired.map((route) => [route.name, workspaceEntries(route)]));
-    let result: SyncResult = { added: [], updated: [], removed: [], unchanged: [] };
+    const wanted = entriesByWorkspace(desired);
+    let result: SyncResult | undefined;
     await this.#change((table) => {
-      result = { added: [], updated: [], removed: [], unchanged: [] };
-      const current = groupByWorkspace(table);
-      const gone = new Set<string>();
-      for (const [name, entries] of current) {
-        const id = workspaceRouteId(name);
-        const want = wanted.get(name);
-        if (want) {
-          const same =
-            sameEntry(entries.ide, want.ide) &&
-            entries.ports.size === want.ports.length &&
-            want.ports.every((p) => sameEntry(entries.ports.get(p['@id'] ?? ''), p));
-          (same ? result.unchanged : result.updated).push(id);
-        } else if (keep.has(name)) {
-          // Someone is changing this workspace right now; its route is theirs to manage.
-          result.unchanged.push(id);
-        } else {
-          result.removed.push(id);
-          gone.add(name);
-        }
-      }
-      for (const name of wanted.keys()) if (!current.has(name)) result.added.push(workspaceRouteId(name));
-      if (result.added.length + result.updated.length + result.removed.length === 0) return UNCHANGED;
-      return replaceWorkspaces(table, wanted, gone);
+      const planned = syncTable(table, wanted, keep);
+      result = planned.result;
+      return planned.table ?? table;
     });
-    return result;
+    return result as SyncResult;
   }
 
   async #container(): Promise<SubrouteHandler> {
@@ -144,71 +115,9 @@ export class WorkspaceRouter {
 
   async #change(change: TableChange): Promise<void> {
     await this.admin.update<SubrouteHandler>({ id: this.containerId }, (container) => {
-      const next = change(tableOf(container));
-      return next === UNCHANGED ? UNCHANGED : withTable(container, next);
+      const table = tableOf(container);
+      const next = change(table);
+      return sameJson(table, next) ? UNCHANGED : withTable(container, next);
     });
   }
-}
-
-function upsert(entries: MapMapping[], entry: MapMapping): MapMapping[] {
-  const at = entries.findIndex((e) => e['@id'] === entry['@id']);
-  if (at < 0) return [...entries, entry];
-  return entries.map((e, i) => (i === at ? entry : e));
-}
-
-/**
- * `table` with the workspaces in `wanted` holding exactly their wanted entries and those in `gone`
- * holding none; every other entry is left as it is. Entries keep their places, new ones are
- * appended. One pass, so a sync of thousands of workspaces stays linear. Pure.
- */
-function replaceWorkspaces(
-  table: WorkspaceTable,
-  wanted: Map<string, { ide: MapMapping; ports: MapMapping[] }>,
-  gone: Set<string>,
-): WorkspaceTable {
-  const wantedPorts = new Map(
-    [...wanted.values()].flatMap((w) => w.ports.map((p) => [p['@id'] ?? '', p] as const)),
-  );
-  const ides = table.ides.flatMap((e) => {
-    const name = entryWorkspace(e);
-    if (gone.has(name)) return [];
-    return [wanted.get(name)?.ide ?? e];
-  });
-  const ports = table.ports.flatMap((e) => {
-    const name = entryWorkspace(e);
-    if (gone.has(name)) return [];
-    if (!wanted.has(name)) return [e];
-    const want = wantedPorts.get(e['@id'] ?? '');
-    return want ? [want] : [];
-  });
-  const present = new Set([...ides, ...ports].map((e) => e['@id']));
-  for (const want of wanted.values()) {
-    if (!present.has(want.ide['@id'])) ides.push(want.ide);
-    for (const port of want.ports) if (!present.has(port['@id'])) ports.push(port);
-  }
-  return { ides, ports };
-}
-
-/** Each workspace's entries, by name: its IDE entry (if any) and its port entries by id. */
-function groupByWorkspace(
-  table: WorkspaceTable,
-): Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }> {
-  const groups = new Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }>();
-  const group = (name: string) => {
-    const found = groups.get(name) ?? { ide: undefined, ports: new Map<string, MapMapping>() };
-    groups.set(name, found);
-    return found;
-  };
-  for (const entry of table.ides) group(entryWorkspace(entry)).ide = entry;
-  for (const entry of table.ports) group(entryWorkspace(entry)).ports.set(entry['@id'] ?? '', entry);
-  return groups;
-}
-
-function sameEntry(a: MapMapping | undefined, b: MapMapping): boolean {
-  return a !== undefined && sameJson(a, b);
-}
-
-/** Caddy hands back the JSON it was given with object keys sorted; compare structurally. */
-function sameJson(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }

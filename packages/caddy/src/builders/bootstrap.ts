@@ -1,5 +1,4 @@
 import type {
-  AuthenticationHandler,
   CaddyConfig,
   CaddyDuration,
   Handler,
@@ -7,7 +6,6 @@ import type {
   HttpServer,
   MatcherSet,
   Route,
-  SecurityApp,
 } from '../config/types.js';
 import {
   type EdgeSecurityOptions,
@@ -15,11 +13,11 @@ import {
   resolveEdgeSecurity,
   secureServer,
 } from '../edge/edge-security.js';
+import { jsonErrorBody } from '../edge/json-error.js';
 import { listenPort } from '../edge/tls.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
-import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
-import { controlPlaneErrorRoutes, jsonErrorBody, workspaceErrorRoutes } from './edge-errors.js';
-import { SESSION_COOKIE } from './oauth.js';
+import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
 import {
   buildRateLimitHandler,
   CLIENT_IP_KEY,
@@ -27,31 +25,18 @@ import {
   type RateLimitPolicy,
   resolveRateLimits,
 } from './rate-limit.js';
+import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
 /** The subroute on srv1 that routes workspace traffic (its tables are changed at run time). */
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
-/** The header through which the edge tells the control plane who the user is. */
-export const USER_HEADER = 'X-Rockpool-User';
 /**
  * The header through which the edge tells the control plane the workspaces' port, so IDE links
  * follow `rockpool reconfigure` (which may move it) without a server restart.
  */
 export const WORKSPACES_PORT_HEADER = 'X-Rockpool-Workspaces-Port';
-
-export type EdgeAuth =
-  | ({ kind: 'basic' } & BasicAuthOptions)
-  | {
-      /** caddy-security: the portal is served at `/auth/*` on srv0; routes are guarded by a policy. */
-      kind: 'security';
-      app: SecurityApp;
-      portalName: string;
-      policyName: string;
-      /** srv1's policy (workspaces need the same session; only the login redirect differs). */
-      workspacePolicyName: string;
-    };
 
 export interface BootstrapOptions {
   /** Where Caddy's admin API listens: `unix//path/admin.sock` (preferred) or a loopback `host:port`. */
@@ -89,15 +74,6 @@ export interface DashboardDevServer {
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
-
-function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): AuthenticationHandler {
-  if (auth.kind === 'basic') return buildBasicAuthHandler(auth);
-  const policy = server === 'workspaces' ? auth.workspacePolicyName : auth.policyName;
-  return {
-    handler: 'authentication',
-    providers: { authorizer: { gatekeeper_name: policy, route_matcher: '*' } },
-  };
-}
 
 /**
  * A page on the workspace origin (:8081) can still send credentialed requests to :8080: cookies
@@ -194,9 +170,10 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     },
   };
   const routes: Route[] = [
+    unsafePathRefusalRoute(),
     {
       '@id': 'rockpool-health',
-      match: [{ path: ['/api/health'] }],
+      match: [exactRawPath('/api/health')],
       handle: [
         buildRateLimitHandler('health', limits.health, CLIENT_IP_KEY),
         {
@@ -266,6 +243,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
   return {
     listen: [options.workspacesListen],
     routes: [
+      unsafePathRefusalRoute(),
       {
         '@id': 'rockpool-workspaces-edge',
         handle: [

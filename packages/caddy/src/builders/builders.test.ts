@@ -3,7 +3,9 @@ import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-aut
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
-import { buildWorkspaceRouting, ideEntry, portEntry, workspaceEntries } from './workspace-route.js';
+import { exactRawPath } from './raw-path.js';
+import { buildWorkspaceRouting } from './workspace-route.js';
+import { ideEntry, portEntry, workspaceEntries } from './workspace-table.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
 const HASH = '$2b$04$Dg8MFcBRua3DenknsVLwGON9YJ.1HLZQWd.uxNrsBNra4iHoVilaK';
@@ -183,9 +185,12 @@ describe('builders', () => {
     expect(usersOnly.app.config.identity_providers?.[0]?.params.scopes).toEqual(['read:user']);
   });
 
-  it('strips the OAuth session cookie, keeping the others, before workspace upstreams', () => {
+  it('strips the OAuth session cookie, keeping the others, and the identity header before workspace upstreams', () => {
     const route = JSON.stringify(buildWorkspaceRouting('rockpool-workspaces'));
-    expect(route).toContain('"search_regexp":"(^|;)\\\\s*access_token=[^;]*"');
+    expect(route).toContain(
+      '"search_regexp":"^(?:\\\\s*access_token=[^;]*(?:;\\\\s*|$))+|;\\\\s*access_token=[^;]*","replace":""',
+    );
+    expect(route).toContain('"delete":["Authorization","Proxy-Authorization","X-Rockpool-User"]');
   });
 
   it('refuse OAuth with a relative or non-http portal URL', () => {
@@ -204,6 +209,12 @@ describe('builders', () => {
     );
   });
 
+  it('match a raw path exactly only for plain paths (no regexp or CEL syntax)', () => {
+    expect(exactRawPath('/api/health').expression).toContain("matches(r'^/api/health(\\?|$)')");
+    expect(() => exactRawPath("/a')||true||('")).toThrow(/not a plain path/);
+    expect(() => exactRawPath('/a.b')).toThrow(/not a plain path/);
+  });
+
   it('refuse invalid names and ports before Caddy sees them', () => {
     expect(() => ideEntry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
     expect(() => portEntry({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(/invalid port/);
@@ -212,5 +223,26 @@ describe('builders', () => {
       expect(() => ideEntry('a', upstream)).toThrow(/invalid upstream/);
     expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
     expect(ideEntry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080']);
+  });
+});
+
+describe('bootstrap with edge security off', () => {
+  it('leaves plain HTTP without an access route, TLS or a redirect server', () => {
+    const config = buildBootstrapConfig({
+      adminListen: 'unix//a.sock',
+      controlPlaneListen: ':8080',
+      workspacesListen: ':8081',
+      controlPlaneUpstream: 'unix//s.sock',
+      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
+    });
+    expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
+    expect(config.apps.tls).toBeUndefined();
+    // First the refusal of unsafe raw paths (no @id: both servers have one), then health.
+    expect(config.apps.http.servers.srv0?.routes.map((route) => route['@id'])).toEqual([
+      undefined,
+      'rockpool-health',
+      'rockpool-control-plane',
+    ]);
   });
 });

@@ -1,9 +1,5 @@
 import type { Route } from '../config/types.js';
-
-/** A JSON error body in the control plane's shape: `{error: {code, message}}`. */
-export function jsonErrorBody(code: string, message: string, extra: Record<string, string> = {}): string {
-  return JSON.stringify({ error: { code, message, ...extra } });
-}
+import { jsonErrorBody } from '../edge/json-error.js';
 
 const JSON_HEADERS = { 'Content-Type': ['application/json'] };
 

@@ -10,7 +10,8 @@ import { freePort } from '../testing/free-port.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
 import { type EchoUpstream, type SeenRequest, startEchoUpstream } from '../testing/upstream.js';
 import { buildBootstrapConfig } from './bootstrap.js';
-import { buildOAuthAuth, SESSION_COOKIE } from './oauth.js';
+import { SESSION_COOKIE } from './edge-auth.js';
+import { buildOAuthAuth } from './oauth.js';
 
 const REALM = 'local';
 const SIGNING_KEY = 'signing-key-for-tests-0123456789abcdef';

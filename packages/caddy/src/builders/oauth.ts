@@ -4,7 +4,7 @@ import type {
   IdentityProvider,
   UserTransformer,
 } from '../config/types.js';
-import type { EdgeAuth } from './bootstrap.js';
+import { type EdgeAuth, SESSION_COOKIE } from './edge-auth.js';
 
 export type OAuthProvider =
   | { kind: 'github'; clientId: string; clientSecret: string }
@@ -54,8 +54,6 @@ export const OAUTH_POLICY = 'rockpool-policy';
 /** srv1's policy: the same rules, but its login redirect points at the portal on the control-plane origin. */
 export const OAUTH_WORKSPACE_POLICY = 'rockpool-policy-workspaces';
 const USER_ROLE = 'rockpool/user';
-/** The cookie (and token name) that carries a caddy-security session. */
-export const SESSION_COOKIE = 'access_token';
 
 /** GitHub OAuth (or a generic OIDC provider) through caddy-security: provider, portal and policy. */
 export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {

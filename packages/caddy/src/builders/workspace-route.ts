@@ -1,4 +1,3 @@
-import { assertPort, assertWorkspaceName } from '@rockpool/model';
 import type {
   CaddyDuration,
   HeaderOps,
@@ -8,9 +7,9 @@ import type {
   Route,
   SubrouteHandler,
 } from '../config/types.js';
-import { portRouteId, workspaceRouteId } from '../route-ids.js';
-import { jsonErrorBody } from './edge-errors.js';
-import { SESSION_COOKIE } from './oauth.js';
+import { jsonErrorBody } from '../edge/json-error.js';
+import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
  * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
@@ -23,11 +22,6 @@ import { SESSION_COOKIE } from './oauth.js';
  * Table entries carry the ids a route would (`workspace-{name}`, `workspace-{name}-port-{port}`), so
  * `/id/...` in Caddy's admin API still addresses one workspace or one port.
  */
-
-/** The `map` handler: workspace name → code-server's address. */
-export const IDE_TABLE_ID = 'rockpool-workspace-ides';
-/** The `map` handler: `{name}/{port}` → the forwarded port's address. */
-export const PORT_TABLE_ID = 'rockpool-workspace-ports';
 
 const IDE_UPSTREAM = 'rockpool.ide_upstream';
 const PORT_UPSTREAM = 'rockpool.port_upstream';
@@ -50,77 +44,25 @@ export interface ProxyTimings {
   streamCloseDelay?: CaddyDuration;
 }
 
-export interface PortRouteOptions {
-  workspace: string;
-  port: number;
-  /** Where the forwarded port is reachable from Caddy: `host:port` or `unix//path`. */
-  upstream: string;
-}
-
-export interface WorkspaceRouteOptions {
-  name: string;
-  /** Where the workspace's code-server is reachable from Caddy: `host:port` or `unix//path`. */
-  upstream: string;
-  ports?: Omit<PortRouteOptions, 'workspace'>[];
-}
-
-/** Both lookup tables, as Caddy holds them. */
-export interface WorkspaceTable {
-  ides: MapMapping[];
-  ports: MapMapping[];
-}
-
 const DEFAULT_STREAM_TIMEOUT = '24h';
-/** A dial address with nothing Caddy would read as a placeholder, and no whitespace. */
-const UPSTREAM = /^(?:unix\/\/?[^\s{}]+|[A-Za-z0-9.[\]:-]+:\d{1,5})$/;
-
-function assertUpstream(upstream: string): void {
-  if (!UPSTREAM.test(upstream))
-    throw new RangeError(`invalid upstream ${JSON.stringify(upstream)}: expected host:port or unix//path`);
-}
-
-/** The IDE table's entry for a workspace. */
-export function ideEntry(name: string, upstream: string): MapMapping {
-  assertWorkspaceName(name);
-  assertUpstream(upstream);
-  return { '@id': workspaceRouteId(name), input: name, outputs: [upstream] };
-}
-
-/** The port table's entry for one forwarded port. */
-export function portEntry(options: PortRouteOptions): MapMapping {
-  assertWorkspaceName(options.workspace);
-  assertPort(options.port);
-  assertUpstream(options.upstream);
-  return {
-    '@id': portRouteId(options.workspace, options.port),
-    input: `${options.workspace}/${options.port}`,
-    outputs: [options.upstream],
-  };
-}
-
-/** The table entries of a workspace: its IDE, then its ports. */
-export function workspaceEntries(options: WorkspaceRouteOptions): { ide: MapMapping; ports: MapMapping[] } {
-  return {
-    ide: ideEntry(options.name, options.upstream),
-    ports: (options.ports ?? []).map((port) => portEntry({ ...port, workspace: options.name })),
-  };
-}
-
-/** The workspace a table entry belongs to (its input is `name` or `name/port`). */
-export function entryWorkspace(entry: MapMapping): string {
-  return entry.input.split('/')[0] ?? entry.input;
-}
+/**
+ * The session cookie wherever it sits in a Cookie header, with the separator that would be left
+ * over: at the start (one or more, with the `; ` after them) or after another cookie (with the
+ * `;` before it). `a=1; access_token=x; b=2` becomes `a=1; b=2`, not `a=1;; b=2`.
+ */
+const SESSION_COOKIE_PAIR = `^(?:\\s*${SESSION_COOKIE}=[^;]*(?:;\\s*|$))+|;\\s*${SESSION_COOKIE}=[^;]*`;
 
 /**
  * Credentials meant for Rockpool's edge must not reach code-server or, worse, an arbitrary app on a
  * forwarded port (untrusted code runs in the VM): the edge strips the Authorization headers and the
- * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed.
+ * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed. A
+ * client-sent identity header is dropped too: nothing upstream may take it for the edge's word.
  */
 function upstreamHeaders(prefix: string): HeaderOps {
   return {
     set: { 'X-Forwarded-Prefix': [prefix] },
-    delete: ['Authorization', 'Proxy-Authorization'],
-    replace: { Cookie: [{ search_regexp: `(^|;)\\s*${SESSION_COOKIE}=[^;]*`, replace: '$1' }] },
+    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER],
+    replace: { Cookie: [{ search_regexp: SESSION_COOKIE_PAIR, replace: '' }] },
   };
 }
 
@@ -244,56 +186,4 @@ export function buildWorkspaceRouting(
       },
     ],
   };
-}
-
-function maybeTable(container: SubrouteHandler, id: string): MapHandler | undefined {
-  for (const route of container.routes ?? [])
-    for (const handler of route.handle ?? [])
-      if (handler.handler === 'map' && handler['@id'] === id) return handler;
-  return undefined;
-}
-
-/** Whether `container` is a workspace routing with both tables. */
-export function hasTables(container: SubrouteHandler): boolean {
-  return (
-    maybeTable(container, IDE_TABLE_ID) !== undefined && maybeTable(container, PORT_TABLE_ID) !== undefined
-  );
-}
-
-function findTable(container: SubrouteHandler, id: string): MapHandler {
-  const table = maybeTable(container, id);
-  if (table) return table;
-  throw new RangeError(`the workspace routing has no ${id} table; was it built by buildWorkspaceRouting?`);
-}
-
-/** The tables inside a workspace routing subroute (as read back from Caddy). Pure. */
-export function tableOf(container: SubrouteHandler): WorkspaceTable {
-  return {
-    ides: findTable(container, IDE_TABLE_ID).mappings ?? [],
-    ports: findTable(container, PORT_TABLE_ID).mappings ?? [],
-  };
-}
-
-/** A copy of `container` holding `table`. Pure. */
-export function withTable(container: SubrouteHandler, table: WorkspaceTable): SubrouteHandler {
-  const copy = structuredClone(container);
-  findTable(copy, IDE_TABLE_ID).mappings = table.ides;
-  findTable(copy, PORT_TABLE_ID).mappings = table.ports;
-  return copy;
-}
-
-/** The routes a table describes, one per workspace in IDE-table order, each with its ports. Pure. */
-export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
-  const ports = new Map<string, { port: number; upstream: string }[]>();
-  for (const entry of table.ports) {
-    const [name = '', port] = entry.input.split('/');
-    const list = ports.get(name) ?? [];
-    ports.set(name, list);
-    list.push({ port: Number(port), upstream: entry.outputs[0] ?? '' });
-  }
-  return table.ides.map((ide) => ({
-    name: ide.input,
-    upstream: ide.outputs[0] ?? '',
-    ports: ports.get(ide.input) ?? [],
-  }));
 }

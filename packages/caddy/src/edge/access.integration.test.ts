@@ -2,21 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
+import { startEdgeWithWorkspace } from '../testing/workspace-fixture.js';
 
 const ALLOWED = '10.1.2.3';
 const STRANGER = '203.0.113.9';
-
-async function edgeWithWorkspace(access: Parameters<typeof startTestEdge>[0]) {
-  const edge = await startTestEdge(access);
-  const ide = await startEchoUpstream({ name: 'ide' });
-  const app = await startEchoUpstream({ name: 'app' });
-  await edge.router.putWorkspace({
-    name: 'w',
-    upstream: ide.address,
-    ports: [{ port: 3000, upstream: app.address }],
-  });
-  return { edge, ide, app };
-}
 
 function from(ip: string, auth?: Record<string, string>) {
   return { headers: { 'X-Forwarded-For': ip, ...auth } };
@@ -25,9 +14,9 @@ function from(ip: string, auth?: Record<string, string>) {
 describe('restrict-app behind a trusted proxy', () => {
   let edge: TestEdge;
   let ide: EchoUpstream;
-  let app: EchoUpstream;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ edge, ide, app } = await edgeWithWorkspace({
+    ({ edge, ide, close } = await startEdgeWithWorkspace({
       edge: {
         tls: { mode: 'off' },
         access: {
@@ -38,11 +27,7 @@ describe('restrict-app behind a trusted proxy', () => {
       },
     }));
   });
-  afterAll(async () => {
-    await edge?.close();
-    await ide?.close();
-    await app?.close();
-  });
+  afterAll(() => close?.());
 
   it('lets an allowed client reach the control plane and the IDE', async () => {
     expect(
@@ -109,21 +94,16 @@ describe('restrict-app behind a trusted proxy', () => {
 
 describe('restrict-all', () => {
   let edge: TestEdge;
-  let ide: EchoUpstream;
-  let app: EchoUpstream;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ edge, ide, app } = await edgeWithWorkspace({
+    ({ edge, close } = await startEdgeWithWorkspace({
       edge: {
         tls: { mode: 'off' },
         access: { mode: 'restrict-all', allow: ['10.1.0.0/16'], trustedProxies: ['127.0.0.1'] },
       },
     }));
   });
-  afterAll(async () => {
-    await edge?.close();
-    await ide?.close();
-    await app?.close();
-  });
+  afterAll(() => close?.());
 
   it('refuses a stranger everywhere, health and forwarded ports included', async () => {
     for (const url of [

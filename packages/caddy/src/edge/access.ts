@@ -1,7 +1,7 @@
-import { jsonErrorBody } from '../builders/edge-errors.js';
 import type { ClientAuthentication, MatcherSet, Route } from '../config/types.js';
 import { EdgeConfigError } from './errors.js';
 import { parseIpRanges } from './ip-ranges.js';
+import { jsonErrorBody } from './json-error.js';
 
 export const ACCESS_MODES = ['all', 'restrict-app', 'restrict-all', 'mtls-app'] as const;
 export type AccessMode = (typeof ACCESS_MODES)[number];
@@ -37,7 +37,7 @@ export type EdgeServerRole = 'control-plane' | 'workspaces' | 'http-redirect';
 
 /**
  * Forwarded app ports, matched on the cleaned path like the workspace routes themselves (see
- * names.ts `portPathPrefix`), so `..` or `//` cannot make an IDE request look like a port request.
+ * the workspace routing's `/workspace/{name}/port/{port}`), so `..` or `//` cannot make an IDE request look like a port request.
  */
 export const FORWARDED_PORT_PATH = '^/workspace/[^/]+/port/[0-9]+(/.*)?$';
 const HEALTH_PATH = '/api/health';

@@ -1,10 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBootstrapConfig } from '../builders/bootstrap.js';
-import { checkCertificateFiles } from '../pki/certificate-files.js';
-import { generateSelfSignedServerCertificate } from '../pki/server-cert.js';
+import { describe, expect, it } from 'vitest';
 import { resolveAccess } from './access.js';
 import { resolveEdgeSecurity } from './edge-security.js';
 import { ipRangeProblem } from './ip-ranges.js';
@@ -53,51 +47,5 @@ describe('access modes', () => {
     expect(() => resolveEdgeSecurity({ tls: { mode: 'acme', domain: 'not a domain' }, access: all })).toThrow(
       /needs a domain/,
     );
-  });
-
-  it('leaves plain HTTP without an access route, TLS or a redirect server', () => {
-    const config = buildBootstrapConfig({
-      adminListen: 'unix//a.sock',
-      controlPlaneListen: ':8080',
-      workspacesListen: ':8081',
-      controlPlaneUpstream: 'unix//s.sock',
-      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
-      edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
-    });
-    expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
-    expect(config.apps.tls).toBeUndefined();
-    expect(config.apps.http.servers.srv0?.routes[0]?.['@id']).toBe('rockpool-health');
-  });
-});
-
-describe('certificate files', () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'rockpool-certs-'));
-  });
-  afterAll(() => rm(dir, { recursive: true, force: true }));
-
-  it('accepts a matching pair and says what it is for', async () => {
-    const pair = await generateSelfSignedServerCertificate(join(dir, 'a'), {
-      dnsNames: ['localhost'],
-      ips: ['127.0.0.1'],
-    });
-    const summary = await checkCertificateFiles(pair.certFile, pair.keyFile);
-    expect(summary.subjectAltName).toContain('IP Address:127.0.0.1');
-  });
-
-  it('refuses a missing file, a non-PEM file and a key of another certificate', async () => {
-    const a = await generateSelfSignedServerCertificate(join(dir, 'a'), { dnsNames: ['localhost'], ips: [] });
-    const b = await generateSelfSignedServerCertificate(join(dir, 'b'), { dnsNames: ['localhost'], ips: [] });
-    await expect(checkCertificateFiles(join(dir, 'nope.crt'), a.keyFile)).rejects.toMatchObject({
-      code: 'certificate_unreadable',
-      message: expect.stringMatching(/cannot read the certificate file .*ENOENT/),
-    });
-    const junk = join(dir, 'junk.pem');
-    await writeFile(junk, 'hello');
-    await expect(checkCertificateFiles(junk, a.keyFile)).rejects.toThrow(/not a PEM certificate/);
-    await expect(checkCertificateFiles(a.certFile, b.keyFile)).rejects.toMatchObject({
-      code: 'certificate_key_mismatch',
-    });
   });
 });

@@ -1,14 +1,7 @@
 /** What is wrong with an edge security setting; `code` says which kind of problem. */
 export class EdgeConfigError extends Error {
   constructor(
-    readonly code:
-      | 'invalid_ip_range'
-      | 'invalid_access_mode'
-      | 'invalid_tls_mode'
-      | 'invalid_tls_settings'
-      | 'certificate_unreadable'
-      | 'certificate_expired'
-      | 'certificate_key_mismatch',
+    readonly code: 'invalid_ip_range' | 'invalid_access_mode' | 'invalid_tls_mode' | 'invalid_tls_settings',
     message: string,
   ) {
     super(message);

@@ -1,13 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  createCaSigned,
+  createSelfSigned,
+  ensureClientCa,
+  generateSelfSignedServerCertificate,
+  issueClientCertificate,
+} from '@rockpool/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureClientCa, issueClientCertificate, openP12 } from '../pki/client-certs.js';
-import { openssl } from '../pki/openssl.js';
-import { generateSelfSignedServerCertificate } from '../pki/server-cert.js';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
-import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
+import { startEdgeWithWorkspace } from '../testing/workspace-fixture.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -53,60 +57,24 @@ describe('custom certificate files', () => {
   let caPem: string;
   beforeAll(async () => {
     // The operator's own CA and a certificate it signed for rockpool.test.
-    const [caKey, caCert, key, csr, cert, ext] = ['ca.key', 'ca.crt', 'k.pem', 'r.csr', 'c.pem', 'ext'].map(
-      (f) => join(dir, f),
-    ) as [string, string, string, string, string, string];
-    await openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      caKey,
-      '-out',
-      caCert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=Operator CA',
-    ]);
-    await openssl([
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      csr,
-      '-subj',
-      '/CN=rockpool.test',
-    ]);
-    await writeFile(ext, 'subjectAltName=DNS:rockpool.test\nextendedKeyUsage=serverAuth\n');
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      caCert,
-      '-CAkey',
-      caKey,
-      '-CAcreateserial',
-      '-days',
-      '2',
-      '-extfile',
-      ext,
-      '-out',
-      cert,
-    ]);
-    caPem = await readFile(caCert, 'utf8');
+    const operatorCa = { certFile: join(dir, 'operator-ca.crt'), keyFile: join(dir, 'operator-ca.key') };
+    await createSelfSigned({
+      ...operatorCa,
+      days: 2,
+      subject: '/CN=Operator CA',
+      extensions: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,keyCertSign'],
+    });
+    const cert = join(dir, 'operator.crt');
+    const key = join(dir, 'operator.key');
+    await createCaSigned({
+      ca: operatorCa,
+      certFile: cert,
+      keyFile: key,
+      days: 2,
+      subject: '/CN=rockpool.test',
+      extensions: ['subjectAltName=DNS:rockpool.test', 'extendedKeyUsage=serverAuth'],
+    });
+    caPem = await readFile(operatorCa.certFile, 'utf8');
     edge = await startTestEdge({
       edge: { tls: { mode: 'custom', certFile: cert, keyFile: key }, access: { mode: 'all' } },
     });
@@ -125,8 +93,7 @@ describe('custom certificate files', () => {
 describe('mtls-app', () => {
   let edge: TestEdge;
   let ca: string;
-  let ide: EchoUpstream;
-  let app: EchoUpstream;
+  let close: (() => Promise<void>) | undefined;
   let alice: Buffer;
   let stranger: Buffer;
   const password = 'p12-password-1';
@@ -140,25 +107,14 @@ describe('mtls-app', () => {
     alice = await issueClientCertificate({ ca: clientCa, name: 'alice', password });
     const otherCa = await ensureClientCa(join(dir, 'other'));
     stranger = await issueClientCertificate({ ca: otherCa, name: 'alice', password });
-    edge = await startTestEdge({
+    ({ edge, close } = await startEdgeWithWorkspace({
       edge: {
         tls: { mode: 'self-signed', ...cert },
         access: { mode: 'mtls-app', clientCaFile: clientCa.certFile },
       },
-    });
-    ide = await startEchoUpstream({ name: 'ide' });
-    app = await startEchoUpstream({ name: 'app' });
-    await edge.router.putWorkspace({
-      name: 'w',
-      upstream: ide.address,
-      ports: [{ port: 3000, upstream: app.address }],
-    });
+    }));
   });
-  afterAll(async () => {
-    await edge?.close();
-    await ide?.close();
-    await app?.close();
-  });
+  afterAll(() => close?.());
 
   it('accepts a client presenting a generated .p12 on the control plane and the IDE', async () => {
     const withCert = { ca, pfx: alice, passphrase: password, headers: edge.authHeader() };
@@ -186,10 +142,7 @@ describe('mtls-app', () => {
     await expect(edgeRequest(`${edge.workspacesUrl}/workspace/w/port/3000/`, other)).rejects.toThrow();
   });
 
-  it('makes a wrong .p12 password a clear error', async () => {
-    await expect(openP12(alice, 'not-the-password')).rejects.toMatchObject({ code: 'wrong_p12_password' });
-    const contents = await openP12(alice, password);
-    expect(contents.certificatePem).toContain('BEGIN CERTIFICATE');
+  it('fails clearly on the client side when the .p12 password is wrong', async () => {
     await expect(
       edgeRequest(`${edge.controlPlaneUrl}/api/health`, { ca, pfx: alice, passphrase: 'not-the-password' }),
     ).rejects.toThrow(/mac verify failure|password/i);

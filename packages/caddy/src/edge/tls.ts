@@ -17,7 +17,7 @@ export type TlsOptions =
       /** Roots to trust when talking to a private ACME CA. */
       trustedRootsPemFiles?: string[];
     }
-  /** A certificate Rockpool generated (see `pki`), or the operator's own: PEM files. */
+  /** A certificate Rockpool generated (see `@rockpool/pki`), or the operator's own: PEM files. */
   | { mode: 'self-signed' | 'custom'; certFile: string; keyFile: string };
 
 /** Loaded certificates carry this tag so they are served whatever name (or IP) the client used. */
@@ -30,7 +30,7 @@ export function isTlsMode(value: unknown): value is TlsModeName {
   return typeof value === 'string' && (TLS_MODES as readonly string[]).includes(value);
 }
 
-/** Checks the shape of the options (files are checked by `checkCertificateFiles`). */
+/** Checks the shape of the options (the CLI checks the files with `@rockpool/pki`'s `checkCertificateFiles`). */
 export function assertTlsOptions(tls: TlsOptions): void {
   if (!isTlsMode(tls.mode))
     throw new EdgeConfigError(

@@ -13,6 +13,11 @@ export interface EdgeRequestOptions {
   servername?: string;
   /** The local address to connect from, e.g. `127.0.0.2`, to be another client. */
   localAddress?: string;
+  /**
+   * The request target sent as is (`/a/..%2fb`), instead of the URL's path and query, which
+   * `new URL` and `fetch` would normalise.
+   */
+  rawPath?: string;
 }
 
 export interface EdgeResponse {
@@ -32,6 +37,7 @@ export function edgeRequest(url: string, options: EdgeRequestOptions = {}): Prom
     headers: options.headers ?? {},
     agent: false as const,
     ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    ...(options.rawPath ? { path: options.rawPath } : {}),
   };
   return new Promise((resolve, reject) => {
     const onResponse = (res: import('node:http').IncomingMessage) => {

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
-import { MIN_P12_PASSWORD_LENGTH, p12PasswordProblem } from '@rockpool/caddy';
 import { checkedField, UserListSchema, UserParamsSchema } from '@rockpool/model';
+import { MIN_P12_PASSWORD_LENGTH, p12PasswordProblem } from '@rockpool/pki';
 import { z } from 'zod';
 import type { EdgeUsers } from '../edge-users.js';
 import { conflict, notFound } from '../errors.js';

@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { EdgeConfigError } from '../edge/errors.js';
+import { PkiError } from './errors.js';
 
 export interface CertificateSummary {
   subject: string;
@@ -10,7 +10,7 @@ export interface CertificateSummary {
 
 /**
  * Checks a certificate and key pair before Caddy is given them: both readable PEM, the key is the
- * certificate's, and the certificate has not expired. Each problem is an {@link EdgeConfigError}.
+ * certificate's, and the certificate has not expired. Each problem is an {@link PkiError}.
  */
 export async function checkCertificateFiles(
   certFile: string,
@@ -19,7 +19,7 @@ export async function checkCertificateFiles(
 ): Promise<CertificateSummary> {
   const read = (file: string, what: string) =>
     readFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw new EdgeConfigError(
+      throw new PkiError(
         'certificate_unreadable',
         `cannot read the ${what} file ${file}: ${error.code ?? error.message}`,
       );
@@ -29,7 +29,7 @@ export async function checkCertificateFiles(
   try {
     cert = new X509Certificate(certPem);
   } catch (error) {
-    throw new EdgeConfigError(
+    throw new PkiError(
       'certificate_unreadable',
       `${certFile} is not a PEM certificate: ${(error as Error).message}`,
     );
@@ -38,19 +38,19 @@ export async function checkCertificateFiles(
   try {
     key = createPrivateKey(keyPem);
   } catch (error) {
-    throw new EdgeConfigError(
+    throw new PkiError(
       'certificate_unreadable',
       `${keyFile} is not an unencrypted PEM private key: ${(error as Error).message}`,
     );
   }
   if (!cert.checkPrivateKey(key))
-    throw new EdgeConfigError(
+    throw new PkiError(
       'certificate_key_mismatch',
       `the key in ${keyFile} does not belong to the certificate in ${certFile}`,
     );
   const validTo = new Date(cert.validTo);
   if (validTo <= now)
-    throw new EdgeConfigError(
+    throw new PkiError(
       'certificate_expired',
       `the certificate in ${certFile} expired on ${validTo.toISOString()}`,
     );

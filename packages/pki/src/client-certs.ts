@@ -1,6 +1,7 @@
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSelfSigned, openssl, PkiError } from './openssl.js';
+import { PkiError } from './errors.js';
+import { createCaSigned, createSelfSigned, openssl } from './openssl.js';
 
 export interface ClientCa {
   certFile: string;
@@ -68,35 +69,23 @@ export async function issueClientCertificate(options: ClientCertificateOptions):
   if (passwordProblem) throw new PkiError('invalid_p12_password', passwordProblem);
   const work = await mkdtemp(join(options.ca.keyFile, '..', '.client-cert-'));
   try {
-    const [key, csr, cert, ext, p12] = ['key.pem', 'req.csr', 'cert.pem', 'ext.cnf', 'out.p12'].map((f) =>
-      join(work, f),
-    ) as [string, string, string, string, string];
-    await writeFile(key, '', { mode: 0o600 });
-    await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', key]);
-    await openssl(['req', '-new', '-key', key, '-out', csr, '-subj', `/O=Rockpool/CN=${options.name}`]);
-    await writeFile(
-      ext,
-      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n',
-    );
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      options.ca.certFile,
-      '-CAkey',
-      options.ca.keyFile,
-      '-CAcreateserial',
-      '-CAserial',
-      join(work, 'serial'),
-      '-days',
-      String(options.days ?? 365),
-      '-extfile',
-      ext,
-      '-out',
-      cert,
-    ]);
+    const [key, cert, p12] = ['key.pem', 'cert.pem', 'out.p12'].map((f) => join(work, f)) as [
+      string,
+      string,
+      string,
+    ];
+    await createCaSigned({
+      ca: options.ca,
+      keyFile: key,
+      certFile: cert,
+      days: options.days ?? 365,
+      subject: `/O=Rockpool/CN=${options.name}`,
+      extensions: [
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature',
+        'extendedKeyUsage=clientAuth',
+      ],
+    });
     const legacy =
       options.encryption === 'legacy'
         ? ['-keypbe', 'PBE-SHA1-3DES', '-certpbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']

@@ -1,17 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-
-/** A failure of the PKI tools, with a code the CLI and the API can act on. */
-export class PkiError extends Error {
-  constructor(
-    readonly code: 'openssl_failed' | 'wrong_p12_password' | 'invalid_client_name' | 'invalid_p12_password',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PkiError';
-  }
-}
+import { PkiError } from './errors.js';
 
 /**
  * Runs the openssl CLI. Secrets go through `env` (`-passin env:NAME`), never through arguments,
@@ -82,6 +72,49 @@ export async function createSelfSigned(request: SelfSignedRequest): Promise<void
     await openssl(selfSignedArgs(request, scratch));
     await rename(scratch.keyFile, request.keyFile);
     await rename(scratch.certFile, request.certFile);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+export interface CaSignedRequest {
+  /** The CA that signs: its certificate and key (PEM). */
+  ca: { certFile: string; keyFile: string };
+  /** Where the new key (0600) and certificate are written. */
+  certFile: string;
+  keyFile: string;
+  days: number;
+  subject: string;
+  /** Extension lines (an openssl extfile): basicConstraints, keyUsage, extendedKeyUsage, subjectAltName, ... */
+  extensions: string[];
+}
+
+/** A new P-256 key and a certificate for it signed by `request.ca`. */
+export async function createCaSigned(request: CaSignedRequest): Promise<void> {
+  const work = await mkdtemp(join(request.certFile, '..', '.pki-sign-'));
+  try {
+    const [csr, ext, serial] = ['req.csr', 'ext.cnf', 'serial'].map((f) => join(work, f)) as [
+      string,
+      string,
+      string,
+    ];
+    await writeFile(request.keyFile, '', { mode: 0o600 });
+    await openssl([
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-out',
+      request.keyFile,
+    ]);
+    await openssl(['req', '-new', '-key', request.keyFile, '-out', csr, '-subj', request.subject]);
+    await writeFile(ext, `${request.extensions.join('\n')}\n`);
+    await openssl([
+      ...['x509', '-req', '-in', csr, '-CA', request.ca.certFile, '-CAkey', request.ca.keyFile],
+      ...['-CAcreateserial', '-CAserial', serial, '-days', String(request.days)],
+      ...['-extfile', ext, '-out', request.certFile],
+    ]);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

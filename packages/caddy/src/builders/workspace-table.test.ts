@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import type { SubrouteHandler } from '../config/types.js';
+import { buildWorkspaceRouting } from './workspace-route.js';
+import {
+  entriesByWorkspace,
+  entryWorkspace,
+  groupByWorkspace,
+  hasTables,
+  hasWorkspace,
+  ideEntry,
+  portEntry,
+  replaceWorkspaces,
+  routesOf,
+  sameJson,
+  syncTable,
+  tableOf,
+  upsert,
+  type WorkspaceTable,
+  withoutPort,
+  withTable,
+  workspaceEntries,
+} from './workspace-table.js';
+
+const alice = {
+  name: 'alice',
+  upstream: '10.0.0.1:8080',
+  ports: [{ port: 3000, upstream: '10.0.0.1:3000' }],
+};
+const bob = { name: 'bob', upstream: '10.0.0.2:8080', ports: [] };
+const tableWith = (...routes: (typeof alice)[]): WorkspaceTable =>
+  replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
+
+describe('table entries', () => {
+  it('carry the route ids and the workspace they belong to', () => {
+    const { ide, ports } = workspaceEntries(alice);
+    expect(ide).toEqual({ '@id': 'workspace-alice', input: 'alice', outputs: ['10.0.0.1:8080'] });
+    expect(ports).toEqual([
+      { '@id': 'workspace-alice-port-3000', input: 'alice/3000', outputs: ['10.0.0.1:3000'] },
+    ]);
+    expect(entryWorkspace(ide)).toBe('alice');
+    expect(entryWorkspace(ports[0] as (typeof ports)[0])).toBe('alice');
+  });
+
+  it('refuse upstreams Caddy would read as placeholders, and bad names or ports', () => {
+    expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
+    expect(() => ideEntry('a', '{env.HOME}:80')).toThrow(/invalid upstream/);
+    expect(() => ideEntry('a', 'host 1:80')).toThrow(/invalid upstream/);
+    expect(() => ideEntry('A_b', '1.2.3.4:80')).toThrow();
+    expect(() => portEntry({ workspace: 'a', port: 0, upstream: '1.2.3.4:80' })).toThrow();
+  });
+});
+
+describe('the table inside the workspace routing', () => {
+  const container = buildWorkspaceRouting('c');
+
+  it('is read back and written into a copy, leaving the original alone', () => {
+    expect(hasTables(container)).toBe(true);
+    expect(tableOf(container)).toEqual({ ides: [], ports: [] });
+    const table = tableWith(alice);
+    const updated = withTable(container, table);
+    expect(tableOf(updated)).toEqual(table);
+    expect(tableOf(container)).toEqual({ ides: [], ports: [] });
+    expect(withTable(updated, { ides: [], ports: [] })).toEqual(container);
+  });
+
+  it('is missing from a subroute that buildWorkspaceRouting did not build', () => {
+    const other: SubrouteHandler = { handler: 'subroute', routes: [] };
+    expect(hasTables(other)).toBe(false);
+    expect(() => tableOf(other)).toThrow(/has no rockpool-workspace-ides table/);
+  });
+
+  it('describes one route per workspace, in IDE-table order, with its ports', () => {
+    expect(routesOf(tableWith(bob, alice))).toEqual([bob, alice]);
+  });
+});
+
+describe('table changes', () => {
+  it('replace a workspace in place, append new ones and drop the gone, leaving others alone', () => {
+    const table = tableWith(alice, bob);
+    const movedAlice = {
+      ...alice,
+      upstream: '10.0.0.9:8080',
+      ports: [{ port: 4000, upstream: '10.0.0.9:4000' }],
+    };
+    const carol = { name: 'carol', upstream: '10.0.0.3:8080', ports: [] };
+    const next = replaceWorkspaces(table, entriesByWorkspace([movedAlice, carol]), new Set());
+    expect(routesOf(next)).toEqual([movedAlice, bob, carol]);
+    expect(routesOf(replaceWorkspaces(next, new Map(), new Set(['alice'])))).toEqual([bob, carol]);
+    expect(routesOf(table)).toEqual([alice, bob]);
+  });
+
+  it('add, replace and remove one port', () => {
+    const table = tableWith(alice);
+    const moved = portEntry({ workspace: 'alice', port: 3000, upstream: '10.0.0.1:3001' });
+    const extra = portEntry({ workspace: 'alice', port: 5000, upstream: '10.0.0.1:5000' });
+    expect(upsert(table.ports, moved)).toEqual([moved]);
+    expect(upsert(table.ports, extra)).toEqual([...table.ports, extra]);
+    expect(withoutPort(table, 'alice', 3000).ports).toEqual([]);
+    expect(sameJson(withoutPort(table, 'alice', 9999), table)).toBe(true);
+    expect(hasWorkspace(table, 'alice')).toBe(true);
+    expect(hasWorkspace(table, 'bob')).toBe(false);
+  });
+
+  it('group entries by workspace, including ports of a workspace without an IDE entry', () => {
+    const table = tableWith(alice);
+    const orphan = portEntry({ workspace: 'ghost', port: 3000, upstream: '10.0.0.7:3000' });
+    const groups = groupByWorkspace({ ides: table.ides, ports: [...table.ports, orphan] });
+    expect([...groups.keys()]).toEqual(['alice', 'ghost']);
+    expect(groups.get('ghost')).toEqual({
+      ide: undefined,
+      ports: new Map([['workspace-ghost-port-3000', orphan]]),
+    });
+  });
+});
+
+describe('syncTable', () => {
+  it('says what it adds, updates, removes and leaves, and builds the new table', () => {
+    const table = tableWith(alice, bob);
+    const carol = { name: 'carol', upstream: '10.0.0.3:8080', ports: [] };
+    const movedBob = { ...bob, upstream: '10.0.0.8:8080' };
+    const planned = syncTable(table, entriesByWorkspace([alice, movedBob, carol]));
+    expect(planned.result).toEqual({
+      added: ['workspace-carol'],
+      updated: ['workspace-bob'],
+      removed: [],
+      unchanged: ['workspace-alice'],
+    });
+    expect(routesOf(planned.table as WorkspaceTable)).toEqual([alice, movedBob, carol]);
+    const removal = syncTable(table, entriesByWorkspace([bob]));
+    expect(removal.result.removed).toEqual(['workspace-alice']);
+    expect(routesOf(removal.table as WorkspaceTable)).toEqual([bob]);
+  });
+
+  it('changes nothing when the table is already right, or for workspaces it must keep', () => {
+    const table = tableWith(alice, bob);
+    expect(syncTable(table, entriesByWorkspace([alice, bob])).table).toBeUndefined();
+    const kept = syncTable(table, entriesByWorkspace([bob]), new Set(['alice']));
+    expect(kept).toEqual({
+      result: { added: [], updated: [], removed: [], unchanged: ['workspace-alice', 'workspace-bob'] },
+      table: undefined,
+    });
+  });
+
+  it('compares entries as Caddy returns them: key order does not matter, values do', () => {
+    const table = tableWith(alice);
+    const reordered = {
+      ports: table.ports,
+      ides: table.ides.map((e) => ({ outputs: e.outputs, input: e.input, '@id': e['@id'] })),
+    };
+    expect(sameJson(table, reordered)).toBe(true);
+    expect(syncTable(reordered, entriesByWorkspace([alice])).table).toBeUndefined();
+    expect(sameJson(table, tableWith({ ...alice, upstream: '10.0.0.1:8081' }))).toBe(false);
+  });
+});

@@ -1,0 +1,212 @@
+/** Caddy's `http` app: servers, routes, matchers and the handlers Rockpool uses (see types.ts). */
+import type { TlsConnectionPolicy } from './tls.js';
+
+/** A Go duration string ("10s", "1m", "24h") or nanoseconds; -1 where Caddy allows it. */
+export type CaddyDuration = string | number;
+
+export interface HttpApp {
+  http_port?: number;
+  https_port?: number;
+  /** How long to wait for active connections when stopping a server (not on config reloads). */
+  grace_period?: CaddyDuration;
+  servers: Record<string, HttpServer>;
+}
+
+export interface HttpServer {
+  listen: string[];
+  routes: Route[];
+  errors?: { routes: Route[] };
+  automatic_https?: { disable?: boolean; disable_redirects?: boolean };
+  logs?: ServerLogs;
+  read_header_timeout?: CaddyDuration;
+  idle_timeout?: CaddyDuration;
+  /**
+   * Refuse requests whose Host differs from the TLS SNI. Caddy turns it on with client
+   * authentication, for listeners whose policies differ by SNI.
+   */
+  strict_sni_host?: boolean;
+  /** A non-empty list turns TLS on for this server. */
+  tls_connection_policies?: TlsConnectionPolicy[];
+  /** Only these peers may set the client IP through `X-Forwarded-For`. */
+  trusted_proxies?: { source: 'static'; ranges: string[] };
+}
+
+export interface ServerLogs {
+  default_logger_name?: string;
+  should_log_credentials?: boolean;
+}
+
+export interface Route {
+  '@id'?: string;
+  group?: string;
+  match?: MatcherSet[];
+  handle?: Handler[];
+  terminal?: boolean;
+}
+
+/** All matchers in one set must match (AND); a route matches if any set matches (OR). */
+export interface MatcherSet {
+  path?: string[];
+  method?: string[];
+  host?: string[];
+  header?: Record<string, string[] | null>;
+  /** Matches the cleaned path, like `path`. */
+  path_regexp?: { name?: string; pattern: string };
+  remote_ip?: { ranges: string[] };
+  /** The client's IP: the peer, or what a trusted proxy says in `X-Forwarded-For`. */
+  client_ip?: { ranges: string[] };
+  /** Keys may be placeholders (`{http.request.tls.client.fingerprint}`); an absent one is "". */
+  vars?: Record<string, string[]>;
+  /** A CEL expression; `{placeholder}` shorthands are allowed. */
+  expression?: string;
+  not?: MatcherSet[];
+}
+
+export type Handler =
+  | AuthenticationHandler
+  | AuthenticatorHandler
+  | AcmeServerHandler
+  | HeadersHandler
+  | MapHandler
+  | RateLimitHandler
+  | ReverseProxyHandler
+  | RewriteHandler
+  | StaticResponseHandler
+  | SubrouteHandler;
+
+export interface SubrouteHandler {
+  handler: 'subroute';
+  '@id'?: string;
+  routes: Route[];
+}
+
+/**
+ * Sets `destinations` (placeholders) from the first mapping whose `input` equals `source` (a
+ * placeholder string), else from `defaults`. Lazy: evaluated when a destination is read.
+ */
+export interface MapHandler {
+  handler: 'map';
+  '@id'?: string;
+  source: string;
+  destinations: string[];
+  mappings?: MapMapping[];
+  defaults?: string[];
+}
+
+export interface MapMapping {
+  '@id'?: string;
+  input: string;
+  outputs: string[];
+}
+
+export interface RewriteHandler {
+  handler: 'rewrite';
+  uri?: string;
+  strip_path_prefix?: string;
+}
+
+export interface StaticResponseHandler {
+  handler: 'static_response';
+  /** A number, or a placeholder such as `{http.error.status_code}`. */
+  status_code?: number | string;
+  headers?: Record<string, string[]>;
+  body?: string;
+  close?: boolean;
+}
+
+export interface HeaderOps {
+  add?: Record<string, string[]>;
+  set?: Record<string, string[]>;
+  delete?: string[];
+  replace?: Record<string, HeaderReplacement[]>;
+}
+
+export interface HeaderReplacement {
+  search?: string;
+  search_regexp?: string;
+  replace: string;
+}
+
+export interface HeadersHandler {
+  handler: 'headers';
+  request?: HeaderOps;
+  response?: HeaderOps & { deferred?: boolean };
+}
+
+export interface Upstream {
+  /** `host:port` or `unix//path`; placeholders allowed. */
+  dial: string;
+}
+
+export interface ReverseProxyHandler {
+  handler: 'reverse_proxy';
+  upstreams: Upstream[];
+  /** -1 flushes immediately: needed for streaming responses and server-sent events. */
+  flush_interval?: CaddyDuration;
+  /** Closes upgraded streams (WebSockets) after this long. */
+  stream_timeout?: CaddyDuration;
+  /** How long upgraded streams of an unloaded config stay open after a config reload. */
+  stream_close_delay?: CaddyDuration;
+  headers?: { request?: HeaderOps; response?: HeaderOps };
+  transport?: HttpTransport;
+}
+
+export interface HttpTransport {
+  protocol: 'http';
+  dial_timeout?: CaddyDuration;
+  response_header_timeout?: CaddyDuration;
+  keep_alive?: { enabled?: boolean; idle_timeout?: CaddyDuration };
+}
+
+export interface AuthenticationHandler {
+  handler: 'authentication';
+  providers: {
+    http_basic?: HttpBasicProvider;
+    /** caddy-security's authorizer: validates the portal's token against a policy. */
+    authorizer?: { gatekeeper_name: string; route_matcher?: string };
+  };
+}
+
+/** caddy-security's portal: serves the login pages and the OAuth callbacks. */
+export interface AuthenticatorHandler {
+  handler: 'authenticator';
+  portal_name: string;
+  route_matcher?: string;
+}
+
+export interface HttpBasicProvider {
+  accounts: BasicAccount[];
+  hash: { algorithm: 'bcrypt' };
+  realm?: string;
+  /** Remembers verified passwords so repeat requests skip bcrypt; emptied by every config change. */
+  hash_cache?: Record<string, never>;
+}
+
+export interface BasicAccount {
+  username: string;
+  /** A bcrypt hash (`$2a$...`). */
+  password: string;
+}
+
+export interface RateLimitHandler {
+  handler: 'rate_limit';
+  /** Zone names are global in Caddy: two handlers using one name share its counters. */
+  rate_limits: Record<string, RateLimitZone>;
+  jitter?: number;
+  sweep_interval?: CaddyDuration;
+}
+
+export interface RateLimitZone {
+  match?: MatcherSet[];
+  /** A placeholder string; each distinct value gets its own counter. */
+  key: string;
+  window: CaddyDuration;
+  max_events: number;
+}
+
+export interface AcmeServerHandler {
+  handler: 'acme_server';
+  ca?: string;
+  lifetime?: CaddyDuration;
+  challenges?: ('http-01' | 'tls-alpn-01' | 'dns-01')[];
+}
