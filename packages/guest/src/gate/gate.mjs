@@ -1,7 +1,14 @@
 // The gate's HTTP server: checks the secret on every request and WebSocket upgrade, then proxies.
 import { createServer, request, STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream';
-import { forwardedHeaders, headerValues, PORT_HEADER, parsePort, SECRET_HEADER } from './headers.mjs';
+import {
+  forwardedHeaders,
+  GATE_ERROR_HEADER,
+  headerValues,
+  PORT_HEADER,
+  parsePort,
+  SECRET_HEADER,
+} from './headers.mjs';
 import { secretStore } from './secret-store.mjs';
 import { describeUpstream, dial } from './upstream.mjs';
 
@@ -13,7 +20,8 @@ import { describeUpstream, dial } from './upstream.mjs';
  * @property {number} [secretMaxAgeMs] How long a read secret is trusted before the file is read again.
  * @property {(line: string) => void} [log] Hears state changes (never the secret).
  */
-/** @typedef {{ status: number, body: string } | { upstream: Upstream }} Decision */
+/** @typedef {{ status: number, body: string, headers?: Record<string, string> }} Answer */
+/** @typedef {Answer | { upstream: Upstream }} Decision */
 
 /** Refusals carry no body and name nothing: a caller without the secret learns nothing. */
 const REFUSALS = /** @type {const} */ ({ refused: 403, not_installed: 503 });
@@ -39,9 +47,15 @@ async function decide(rawHeaders, secrets, codeServer) {
   return { upstream: { host: '127.0.0.1', port } };
 }
 
+/**
+ * The gate's own 502 says so in a header: the edge shows its "not listening yet" page for it, and
+ * passes an app's own 502 through unchanged.
+ * @returns {Answer}
+ */
 const badGateway = (/** @type {Upstream} */ upstream) => ({
   status: 502,
   body: `nothing answers on ${describeUpstream(upstream)}\n`,
+  headers: { [GATE_ERROR_HEADER]: 'upstream_unreachable' },
 });
 
 /**
@@ -61,8 +75,12 @@ export function createGate(options) {
   });
 
   server.on('request', async (req, res) => {
-    const answer = (/** @type {{ status: number, body: string }} */ { status, body }) => {
-      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    const answer = (/** @type {Answer} */ { status, body, headers }) => {
+      res.writeHead(status, {
+        'content-type': 'text/plain',
+        'content-length': Buffer.byteLength(body),
+        ...headers,
+      });
       res.end(body);
     };
     const decision = await decide(req.rawHeaders, secrets, options.codeServer);
@@ -93,9 +111,12 @@ export function createGate(options) {
 
   server.on('upgrade', async (req, client, head) => {
     client.on('error', () => client.destroy());
-    const answer = (/** @type {{ status: number, body: string }} */ { status, body }) =>
+    const answer = (/** @type {Answer} */ { status, body, headers = {} }) =>
       client.end(
         `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+          Object.entries(headers)
+            .map(([name, value]) => `${name}: ${value}\r\n`)
+            .join('') +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
     const decision = await decide(req.rawHeaders, secrets, options.codeServer);

@@ -199,6 +199,7 @@ describe('X-Rockpool-Port', () => {
     expect(answer).toEqual(
       expect.objectContaining({ status: 502, body: `nothing answers on guest port ${port}\n` }),
     );
+    expect(answer.headers['x-rockpool-gate-error']).toBe('upstream_unreachable');
     const ws = await upgrade(gatePort, { 'x-rockpool-gate': secret, 'x-rockpool-port': port });
     expect(ws).toMatchObject({ upgraded: false, status: 502 });
   });

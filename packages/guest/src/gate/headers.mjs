@@ -4,6 +4,8 @@
 export const SECRET_HEADER = 'x-rockpool-gate';
 /** A guest port to forward to instead of code-server. Never forwarded. */
 export const PORT_HEADER = 'x-rockpool-port';
+/** On the gate's own 502 (nothing listens upstream), so the edge can tell it from an app's 502. */
+export const GATE_ERROR_HEADER = 'x-rockpool-gate-error';
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.
 const HOP_BY_HOP = new Set([
   'connection',
