@@ -17,6 +17,8 @@ import { describeUpstream, dial } from './upstream.mjs';
  * @typedef {object} GateOptions
  * @property {string} secretFile File holding the secret (surrounding whitespace ignored).
  * @property {Upstream} codeServer Where requests without X-Rockpool-Port go.
+ * @property {(port: number) => Upstream} [guestPort] Where `X-Rockpool-Port: N` goes; default
+ *   127.0.0.1:N, the guest's loopback. Tests on the host map ports to servers of their own.
  * @property {number} [secretMaxAgeMs] How long a read secret is trusted before the file is read again.
  * @property {(line: string) => void} [log] Hears state changes (never the secret).
  */
@@ -30,10 +32,10 @@ const REFUSALS = /** @type {const} */ ({ refused: 403, not_installed: 503 });
  * Where a request goes: a status to answer with, or the upstream to forward to.
  * @param {string[]} rawHeaders
  * @param {ReturnType<typeof secretStore>} secrets
- * @param {Upstream} codeServer
+ * @param {Pick<GateOptions, 'codeServer' | 'guestPort'>} routes
  * @returns {Promise<Decision>}
  */
-async function decide(rawHeaders, secrets, codeServer) {
+async function decide(rawHeaders, secrets, { codeServer, guestPort = onLoopback }) {
   const presented = headerValues(rawHeaders, SECRET_HEADER);
   const verdict = await secrets.check(presented.length === 1 ? presented[0] : undefined);
   if (verdict !== 'ok') return { status: REFUSALS[verdict], body: '' };
@@ -44,8 +46,11 @@ async function decide(rawHeaders, secrets, codeServer) {
     const got = JSON.stringify(ports.join(', '));
     return { status: 400, body: `${PORT_HEADER} must be one port number (1-65535), got ${got}\n` };
   }
-  return { upstream: { host: '127.0.0.1', port } };
+  return { upstream: guestPort(port) };
 }
+
+/** @returns {Upstream} */
+const onLoopback = (/** @type {number} */ port) => ({ host: '127.0.0.1', port });
 
 /**
  * The gate's own 502 says so in a header: the edge shows its "not listening yet" page for it, and
@@ -83,7 +88,7 @@ export function createGate(options) {
       });
       res.end(body);
     };
-    const decision = await decide(req.rawHeaders, secrets, options.codeServer);
+    const decision = await decide(req.rawHeaders, secrets, options);
     if ('status' in decision) return answer(decision);
     const upstream = await dial(decision.upstream).catch(() => undefined);
     if (!upstream) return answer(badGateway(decision.upstream));
@@ -119,7 +124,7 @@ export function createGate(options) {
             .join('') +
           `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
-    const decision = await decide(req.rawHeaders, secrets, options.codeServer);
+    const decision = await decide(req.rawHeaders, secrets, options);
     if ('status' in decision) return answer(decision);
     const upstream = await dial(decision.upstream).catch(() => undefined);
     if (!upstream) return answer(badGateway(decision.upstream));

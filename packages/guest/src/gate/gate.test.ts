@@ -210,6 +210,18 @@ describe('X-Rockpool-Port', () => {
     expect(answer.body).toContain('x-rockpool-port must be one port number (1-65535)');
   });
 
+  it('goes where guestPort maps the port (how tests on the host stand in for a guest)', async () => {
+    const gate = createGate({
+      secretFile,
+      codeServer: { socketPath: join(dir, 'code-server.sock') },
+      guestPort: (port) => ({ host: '127.0.0.1', port: port === 3000 ? appPort : port }),
+    });
+    servers.push(gate);
+    const mapped = await listen(gate, { host: '127.0.0.1', port: 0 });
+    const answer = await send(mapped, { headers: { 'x-rockpool-gate': secret, 'x-rockpool-port': '3000' } });
+    expect(answer.headers['x-upstream']).toBe('app');
+  });
+
   it('answers 400 when the header comes twice', async () => {
     const headers = { 'x-rockpool-gate': secret, 'x-rockpool-port': [String(appPort), String(appPort)] };
     expect((await send(gatePort, { headers })).status).toBe(400);
