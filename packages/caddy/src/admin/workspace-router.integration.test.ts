@@ -1,19 +1,40 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { freePort } from '../testing/free-port.js';
+import { startTestGate, type TestGate } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 
+/*
+ * Every workspace here sits behind the guest's real gate: code-server is `ide`; guest port 3000 is
+ * an app started and stopped by the tests, 5000 a streaming app, 5173 `ide` again.
+ */
 let edge: TestEdge;
 let ide: EchoUpstream;
+let gate: TestGate;
+let appPort: number;
+let streamPort: number;
 beforeAll(async () => {
   edge = await startTestEdge();
   ide = await startEchoUpstream({ name: 'ide' });
+  [appPort, streamPort] = [await freePort(), await freePort()];
+  gate = await startTestGate({
+    codeServer: ide.address,
+    ports: { 3000: `127.0.0.1:${appPort}`, 5000: `127.0.0.1:${streamPort}`, 5173: ide.address },
+  });
 });
 afterAll(async () => {
+  await gate?.close();
   await ide?.close();
   await edge?.close();
+});
+
+/** The route of workspace `name` through the test gate (or another `upstream`). */
+const route = (name: string, upstream?: string, ports?: number[]) => ({
+  name,
+  upstream: upstream ?? gate.address,
+  gateSecret: gate.secret,
+  ...(ports ? { ports } : {}),
 });
 
 /**
@@ -40,7 +61,7 @@ async function get(path: string, init: RequestInit = {}): Promise<Response> {
 
 describe('workspace routes on the real Caddy', () => {
   it('proxies with the prefix stripped and X-Forwarded-Prefix set, keeping no credentials', async () => {
-    await edge.router.putWorkspace({ name: 'alice', upstream: ide.address });
+    await edge.router.putWorkspace(route('alice'));
     const res = await get('/workspace/alice/static/app.js?v=1');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-upstream')).toBe('ide');
@@ -69,19 +90,17 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('is idempotent: putting the same workspace twice leaves one route', async () => {
-    await edge.router.putWorkspace({ name: 'alice', upstream: ide.address });
+    await edge.router.putWorkspace(route('alice'));
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
     expect(await edge.caddy.admin.getById('workspace-alice')).toMatchObject({
-      value: { input: 'alice', outputs: [ide.address] },
+      value: { input: 'alice', outputs: [gate.address, gate.secret] },
     });
   });
 
   describe('port routes', () => {
-    let appPort: number;
     beforeAll(async () => {
-      appPort = await freePort();
-      await edge.router.putPort({ workspace: 'alice', port: 3000, upstream: `127.0.0.1:${appPort}` });
+      await edge.router.putPort({ workspace: 'alice', port: 3000 });
     });
 
     it('answer 502 with a page that says the app is not listening yet', async () => {
@@ -120,15 +139,17 @@ describe('workspace routes on the real Caddy', () => {
     });
 
     it('are listed with their workspace and addressable by id', async () => {
-      const route = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(route?.ports).toEqual([{ port: 3000, upstream: `127.0.0.1:${appPort}` }]);
-      expect(await edge.caddy.admin.getById('workspace-alice-port-3000')).toMatchObject({
-        value: { input: 'alice/3000' },
+      const listed = (await edge.router.list()).find((r) => r.name === 'alice');
+      expect(listed?.ports).toEqual([3000]);
+      expect((await edge.caddy.admin.getById('workspace-alice-port-3000'))?.value).toEqual({
+        '@id': 'workspace-alice-port-3000',
+        input: 'alice/3000',
+        outputs: ['3000'],
       });
     });
 
     it('belong to their workspace only, and /port without a number or /portal are not ports', async () => {
-      await edge.router.putWorkspace({ name: 'bob', upstream: ide.address });
+      await edge.router.putWorkspace(route('bob'));
       const other = await get('/workspace/bob/port/3000/');
       expect(other.status).toBe(404);
       expect(await other.json()).toMatchObject({ error: { code: 'port_not_registered' } });
@@ -142,11 +163,9 @@ describe('workspace routes on the real Caddy', () => {
 
     it('survive two writers adding ports at once (If-Match, retried)', async () => {
       const ports = [4101, 4102, 4103, 4104, 4105, 4106];
-      await Promise.all(
-        ports.map((port) => edge.router.putPort({ workspace: 'alice', port, upstream: ide.address })),
-      );
+      await Promise.all(ports.map((port) => edge.router.putPort({ workspace: 'alice', port })));
       const alice = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(alice?.ports?.map((p) => p.port).sort()).toEqual([3000, ...ports]);
+      expect(alice?.ports?.sort()).toEqual([3000, ...ports]);
       for (const port of ports) expect(await edge.router.removePort('alice', port)).toBe(true);
     });
 
@@ -157,9 +176,9 @@ describe('workspace routes on the real Caddy', () => {
     });
 
     it('refuse a port for a workspace without a route', async () => {
-      await expect(
-        edge.router.putPort({ workspace: 'ghost', port: 3000, upstream: '127.0.0.1:1' }),
-      ).rejects.toMatchObject({ code: 'workspace_route_missing' });
+      await expect(edge.router.putPort({ workspace: 'ghost', port: 3000 })).rejects.toMatchObject({
+        code: 'workspace_route_missing',
+      });
     });
   });
 
@@ -173,14 +192,9 @@ describe('workspace routes on the real Caddy', () => {
       res.write('data: first\n\n');
       unfinished.push(() => res.end('data: last\n\n'));
     });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const { port } = app.address() as AddressInfo;
+    await new Promise<void>((resolve) => app.listen(streamPort, '127.0.0.1', resolve));
     try {
-      await edge.router.putWorkspace({
-        name: 'stream',
-        upstream: ide.address,
-        ports: [{ port: 5000, upstream: `127.0.0.1:${port}` }],
-      });
+      await edge.router.putWorkspace(route('stream', undefined, [5000]));
       for (const path of ['/workspace/stream/port/5000/progress', '/workspace/stream/port/5000/events']) {
         const res = await get(path);
         const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -200,7 +214,7 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('removing a workspace gives 404 and removes its port routes with it', async () => {
-    await edge.router.putPort({ workspace: 'alice', port: 5173, upstream: ide.address });
+    await edge.router.putPort({ workspace: 'alice', port: 5173 });
     expect((await get('/workspace/alice/port/5173/')).status).toBe(200);
     expect(await edge.router.removeWorkspace('alice')).toBe(true);
     expect((await get('/workspace/alice/')).status).toBe(404);
@@ -210,14 +224,10 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('sync adds, updates and removes in one guarded write and leaves right routes alone', async () => {
-    await edge.router.putWorkspace({ name: 'keep', upstream: ide.address });
-    await edge.router.putWorkspace({ name: 'stale', upstream: ide.address });
-    await edge.router.putWorkspace({ name: 'moved', upstream: '127.0.0.1:1' });
-    const result = await edge.router.sync([
-      { name: 'keep', upstream: ide.address },
-      { name: 'moved', upstream: ide.address },
-      { name: 'fresh', upstream: ide.address },
-    ]);
+    await edge.router.putWorkspace(route('keep'));
+    await edge.router.putWorkspace(route('stale'));
+    await edge.router.putWorkspace(route('moved', '127.0.0.1:1'));
+    const result = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
     expect(result).toEqual({
       added: ['workspace-fresh'],
       updated: ['workspace-moved'],
@@ -227,16 +237,12 @@ describe('workspace routes on the real Caddy', () => {
     expect((await get('/workspace/moved/')).status).toBe(200);
     expect((await get('/workspace/fresh/')).status).toBe(200);
     expect((await get('/workspace/stale/')).status).toBe(404);
-    const again = await edge.router.sync([
-      { name: 'keep', upstream: ide.address },
-      { name: 'moved', upstream: ide.address },
-      { name: 'fresh', upstream: ide.address },
-    ]);
+    const again = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
     expect(again.unchanged.sort()).toEqual(['workspace-fresh', 'workspace-keep', 'workspace-moved']);
   });
 
   it('sync leaves routes named in keep alone, present or not', async () => {
-    await edge.router.putWorkspace({ name: 'busy', upstream: ide.address });
+    await edge.router.putWorkspace(route('busy'));
     const result = await edge.router.sync([], { keep: ['busy', 'ghost'] });
     expect(result.unchanged).toEqual(['workspace-busy']);
     expect((await get('/workspace/busy/')).status).toBe(200);
