@@ -23,12 +23,13 @@ function hostPort(address: string): Upstream {
 
 /**
  * Runs the gate as the guest does, with `codeServer` (`host:port`) as code-server and `ports` as
- * the guest's apps (guest port → `host:port`). A port not in `ports` has nothing listening: the
- * gate answers 502, as in a guest.
+ * the guest's apps (guest port → `host:port`), and `otherPorts` for every other guest port. A port
+ * that leads nowhere has nothing listening: the gate answers 502, as in a guest.
  */
 export async function startTestGate(options: {
   codeServer: string;
   ports?: Record<number, string>;
+  otherPorts?: string;
   secret?: string;
 }): Promise<TestGate> {
   const dir = await mkdtemp(join(tmpdir(), 'rockpool-test-gate-'));
@@ -40,7 +41,10 @@ export async function startTestGate(options: {
   const server = createGate({
     secretFile,
     codeServer: hostPort(options.codeServer),
-    guestPort: (port) => (ports[port] ? hostPort(ports[port]) : nothing),
+    guestPort: (port) => {
+      const app = ports[port] ?? options.otherPorts;
+      return app ? hostPort(app) : nothing;
+    },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

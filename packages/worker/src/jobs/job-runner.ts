@@ -115,23 +115,23 @@ export class JobRunner {
     await runtime.create(this.#spec(workspace));
     workspaces.setPhase(workspace.id, state, 'vm_starting');
     const vm = await runtime.start(this.#spec(workspace));
-    if (!vm.ide) throw new Error('the VM runs but reports no IDE address');
+    if (!vm.gate) throw new Error('the VM runs but reports no gate');
     workspaces.setPhase(workspace.id, state, 'ide_starting');
-    await waitForIde(vm.ide, {
+    await waitForIde(vm.gate, {
       timeoutMs: this.#options.ideTimeoutMs,
       stillWanted: () => workspaces.find(workspace.id)?.state === state,
       onTick: () => jobs.extendLease(job.id, workerId, this.#options.leaseMs),
       now: this.#deps.now,
     });
     workspaces.setPhase(workspace.id, state, 'routing');
-    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide));
+    await routes.putWorkspace(workspaceRoute(ports, workspace, vm.gate));
     if (!workspaces.transition(workspace.id, [state], { state: 'running', phase: 'ready' })) {
       // Deleted or stopped while we worked: take the route back down; that job does the rest.
       await routes.removeWorkspace(workspace.name);
       return;
     }
     this.#deps.onRunning?.(workspace);
-    this.#deps.log(`${workspace.name} is running (IDE at ${vm.ide})`);
+    this.#deps.log(`${workspace.name} is running (its gate at ${vm.gate.address})`);
   }
 
   async #stop(workspace: Workspace): Promise<void> {
@@ -150,9 +150,9 @@ export class JobRunner {
   async #addPort(workspace: Workspace, port: number): Promise<void> {
     if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port)) return;
     if (workspace.state !== 'running') return; // Applied when the workspace comes up.
-    const upstream = await this.#deps.runtime.exposePort(workspace.name, port);
     try {
-      await this.#deps.routes.putPort({ workspace: workspace.name, port, upstream });
+      // Nothing to do in the VM: its gate reaches every guest port; the route registers this one.
+      await this.#deps.routes.putPort({ workspace: workspace.name, port });
     } catch (error) {
       if (error instanceof WorkspaceRouteMissingError) return; // Stopping meanwhile.
       throw error;
@@ -161,7 +161,6 @@ export class JobRunner {
 
   async #removePort(workspace: Workspace, port: number): Promise<void> {
     await this.#deps.routes.removePort(workspace.name, port);
-    await this.#deps.runtime.unexposePort(workspace.name, port);
     this.#deps.ports.remove(workspace.id, port);
   }
 
@@ -173,7 +172,6 @@ export class JobRunner {
     if (job.kind === 'add_port') {
       const port = job.payload.port as number;
       await routes.removePort(workspace.name, port);
-      await runtime.unexposePort(workspace.name, port).catch(() => undefined);
       ports.remove(workspace.id, port);
       return;
     }

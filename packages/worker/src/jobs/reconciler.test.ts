@@ -107,8 +107,7 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     await held.reached;
     // What an add_port job does meanwhile: the port in the database, then its route.
     f.stores.ports.add(ws.id, 3000);
-    const upstream = await f.runtime.exposePort('alice', 3000);
-    const portWrite = turn.writes.putPort({ workspace: 'alice', port: 3000, upstream });
+    const portWrite = turn.writes.putPort({ workspace: 'alice', port: 3000 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(portWritesBegun, 'the port write waits for the sync that holds the turn').toBe(0);
     held.open();

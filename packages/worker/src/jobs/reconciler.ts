@@ -66,8 +66,8 @@ export class Reconciler {
       }
       if (workspace.state !== 'running') continue;
       const vm = await runtime.inspect(workspace.name);
-      if (vm.state !== 'running' || !vm.ide) continue;
-      routes.push(await workspaceRoute(runtime, ports, workspace, vm.ide));
+      if (vm.state !== 'running' || !vm.gate) continue;
+      routes.push(workspaceRoute(ports, workspace, vm.gate));
     }
     const result = await router.sync(routes, { keep: busy });
     if (verbose || result.added.length + result.updated.length + result.removed.length > 0)

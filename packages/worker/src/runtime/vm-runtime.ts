@@ -15,11 +15,23 @@ export interface VmSpec {
 
 export type VmState = 'absent' | 'stopped' | 'running';
 
+/**
+ * How the host reaches a running guest: its gate (packages/guest), the one guest service open to
+ * the outside. It forwards a request to code-server, or with `X-Rockpool-Port: N` to guest port N,
+ * only if it carries `X-Rockpool-Gate: {secret}`. Every route and probe of the workspace uses it.
+ */
+export interface GateEndpoint {
+  /** Dial address, `host:port`. */
+  address: string;
+  /** The workspace's secret for this boot: never on a command line, never logged. */
+  secret: string;
+}
+
 export interface VmInfo {
   workspace: string;
   state: VmState;
-  /** Dial address (`host:port`) of the guest's code-server, when running. */
-  ide?: string;
+  /** The guest's gate, when running. */
+  gate?: GateEndpoint;
   /** The host process that runs the VM, when running. */
   pid?: number;
 }
@@ -28,16 +40,13 @@ export interface VmRuntime {
   readonly kind: RuntimeKind;
   /** Creates the VM and its disk from the base image; a no-op if it exists. */
   create(spec: VmSpec): Promise<void>;
-  /** Boots the VM; a no-op if it runs. Resolves once booting began, not when code-server is up. */
+  /**
+   * Boots the VM with a new gate secret, or keeps a running one (and its secret); a no-op if it
+   * runs. Resolves once the guest's gate has its secret, not when code-server is up. Guest ports
+   * need nothing from the runtime: the gate reaches every one.
+   */
   start(spec: VmSpec): Promise<VmInfo>;
   inspect(workspace: string): Promise<VmInfo>;
-  /**
-   * Makes guest TCP `port` reachable from the host without restarting the VM; returns the dial
-   * address Caddy should proxy to. Calling it again for the same port returns the same address.
-   */
-  exposePort(workspace: string, port: number): Promise<string>;
-  /** Undoes {@link exposePort}; a no-op if the port is not exposed or the VM is not running. */
-  unexposePort(workspace: string, port: number): Promise<void>;
   /** Stops the VM, keeping its disk; a no-op if it is not running. */
   stop(workspace: string): Promise<void>;
   /** Removes the VM and its disk; a no-op if it is absent. */
@@ -54,7 +63,6 @@ export class RuntimeError extends Error {
       | 'vm_not_found'
       | 'vm_start_failed'
       | 'vm_command_failed'
-      | 'port_unavailable'
       | 'image_missing',
     message: string,
     options?: { cause?: unknown },

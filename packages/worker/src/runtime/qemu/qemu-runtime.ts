@@ -1,23 +1,26 @@
 import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertPort, assertWorkspaceName } from '@rockpool/model';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
+import { newGateSecret, readGateSecret, writeGateSecret } from '../gate-secret.js';
 import { waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
-import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
+import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
 import { type Isolation, VM_USER } from './network-guard.js';
 import {
   type Accelerator,
   type GuestImage,
-  hostfwdAddCommand,
-  hostfwdRemoveCommand,
   overlayArgs,
   qemuArgs,
   type VmPaths,
   vmProcessName,
 } from './qemu-args.js';
-import { type ExecResult, guestExec, hmp, qmp } from './qmp.js';
+import { type ExecResult, guestExec, guestPing, qmp } from './qmp.js';
+
+/** Installs the gate's secret in the guest from its stdin (scripts/guest/rockpool-gate-secret). */
+export const GATE_SECRET_COMMAND = '/usr/local/sbin/rockpool-gate-secret';
 
 export interface QemuRuntimeOptions {
   /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
@@ -32,12 +35,11 @@ export interface QemuRuntimeOptions {
   isolation?: Isolation;
   /** A free loopback port; injected for tests. */
   freePort?: () => Promise<number>;
-}
-
-interface PortMap {
-  ide: number;
-  /** guest port -> host port */
-  forwards: Record<string, number>;
+  /**
+   * How long `start` may wait for the guest agent to install the gate's secret: the agent starts
+   * early in boot, seconds under KVM, longer under TCG on a busy host. Default 180 s.
+   */
+  gateSecretTimeoutMs?: number;
 }
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
@@ -53,6 +55,7 @@ export class QemuRuntime implements VmRuntime {
       accel: 'auto',
       isolation: { enforced: false, reason: 'not configured' },
       freePort: freeLoopbackPort,
+      gateSecretTimeoutMs: 180_000,
       ...options,
     };
   }
@@ -72,7 +75,8 @@ export class QemuRuntime implements VmRuntime {
     return this.#accel;
   }
 
-  paths(workspace: string): VmPaths & { dir: string; ports: string } {
+  /** The VM's state directory (0700) and its files; `gatePort` and `gateSecret` exist while it runs. */
+  paths(workspace: string): VmPaths & { dir: string; gatePort: string; gateSecret: string } {
     const dir = join(this.#options.stateDir, workspace);
     return {
       dir,
@@ -81,7 +85,8 @@ export class QemuRuntime implements VmRuntime {
       qmpSocket: join(dir, 'qmp.sock'),
       qgaSocket: join(dir, 'qga.sock'),
       consoleLog: join(dir, 'console.log'),
-      ports: join(dir, 'ports.json'),
+      gatePort: join(dir, 'gate-port'),
+      gateSecret: join(dir, 'gate-secret'),
     };
   }
 
@@ -109,12 +114,24 @@ export class QemuRuntime implements VmRuntime {
   async start(spec: VmSpec): Promise<VmInfo> {
     assertWorkspaceName(spec.workspace);
     const current = await this.inspect(spec.workspace);
-    if (current.state === 'running') return current;
+    if (current.state === 'running') {
+      if (!current.gate)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `the VM of ${spec.workspace} runs without a gate (started by an older Rockpool); stop it and start it again`,
+        );
+      // Again, in case a worker died between booting the VM and installing the secret.
+      await this.#installGateSecret(spec.workspace, current.gate.secret);
+      return current;
+    }
     if (current.state === 'absent') await this.create(spec);
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
-    const ide = await this.#options.freePort();
-    await writeFile(paths.ports, JSON.stringify({ ide, forwards: {} } satisfies PortMap));
+    // A new secret every boot: one that leaked earlier dies with the VM that used it.
+    const secret = newGateSecret();
+    await writeGateSecret(paths.gateSecret, secret);
+    const gatePort = await this.#options.freePort();
+    await writeFile(paths.gatePort, `${gatePort}\n`);
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
     const { accel } = await this.accelerator();
@@ -123,7 +140,7 @@ export class QemuRuntime implements VmRuntime {
       image: this.image,
       paths,
       accel,
-      ideHostPort: ide,
+      gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
     });
@@ -135,6 +152,8 @@ export class QemuRuntime implements VmRuntime {
         'vm_start_failed',
         `QEMU exited right after start: ${await this.consoleTail(spec.workspace)}`,
       );
+    // /run is a tmpfs in the guest: the secret is installed on every boot, before any route uses it.
+    await this.#installGateSecret(spec.workspace, secret);
     return info;
   }
 
@@ -143,49 +162,10 @@ export class QemuRuntime implements VmRuntime {
     const paths = this.paths(workspace);
     const pid = await this.#livePid(workspace);
     if (pid !== undefined) {
-      const ports = await readPortMap(paths.ports);
-      return { workspace, state: 'running', pid, ...(ports ? { ide: `127.0.0.1:${ports.ide}` } : {}) };
+      const gate = await this.#gate(workspace);
+      return { workspace, state: 'running', pid, ...(gate ? { gate } : {}) };
     }
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
-  }
-
-  async exposePort(workspace: string, port: number): Promise<string> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    const paths = this.paths(workspace);
-    if ((await this.#livePid(workspace)) === undefined)
-      throw new RuntimeError(
-        'vm_not_found',
-        `workspace ${workspace} has no running VM to forward port ${port} to`,
-      );
-    const map = (await readPortMap(paths.ports)) ?? { ide: 0, forwards: {} };
-    const existing = map.forwards[String(port)];
-    if (existing) return `127.0.0.1:${existing}`;
-    const hostPort = await this.#options.freePort();
-    try {
-      await hmp(paths.qmpSocket, hostfwdAddCommand(hostPort, port));
-    } catch (cause) {
-      throw new RuntimeError(
-        'port_unavailable',
-        `QEMU could not forward port ${port}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    map.forwards[String(port)] = hostPort;
-    await writeFile(paths.ports, JSON.stringify(map));
-    return `127.0.0.1:${hostPort}`;
-  }
-
-  async unexposePort(workspace: string, port: number): Promise<void> {
-    assertWorkspaceName(workspace);
-    const paths = this.paths(workspace);
-    const map = await readPortMap(paths.ports);
-    const hostPort = map?.forwards[String(port)];
-    if (!map || !hostPort) return;
-    if ((await this.#livePid(workspace)) !== undefined)
-      await hmp(paths.qmpSocket, hostfwdRemoveCommand(hostPort));
-    delete map.forwards[String(port)];
-    await writeFile(paths.ports, JSON.stringify(map));
   }
 
   async stop(workspace: string): Promise<void> {
@@ -194,14 +174,16 @@ export class QemuRuntime implements VmRuntime {
     const pid = await this.#livePid(workspace);
     if (pid === undefined) return;
     // Flush the guest's page cache so the overlay is consistent, then end QEMU.
-    await guestExec(paths.qgaSocket, ['/bin/sync'], 15_000).catch(() => undefined);
+    await guestExec(paths.qgaSocket, ['/bin/sync'], { timeoutMs: 15_000 }).catch(() => undefined);
     await qmp(paths.qmpSocket, 'quit').catch(() => undefined);
     if (!(await waitForExit(pid, 10_000))) {
       process.kill(pid, 'SIGKILL');
       await waitForExit(pid, 5_000);
     }
     await Promise.all(
-      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.ports].map((f) => rm(f, { force: true })),
+      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.gatePort, paths.gateSecret].map((f) =>
+        rm(f, { force: true }),
+      ),
     );
   }
 
@@ -222,7 +204,48 @@ export class QemuRuntime implements VmRuntime {
   /** Runs a command inside the guest through the guest agent (tests, diagnostics). */
   exec(workspace: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
     assertWorkspaceName(workspace);
-    return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs);
+    return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs === undefined ? {} : { timeoutMs });
+  }
+
+  /** The gate of a running VM, from its state directory. */
+  async #gate(workspace: string): Promise<GateEndpoint | undefined> {
+    const paths = this.paths(workspace);
+    const port = Number((await readFile(paths.gatePort, 'utf8').catch(() => '')).trim());
+    const secret = await readGateSecret(paths.gateSecret);
+    return port > 0 && secret ? { address: `127.0.0.1:${port}`, secret } : undefined;
+  }
+
+  /**
+   * Hands the gate its secret through the guest agent, as the stdin of rockpool-gate-secret (never
+   * as an argument), retrying until the agent runs and the command succeeds. Until then the gate
+   * answers 503 to everything.
+   */
+  async #installGateSecret(workspace: string, secret: string): Promise<void> {
+    const { qgaSocket } = this.paths(workspace);
+    const timeoutMs = this.#options.gateSecretTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    let problem = 'the guest agent did not answer';
+    for (;;) {
+      if (await guestPing(qgaSocket)) {
+        const result = await guestExec(qgaSocket, [GATE_SECRET_COMMAND], {
+          input: secret,
+          timeoutMs: 30_000,
+        }).catch((error: Error) => ({ exitCode: -1, stdout: '', stderr: error.message }));
+        if (result.exitCode === 0) return;
+        problem = `${GATE_SECRET_COMMAND} exited ${result.exitCode}: ${result.stderr.trim()}`;
+      }
+      if ((await this.#livePid(workspace)) === undefined)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `QEMU exited before the gate's secret was installed: ${await this.consoleTail(workspace)}`,
+        );
+      if (Date.now() > deadline)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `could not install the gate's secret in ${workspace} within ${Math.round(timeoutMs / 1000)} s (${problem}); is the guest image older than the gate? Rebuild it with scripts/build-guest-image.sh`,
+        );
+      await sleep(1_000);
+    }
   }
 
   async consoleTail(workspace: string, lines = 20): Promise<string> {
@@ -254,11 +277,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function readPortMap(file: string): Promise<PortMap | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as PortMap) : undefined;
 }
 
 async function vmUserIds(): Promise<[number, number]> {

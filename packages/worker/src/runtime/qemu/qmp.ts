@@ -112,11 +112,26 @@ export interface ExecResult {
   stderr: string;
 }
 
+export interface GuestExecOptions {
+  /** How long the command may run; default 60 s. */
+  timeoutMs?: number;
+  /**
+   * The command's stdin. This is how secrets reach the guest: a command line is world-readable
+   * (`/proc/<pid>/cmdline`) on both sides, the guest agent's input is not.
+   */
+  input?: string;
+}
+
 /**
  * Runs a command in the guest through qemu-guest-agent. The agent may have stale replies queued
  * from an earlier client, so each exchange is framed by guest-sync with a random id.
  */
-export async function guestExec(socketPath: string, argv: string[], timeoutMs = 60_000): Promise<ExecResult> {
+export async function guestExec(
+  socketPath: string,
+  argv: string[],
+  options: GuestExecOptions = {},
+): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const socket = await JsonLineSocket.connect(socketPath, 5_000);
   const call = async (execute: string, args?: Record<string, unknown>) => {
     socket.send(args ? { execute, arguments: args } : { execute });
@@ -130,7 +145,11 @@ export async function guestExec(socketPath: string, argv: string[], timeoutMs = 
       if (reply.return === id) break;
     }
     const [path, ...arg] = argv;
-    const { pid } = (await call('guest-exec', { path, arg, 'capture-output': true })) as { pid: number };
+    const input =
+      options.input === undefined ? {} : { 'input-data': Buffer.from(options.input).toString('base64') };
+    const { pid } = (await call('guest-exec', { path, arg, ...input, 'capture-output': true })) as {
+      pid: number;
+    };
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = (await call('guest-exec-status', { pid })) as {

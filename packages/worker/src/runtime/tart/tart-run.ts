@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { isAlive, signal, waitForExit } from '../host-process.js';
 import { RuntimeError } from '../vm-runtime.js';
 import { tartRunArgs, tartVmName } from './tart-args.js';
@@ -16,6 +17,12 @@ export const TART_SHARE_NAME = 'rockpool';
 
 /** The file in the share, `KEY=value` lines. */
 export const TART_WORKSPACE_ENV_FILE = 'workspace.env';
+
+/**
+ * The gate's secret in the share, new for every `tart run`; the guest's gate reads it as
+ * `/mnt/shared/rockpool/gate-secret`. The share and the state directory are 0700, the file 0600.
+ */
+export const TART_GATE_SECRET_FILE = 'gate-secret';
 
 /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
 export interface TartRunFiles {
@@ -60,7 +67,9 @@ export class TartRuns {
     const running = await this.pid(workspace);
     if (running) return { pid: running, exited: () => !isAlive(running) };
     const files = this.files(workspace);
-    await mkdir(files.share, { recursive: true, mode: 0o755 });
+    await mkdir(files.share, { recursive: true, mode: 0o700 });
+    await chmod(files.dir, 0o700);
+    await writeGateSecret(join(files.share, TART_GATE_SECRET_FILE), newGateSecret());
     await writeFile(join(files.share, TART_WORKSPACE_ENV_FILE), `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`, {
       mode: 0o644,
     });

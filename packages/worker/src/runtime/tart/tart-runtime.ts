@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
+import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
+import { readGateSecret } from '../gate-secret.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
   tartCloneArgs,
@@ -12,7 +14,7 @@ import {
 } from './tart-args.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
-import { type LaunchedRun, TartRuns } from './tart-run.js';
+import { type LaunchedRun, TART_GATE_SECRET_FILE, TartRuns } from './tart-run.js';
 
 export interface TartRuntimeOptions {
   /** A local tart VM provisioned like the Linux guest (scripts/guest/README.md), cloned per workspace. */
@@ -22,7 +24,7 @@ export interface TartRuntimeOptions {
   tartBinary?: string;
   /** Extra environment for tart, over this process's (e.g. TART_HOME). */
   env?: NodeJS.ProcessEnv;
-  /** code-server's port inside the guest. */
+  /** The gate's port inside the guest (code-server and every app port are behind it). */
   guestIdePort?: number;
   /** How long `start` waits for the guest's DHCP lease (`tart ip --wait`). */
   ipWaitSeconds?: number;
@@ -34,7 +36,10 @@ export interface TartRuntimeOptions {
 
 const POLL_MS = 200;
 
-/** One tart VM per workspace (macOS). Guests are reachable at their own IP, so ports need no forwarding. */
+/**
+ * One tart VM per workspace (macOS). Guests are reachable at their own IP; their firewall lets in
+ * only the gate (and ssh), and every route goes through the gate at `{ip}:8080`.
+ */
 export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
   readonly #options: Required<TartRuntimeOptions>;
@@ -75,28 +80,6 @@ export class TartRuntime implements VmRuntime {
     // A suspended VM is off, its memory saved; `start` resumes it.
     if (state !== 'running') return { workspace, state: 'stopped' };
     return this.#running(workspace, 0);
-  }
-
-  async exposePort(workspace: string, port: number): Promise<string> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    const vm = tartVmName(workspace);
-    const state = await this.#cli.state(vm);
-    if (state !== 'running')
-      throw new RuntimeError(
-        'vm_not_found',
-        `workspace ${workspace} has no running VM to reach port ${port} on`,
-      );
-    const ip = await this.#cli.ip(vm, 0);
-    if (!ip) throw new RuntimeError('port_unavailable', `${vm} runs but has no IP address yet`);
-    // Shared (NAT) networking: the host reaches the guest's own address, so nothing is forwarded.
-    return `${ip}:${port}`;
-  }
-
-  async unexposePort(workspace: string, port: number): Promise<void> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    // Nothing to undo: exposePort forwards nothing.
   }
 
   async stop(workspace: string): Promise<void> {
@@ -170,10 +153,10 @@ export class TartRuntime implements VmRuntime {
     try {
       await this.#untilRunning(spec.workspace, started);
       const info = await this.#running(spec.workspace, this.#options.ipWaitSeconds);
-      if (!info.ide)
+      if (!info.gate)
         throw new RuntimeError(
           'vm_start_failed',
-          `${vm} runs but got no IP address within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(spec.workspace)}`,
+          `${vm} runs but got no IP address (or has no gate secret) within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(spec.workspace)}`,
         );
       return info;
     } catch (error) {
@@ -236,10 +219,11 @@ export class TartRuntime implements VmRuntime {
   async #running(workspace: string, ipWaitSeconds: number): Promise<VmInfo> {
     const ip = await this.#cli.ip(tartVmName(workspace), ipWaitSeconds);
     const pid = await this.#runs.pid(workspace);
+    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_GATE_SECRET_FILE));
     return {
       workspace,
       state: 'running',
-      ...(ip ? { ide: `${ip}:${this.#options.guestIdePort}` } : {}),
+      ...(ip && secret ? { gate: { address: `${ip}:${this.#options.guestIdePort}`, secret } } : {}),
       ...(pid ? { pid } : {}),
     };
   }
