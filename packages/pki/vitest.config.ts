@@ -1,10 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { unitTestConfig } from '@rockpool/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    // The tests run the real openssl CLI (key generation, signing, PKCS#12).
-    testTimeout: 30_000,
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-});
+// The tests run the real openssl CLI (key generation, signing, PKCS#12).
+export default unitTestConfig({ slow: true });

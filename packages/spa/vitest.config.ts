@@ -1,8 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { unitTestConfig } from '@rockpool/vitest-config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts'],
-    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
-  },
-});
+export default unitTestConfig();

@@ -38,6 +38,10 @@ export function dataDirLayout(dataDir: string) {
     workerLog: join(logsDir, 'worker.log'),
     /** The VMs' disks and state. */
     vmsDir: join(dataDir, 'vms'),
+    /** tart: this instance's id, which its VM names carry (tart keeps every VM of a user in one place). */
+    tartInstance: join(dataDir, 'tart-instance'),
+    /** What the worker found about its VM runtime (network, warnings), for `rockpool status`. */
+    runtimeReport: join(dataDir, 'runtime.json'),
   };
 }
 export type DataDirLayout = ReturnType<typeof dataDirLayout>;

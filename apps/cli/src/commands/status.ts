@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
@@ -18,6 +19,29 @@ export interface Status {
   workspaceRoutes?: string[];
   /** Workspaces in the control plane's database by state, when its server answers. */
   workspaces?: { total: number; byState: Record<string, number> };
+  /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
+  runtime?: { runtime: string; network: string; warnings: string[] };
+}
+
+/** The worker's runtime report (`dataDirLayout().runtimeReport`), if it wrote one. */
+async function readRuntimeReport(dataDir: string): Promise<Status['runtime']> {
+  const text = await readFile(dataDirLayout(dataDir).runtimeReport, 'utf8').catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    },
+  );
+  return text === undefined ? undefined : (JSON.parse(text) as Status['runtime']);
+}
+
+/** The status lines about the VM runtime: the guests' network, and every warning in full. */
+export function runtimeLines(runtime: Status['runtime']): string[] {
+  if (!runtime) return [];
+  const network = runtime.network === 'softnet' ? 'softnet (guests isolated from each other)' : 'shared NAT';
+  return [
+    `  VM runtime:  ${runtime.runtime}, network ${network}`,
+    ...runtime.warnings.map((warning) => `  WARNING: ${warning}`),
+  ];
 }
 
 interface WorkspacePage {
@@ -65,7 +89,14 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
     const names = workspaceRoutesOf(value).map((route) => route.name);
     // The server may be restarting while Caddy runs: the counts are then left out, not an error.
     const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
-    return { ...base, running: true, workspaceRoutes: names, ...(workspaces ? { workspaces } : {}) };
+    const runtime = await readRuntimeReport(settings.dataDir);
+    return {
+      ...base,
+      running: true,
+      workspaceRoutes: names,
+      ...(workspaces ? { workspaces } : {}),
+      ...(runtime ? { runtime } : {}),
+    };
   } catch (error) {
     if (error instanceof CaddyUnreachableError) return base;
     throw error;
@@ -91,6 +122,7 @@ export async function status(argv: string[], io: CommandIo): Promise<number> {
             `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
           ]
         : []),
+      ...runtimeLines(s.runtime),
       '',
     ].join('\n'),
   );

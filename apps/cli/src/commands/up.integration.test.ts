@@ -60,7 +60,7 @@ beforeAll(async () => {
   mkdirSync(bin);
   writeFileSync(
     join(bin, 'tart'),
-    `#!/bin/sh\nFAKE_TART_HOME=${JSON.stringify(join(root, 'tart'))} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
+    `#!/bin/sh\nTART_HOME=${JSON.stringify(join(root, 'tart'))} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
   );
   chmodSync(join(bin, 'tart'), 0o755);
   // What a user's shell has when running `rockpool up`: the secrets and the runtime choice.

@@ -101,6 +101,12 @@ describe('workspace routes on the real Caddy', () => {
   describe('port routes', () => {
     beforeAll(async () => {
       await edge.router.putPort({ workspace: 'alice', port: 3000 });
+      // For a moment after a change, the retiring server instance can still accept a connection and
+      // answer it with the old config (its SO_REUSEPORT socket is closed after the new one opens).
+      const deadline = Date.now() + 5_000;
+      while ((await get('/workspace/alice/port/3000/')).status === 404 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     });
 
     it('answer 502 with a page that says the app is not listening yet', async () => {

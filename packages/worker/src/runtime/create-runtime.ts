@@ -1,6 +1,10 @@
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { ensureGuestIsolation } from './qemu/network-guard.js';
 import { QemuRuntime } from './qemu/qemu-runtime.js';
+import { detectSoftnet, dhcpLeaseSeconds, readBootpdDefaults, tartHostReport } from './tart/tart-host.js';
+import { tartInstanceId } from './tart/tart-instance.js';
 import { TartRuntime } from './tart/tart-runtime.js';
 import type { VmRuntime } from './vm-runtime.js';
 
@@ -25,11 +29,33 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
     process.stderr.write(`rockpool-worker: QEMU accelerator ${chosen.accel} (${chosen.reason})\n`);
     return runtime;
   }
-  if (kind === 'tart')
+  if (kind === 'tart') {
+    const layout = dataDirLayout(dataDir);
+    const report = tartHostReport(await detectSoftnet(env), dhcpLeaseSeconds(await readBootpdDefaults()));
+    await writeRuntimeReport(layout.runtimeReport, { runtime: 'tart', ...report });
+    process.stderr.write(
+      `rockpool-worker: tart network ${report.network === 'softnet' ? 'softnet (guests isolated)' : 'shared NAT'}\n`,
+    );
+    for (const warning of report.warnings) process.stderr.write(`rockpool-worker: WARNING ${warning}\n`);
     return new TartRuntime({
       stateDir,
+      instanceId: await tartInstanceId(layout.tartInstance, env.ROCKPOOL_TART_INSTANCE),
+      network: report.network,
       baseImage: env.ROCKPOOL_TART_IMAGE || 'rockpool-base',
-      ...(env.TART_HOME ? { env: { TART_HOME: env.TART_HOME } } : {}),
+      // Absolute: tart resolves a relative TART_HOME against its cwd, the VM's state directory.
+      ...(env.TART_HOME ? { env: { TART_HOME: resolve(env.TART_HOME) } } : {}),
     });
+  }
   throw new Error(`ROCKPOOL_RUNTIME must be qemu or tart (got ${kind})`);
+}
+
+/** What `rockpool status` shows about the runtime (read by apps/cli `status`). */
+export interface RuntimeReport {
+  runtime: 'tart';
+  network: string;
+  warnings: string[];
+}
+
+async function writeRuntimeReport(file: string, report: RuntimeReport): Promise<void> {
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
 }

@@ -9,6 +9,14 @@ export interface ContractSetup {
   cleanup(): Promise<void>;
   /** The spec the suite boots `workspace` with; default 1 CPU, 1024 MiB. */
   spec?(workspace: string): VmSpec;
+  /**
+   * Writes and reads a file inside the running guest (a write lands in the guest's page cache, as
+   * any program's does); without it the durable-writes case is skipped.
+   */
+  guest?: {
+    write(workspace: string, file: string, text: string): Promise<void>;
+    read(workspace: string, file: string): Promise<string | undefined>;
+  };
 }
 
 /** The cases, in the order they run; each builds on the state the previous ones left. */
@@ -19,6 +27,7 @@ export const CONTRACT_CASES = [
   'gate',
   'stop',
   'restart',
+  'durable-writes',
   'delete',
   'invalid-names',
 ] as const;
@@ -87,8 +96,12 @@ export function describeVmRuntimeContract(
   const bootTimeoutMs = options.bootTimeoutMs ?? 30_000;
   const testTimeoutMs = options.testTimeoutMs ?? 60_000;
   const skip = new Set(options.skip ?? []);
-  const test = (id: ContractCase, title: string, fn: () => Promise<void>, timeoutMs = testTimeoutMs) =>
-    it.skipIf(skip.has(id))(`${id}: ${title}`, fn, timeoutMs);
+  const test = (
+    id: ContractCase,
+    title: string,
+    fn: (context: { skip(note?: string): never }) => Promise<void>,
+    timeoutMs = testTimeoutMs,
+  ) => it.skipIf(skip.has(id))(`${id}: ${title}`, (context) => fn(context), timeoutMs);
 
   describe(`VmRuntime contract: ${name}`, () => {
     let ctx: ContractSetup;
@@ -174,6 +187,24 @@ export function describeVmRuntimeContract(
         expect(info).toMatchObject({ state: 'running' });
         if (gate) expect(info.gate?.secret).not.toBe(gate.secret);
         await untilHealthy(info.gate, bootTimeoutMs);
+        await ctx.runtime.stop(workspace);
+        expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
+      },
+      bootTimeoutMs + testTimeoutMs,
+    );
+
+    test(
+      'durable-writes',
+      'what the guest wrote before a stop is on its disk after the next start (stop is no power cut)',
+      async (context) => {
+        const guest = ctx.guest;
+        if (!guest) return context.skip('this setup cannot write inside its guest');
+        await ctx.runtime.start(spec);
+        const text = `written before stop ${Date.now()}`;
+        await guest.write(workspace, 'rockpool-contract', text);
+        await ctx.runtime.stop(workspace);
+        await ctx.runtime.start(spec);
+        expect(await guest.read(workspace, 'rockpool-contract')).toBe(text);
         await ctx.runtime.stop(workspace);
         expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
       },

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  isTartInstanceId,
   tartCloneArgs,
   tartDeleteArgs,
   tartDirArg,
+  tartExecArgs,
   tartGetArgs,
   tartIpArgs,
   tartListArgs,
@@ -29,10 +31,20 @@ describe('tart argument builders', () => {
     ],
     [
       'run with the workspace share',
-      tartRunArgs('rockpool-ws-alice', { shares: [share] }),
+      tartRunArgs('rockpool-ws-alice', { shares: [share], network: 'shared' }),
       ['run', 'rockpool-ws-alice', '--no-graphics', '--dir=rockpool:/state/alice/share:ro'],
     ],
-    ['run without shares', tartRunArgs('vm', { shares: [] }), ['run', 'vm', '--no-graphics']],
+    [
+      'run isolated by softnet',
+      tartRunArgs('vm', { shares: [share], network: 'softnet' }),
+      ['run', 'vm', '--no-graphics', '--net-softnet', '--dir=rockpool:/state/alice/share:ro'],
+    ],
+    [
+      'run without shares',
+      tartRunArgs('vm', { shares: [], network: 'shared' }),
+      ['run', 'vm', '--no-graphics'],
+    ],
+    ['exec sync', tartExecArgs('vm', ['sync']), ['exec', 'vm', 'sync']],
     ['ip', tartIpArgs('rockpool-ws-alice', 120), ['ip', 'rockpool-ws-alice', '--wait', '120']],
     ['ip without waiting', tartIpArgs('vm', 0), ['ip', 'vm', '--wait', '0']],
     ['stop', tartStopArgs('rockpool-ws-alice', 30), ['stop', 'rockpool-ws-alice', '--timeout', '30']],
@@ -60,19 +72,31 @@ describe('tart argument builders', () => {
     ['a negative ip wait', () => tartIpArgs('vm', -1)],
     ['an ip wait beyond UInt16', () => tartIpArgs('vm', 65536)],
     ['a fractional stop timeout', () => tartStopArgs('vm', 0.5)],
+    ['exec without a command', () => tartExecArgs('vm', [])],
   ])('refuses %s', (_, build) => expect(build).toThrow(RangeError));
 });
 
 describe('VM names', () => {
   it.each([
-    ['alice', 'rockpool-ws-alice'],
-    ['base', 'rockpool-ws-base'],
+    ['alice', 'rockpool-a1b2c3-ws-alice'],
+    ['base', 'rockpool-a1b2c3-ws-base'],
   ])('workspace %s is VM %s, and back', (workspace, vm) => {
-    expect(tartVmName(workspace)).toBe(vm);
-    expect(workspaceOfTartVm(vm)).toBe(workspace);
+    expect(tartVmName('a1b2c3', workspace)).toBe(vm);
+    expect(workspaceOfTartVm('a1b2c3', vm)).toBe(workspace);
   });
 
-  it.each(['rockpool-base', 'ubuntu', 'rockpool-wsx'])('%s belongs to no workspace', (vm) =>
-    expect(workspaceOfTartVm(vm)).toBeUndefined(),
+  it.each([
+    'rockpool-base',
+    'ubuntu',
+    'rockpool-a1b2c3-wsx',
+    'rockpool-ws-alice', // no instance
+    'rockpool-ffff00-ws-alice', // another instance's
+  ])('%s belongs to no workspace of instance a1b2c3', (vm) =>
+    expect(workspaceOfTartVm('a1b2c3', vm)).toBeUndefined(),
   );
+
+  it.each(['', 'A1', 'a-b', 'a'.repeat(17), '../x'])('refuses instance id %j', (id) => {
+    expect(isTartInstanceId(id)).toBe(false);
+    expect(() => tartVmName(id, 'alice')).toThrow(RangeError);
+  });
 });

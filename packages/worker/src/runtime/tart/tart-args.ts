@@ -5,19 +5,33 @@
  */
 
 /**
- * Every workspace VM is named `rockpool-ws-<workspace>`, so orphans can be found by prefix. The
- * `ws-` keeps the base image (`rockpool-base`) from ever looking like the VM of a workspace named
- * `base`, which reconciliation would otherwise delete.
+ * Every workspace VM is named `rockpool-<instance>-ws-<workspace>`. tart keeps every VM of a user in
+ * one `TART_HOME`, so two Rockpool instances on one Mac (a developer's and an e2e run, two CI jobs)
+ * see each other's VMs: the instance id, kept in each data directory, makes each instance list,
+ * reconcile and delete only its own. The `ws-` keeps the base image (`rockpool-base`) from ever looking
+ * like the VM of a workspace.
  */
-export const TART_VM_PREFIX = 'rockpool-ws-';
-
-export function tartVmName(workspace: string): string {
-  return `${TART_VM_PREFIX}${workspace}`;
+export function tartVmPrefix(instance: string): string {
+  if (!isTartInstanceId(instance))
+    throw new RangeError(
+      `tart instance id ${JSON.stringify(instance)} must be 1-16 lowercase letters and digits`,
+    );
+  return `rockpool-${instance}-ws-`;
 }
 
-/** The workspace a VM belongs to, or undefined for a VM Rockpool did not name. */
-export function workspaceOfTartVm(vm: string): string | undefined {
-  return vm.startsWith(TART_VM_PREFIX) ? vm.slice(TART_VM_PREFIX.length) : undefined;
+/** An instance id: 1-16 lowercase letters and digits (so the prefix cannot be mistaken). */
+export function isTartInstanceId(id: string): boolean {
+  return /^[a-z0-9]{1,16}$/.test(id);
+}
+
+export function tartVmName(instance: string, workspace: string): string {
+  return `${tartVmPrefix(instance)}${workspace}`;
+}
+
+/** The workspace a VM of this instance belongs to, or undefined for any other VM. */
+export function workspaceOfTartVm(instance: string, vm: string): string | undefined {
+  const prefix = tartVmPrefix(instance);
+  return vm.startsWith(prefix) ? vm.slice(prefix.length) : undefined;
 }
 
 /** One `--dir` share of `tart run` (Run.swift `DirectoryShare`). */
@@ -61,17 +75,32 @@ export function tartSetArgs(vm: string, size: { cpus: number; memoryMiB: number 
   return ['set', vm, '--cpu', String(size.cpus), '--memory', String(size.memoryMiB)];
 }
 
+/**
+ * The guests' network. `shared` is tart's default, vmnet's NAT (`NetworkShared`): guests reach each
+ * other and every address of the host. `softnet` (`--net-softnet`) puts each guest behind
+ * cirruslabs/softnet, which blocks its traffic to private ranges (other guests, the LAN) except the
+ * vmnet gateway, still lets the host reach the guest, and sets bootpd's lease time to 600 s.
+ */
+export type TartNetwork = 'shared' | 'softnet';
+
 export interface TartRunOptions {
   shares: TartDirShare[];
+  network: TartNetwork;
 }
 
 /**
- * `tart run <name> --no-graphics [--dir=...]`. tart has no detach mode: it runs the VM in the
- * foreground until `tart stop` (SIGINT) or the guest powers off, so the caller runs it in the
- * background and keeps its output as the VM's log.
+ * `tart run <name> --no-graphics [--net-softnet] [--dir=...]`. tart has no detach mode: it runs the
+ * VM in the foreground until the guest powers off (SIGUSR2 asks it to), or `tart stop` (SIGINT) cuts
+ * the power, so the caller runs it in the background and keeps its output as the VM's log.
  */
 export function tartRunArgs(vm: string, options: TartRunOptions): string[] {
-  return ['run', vm, '--no-graphics', ...options.shares.map(tartDirArg)];
+  return [
+    'run',
+    vm,
+    '--no-graphics',
+    ...(options.network === 'softnet' ? ['--net-softnet'] : []),
+    ...options.shares.map(tartDirArg),
+  ];
 }
 
 /** `tart ip <name> --wait N`: polls the DHCP leases once a second for N seconds (a UInt16). */
@@ -81,11 +110,24 @@ export function tartIpArgs(vm: string, waitSeconds: number): string[] {
   return ['ip', vm, '--wait', String(waitSeconds)];
 }
 
-/** `tart stop <name> --timeout N`: SIGINT to `tart run`, SIGKILL after N seconds. */
+/**
+ * `tart stop <name> --timeout N`: SIGINT to `tart run`, which calls `VZVirtualMachine.stop()`: the
+ * guest's power is cut, with no chance to flush its disks (VM.swift); SIGKILL after N seconds.
+ * A clean shutdown is SIGUSR2 to `tart run` (Run.swift), which asks the guest to power off.
+ */
 export function tartStopArgs(vm: string, timeoutSeconds: number): string[] {
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0)
     throw new RangeError(`tart stop --timeout takes whole seconds (got ${timeoutSeconds})`);
   return ['stop', vm, '--timeout', String(timeoutSeconds)];
+}
+
+/**
+ * `tart exec <name> <command> ...`: runs a command in the guest through the Tart Guest Agent
+ * (Cirrus Labs' Linux images ship it; the host needs macOS 14). tart exits with the command's code.
+ */
+export function tartExecArgs(vm: string, command: string[]): string[] {
+  if (command.length === 0) throw new RangeError('tart exec needs a command');
+  return ['exec', vm, ...command];
 }
 
 export function tartDeleteArgs(vm: string): string[] {

@@ -21,9 +21,25 @@ export class TartCli {
     readonly env: NodeJS.ProcessEnv,
   ) {}
 
-  /** Runs tart to completion; only a tart that cannot be run at all throws here. */
-  async exec(args: string[]): Promise<TartResult> {
-    const result = await execa(this.binary, args, { reject: false, stdin: 'ignore', env: this.env });
+  /**
+   * Runs tart to completion; only a tart that cannot be run at all, is killed or outlives
+   * `timeoutMs` (then it is killed) throws here.
+   */
+  async exec(args: string[], timeoutMs?: number): Promise<TartResult> {
+    const result = await execa(this.binary, args, {
+      reject: false,
+      stdin: 'ignore',
+      env: this.env,
+      ...(timeoutMs ? { timeout: timeoutMs } : {}),
+    });
+    if (result.timedOut)
+      throw new RuntimeError(
+        'vm_command_failed',
+        `tart ${args.join(' ')} did not finish within ${timeoutMs} ms`,
+        {
+          cause: result,
+        },
+      );
     if (result.exitCode === undefined)
       throw result.signal
         ? new RuntimeError('vm_command_failed', `tart ${args[0]} was killed (${result.signal})`, {

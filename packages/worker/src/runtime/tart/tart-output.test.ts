@@ -65,6 +65,9 @@ describe('tart output', () => {
     ['VM "rockpool-ws-a" is already running!', 'already_running'],
     ['no IP address found, is your VM running?', 'no_ip'],
     ['no IP address found', 'no_ip'],
+    ['Error: the specified VM "rockpool-ws-a" does not exist', 'vm_missing'],
+    ['The number of VMs exceeds the system limit (other running VMs: a, b)', 'vm_limit'],
+    ['The number of VMs exceeds the system limit', 'vm_limit'],
     ['VM "rockpool-ws-a" is running', 'other'],
     ["Error: Unknown option '--bogus'", 'other'],
   ])('classifies "%s" as %s', (stderr, failure) => expect(classifyTartFailure(stderr)).toBe(failure));

@@ -14,7 +14,7 @@ export interface TartGetOutput {
   CPU: number;
   /** MiB */
   Memory: number;
-  /** Disk size, GB */
+  /** GB of the VM's files (config.json, disk.img, nvram.bin) summed, floored; not the disk's size */
   Disk: number;
   DiskFormat: string;
   /** Allocated GB, formatted "%.3f" */
@@ -68,17 +68,21 @@ export function parseTartList(stdout: string): { name: string; source: string; s
 }
 
 /**
- * The failures Rockpool acts on, told apart by tart's messages (exit code 2 for the first three,
- * 1 for the last): `VMDoesNotExist` "the specified VM "x" does not exist", `VMNotRunning` "VM "x" is
- * not running", `VMAlreadyRunning` "VM "x" is already running!", `NoIPAddressFound` "no IP address
- * found[, is your VM running?]".
+ * The failures Rockpool acts on, told apart by tart's messages (the exit code depends on where tart
+ * threw: 2 for the first three from most commands, but `tart run` prints `Error: ` and exits 1 for a
+ * missing VM, and always exits 1 once it holds the VM's lock): `VMDoesNotExist` "the specified VM "x"
+ * does not exist", `VMNotRunning` "VM "x" is not running", `VMAlreadyRunning` "VM "x" is already
+ * running!", `NoIPAddressFound` "no IP address found[, is your VM running?]", and
+ * `VirtualMachineLimitExceeded` "The number of VMs exceeds the system limit[ (other running VMs: a, b)]"
+ * (macOS runs at most two VMs at once).
  */
-export type TartFailure = 'vm_missing' | 'not_running' | 'already_running' | 'no_ip' | 'other';
+export type TartFailure = 'vm_missing' | 'not_running' | 'already_running' | 'no_ip' | 'vm_limit' | 'other';
 
 export function classifyTartFailure(stderr: string): TartFailure {
   if (/the specified VM ".*" does not exist/.test(stderr)) return 'vm_missing';
   if (/VM ".*" is not running/.test(stderr)) return 'not_running';
   if (/VM ".*" is already running/.test(stderr)) return 'already_running';
   if (/no IP address found/.test(stderr)) return 'no_ip';
+  if (/The number of VMs exceeds the system limit/.test(stderr)) return 'vm_limit';
   return 'other';
 }

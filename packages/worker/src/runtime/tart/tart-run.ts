@@ -1,10 +1,10 @@
-import { chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { isAlive, signal, waitForExit } from '../host-process.js';
 import { RuntimeError } from '../vm-runtime.js';
-import { tartRunArgs, tartVmName } from './tart-args.js';
+import { type TartNetwork, tartRunArgs } from './tart-args.js';
 
 /**
  * Name of the `--dir` share that carries `workspace.env` (`ROCKPOOL_WORKSPACE_NAME=<name>`) into the
@@ -43,6 +43,9 @@ export interface TartRunsOptions {
   /** Extra environment for tart, over this process's. */
   env: NodeJS.ProcessEnv;
   stateDir: string;
+  network: TartNetwork;
+  /** The tart VM of a workspace (its name carries the instance id). */
+  vmName(workspace: string): string;
 }
 
 /**
@@ -73,8 +76,9 @@ export class TartRuns {
     await writeFile(join(files.share, TART_WORKSPACE_ENV_FILE), `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`, {
       mode: 0o644,
     });
-    const args = tartRunArgs(tartVmName(workspace), {
+    const args = tartRunArgs(this.options.vmName(workspace), {
       shares: [{ name: TART_SHARE_NAME, path: files.share, readOnly: true }],
+      network: this.options.network,
     });
     const { tartBinary } = this.options;
     const log = await open(files.log, 'a', 0o600);
@@ -127,16 +131,26 @@ export class TartRuns {
     const pid = Number(text.trim());
     if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
     const ps = await execa('ps', ['-o', 'command=', '-p', String(pid)], { reject: false, stdin: 'ignore' });
-    const runsThisVm = new RegExp(`(^|\\s)run\\s+${tartVmName(workspace)}(\\s|$)`);
+    const runsThisVm = new RegExp(`(^|\\s)run\\s+${this.options.vmName(workspace)}(\\s|$)`);
     return ps.exitCode === 0 && runsThisVm.test(ps.stdout) ? pid : undefined;
   }
 
   /**
-   * Ends our `tart run` of the workspace, if one is left, and forgets its pid. After `tart stop` it
-   * is exiting, as `tart stop` returns once the VM's lock is released; one still there never took
-   * the lock (stopped while starting) or hangs: SIGINT is how tart stops it too (given
-   * `sigintWaitMs`), then SIGKILL. Between steps the pid is checked again: an exited process that
-   * its new parent has not reaped yet still answers kill(pid, 0).
+   * Asks the guest to shut down: SIGUSR2 to `tart run`, which calls `requestStop()` (Run.swift), the
+   * power button; the guest's systemd flushes its disks and powers off, and `tart run` exits. True
+   * if it exited within `timeoutMs`. Only once tart holds the VM's lock (state "running"): before
+   * that tart has no SIGUSR2 handler, and the signal's default action kills it.
+   */
+  async requestGuestStop(pid: number, timeoutMs: number): Promise<boolean> {
+    signal(pid, 'SIGUSR2');
+    return waitForExit(pid, timeoutMs);
+  }
+
+  /**
+   * Ends our `tart run` of the workspace, if one is left, and forgets its pid. After a shutdown or
+   * `tart stop` it is exiting; one still there never took the lock (stopped while starting) or hangs:
+   * SIGINT is how tart stops it too (given `sigintWaitMs`), then SIGKILL. Between steps the pid is
+   * checked again: an exited process that its new parent has not reaped yet still answers kill(pid, 0).
    */
   async end(workspace: string, sigintWaitMs: number): Promise<void> {
     const pid = await this.pid(workspace);
@@ -156,8 +170,16 @@ export class TartRuns {
     }
     throw new RuntimeError(
       'vm_command_failed',
-      `tart run of ${tartVmName(workspace)} (pid ${pid}) does not exit`,
+      `tart run of ${this.options.vmName(workspace)} (pid ${pid}) does not exit`,
     );
+  }
+
+  /** Adds a line of Rockpool's own to the VM's log (what stop had to do, and why). */
+  async note(workspace: string, text: string): Promise<void> {
+    await mkdir(this.files(workspace).dir, { recursive: true, mode: 0o700 });
+    await appendFile(this.files(workspace).log, `--- ${new Date().toISOString()} rockpool: ${text}\n`, {
+      mode: 0o600,
+    });
   }
 
   /** The end of the VM's log (`tart run` output): for error messages and debugging. */

@@ -1,102 +1,17 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freeLoopbackPort } from '../loopback-port.js';
 import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
 import { RuntimeError, type VmSpec } from '../vm-runtime.js';
-import { TartRuntime, type TartRuntimeOptions } from './tart-runtime.js';
+import { BASE, FAKE_TART, fakes, fakeTart, untilGone } from './fake-tart.fixture.js';
+import { TartRuntime } from './tart-runtime.js';
 
-const FAKE_TART = fileURLToPath(new URL('../../../test/fake-tart/tart', import.meta.url));
 const TS_HOOKS = new URL('../../../test/ts-hooks.mjs', import.meta.url).href;
 const RUNTIME_SOURCE = new URL('./tart-runtime.ts', import.meta.url).href;
-const BASE = 'rockpool-base';
 
 const spec = (workspace: string): VmSpec => ({ workspace, cpus: 1, memoryMiB: 1024 });
-
-/** Whether `pid` runs: a zombie (exited, not yet reaped by whoever inherited it) does not. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' });
-  return stat.status === 0 && !stat.stdout.trim().startsWith('Z');
-}
-
-async function untilGone(pid: number, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (isRunning(pid)) {
-    if (Date.now() > deadline) return false;
-    await sleep(50);
-  }
-  return true;
-}
-
-interface FakeTart {
-  root: string;
-  options: TartRuntimeOptions & { guestIdePort: number };
-  runtime: TartRuntime;
-  /** The fake run directly, as a user at a terminal would run tart. */
-  tart(...args: string[]): string;
-  /** Every `tart run` the fake ever started (it appends its pid to $FAKE_TART_HOME/run-pids). */
-  runPids(): number[];
-  /** What the fake recorded about a VM (shares.json, guest-env.json). */
-  recorded(vm: string, file: string): unknown;
-  /** Kills by PID every `tart run` still alive, removes the directories, and fails if any was alive. */
-  cleanup(): Promise<void>;
-}
-
-const fakes: FakeTart[] = [];
-
-/** A fake tart home holding a base VM, a TartRuntime on it, and a cleanup that checks nothing was left running. */
-async function fakeTart(overrides: Partial<TartRuntimeOptions> = {}): Promise<FakeTart> {
-  const root = mkdtempSync(join(tmpdir(), 'rockpool-tart-'));
-  const home = join(root, 'tart-home');
-  const idePort = await freeLoopbackPort();
-  const env = { FAKE_TART_HOME: home, FAKE_TART_IDE_PORT: String(idePort), FAKE_TART_BOOT_MS: '200' };
-  const tart = (...args: string[]) =>
-    execFileSync(FAKE_TART, args, { env: { ...process.env, ...env }, encoding: 'utf8' });
-  tart('create', '--linux', BASE);
-  const options = {
-    tartBinary: FAKE_TART,
-    baseImage: BASE,
-    stateDir: join(root, 'state'),
-    env,
-    guestIdePort: idePort, // the fake's "code-server" listens on 127.0.0.1:<idePort>, not 8080
-    ipWaitSeconds: 10,
-    stopTimeoutSeconds: 5,
-    runStartTimeoutMs: 10_000,
-    ...overrides,
-  } satisfies TartRuntimeOptions;
-  const runPids = () =>
-    existsSync(join(home, 'run-pids'))
-      ? readFileSync(join(home, 'run-pids'), 'utf8').trim().split('\n').map(Number)
-      : [];
-  let cleaned = false;
-  const fake: FakeTart = {
-    root,
-    options,
-    runtime: new TartRuntime(options),
-    tart,
-    runPids,
-    recorded: (vm, file) => JSON.parse(readFileSync(join(home, 'vms', vm, file), 'utf8')),
-    async cleanup() {
-      if (cleaned) return;
-      cleaned = true;
-      const survivors = runPids().filter(isRunning);
-      for (const pid of survivors) process.kill(pid, 'SIGKILL');
-      rmSync(root, { recursive: true, force: true });
-      expect(survivors, 'tart run processes left running').toEqual([]);
-    },
-  };
-  fakes.push(fake);
-  return fake;
-}
 
 async function untilAnswers(url: string, timeoutMs = 10_000): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
@@ -112,7 +27,14 @@ describeVmRuntimeContract(
   'tart (fake tart CLI)',
   async () => {
     const fake = await fakeTart();
-    return { runtime: fake.runtime, cleanup: () => fake.cleanup() };
+    return {
+      runtime: fake.runtime,
+      cleanup: () => fake.cleanup(),
+      guest: {
+        write: async (workspace, file, text) => fake.guestWrite(fake.runtime.vmName(workspace), file, text),
+        read: async (workspace, file) => fake.guestFile(fake.runtime.vmName(workspace), file),
+      },
+    };
   },
   // The fake tart's guest is a plain HTTP server, not the gate: the gate itself is proven by
   // packages/guest and, in a real guest, by the QEMU suite.
@@ -142,12 +64,14 @@ describe('TartRuntime', () => {
     expect(statSync(share).mode & 0o777).toBe(0o700);
     expect(statSync(join(fake.root, 'state', 'alice')).mode & 0o777).toBe(0o700);
     expect(fake.runPids()).toEqual([info.pid]);
-    expect(JSON.parse(fake.tart('get', 'rockpool-ws-alice', '--format', 'json'))).toMatchObject({
+    const vm = fake.runtime.vmName('alice');
+    expect(vm).toBe('rockpool-test1-ws-alice');
+    expect(JSON.parse(fake.tart('get', vm, '--format', 'json'))).toMatchObject({
       CPU: 2,
       Memory: 2048,
       State: 'running',
     });
-    expect(fake.recorded('rockpool-ws-alice', 'shares.json')).toEqual([
+    expect(JSON.parse(fake.recorded(vm, 'shares.json'))).toEqual([
       {
         name: 'rockpool',
         path: join(fake.root, 'state', 'alice', 'share'),
@@ -156,7 +80,8 @@ describe('TartRuntime', () => {
       },
     ]);
     // What the guest's init read from /mnt/shared/rockpool/workspace.env, and code-server's env.
-    expect(fake.recorded('rockpool-ws-alice', 'guest-env.json')).toEqual({
+    expect(fake.recorded(vm, 'network')).toBe('shared');
+    expect(JSON.parse(fake.recorded(vm, 'guest-env.json'))).toEqual({
       ROCKPOOL_WORKSPACE_NAME: 'alice',
     });
     expect(await (await untilAnswers(`http://${info.gate?.address}/env`)).json()).toEqual({
@@ -173,10 +98,16 @@ describe('TartRuntime', () => {
       await fake.runtime.stop('bob');
     }
     const log = await fake.runtime.logTail('bob', 100);
-    expect(log.match(/^--- .* run rockpool-ws-bob --no-graphics --dir=rockpool:\S+:ro$/gm)).toHaveLength(2);
-    expect(log.match(/fake tart: booting rockpool-ws-bob \(1 CPUs, 1024 MiB\)/g)).toHaveLength(2);
+    expect(
+      log.match(/^--- .* run rockpool-test1-ws-bob --no-graphics --dir=rockpool:\S+:ro$/gm),
+    ).toHaveLength(2);
+    expect(log.match(/fake tart: booting rockpool-test1-ws-bob \(1 CPUs, 1024 MiB\)/g)).toHaveLength(2);
     expect(log.match(/fake guest: ROCKPOOL_WORKSPACE_NAME=bob/g)).toHaveLength(2);
-    expect(log.match(/rockpool-ws-bob stopped \(SIGINT\)/g)).toHaveLength(2);
+    // Each stop asked the guest to shut down (SIGUSR2), and it did: no power cut.
+    expect(
+      log.match(/^Requesting guest OS to stop\.\.\.\nguest has stopped the virtual machine$/gm),
+    ).toHaveLength(2);
+    expect(log).not.toMatch(/Stopping VM/);
     await fake.runtime.delete('bob');
     expect(existsSync(join(fake.root, 'state', 'bob'))).toBe(false);
     await fake.cleanup();
@@ -249,7 +180,8 @@ describe('TartRuntime', () => {
     const fake = await fakeTart();
     await fake.runtime.create(spec('frank'));
     fake.tart('clone', BASE, 'someone-elses-vm');
-    fake.tart('clone', BASE, 'rockpool-ws-Not_A_Name');
+    fake.tart('clone', BASE, 'rockpool-test1-ws-Not_A_Name');
+    fake.tart('clone', BASE, 'rockpool-ws-frank2'); // named by an older Rockpool, without an instance
     expect(await fake.runtime.list()).toEqual(['frank']);
     await fake.runtime.delete('frank');
     expect(await fake.runtime.list()).toEqual([]);

@@ -2,23 +2,29 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { readGateSecret } from '../gate-secret.js';
-import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
+import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
+  type TartNetwork,
   tartCloneArgs,
   tartDeleteArgs,
   tartListArgs,
   tartSetArgs,
-  tartStopArgs,
   tartVmName,
+  tartVmPrefix,
   workspaceOfTartVm,
 } from './tart-args.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
 import { type LaunchedRun, TART_GATE_SECRET_FILE, TartRuns } from './tart-run.js';
+import { shutDown } from './tart-shutdown.js';
 
 export interface TartRuntimeOptions {
   /** A local tart VM provisioned like the Linux guest (scripts/guest/README.md), cloned per workspace. */
   baseImage: string;
+  /** This Rockpool instance's id: its VMs are `rockpool-<instanceId>-ws-<workspace>` (tart-instance.ts). */
+  instanceId: string;
+  /** `softnet` where cirruslabs/softnet can run (tart-host.ts), else tart's shared NAT. */
+  network?: TartNetwork;
   /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
   stateDir: string;
   tartBinary?: string;
@@ -30,7 +36,7 @@ export interface TartRuntimeOptions {
   ipWaitSeconds?: number;
   /** How long `tart run` may take to take the VM's lock, i.e. for `tart get` to say "running". */
   runStartTimeoutMs?: number;
-  /** `tart stop --timeout`: graceful shutdown time before tart kills the VM. */
+  /** How long the guest may take to shut down when asked, before its power is cut (`tart stop`). */
   stopTimeoutSeconds?: number;
 }
 
@@ -51,6 +57,7 @@ export class TartRuntime implements VmRuntime {
   constructor(options: TartRuntimeOptions) {
     this.#options = {
       tartBinary: 'tart',
+      network: 'shared',
       env: {},
       guestIdePort: 8080,
       ipWaitSeconds: 120,
@@ -58,9 +65,15 @@ export class TartRuntime implements VmRuntime {
       stopTimeoutSeconds: 30,
       ...options,
     } satisfies Required<TartRuntimeOptions>;
-    const { tartBinary, env, stateDir } = this.#options;
+    const { tartBinary, env, stateDir, network, instanceId } = this.#options;
+    tartVmPrefix(instanceId); // refuses a bad id before anything runs
     this.#cli = new TartCli(tartBinary, env);
-    this.#runs = new TartRuns({ tartBinary, env, stateDir });
+    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName: (w) => this.vmName(w) });
+  }
+
+  /** The tart VM of `workspace` (for operators and tests: `tart ip <vm>`). */
+  vmName(workspace: string): string {
+    return tartVmName(this.#options.instanceId, workspace);
   }
 
   async create(spec: VmSpec): Promise<void> {
@@ -75,7 +88,7 @@ export class TartRuntime implements VmRuntime {
 
   async inspect(workspace: string): Promise<VmInfo> {
     assertWorkspaceName(workspace);
-    const state = await this.#cli.state(tartVmName(workspace));
+    const state = await this.#cli.state(this.vmName(workspace));
     if (state === 'absent') return { workspace, state: 'absent' };
     // A suspended VM is off, its memory saved; `start` resumes it.
     if (state !== 'running') return { workspace, state: 'stopped' };
@@ -94,10 +107,10 @@ export class TartRuntime implements VmRuntime {
 
   async list(): Promise<string[]> {
     const listed = await this.#cli.run(tartListArgs());
+    // Every VM of this TART_HOME, other instances' too: only this instance's prefix is ours.
     return parseTartList(listed.stdout)
-      .filter((vm) => vm.name !== this.#options.baseImage)
-      .map((vm) => workspaceOfTartVm(vm.name))
-      .filter((workspace) => isWorkspaceName(workspace))
+      .map((vm) => workspaceOfTartVm(this.#options.instanceId, vm.name))
+      .filter((workspace) => workspace !== undefined && isWorkspaceName(workspace))
       .sort();
   }
 
@@ -123,7 +136,7 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #create(spec: VmSpec): Promise<void> {
-    const vm = tartVmName(spec.workspace);
+    const vm = this.vmName(spec.workspace);
     const sizing = tartSetArgs(vm, spec); // refuses a bad size before anything is cloned
     if ((await this.#cli.state(vm)) !== 'absent') return;
     const source = this.#options.baseImage;
@@ -145,20 +158,21 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #start(spec: VmSpec): Promise<VmInfo> {
-    const vm = tartVmName(spec.workspace);
+    const vm = this.vmName(spec.workspace);
     const state = await this.#cli.state(vm);
     if (state === 'running') return this.#running(spec.workspace, this.#options.ipWaitSeconds);
     if (state === 'absent') await this.#create(spec);
     const started = await this.#runs.launch(spec.workspace);
     try {
       await this.#untilRunning(spec.workspace, started);
-      const info = await this.#running(spec.workspace, this.#options.ipWaitSeconds);
-      if (!info.gate)
+      const ip = await this.#untilAddress(spec.workspace, started);
+      const gate = await this.#gate(spec.workspace, ip);
+      if (!gate)
         throw new RuntimeError(
           'vm_start_failed',
-          `${vm} runs but got no IP address (or has no gate secret) within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(spec.workspace)}`,
+          `${this.vmName(spec.workspace)} runs but its share has no gate secret`,
         );
-      return info;
+      return { workspace: spec.workspace, state: 'running', gate, pid: started.pid };
     } catch (error) {
       // What this call started, it stops; a failure to stop must not hide why it failed.
       await this.#stop(spec.workspace).catch((stopError: unknown) => {
@@ -173,23 +187,16 @@ export class TartRuntime implements VmRuntime {
   }
 
   async #stop(workspace: string): Promise<void> {
-    const vm = tartVmName(workspace);
-    const state = await this.#cli.state(vm);
-    if (state === 'running' || state === 'suspended') {
-      const stopped = await this.#cli.exec(tartStopArgs(vm, this.#options.stopTimeoutSeconds));
-      // Stopped meanwhile (by the guest, or a concurrent stop) is what was asked for.
-      if (
-        stopped.exitCode !== 0 &&
-        !['not_running', 'vm_missing'].includes(classifyTartFailure(stopped.stderr))
-      )
-        throw failed(['stop', vm], stopped);
-    }
-    await this.#runs.end(workspace, this.#options.stopTimeoutSeconds * 1000);
+    await shutDown(
+      { cli: this.#cli, runs: this.#runs, stopTimeoutSeconds: this.#options.stopTimeoutSeconds },
+      workspace,
+      this.vmName(workspace),
+    );
   }
 
   async #delete(workspace: string): Promise<void> {
     await this.#stop(workspace);
-    const vm = tartVmName(workspace);
+    const vm = this.vmName(workspace);
     const deleted = await this.#cli.exec(tartDeleteArgs(vm));
     if (deleted.exitCode !== 0 && classifyTartFailure(deleted.stderr) !== 'vm_missing')
       throw failed(['delete', vm], deleted);
@@ -198,15 +205,11 @@ export class TartRuntime implements VmRuntime {
 
   /** Waits until tart holds the VM's lock (state "running"); fails at once if `tart run` exits. */
   async #untilRunning(workspace: string, run: LaunchedRun): Promise<void> {
-    const vm = tartVmName(workspace);
+    const vm = this.vmName(workspace);
     const deadline = Date.now() + this.#options.runStartTimeoutMs;
     for (;;) {
       if ((await this.#cli.state(vm)) === 'running') return;
-      if (run.exited())
-        throw new RuntimeError(
-          'vm_start_failed',
-          `tart run ${vm} exited: ${await this.#runs.logTail(workspace)}`,
-        );
+      if (run.exited()) throw await this.#runExited(workspace);
       if (Date.now() > deadline)
         throw new RuntimeError(
           'vm_start_failed',
@@ -216,15 +219,53 @@ export class TartRuntime implements VmRuntime {
     }
   }
 
+  /**
+   * Waits for the guest's DHCP lease while watching `tart run`: tart takes the VM's lock before it
+   * starts the VM and can still fail then (the two-VM limit, softnet, a keychain error), and
+   * `tart ip --wait` would go on polling the leases for a VM that is gone. `tart ip` answers from the
+   * lease by MAC whether or not the VM runs, so an address counts only while `tart run` still does.
+   */
+  async #untilAddress(workspace: string, run: LaunchedRun): Promise<string> {
+    const vm = this.vmName(workspace);
+    const deadline = Date.now() + this.#options.ipWaitSeconds * 1000;
+    for (;;) {
+      if (run.exited()) throw await this.#runExited(workspace);
+      const ip = await this.#cli.ip(vm, 0); // one try, then tart sleeps 1 s before saying no
+      if (run.exited()) throw await this.#runExited(workspace);
+      if (ip) return ip;
+      if (Date.now() > deadline)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `${vm} runs but got no IP address within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(workspace)}`,
+        );
+    }
+  }
+
+  /** Why `tart run` ended, from its log; the two-VM limit is named, as it needs the user to act. */
+  async #runExited(workspace: string): Promise<RuntimeError> {
+    const log = await this.#runs.logTail(workspace);
+    const limit = classifyTartFailure(log) === 'vm_limit';
+    return new RuntimeError(
+      'vm_start_failed',
+      `${limit ? "macOS runs at most two VMs at a time (Virtualization.framework's limit, for every VM on this Mac): stop a workspace or another VM, then start again. " : ''}tart run ${this.vmName(workspace)} exited: ${log}`,
+    );
+  }
+
   async #running(workspace: string, ipWaitSeconds: number): Promise<VmInfo> {
-    const ip = await this.#cli.ip(tartVmName(workspace), ipWaitSeconds);
+    const ip = await this.#cli.ip(this.vmName(workspace), ipWaitSeconds);
     const pid = await this.#runs.pid(workspace);
-    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_GATE_SECRET_FILE));
+    const gate = ip ? await this.#gate(workspace, ip) : undefined;
     return {
       workspace,
       state: 'running',
-      ...(ip && secret ? { gate: { address: `${ip}:${this.#options.guestIdePort}`, secret } } : {}),
+      ...(gate ? { gate } : {}),
       ...(pid ? { pid } : {}),
     };
+  }
+
+  /** The guest's gate at `ip`, with the secret its `tart run` was given (in the share). */
+  async #gate(workspace: string, ip: string): Promise<GateEndpoint | undefined> {
+    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_GATE_SECRET_FILE));
+    return secret ? { address: `${ip}:${this.#options.guestIdePort}`, secret } : undefined;
   }
 }
