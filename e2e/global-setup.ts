@@ -59,7 +59,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(join(root, 'e2e', 'test-results'), { recursive: true });
   const log: string[] = [];
   const stack: ChildProcess = spawn(join(root, 'scripts', 'run.sh'), [], {
-    env: { ...process.env, ...profile },
+    // The browser reaches the stack at localhost: IDE and port links must point there too.
+    env: { ...process.env, ...profile, ROCKPOOL_PUBLIC_URL: process.env.E2E_CONTROL_PLANE },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

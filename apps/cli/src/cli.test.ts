@@ -27,7 +27,15 @@ describe('rockpool', () => {
       const listed = [...out.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1]);
       expect(listed).toEqual([...Object.keys(COMMANDS), 'help']);
     }
-    expect(Object.keys(COMMANDS)).toEqual(['init', 'up', 'dev', 'reconfigure', 'gen-client-cert', 'status']);
+    expect(Object.keys(COMMANDS)).toEqual([
+      'init',
+      'up',
+      'dev',
+      'reconfigure',
+      'gen-client-cert',
+      'user',
+      'status',
+    ]);
   });
 
   it("<command> --help shows that command's usage and runs nothing", async () => {

@@ -5,6 +5,7 @@ import { type CommandIo, init } from './commands/init.js';
 import { reconfigure } from './commands/reconfigure.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
+import { USER_HELP, user } from './commands/user.js';
 import { CONFIG_FLAGS_HELP } from './config-flags.js';
 
 interface Command {
@@ -87,6 +88,11 @@ $ROCKPOOL_DATA_DIR/client-certs). Without --password one is generated and writte
 --legacy uses 3DES/SHA-1 for old importers.
 `,
     run: genClientCert,
+  },
+  user: {
+    summary: 'Basic-auth users: add, remove, passwd, list (applied to the running edge at once)',
+    help: USER_HELP,
+    run: user,
   },
   status: {
     summary: 'Is Rockpool running, its modes, ports and running workspaces',

@@ -2,6 +2,7 @@
 import { CaddyInvalidConfigError, EdgeConfigError } from '@rockpool/caddy';
 import { PkiError } from '@rockpool/pki';
 import { runCli } from './cli.js';
+import { UserCommandError } from './commands/user.js';
 import { ConfigError } from './config-file.js';
 import { SettingsError } from './settings.js';
 import { StackNotReadyError } from './stack-ready.js';
@@ -14,6 +15,7 @@ const USER_ERRORS = [
   PkiError,
   CaddyInvalidConfigError,
   StackNotReadyError,
+  UserCommandError,
 ];
 
 runCli(process.argv.slice(2), { env: process.env, input: process.stdin, output: process.stdout }).then(

@@ -31,8 +31,8 @@ describe('readSettings', () => {
       clientSecret: 'the-secret',
       allowUsers: ['octocat', 'hubot'],
       allowOrgs: ['acme'],
-      publicUrl: 'https://rockpool.example.com',
     });
+    expect(settings.publicUrl).toBe('https://rockpool.example.com');
   });
 
   it.each([
@@ -51,6 +51,7 @@ describe('readSettings', () => {
       },
       /ROCKPOOL_PUBLIC_URL must be/,
     ],
+    [{ ROCKPOOL_PUBLIC_URL: 'https://rockpool.example.com/app' }, /ROCKPOOL_PUBLIC_URL must be/],
     [{ ROCKPOOL_CADDY_BIN: '' }, /ROCKPOOL_CADDY_BIN is not set/],
   ])('explains a bad setting %j', (env, message) => {
     expect(() => readSettings({ ...base, ...env })).toThrow(message);

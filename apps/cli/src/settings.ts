@@ -19,6 +19,12 @@ export interface Settings {
   /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
   password: string | undefined;
   rateLimits: Partial<RateLimitPolicy>;
+  /**
+   * The control plane's origin as browsers reach it (`ROCKPOOL_PUBLIC_URL`), when it is not this
+   * machine's listen address: behind a proxy, on a LAN, with GitHub sign-in. Links to the
+   * workspaces use its host too (see publicUrls).
+   */
+  publicUrl: string | undefined;
   github:
     | {
         clientId: string;
@@ -26,8 +32,6 @@ export interface Settings {
         allowUsers: string[];
         allowOrgs: string[];
         signingKey?: string;
-        /** The control plane as browsers reach it; the portal lives at `{publicUrl}/auth/`. */
-        publicUrl?: string;
       }
     | undefined;
 }
@@ -101,7 +105,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
           allowUsers: list(env.ROCKPOOL_GITHUB_ALLOW_USERS),
           allowOrgs: list(env.ROCKPOOL_GITHUB_ALLOW_ORGS),
           ...(env.ROCKPOOL_OAUTH_SIGNING_KEY ? { signingKey: env.ROCKPOOL_OAUTH_SIGNING_KEY } : {}),
-          ...(env.ROCKPOOL_PUBLIC_URL ? { publicUrl: env.ROCKPOOL_PUBLIC_URL.replace(/\/+$/, '') } : {}),
         }
       : undefined;
   if (github && (!github.clientId || !github.clientSecret))
@@ -110,7 +113,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     throw new SettingsError(
       'GitHub OAuth needs an allow list: set ROCKPOOL_GITHUB_ALLOW_USERS and/or ROCKPOOL_GITHUB_ALLOW_ORGS (comma-separated)',
     );
-  if (github?.publicUrl && !/^https?:\/\/[^/]+$/.test(github.publicUrl))
+  const publicUrl = env.ROCKPOOL_PUBLIC_URL ? env.ROCKPOOL_PUBLIC_URL.replace(/\/+$/, '') : undefined;
+  if (publicUrl && !/^https?:\/\/[^/]+$/.test(publicUrl))
     throw new SettingsError(
       `ROCKPOOL_PUBLIC_URL must be the control plane's origin, like https://rockpool.example.com (got ${JSON.stringify(env.ROCKPOOL_PUBLIC_URL)})`,
     );
@@ -127,6 +131,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,
     rateLimits,
+    publicUrl,
     github,
   };
 }

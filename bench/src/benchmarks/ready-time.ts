@@ -6,6 +6,7 @@ import type { Figure, TargetCheck } from '../lib/results.js';
 import { type RunningStack, startStack } from '../lib/stack.js';
 import { median, round } from '../lib/stats.js';
 import { timedRequest } from '../lib/upstream.js';
+import { reportSuspendResume, type SuspendResumeRun, suspendAndResume } from './suspend-resume.js';
 import type { Benchmark } from './types.js';
 
 /** Phases in order; `controlPlane` marks Rockpool's own share (the rest is the VM and code-server). */
@@ -33,6 +34,8 @@ interface Run {
   resets: number;
   /** Status and duration of each request made once the route was in place. */
   answersAfterRoute: string[];
+  /** Then suspended and resumed (issue 16). */
+  sleep: SuspendResumeRun;
 }
 
 interface Poll {
@@ -125,6 +128,12 @@ async function oneRun(stack: RunningStack, name: string): Promise<Run> {
     edgeWait: reachedAt - at('ready'),
     firstPage: ideAt - reachedAt,
   };
+  const sleepRun = await suspendAndResume(stack, id, name, async () => {
+    for (let i = 0; (await pollIde(stack, name)).at(-1)?.status !== 200; i++) {
+      if (i > 30_000) throw new Error(`${name}: the IDE did not answer 200 after resume`);
+      await sleep(10);
+    }
+  });
   // Delete and wait until it is gone, so runs do not overlap on this 2-core machine.
   const removed = await timedRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
     method: 'DELETE',
@@ -147,12 +156,14 @@ async function oneRun(stack: RunningStack, name: string): Promise<Run> {
     polls: polls.length,
     resets: polls.filter((p) => p.status === 0).length,
     answersAfterRoute: afterRoute.map((p) => `${p.status} in ${Math.round(p.ms)} ms`),
+    sleep: sleepRun,
   };
 }
 
 export const readyTime: Benchmark = {
   name: 'ready-time',
-  description: 'POST /api/workspaces to the IDE answering 200 through Caddy, by phase (qemu)',
+  description:
+    'POST /api/workspaces to the IDE answering 200 through Caddy, by phase; then suspend, and resume to IDE 200 (qemu)',
   async run({ quick, caddyBinary, log, resultsDir }) {
     const parameters = {
       runs: quick ? 1 : 3,
@@ -161,6 +172,9 @@ export const readyTime: Benchmark = {
       phaseTimes:
         'API: measured by the client; the others from the workspace_phases table (each phase change timestamped by the writer), and the IDE’s first 200 by the client',
       stack: 'rockpool up (Caddy, server, worker) with a temporary data dir and free ports',
+      guestMemory: 'the server default (2 CPUs / 2048 MiB on this machine)',
+      sleep:
+        'after each create: a `sleep 10000 &` started through the guest agent, POST suspend polled every 10 ms until suspended, then POST start until the IDE answers 200 through the edge',
     };
     const stack = await startStack({
       caddyBinary,
@@ -199,6 +213,8 @@ export const readyTime: Benchmark = {
         labels: { run: i + 1 },
       })),
     );
+    const sleepReport = reportSuspendResume(runs.map((r) => r.sleep));
+    figures.push(...sleepReport.figures);
     const dominant = PHASES.filter((p) => p.controlPlane).sort(
       (a, b) => medianOf(b.key) - medianOf(a.key),
     )[0];
@@ -211,6 +227,7 @@ export const readyTime: Benchmark = {
         met: controlPlane < 500,
         note: `largest control-plane phase: ${dominant?.title} (${round(medianOf(dominant?.key ?? 'api'), 1)} ms); not counted here: the first request through the new route also pays one bcrypt verification at the edge (~60 ms, see proxy-overhead), inside code-server’s first-page phase`,
       },
+      ...sleepReport.targets,
     ];
     const plots = [
       await plot({

@@ -4,6 +4,11 @@ export {
   UNCHANGED,
   type Versioned,
 } from './admin/admin-client.js';
+export {
+  type BasicAccountsResult,
+  withBasicAccounts,
+  writeBasicAccounts,
+} from './admin/basic-accounts.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
 export { reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
 export {
@@ -20,6 +25,7 @@ export {
   serverAccessLogs,
 } from './builders/access-logging.js';
 export {
+  BASIC_AUTH_IDS,
   type BasicAccountInput,
   type BasicAuthOptions,
   buildBasicAuthHandler,
@@ -34,7 +40,7 @@ export {
   type DashboardDevServer,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
-  WORKSPACES_PORT_HEADER,
+  WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
 export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
 export {

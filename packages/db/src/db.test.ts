@@ -57,6 +57,33 @@ describe('WorkspaceStore on a real SQLite file', () => {
     expect(store.phaseHistory(ws.id)).toEqual([]);
   });
 
+  it('suspends and resumes through the new states, and keeps a notice and the disk use', () => {
+    const store = new WorkspaceStore(db);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    expect(ws).toMatchObject({ notice: null, diskBytes: null });
+    store.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' });
+    expect(store.transition(ws.id, ['running'], { state: 'suspending', phase: 'suspending' })?.state).toBe(
+      'suspending',
+    );
+    expect(store.transition(ws.id, ['suspending'], { state: 'suspended', phase: 'suspended' })?.state).toBe(
+      'suspended',
+    );
+    store.setNotice(ws.id, 'running', 'not in this state: ignored');
+    store.setNotice(ws.id, 'suspended', 'memory kept');
+    expect(store.find(ws.id)?.notice).toBe('memory kept');
+    expect(() => db.prepare(`UPDATE workspaces SET state = 'sleeping' WHERE id = ?`).run(ws.id)).toThrow(
+      /CHECK/,
+    );
+
+    expect(store.setDiskBytes(ws.id, 5_000_000, 1_000_000)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 5_500_000, 1_000_000)).toBe(false);
+    expect(store.find(ws.id)?.diskBytes).toBe(5_000_000);
+    expect(store.setDiskBytes(ws.id, 6_000_000, 1_000_000)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 6_000_001)).toBe(true);
+    expect(store.setDiskBytes(ws.id, 6_000_001)).toBe(false);
+    expect(store.find(ws.id)?.diskBytes).toBe(6_000_001);
+  });
+
   it('stamps every change with the time from its clock', () => {
     let now = Date.parse('2026-01-02T03:04:05.000Z');
     const store = new WorkspaceStore(db, () => now);
@@ -88,6 +115,23 @@ describe('WorkspaceStore on a real SQLite file', () => {
     expect(second.items.map((w) => w.name)).toEqual(['c', 'd']);
     const third = store.list({ limit: 2, cursor: second.nextCursor });
     expect(third).toEqual({ items: [expect.objectContaining({ name: 'e' })] });
+  });
+
+  it("lists one owner's workspaces only, paginated the same way", () => {
+    const store = new WorkspaceStore(db);
+    for (const [name, owner] of [
+      ['a', 'alice'],
+      ['b', 'bob'],
+      ['c', 'alice'],
+      ['d', 'alice'],
+    ])
+      store.insert({ name: name as string, cpus: 1, memoryMiB: 512, owner: owner as string });
+    const first = store.list({ limit: 2, owner: 'alice' });
+    expect(first.items.map((w) => w.name)).toEqual(['a', 'c']);
+    expect(
+      store.list({ limit: 2, owner: 'alice', cursor: first.nextCursor }).items.map((w) => w.name),
+    ).toEqual(['d']);
+    expect(store.list({ limit: 5, owner: 'bob' }).items.map((w) => w.name)).toEqual(['b']);
   });
 });
 

@@ -1,6 +1,20 @@
 import type { Db } from './database.js';
 
-export type JobKind = 'provision' | 'start' | 'stop' | 'delete' | 'add_port' | 'remove_port';
+export type JobKind =
+  | 'provision'
+  | 'start'
+  | 'stop'
+  | 'suspend'
+  | 'delete'
+  | 'add_port'
+  | 'remove_port'
+  | 'sync_users';
+
+/**
+ * A job's `workspaceId` is its subject: jobs of one subject run one at a time, in order. The users'
+ * jobs (`sync_users`: the edge's basic-auth accounts made to match the users table) have this one.
+ */
+export const USERS_JOB_SUBJECT = 'users';
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
 
 export interface Job {

@@ -1,7 +1,40 @@
 import type Database from 'better-sqlite3';
 
+type Migration = string | ((db: Database.Database) => void);
+
+/**
+ * SQLite cannot change a CHECK constraint in place: rebuild `workspaces` from its own definition
+ * (with whatever columns earlier migrations gave it) with the state CHECK listing `states`, copy
+ * the rows, and put its indexes and triggers back. Runs with foreign keys off (see migrate), so
+ * dropping the old table deletes no ports or phases.
+ */
+function setWorkspaceStates(db: Database.Database, states: readonly string[]): void {
+  const definition = (
+    db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'workspaces'`).get() as {
+      sql: string;
+    }
+  ).sql;
+  const check = /CHECK \(state IN \([^)]*\)\)/;
+  if (!check.test(definition)) throw new Error('workspaces has no state CHECK to change');
+  const companions = db
+    .prepare(
+      `SELECT sql FROM sqlite_schema WHERE tbl_name = 'workspaces' AND type IN ('index', 'trigger') AND sql IS NOT NULL`,
+    )
+    .all() as { sql: string }[];
+  const list = states.map((state) => `'${state}'`).join(',');
+  db.exec(
+    definition
+      .replace(/^CREATE TABLE workspaces\b/, 'CREATE TABLE workspaces_next')
+      .replace(check, `CHECK (state IN (${list}))`),
+  );
+  db.exec(`INSERT INTO workspaces_next SELECT * FROM workspaces;
+           DROP TABLE workspaces;
+           ALTER TABLE workspaces_next RENAME TO workspaces;`);
+  for (const { sql } of companions) db.exec(sql);
+}
+
 /** Append-only: each entry moves the schema one version up (PRAGMA user_version). */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE workspaces (
     id          TEXT PRIMARY KEY,
@@ -82,14 +115,36 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX access_logs_ts ON access_logs (ts);
   `,
+  // Basic-auth users and their roles (the first one, today's admin, is added by \`rockpool up\`).
+  `
+  CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL CHECK (role IN ('admin','member')),
+    password_hash TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  CREATE INDEX workspaces_owner ON workspaces (owner, name);
+  `,
+  // Suspend with memory: the states suspending and suspended; what the user should know about the
+  // last start or suspend (notice); the bytes the workspace takes on the host disk (disk_bytes).
+  (db) => {
+    setWorkspaceStates(db, [
+      ...['creating', 'starting', 'running', 'stopping', 'stopped'],
+      ...['suspending', 'suspended', 'deleting', 'error'],
+    ]);
+    db.exec(`ALTER TABLE workspaces ADD COLUMN notice TEXT;
+             ALTER TABLE workspaces ADD COLUMN disk_bytes INTEGER;`);
+  },
 ];
 
 /**
- * Brings the schema up to date. The server and the worker may open a new file at the same moment:
- * the version is read again inside a write transaction (BEGIN IMMEDIATE, which waits for the other
- * under busy_timeout), so only one of them applies each migration.
+ * Brings the schema up to date (or to version `target`, for tests of a migration). The server and
+ * the worker may open a new file at the same moment: the version is read again inside a write
+ * transaction (BEGIN IMMEDIATE, which waits for the other under busy_timeout), so only one of them
+ * applies each migration. Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a
+ * table asks (the pragma is a no-op inside a transaction), and checked before the commit.
  */
-export function migrate(db: Database.Database): void {
+export function migrate(db: Database.Database, target = MIGRATIONS.length): void {
   const schemaVersion = () => {
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > MIGRATIONS.length)
@@ -98,11 +153,21 @@ export function migrate(db: Database.Database): void {
       );
     return version;
   };
-  if (schemaVersion() === MIGRATIONS.length) return;
-  db.transaction(() => {
-    for (let version = schemaVersion(); version < MIGRATIONS.length; version++) {
-      db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    }
-  }).immediate();
+  if (schemaVersion() >= target) return;
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      for (let version = schemaVersion(); version < target; version++) {
+        const migration = MIGRATIONS[version] as Migration;
+        if (typeof migration === 'string') db.exec(migration);
+        else migration(db);
+        db.pragma(`user_version = ${version + 1}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration broke ${broken.length} foreign key(s)`);
+    }).immediate();
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+  }
 }

@@ -13,6 +13,8 @@ interface WorkspaceRow {
   cpus: number;
   memory_mib: number;
   error: string | null;
+  notice: string | null;
+  disk_bytes: number | null;
   owner: string;
   created_at: string;
   updated_at: string;
@@ -27,6 +29,8 @@ function fromRow(row: WorkspaceRow): Workspace {
     cpus: row.cpus,
     memoryMiB: row.memory_mib,
     error: row.error,
+    notice: row.notice,
+    diskBytes: row.disk_bytes,
     owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -60,14 +64,16 @@ export class WorkspaceStore {
       cpus: input.cpus,
       memory_mib: input.memoryMiB,
       error: null,
+      notice: null,
+      disk_bytes: null,
       owner: input.owner,
       created_at: now,
       updated_at: now,
     };
     this.db
       .prepare(
-        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, owner, created_at, updated_at)
-         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @owner, @created_at, @updated_at)`,
+        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, notice, disk_bytes, owner, created_at, updated_at)
+         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @notice, @disk_bytes, @owner, @created_at, @updated_at)`,
       )
       .run(row);
     return fromRow(row);
@@ -85,11 +91,16 @@ export class WorkspaceStore {
     return (this.db.prepare('SELECT * FROM workspaces ORDER BY name').all() as WorkspaceRow[]).map(fromRow);
   }
 
-  /** Ordered by name; the cursor is the last name of the previous page. */
-  list(options: { limit: number; cursor?: string }): Page<Workspace> {
+  /** Ordered by name; the cursor is the last name of the previous page. With `owner`, theirs only. */
+  list(options: { limit: number; cursor?: string; owner?: string }): Page<Workspace> {
     const rows = this.db
-      .prepare('SELECT * FROM workspaces WHERE name > ? ORDER BY name LIMIT ?')
-      .all(options.cursor ?? '', options.limit + 1) as WorkspaceRow[];
+      .prepare('SELECT * FROM workspaces WHERE name > ? AND (? IS NULL OR owner = ?) ORDER BY name LIMIT ?')
+      .all(
+        options.cursor ?? '',
+        options.owner ?? null,
+        options.owner ?? null,
+        options.limit + 1,
+      ) as WorkspaceRow[];
     const items = rows.slice(0, options.limit).map(fromRow);
     const last = items.at(-1);
     return rows.length > options.limit && last ? { items, nextCursor: last.name } : { items };
@@ -135,6 +146,31 @@ export class WorkspaceStore {
     this.db
       .prepare('UPDATE workspaces SET phase = ?, updated_at = ? WHERE id = ? AND state = ?')
       .run(phase, this.#timestamp(), id, state);
+  }
+
+  /** What the user should know about the last start or suspend (null: nothing); no-op if the state moved on. */
+  setNotice(id: string, state: WorkspaceState, notice: string | null): void {
+    this.db
+      .prepare(
+        'UPDATE workspaces SET notice = ?, updated_at = ? WHERE id = ? AND state = ? AND notice IS NOT ?',
+      )
+      .run(notice, this.#timestamp(), id, state, notice);
+  }
+
+  /**
+   * Records the bytes the workspace takes on disk. A change under `minChange` bytes is not written:
+   * a running guest's disk grows all the time, and every write is an update pushed to every
+   * dashboard. True when it was written.
+   */
+  setDiskBytes(id: string, bytes: number, minChange = 0): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE workspaces SET disk_bytes = ?, updated_at = ?
+           WHERE id = ? AND (disk_bytes IS NULL OR abs(disk_bytes - ?) >= MAX(?, 1))`,
+        )
+        .run(bytes, this.#timestamp(), id, bytes, minChange).changes === 1
+    );
   }
 
   /** When each phase began, oldest first (a restart appends the phases again). */

@@ -14,6 +14,7 @@ export {
 export { type ErrorBody, ErrorBodySchema } from './api/error-body.js';
 export { type WorkspaceEvent, WorkspaceEventSchema } from './api/events.js';
 export { type Health, HealthSchema, type Me, MeSchema } from './api/health.js';
+export { MAX_API_BODY_BYTES } from './api/request-body.js';
 export {
   checkedField,
   queryParam,
@@ -21,7 +22,19 @@ export {
   requestBody,
   requestProblem,
 } from './api/request-fields.js';
-export { type UserList, UserListSchema, UserParamsSchema } from './api/users.js';
+export {
+  type CreatedUser,
+  CreatedUserSchema,
+  type CreateUserBody,
+  CreateUserBodySchema,
+  type UpdateUserBody,
+  UpdateUserBodySchema,
+  type User,
+  type UserList,
+  UserListSchema,
+  UserParamsSchema,
+  UserSchema,
+} from './api/users.js';
 export {
   type CreateWorkspaceBody,
   type CreateWorkspaceInput,
@@ -52,6 +65,17 @@ export {
   WORKSPACE_NAME_PATTERN,
   workspaceNameProblem,
 } from './names.js';
+export {
+  isUserRole,
+  MAX_PASSWORD_BYTES,
+  MAX_USER_NAME_LENGTH,
+  MIN_PASSWORD_LENGTH,
+  passwordProblem,
+  USER_NAME_PATTERN,
+  USER_ROLES,
+  type UserRole,
+  userNameProblem,
+} from './users.js';
 export {
   allowedActions,
   TRANSITIONS,

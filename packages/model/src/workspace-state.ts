@@ -5,6 +5,8 @@ export const WORKSPACE_STATES = [
   'running',
   'stopping',
   'stopped',
+  'suspending',
+  'suspended',
   'deleting',
   'error',
 ] as const;
@@ -15,17 +17,20 @@ export const WORKSPACE_PHASES = [
   'queued',
   'vm_creating',
   'vm_starting',
+  'vm_resuming',
   'ide_starting',
   'routing',
   'ready',
   'stopping',
   'stopped',
+  'suspending',
+  'suspended',
   'deleting',
   'failed',
 ] as const;
 export type WorkspacePhase = (typeof WORKSPACE_PHASES)[number];
 
-export const WORKSPACE_ACTIONS = ['start', 'stop', 'delete'] as const;
+export const WORKSPACE_ACTIONS = ['start', 'suspend', 'stop', 'delete'] as const;
 export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 
 export interface Transition {
@@ -34,15 +39,21 @@ export interface Transition {
   phase: WorkspacePhase;
 }
 
+/** States a transition is under way in: the user waits for them (or deletes). */
+const IN_FLIGHT: readonly WorkspaceState[] = ['creating', 'starting', 'stopping', 'suspending'];
+
 /**
- * What each user action may start from. `creating`, `starting` and `stopping` are in flight: the
- * user waits for them (or deletes). `error` allows every action, start being the retry.
+ * What each user action may start from. `error` allows start (the retry), stop and delete.
+ * `suspend` keeps the VM's memory on disk and ends its process; `start` resumes a suspended
+ * workspace, and `stop` of one is the full shutdown (its memory is thrown away, the next start
+ * boots afresh: the way to pick up a new kernel or image).
  */
 export const TRANSITIONS: Record<WorkspaceAction, Transition> = {
-  start: { from: ['stopped', 'error'], to: 'starting', phase: 'queued' },
-  stop: { from: ['running', 'error'], to: 'stopping', phase: 'stopping' },
+  start: { from: ['stopped', 'suspended', 'error'], to: 'starting', phase: 'queued' },
+  suspend: { from: ['running'], to: 'suspending', phase: 'suspending' },
+  stop: { from: ['running', 'suspended', 'error'], to: 'stopping', phase: 'stopping' },
   delete: {
-    from: ['creating', 'starting', 'running', 'stopping', 'stopped', 'error'],
+    from: [...IN_FLIGHT, 'running', 'stopped', 'suspended', 'error'],
     to: 'deleting',
     phase: 'deleting',
   },
@@ -55,11 +66,10 @@ export function allowedActions(state: WorkspaceState): WorkspaceAction[] {
 /** Why `action` cannot start from `state`, and what to do instead. */
 export function whyNot(action: WorkspaceAction, state: WorkspaceState): string {
   const allowed = TRANSITIONS[action].from.join(', ');
-  const hint =
-    state === 'creating' || state === 'starting' || state === 'stopping'
-      ? ' Wait for it to finish.'
-      : state === 'deleting'
-        ? ' It is being deleted.'
-        : '';
+  const hint = IN_FLIGHT.includes(state)
+    ? ' Wait for it to finish.'
+    : state === 'deleting'
+      ? ' It is being deleted.'
+      : '';
   return `Cannot ${action} a workspace that is ${state}; ${action} works from: ${allowed}.${hint}`;
 }

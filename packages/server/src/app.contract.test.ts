@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RouteConfig } from '@hono/zod-openapi';
+import { hashPassword } from '@rockpool/caddy';
 import {
   AccessLogStore,
   type Db,
@@ -9,11 +10,15 @@ import {
   JobQueue,
   openDatabase,
   PortStore,
+  UserStore,
   WorkspaceStore,
 } from '@rockpool/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createApp } from './app.js';
+import { userRoles } from './auth/roles.js';
+import { UserAdmin } from './auth/user-admin.js';
+import { completeUserJobs } from './auth/users.fixture.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 
@@ -22,10 +27,13 @@ let db: Db;
 let app: ReturnType<typeof createApp>;
 let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
 let certificatesEnabled: boolean;
+let stopUserJobs: () => void;
 
 // Stands in for the edge's files (dataDirEdgeUsers is tested against them in edge-users.test.ts).
 const edgeUsers: EdgeUsers = {
-  users: async () => ['alice'],
+  users: async () => [
+    { name: 'alice', role: 'admin', source: 'basic', createdAt: '2026-01-01T00:00:00.000Z' },
+  ],
   clientCertificatesEnabled: async () => certificatesEnabled,
   issue: async () => Buffer.from('not really a p12'),
 };
@@ -43,12 +51,21 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits: { defaultCpus: 1, maxCpus: 2, defaultMemoryMiB: 1024, minMemoryMiB: 512, maxMemoryMiB: 2048 },
-    workspacePort: 8081,
+    workspaceUrl: 'http://localhost:8081',
     accessLogs: new AccessLogStore(db),
     edgeUsers,
+    // The caller, alice, is an admin by the admins setting.
+    roles: userRoles(undefined, ['alice']),
+    userAdmin: new UserAdmin({
+      users: new UserStore(db),
+      jobs: stores.jobs,
+      hash: (p) => hashPassword(p, 4),
+    }),
   });
+  stopUserJobs = completeUserJobs(db);
 });
 afterEach(() => {
+  stopUserJobs();
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -142,7 +159,11 @@ describe('the API contract', () => {
     expect((await check('POST', '/api/workspaces/alice/stop')).status).toBe(409);
     expect((await check('POST', '/api/workspaces/bob/stop')).status).toBe(404);
     const alice = stores.workspaces.find('alice');
+    expect((await check('POST', '/api/workspaces/alice/suspend')).status).toBe(409);
+    expect((await check('POST', '/api/workspaces/bob/suspend')).status).toBe(404);
     stores.workspaces.transition(alice?.id ?? '', ['creating'], { state: 'running', phase: 'ready' });
+    expect((await check('POST', '/api/workspaces/alice/suspend')).status).toBe(202);
+    stores.workspaces.transition(alice?.id ?? '', ['suspending'], { state: 'running', phase: 'ready' });
     expect((await check('POST', '/api/workspaces/alice/stop')).status).toBe(202);
     expect((await check('POST', '/api/workspaces/alice/start')).status).toBe(409);
     expect((await check('POST', '/api/workspaces/bob/start')).status).toBe(404);
@@ -153,6 +174,18 @@ describe('the API contract', () => {
     expect((await check('DELETE', '/api/workspaces/bob')).status).toBe(404);
 
     expect((await check('GET', '/api/users')).status).toBe(200);
+    expect((await check('POST', '/api/users', { name: 'bob', role: 'admin' })).status).toBe(201);
+    expect((await check('POST', '/api/users', { name: 'bob' })).status).toBe(409);
+    expect((await check('POST', '/api/users', { name: 'github.com/x' })).status).toBe(400);
+    expect((await check('PATCH', '/api/users/bob', { password: 'a new password' })).status).toBe(200);
+    expect((await check('PATCH', '/api/users/bob', { role: 'member' })).status).toBe(409);
+    expect((await check('PATCH', '/api/users/ghost', { role: 'member' })).status).toBe(404);
+    expect(
+      (await check('POST', '/api/users', { name: 'carol', role: 'admin', password: 'carol-password' }))
+        .status,
+    ).toBe(201);
+    expect((await check('DELETE', '/api/users/bob')).status).toBe(204);
+    expect((await check('DELETE', '/api/users/bob')).status).toBe(404);
     const certificate = '/api/users/alice/client-certificate';
     expect((await check('POST', certificate, { password: 'long enough' })).status).toBe(200);
     expect((await check('POST', certificate, { password: 'short' })).status).toBe(400);

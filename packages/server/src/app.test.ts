@@ -42,7 +42,7 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits,
-    workspacePort: 8081,
+    workspaceUrl: 'http://localhost:8081',
     accessLogs: new AccessLogStore(db),
   });
 });
@@ -92,17 +92,34 @@ describe('workspaces API', () => {
     expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['provision']);
   });
 
-  it('builds IDE links on the port and scheme the edge says the workspaces have now', async () => {
+  it('builds IDE links on the origin the edge says the workspaces have now', async () => {
     const res = await call(
       'POST',
       '/api/workspaces',
       { name: 'moved' },
-      {
-        'X-Rockpool-Workspaces-Port': '8443',
-        'X-Forwarded-Proto': 'https',
-      },
+      { 'X-Rockpool-Workspaces-Origin': 'https://localhost:8443' },
     );
     expect((await json(res)).ideUrl).toBe('https://localhost:8443/workspace/moved/');
+  });
+
+  it("never builds links on the request's Host, nor on an edge value that is no origin", async () => {
+    const spoofed = {
+      Host: 'evil.example:9',
+      'X-Forwarded-Host': 'evil.example:9',
+      'X-Forwarded-Proto': 'https',
+    };
+    const created = await json(await call('POST', '/api/workspaces', { name: 'alice' }, spoofed));
+    expect(created.ideUrl).toBe('http://localhost:8081/workspace/alice/');
+    await call('POST', '/api/workspaces/alice/ports', { port: 3000 }, spoofed);
+    for (const origin of ['javascript:alert(1)', 'http://evil.example/x', 'evil.example:9', ''])
+      expect(
+        await json(
+          await call('GET', '/api/workspaces/alice', undefined, { 'X-Rockpool-Workspaces-Origin': origin }),
+        ),
+      ).toMatchObject({
+        ideUrl: 'http://localhost:8081/workspace/alice/',
+        ports: [{ url: 'http://localhost:8081/workspace/alice/port/3000/' }],
+      });
   });
 
   it.each([
@@ -174,6 +191,50 @@ describe('workspaces API', () => {
     expect((await call('DELETE', '/api/workspaces/alice')).status).toBe(409);
     // Deleting cancels what was still queued: the stop would only delay it.
     expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['delete']);
+  });
+});
+
+describe('suspend API', () => {
+  it('suspends a running workspace, resumes it on start, and shuts a suspended one down on stop', async () => {
+    await call('POST', '/api/workspaces', { name: 'alice' });
+    const early = await call('POST', '/api/workspaces/alice/suspend');
+    expect(early.status).toBe(409);
+    expect((await json(early)).error.message).toBe(
+      'Cannot suspend a workspace that is creating; suspend works from: running. Wait for it to finish.',
+    );
+
+    markRunning('alice');
+    const alice = stores.workspaces.find('alice')?.id ?? '';
+    expect((await json(await call('GET', '/api/workspaces/alice'))).actions).toEqual([
+      'suspend',
+      'stop',
+      'delete',
+    ]);
+    const suspending = await call('POST', '/api/workspaces/alice/suspend');
+    expect(suspending.status).toBe(202);
+    expect(await json(suspending)).toMatchObject({
+      state: 'suspending',
+      phase: 'suspending',
+      actions: ['delete'],
+    });
+    expect(stores.jobs.pending().map((j) => j.kind)).toEqual(['suspend']);
+
+    stores.workspaces.transition(alice, ['suspending'], { state: 'suspended', phase: 'suspended' });
+    stores.workspaces.setDiskBytes(alice, 123_456_789);
+    const suspended = await json(await call('GET', '/api/workspaces/alice'));
+    expect(suspended).toMatchObject({ state: 'suspended', diskBytes: 123_456_789, notice: null });
+    expect(suspended.actions).toEqual(['start', 'stop', 'delete']);
+    expect((await call('POST', '/api/workspaces/alice/suspend')).status).toBe(409);
+    expect(await json(await call('POST', '/api/workspaces/alice/start'))).toMatchObject({
+      state: 'starting',
+    });
+
+    for (const job of stores.jobs.pending(alice)) {
+      stores.jobs.claim('test-worker', 60_000);
+      stores.jobs.complete(job.id, 'test-worker');
+    }
+    stores.workspaces.transition(alice, ['starting'], { state: 'suspended', phase: 'suspended' });
+    expect(await json(await call('POST', '/api/workspaces/alice/stop'))).toMatchObject({ state: 'stopping' });
   });
 });
 
@@ -322,12 +383,40 @@ describe('health and documentation', () => {
   });
 
   it('says who the user is', async () => {
-    expect(await json(await call('GET', '/api/me'))).toEqual({ user: 'alice' });
+    expect(await json(await call('GET', '/api/me'))).toEqual({ user: 'alice', role: 'member' });
   });
 
   it('answers unknown routes with a JSON 404', async () => {
     const res = await call('GET', '/api/nope');
     expect(res.status).toBe(404);
     expect((await json(res)).error.code).toBe('not_found');
+    expect((await call('POST', '/api/workspaces/')).status).toBe(404);
+  });
+
+  it.each([
+    ['PUT', '/api/workspaces/alice', 'GET, HEAD, DELETE'],
+    ['GET', '/api/workspaces/alice/start', 'POST'],
+    ['DELETE', '/api/workspaces', 'GET, HEAD, POST'],
+    ['PATCH', '/api/workspaces/alice/ports/3000', 'DELETE'],
+    ['POST', '/api/health', 'GET, HEAD'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
+    const res = await call(method, path);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect((await json(res)).error).toMatchObject({ code: 'method_not_allowed', allow: allow.split(', ') });
+  });
+
+  it('refuses a body over 64 KiB with 413 body_too_large, writing nothing', async () => {
+    const res = await call('POST', '/api/workspaces', { name: 'big', pad: 'x'.repeat(64 * 1024) });
+    expect(res.status).toBe(413);
+    expect((await json(res)).error.code).toBe('body_too_large');
+    expect(stores.workspaces.count()).toBe(0);
+  });
+
+  it('reads malformed percent-escapes in parameters and queries without failing', async () => {
+    expect((await call('GET', '/api/workspaces/%E0')).status).toBe(404);
+    expect((await call('DELETE', '/api/workspaces/alice/ports/%E0')).status).toBe(400);
+    expect((await call('GET', '/api/logs?path=%E0&user=%FF')).status).toBe(200);
+    expect((await call('GET', '/api/workspaces?cursor=%E0')).status).toBe(400);
   });
 });

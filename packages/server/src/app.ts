@@ -2,10 +2,14 @@ import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogStore } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import { z } from 'zod';
+import type { UserAdmin } from './auth/user-admin.js';
+import { type RoleSource, resolveViewer } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
 import { ApiError } from './errors.js';
+import { allowedMethods } from './method-not-allowed.js';
 import { openApiDocument } from './openapi.js';
 import { newRouter, type Router, serve } from './request.js';
+import { apiBodyLimit, STATE_CHANGING } from './request-body.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
@@ -17,8 +21,11 @@ import type { WorkspaceService } from './service.js';
 export interface AppOptions {
   service: WorkspaceService;
   limits: ResourceLimits;
-  /** The workspace server's port (srv1), to build IDE and app URLs on the request's host. */
-  workspacePort: number;
+  /**
+   * The workspaces' origin as browsers reach them (`http://localhost:8081`), where IDE and app URLs
+   * start, unless the edge says otherwise (see workspaceOrigin).
+   */
+  workspaceUrl: string;
   /** Serves the dashboard's files for /app/*. */
   spa?: (path: string) => Promise<Response>;
   /** How often the event stream looks for changes. */
@@ -27,9 +34,11 @@ export interface AppOptions {
   edgeUsers?: EdgeUsers;
   /** Caddy's access logs; without it /api/logs is not served. */
   accessLogs?: AccessLogStore;
+  /** Roles of the callers; without it everyone is a member. */
+  roles?: RoleSource;
+  /** Basic-auth users, managed by admins (Settings → Users); changes reach the edge through jobs. */
+  userAdmin?: UserAdmin;
 }
-
-const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const document = createRoute({
   method: 'get',
@@ -49,17 +58,29 @@ const document = createRoute({
  * `app.request()` runs it in tests without a socket.
  */
 export function createApp(options: AppOptions): Router {
-  const { service, workspacePort } = options;
+  const { service, workspaceUrl } = options;
   const app = newRouter();
+  let generated: ReturnType<typeof openApiDocument> | undefined;
+  // Generated on first use, when every router is mounted.
+  const documentOf = () => {
+    generated ??= openApiDocument(app);
+    return generated;
+  };
 
   app.onError((error, c) => {
     if (error instanceof ApiError) return c.json(error.toJSON(), error.status);
     console.error('unhandled error', error);
     return c.json({ error: { code: 'internal', message: 'Internal error; see the server log.' } }, 500);
   });
-  app.notFound((c) =>
-    c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}.` } }, 404),
-  );
+  app.notFound((c) => {
+    const { method, path } = c.req;
+    const allow = allowedMethods(documentOf().paths, path);
+    if (allow.length === 0)
+      return c.json({ error: { code: 'not_found', message: `No route for ${method} ${path}.` } }, 404);
+    c.header('Allow', allow.join(', '));
+    const message = `${method} is not allowed on ${path}; it allows ${allow.join(', ')}.`;
+    return c.json({ error: { code: 'method_not_allowed', message, allow } }, 405);
+  });
 
   // Defence in depth behind the edge's own check: a browser page on another origin (a workspace
   // port is same-site) must not change state with the user's ambient credentials.
@@ -82,18 +103,16 @@ export function createApp(options: AppOptions): Router {
     }
     await next();
   });
+  app.use('/api/*', apiBodyLimit());
 
+  // Who is asking, for every route below: ownership and admin checks read it.
+  app.use('/api/*', resolveViewer(options.roles ?? { roleOf: () => 'member' }));
   app.route('/api', healthRoutes(service));
-  let generated: ReturnType<typeof openApiDocument> | undefined;
-  serve(app, document, (c) => {
-    // Generated on first request, when every router is mounted.
-    generated ??= openApiDocument(app);
-    return c.json(generated, 200);
-  });
-  app.route('/api', eventRoutes(service, workspacePort, options.eventIntervalMs));
-  app.route('/api', workspaceRoutes(service, options.limits, workspacePort));
-  app.route('/api', portRoutes(service, workspacePort));
-  app.route('/api', userRoutes(options.edgeUsers));
+  serve(app, document, (c) => c.json(documentOf(), 200));
+  app.route('/api', eventRoutes(service, workspaceUrl, options.eventIntervalMs));
+  app.route('/api', workspaceRoutes(service, options.limits, workspaceUrl));
+  app.route('/api', portRoutes(service, workspaceUrl));
+  app.route('/api', userRoutes(options.edgeUsers, options.userAdmin));
   if (options.accessLogs) app.route('/api', logRoutes(options.accessLogs));
 
   const spa = options.spa;

@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, WorkspaceStore } from '@rockpool/db';
 import { ensureClientCa, openP12 } from '@rockpool/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
+import { userRoles } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 
@@ -14,18 +15,22 @@ let close: () => void;
 
 const setMode = (mode: string) =>
   writeFile(join(dir, 'rockpool.json'), JSON.stringify({ tls: { mode: 'self-signed' }, access: { mode } }));
-const post = (name: string, body: unknown) =>
+const post = (name: string, body: unknown, as = 'admin') =>
   app.request(`/api/users/${name}/client-certificate`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Rockpool-User': 'admin' },
+    headers: { 'Content-Type': 'application/json', 'X-Rockpool-User': as },
     body: JSON.stringify(body),
   });
+const hash = '$2a$04$abcdefghijklmnopqrstuuNi8D1yq6jOkg5xBF5lIqcG6pfKyjOfG';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rockpool-users-'));
   const db = openDatabase(join(dir, 'rockpool.db'));
   close = () => db.close();
-  await writeFile(join(dir, 'credentials.json'), JSON.stringify({ username: 'admin', passwordHash: 'x' }));
+  const users = new UserStore(db, () => Date.UTC(2026, 0, 1));
+  users.add({ name: 'admin', role: 'admin', passwordHash: hash });
+  users.add({ name: 'alice', role: 'member', passwordHash: hash });
+  const roles = userRoles(users, ['github.com/hubot']);
   await ensureClientCa(join(dir, 'tls'));
   app = createApp({
     service: new WorkspaceService({
@@ -35,8 +40,9 @@ beforeAll(async () => {
       heartbeats: new HeartbeatStore(db),
     }),
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspacePort: 8443,
-    edgeUsers: dataDirEdgeUsers(dir, ['octocat']),
+    workspaceUrl: 'https://localhost:8443',
+    roles,
+    edgeUsers: dataDirEdgeUsers(dir, { users, roles, githubAllowUsers: ['octocat', 'hubot'] }),
   });
 });
 afterAll(async () => {
@@ -45,12 +51,22 @@ afterAll(async () => {
 });
 
 describe('users and client certificates', () => {
-  it('lists the edge users and says whether certificates can be issued', async () => {
+  it('lists the edge users with their roles to an admin, and a member only themselves', async () => {
     await setMode('restrict-app');
-    expect(
-      await (await app.request('/api/users', { headers: { 'X-Rockpool-User': 'admin' } })).json(),
-    ).toEqual({
-      items: [{ name: 'admin' }, { name: 'octocat' }],
+    const listAs = async (user: string) =>
+      (await app.request('/api/users', { headers: { 'X-Rockpool-User': user } })).json();
+    const created = '2026-01-01T00:00:00.000Z';
+    expect(await listAs('admin')).toEqual({
+      items: [
+        { name: 'admin', role: 'admin', source: 'basic', createdAt: created },
+        { name: 'alice', role: 'member', source: 'basic', createdAt: created },
+        { name: 'github.com/octocat', role: 'member', source: 'github', createdAt: null },
+        { name: 'github.com/hubot', role: 'admin', source: 'github', createdAt: null },
+      ],
+      clientCertificates: false,
+    });
+    expect(await listAs('alice')).toEqual({
+      items: [{ name: 'alice', role: 'member', source: 'basic', createdAt: created }],
       clientCertificates: false,
     });
     expect((await post('admin', { password: 'long enough' })).status).toBe(409);
@@ -58,6 +74,7 @@ describe('users and client certificates', () => {
 
   it('issues a .p12 in mtls-app that opens with its password', async () => {
     await setMode('mtls-app');
+    // A GitHub user is asked for by login; the certificate's CN is the identity the edge gives.
     const res = await post('octocat', { password: 'long enough' });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-pkcs12');
@@ -74,5 +91,13 @@ describe('users and client certificates', () => {
       error: { code: 'invalid_password', message: expect.stringMatching(/at least 8/) },
     });
     expect((await post('mallory', { password: 'long enough' })).status).toBe(404);
+  });
+
+  it("gives a member their own certificate only: another user's answers as an unknown one", async () => {
+    await setMode('mtls-app');
+    expect((await post('alice', { password: 'long enough' }, 'alice')).status).toBe(200);
+    const other = await post('admin', { password: 'long enough' }, 'alice');
+    expect(other.status).toBe(404);
+    expect(await other.json()).toEqual({ error: { code: 'not_found', message: 'No user named "admin".' } });
   });
 });

@@ -27,7 +27,7 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService(stores),
     limits: { defaultCpus: 1, maxCpus: 2, defaultMemoryMiB: 1024, minMemoryMiB: 512, maxMemoryMiB: 2048 },
-    workspacePort: 8081,
+    workspaceUrl: 'http://localhost:8081',
     spa: spaHandler(join(dir, 'spa')),
     eventIntervalMs: 20,
   });
@@ -64,7 +64,8 @@ describe('GET /api/events', () => {
     stores.workspaces.insert({ name: 'alice', cpus: 1, memoryMiB: 512, owner: 'x' });
     const controller = new AbortController();
     const res = await app.request('/api/events', {
-      headers: { Host: 'localhost:8080' },
+      // The owner of these workspaces (a member sees their own).
+      headers: { Host: 'localhost:8080', 'X-Rockpool-User': 'x' },
       signal: controller.signal,
     });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
@@ -82,7 +83,7 @@ describe('GET /api/events', () => {
 
     stores.workspaces.transition(bob.id, ['creating'], { state: 'running', phase: 'ready' });
     expect((await next()).data).toMatchObject({
-      workspace: { name: 'bob', state: 'running', actions: ['stop', 'delete'] },
+      workspace: { name: 'bob', state: 'running', actions: ['suspend', 'stop', 'delete'] },
     });
 
     stores.ports.add(bob.id, 3000);
@@ -111,5 +112,19 @@ describe('the dashboard files', () => {
     expect((await app.request('/app/assets/missing.js')).status).toBe(404);
     expect((await app.request('/app/..%2f..%2frockpool.db')).status).toBe(404);
     expect((await app.request('/app')).status).toBe(308);
+  });
+
+  it.each(['/app/%E0', '/app/assets/%C3%28.js', '/app/%25%E0'])(
+    'answers the malformed path %s with 400 invalid_path',
+    async (path) => {
+      const res = await app.request(path);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'invalid_path' } });
+    },
+  );
+
+  it('serves a file whose name holds an escaped percent sign', async () => {
+    writeFileSync(join(dir, 'spa', 'assets', '100%.js'), 'ok');
+    expect(await (await app.request('/app/assets/100%25.js')).text()).toBe('ok');
   });
 });

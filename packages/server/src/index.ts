@@ -1,4 +1,7 @@
 export { type AppOptions, createApp } from './app.js';
+export { readAdmins, userRoles } from './auth/roles.js';
+export { UserAdmin, type UserAdminDeps } from './auth/user-admin.js';
+export type { RoleSource, Viewer } from './auth/viewer.js';
 export { dataDirEdgeUsers, type EdgeUsers } from './edge-users.js';
 export { ApiError } from './errors.js';
 export { openApiDocument } from './openapi.js';

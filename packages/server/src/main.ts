@@ -3,11 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
-import { readAccessLogRetention, readLimits } from './settings.js';
+import { readAccessLogRetention, readLimits, readWorkspaceUrl } from './settings.js';
 
-// Started by `rockpool up` with the data dir and the workspace port in the environment.
+// Started by `rockpool up` with the data dir and the workspaces' origin in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
 if (!dataDir) {
   process.stderr.write('rockpool-server: ROCKPOOL_DATA_DIR is required\n');
@@ -21,14 +22,17 @@ const server = await startServer({
   // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
   accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
-  workspacePort: Number(process.env.ROCKPOOL_WORKSPACE_PORT || 8081),
-  edgeUsers: dataDirEdgeUsers(
-    dataDir,
-    (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  ),
+  workspaceUrl: readWorkspaceUrl(),
+  edgeUsers: (users, roles) =>
+    dataDirEdgeUsers(dataDir, {
+      users,
+      roles,
+      githubAllowUsers: (process.env.ROCKPOOL_GITHUB_ALLOW_USERS ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    }),
+  admins: readAdmins(),
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

@@ -1,23 +1,27 @@
-import { USER_HEADER, WORKSPACES_PORT_HEADER } from '@rockpool/caddy';
+import { WORKSPACES_ORIGIN_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
 import { allowedActions, type Port, type Workspace } from '@rockpool/model';
 import type { Context } from 'hono';
 import type { WorkspaceWithPorts } from './service.js';
 
-/** Who the edge says the caller is (it overwrites a client-sent value). */
-export const userOf = (c: Context): string => c.req.header(USER_HEADER) ?? 'anonymous';
+/** `https://host:8443`: a scheme, a host and maybe a port, nothing else. */
+export function isHttpOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
 
-/** Where the workspaces are reached, on the request's own host: IDE and app URLs start here. */
-export function workspaceOrigin(c: Context, workspacePort: number): string {
-  const proto = c.req.header('x-forwarded-proto') ?? 'http';
-  const host = (c.req.header('x-forwarded-host') ?? c.req.header('host') ?? new URL(c.req.url).host).replace(
-    /:\d+$/,
-    '',
-  );
-  // The edge says where the workspaces are now (rockpool reconfigure may have moved them).
-  const fromEdge = c.req.header(WORKSPACES_PORT_HEADER);
-  const port = fromEdge && /^\d{1,5}$/.test(fromEdge) ? fromEdge : workspacePort;
-  return `${proto}://${host}:${port}`;
+/**
+ * Where the workspaces are reached, where IDE and app URLs start: what the edge says (it follows
+ * `rockpool reconfigure`), else the configured origin. Never the request's Host, which any client
+ * can set: a link built on it would point wherever the request said.
+ */
+export function workspaceOrigin(c: Context, configured: string): string {
+  const fromEdge = c.req.header(WORKSPACES_ORIGIN_HEADER);
+  return fromEdge !== undefined && isHttpOrigin(fromEdge) ? fromEdge : configured;
 }
 
 export const presentPort = (origin: string, name: string, port: ForwardedPort): Port => ({

@@ -4,6 +4,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { BlankEnv } from 'hono/types';
 import type { z } from 'zod';
 import { type ApiError, badRequest } from './errors.js';
+import { requireJsonMediaType, STATE_CHANGING } from './request-body.js';
+import { error } from './routes/responses.js';
 
 /** A zod validation failure as the API's own 400: the code, message and details the model's rule gives. */
 export function invalidRequest(error: z.ZodError): ApiError {
@@ -25,7 +27,7 @@ export function newRouter(): Router {
   return new OpenAPIHono<BlankEnv>({ defaultHook: answerInvalidRequest });
 }
 
-/** The request body as JSON, whatever its Content-Type (as the API has always read it). */
+/** The request body as JSON (its Content-Type was checked before: see `serve`). */
 export async function readJson(c: Context): Promise<unknown> {
   try {
     return await c.req.json();
@@ -45,11 +47,20 @@ const jsonSchemaOf = (route: RouteConfig): z.ZodType | undefined => {
   return media && 'schema' in media ? (media.schema as z.ZodType) : undefined;
 };
 
+/** What every state-changing route may answer before its handler runs. */
+const bodyResponses = {
+  413: error('The body is larger than the API accepts (body_too_large)'),
+  415: error(
+    'The body is not declared as JSON: Content-Type must be application/json (unsupported_media_type)',
+  ),
+};
+
 /**
- * Serves and documents `route`. Its JSON body is read whatever the Content-Type and checked by the
- * route's schema before the handler (zod-openapi would refuse a missing or other Content-Type with 415,
- * which API clients never had to send), unless `checkBodyInHandler`: then the handler checks it with
- * `parseRequest` after what must be refused first.
+ * Serves and documents `route`. A state-changing route first checks its body's Content-Type
+ * (`requireJsonMediaType`); a JSON body is then read and checked by the route's schema before the
+ * handler, unless `checkBodyInHandler`: then the handler checks it with `parseRequest` after what
+ * must be refused first. zod-openapi's own body validation is not used: its errors would not have
+ * the API's shape.
  */
 export function serve<R extends RouteConfig>(
   router: Router,
@@ -58,18 +69,21 @@ export function serve<R extends RouteConfig>(
   options: { checkBodyInHandler?: boolean } = {},
 ): void {
   const schema = jsonSchemaOf(route);
-  if (!schema) {
-    router.openapi(route, handler);
-    return;
-  }
-  router.openAPIRegistry.registerPath(route);
-  const { body: _documented, ...request } = route.request ?? {};
+  const changesState = STATE_CHANGING.has(route.method.toUpperCase());
   const checkBody: MiddlewareHandler = async (c, next) => {
-    c.req.addValidatedData('json', parseRequest(schema, await readJson(c)) as object);
+    c.req.addValidatedData('json', parseRequest(schema as z.ZodType, await readJson(c)) as object);
     await next();
   };
-  router.openapi(
-    { ...route, request, hide: true, middleware: options.checkBodyInHandler ? [] : [checkBody] } as R,
-    handler,
-  );
+  const middleware = [
+    ...(changesState ? [requireJsonMediaType(schema !== undefined)] : []),
+    ...(schema && !options.checkBodyInHandler ? [checkBody] : []),
+  ];
+  const documented = changesState ? { ...route, responses: { ...route.responses, ...bodyResponses } } : route;
+  if (!schema) {
+    router.openapi({ ...documented, middleware } as R, handler);
+    return;
+  }
+  router.openAPIRegistry.registerPath(documented);
+  const { body: _documented, ...request } = route.request ?? {};
+  router.openapi({ ...route, request, hide: true, middleware } as R, handler);
 }

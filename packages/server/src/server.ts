@@ -9,11 +9,15 @@ import {
   JobQueue,
   openDatabase,
   PortStore,
+  UserStore,
   WorkspaceStore,
 } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
 import { createApp } from './app.js';
+import { userRoles } from './auth/roles.js';
+import { UserAdmin } from './auth/user-admin.js';
+import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
@@ -24,10 +28,14 @@ export interface ServerOptions {
   /** Listens here only: a unix socket, so nothing but Caddy (same user) can reach the API. */
   socketPath: string;
   limits: ResourceLimits;
-  workspacePort: number;
+  /** The workspaces' origin as browsers reach them: IDE and app URLs start here. */
+  workspaceUrl: string;
   /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
   spaDir?: string;
-  edgeUsers?: EdgeUsers;
+  /** The edge's users for Settings → Users, given the stores (main.ts reads them from the data dir). */
+  edgeUsers?: (users: UserStore, roles: RoleSource) => EdgeUsers;
+  /** Identities that are admins whatever the users table says (`ROCKPOOL_ADMINS`, e.g. GitHub users). */
+  admins?: string[];
   /** Where Caddy ships its access logs (see buildAccessLogging); without it none are received. */
   accessLogSocket?: string;
   accessLogRetention?: AccessLogRetention;
@@ -47,13 +55,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     heartbeats: new HeartbeatStore(db),
   });
   const accessLogs = new AccessLogStore(db);
+  const users = new UserStore(db);
+  const roles = userRoles(users, options.admins);
   const app = createApp({
     service,
     accessLogs,
+    roles,
+    userAdmin: new UserAdmin({ users, jobs: new JobQueue(db) }),
     limits: options.limits,
-    workspacePort: options.workspacePort,
+    workspaceUrl: options.workspaceUrl,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
-    ...(options.edgeUsers ? { edgeUsers: options.edgeUsers } : {}),
+    ...(options.edgeUsers ? { edgeUsers: options.edgeUsers(users, roles) } : {}),
   });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A socket left by a crashed server would make listen fail with EADDRINUSE.

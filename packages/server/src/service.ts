@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ForwardedPort,
   HeartbeatStore,
@@ -10,7 +9,9 @@ import type {
   WorkspaceStore,
 } from '@rockpool/db';
 import { type CreateWorkspaceInput, TRANSITIONS, type WorkspaceAction, whyNot } from '@rockpool/model';
-import { ApiError, conflict, notFound } from './errors.js';
+import { canSee, type Viewer } from './auth/viewer.js';
+import { conflict, notFound } from './errors.js';
+import { awaitJob } from './job-wait.js';
 
 export interface ServiceDeps {
   workspaces: WorkspaceStore;
@@ -40,11 +41,16 @@ export class WorkspaceService {
     return this.#deps.workspaces;
   }
 
-  /** Every workspace with its ports (for the event stream). */
+  /** Every workspace with its ports (for the event stream, which filters per subscriber). */
   all(): WorkspaceWithPorts[] {
     return this.#deps.workspaces.all().map((w) => ({ ...w, ports: this.#deps.ports.list(w.id) }));
   }
 
+  /**
+   * Names are unique across all users: a name another user holds answers 409 `name_taken` too.
+   * That says the name exists (nothing more: not whose, nor its state); a per-user namespace
+   * would change every URL, so this is the documented exception to "missing and hidden look alike".
+   */
   create(input: CreateWorkspaceInput, owner: string): WorkspaceWithPorts {
     if (this.#deps.workspaces.find(input.name))
       throw conflict('name_taken', `A workspace named ${input.name} already exists.`, { field: 'name' });
@@ -60,26 +66,31 @@ export class WorkspaceService {
     return { ...workspace, ports: [] };
   }
 
-  get(idOrName: string): WorkspaceWithPorts {
+  /** The workspace, if `viewer` may see it: anyone else's answers exactly as a missing one. */
+  get(idOrName: string, viewer: Viewer): WorkspaceWithPorts {
     const workspace = this.#deps.workspaces.find(idOrName);
-    if (!workspace) throw notFound(`No workspace ${idOrName}.`);
+    if (!workspace || !canSee(viewer, workspace.owner)) throw notFound(`No workspace ${idOrName}.`);
     return { ...workspace, ports: this.#deps.ports.list(workspace.id) };
   }
 
-  list(page: { limit: number; cursor?: string }): Page<WorkspaceWithPorts> {
-    const result = this.#deps.workspaces.list(page);
+  /** A member's own workspaces; an admin's list holds everyone's. */
+  list(page: { limit: number; cursor?: string }, viewer: Viewer): Page<WorkspaceWithPorts> {
+    const result = this.#deps.workspaces.list({
+      ...page,
+      ...(viewer.role === 'admin' ? {} : { owner: viewer.name }),
+    });
     return { ...result, items: result.items.map((w) => ({ ...w, ports: this.#deps.ports.list(w.id) })) };
   }
 
-  act(idOrName: string, action: WorkspaceAction): WorkspaceWithPorts {
-    const workspace = this.get(idOrName);
+  act(idOrName: string, action: WorkspaceAction, viewer: Viewer): WorkspaceWithPorts {
+    const workspace = this.get(idOrName, viewer);
     const transition = TRANSITIONS[action];
     const moved = this.#deps.workspaces.transition(workspace.id, transition.from, {
       state: transition.to,
       phase: transition.phase,
     });
     if (!moved) {
-      const now = this.get(workspace.id);
+      const now = this.get(workspace.id, viewer);
       throw conflict('invalid_state', whyNot(action, now.state), { state: now.state });
     }
     if (action === 'delete') this.#deps.jobs.cancelPending(workspace.id, 'the workspace is being deleted');
@@ -87,8 +98,8 @@ export class WorkspaceService {
     return { ...moved, ports: this.#deps.ports.list(moved.id) };
   }
 
-  async addPort(idOrName: string, port: number): Promise<ForwardedPort> {
-    const workspace = this.get(idOrName);
+  async addPort(idOrName: string, port: number, viewer: Viewer): Promise<ForwardedPort> {
+    const workspace = this.get(idOrName, viewer);
     if (workspace.state === 'deleting') throw conflict('invalid_state', 'The workspace is being deleted.');
     const added = this.#deps.ports.add(workspace.id, port);
     if (!added.ok)
@@ -104,8 +115,8 @@ export class WorkspaceService {
     return added.port;
   }
 
-  async removePort(idOrName: string, port: number): Promise<void> {
-    const workspace = this.get(idOrName);
+  async removePort(idOrName: string, port: number, viewer: Viewer): Promise<void> {
+    const workspace = this.get(idOrName, viewer);
     if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port))
       throw notFound(`Port ${port} is not forwarded for ${workspace.name}.`);
     const job = this.#deps.jobs.enqueue(workspace.id, 'remove_port', { port });
@@ -135,24 +146,10 @@ export class WorkspaceService {
   }
 
   /** Waits for a job the worker runs; its failure becomes the API's answer. */
-  async #await(job: Job, what: string): Promise<void> {
-    const deadline = this.#deps.now() + this.#deps.portJobTimeoutMs;
-    for (;;) {
-      const current = this.#deps.jobs.get(job.id);
-      if (current?.state === 'done') return;
-      if (current?.state === 'failed')
-        throw new ApiError(
-          502,
-          'worker_failed',
-          `The worker failed ${what}: ${current.lastError ?? 'unknown error'}`,
-        );
-      if (this.#deps.now() > deadline)
-        throw new ApiError(
-          504,
-          'worker_timeout',
-          `The worker has not finished ${what} yet; check the workspace again shortly.`,
-        );
-      await sleep(50);
-    }
+  #await(job: Job, what: string): Promise<void> {
+    return awaitJob(this.#deps.jobs, job, what, {
+      timeoutMs: this.#deps.portJobTimeoutMs,
+      now: this.#deps.now,
+    });
   }
 }

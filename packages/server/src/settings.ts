@@ -1,6 +1,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { type AccessLogRetention, DEFAULT_ACCESS_LOG_RETENTION } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
+import { isHttpOrigin } from './present.js';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -35,4 +36,18 @@ export function readAccessLogRetention(env: NodeJS.ProcessEnv = process.env): Ac
         DEFAULT_ACCESS_LOG_RETENTION.maxAgeMs / 86_400_000,
       ) * 86_400_000,
   };
+}
+
+/**
+ * Where browsers reach the workspaces (`ROCKPOOL_WORKSPACE_URL`, which `rockpool up` sets from its
+ * settings): IDE and app links start here. Default `http://localhost:8081`.
+ */
+export function readWorkspaceUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const raw = env.ROCKPOOL_WORKSPACE_URL;
+  if (raw === undefined || raw === '') return 'http://localhost:8081';
+  if (!isHttpOrigin(raw))
+    throw new Error(
+      `ROCKPOOL_WORKSPACE_URL must be an origin like https://rockpool.example.com:8443 (got ${JSON.stringify(raw)})`,
+    );
+  return raw;
 }

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
+import { badRequest } from './errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,13 +23,22 @@ export function dashboardContentSecurityPolicy(options: { viteDevClient?: boolea
   return `default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'${script}; frame-ancestors 'none'`;
 }
 
+/** A percent-encoded path, decoded; a malformed one (`%E0`, not UTF-8) is the client's error. */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    throw badRequest('invalid_path', `The path ${JSON.stringify(path)} is not valid percent-encoded UTF-8.`);
+  }
+}
+
 /**
  * Serves the built dashboard under `prefix`. Vite's hashed assets are cached for good; any other
  * path is a client-side route and gets index.html (never cached, so a new build shows at once).
  */
 export function spaHandler(root: string, prefix = '/app') {
   return async (path: string): Promise<Response> => {
-    const relative = decodeURIComponent(path.slice(prefix.length)).replace(/^\/+/, '');
+    const relative = decodePath(path).slice(prefix.length).replace(/^\/+/, '');
     const file = normalize(join(root, relative));
     if (file !== root && !file.startsWith(root + sep)) return new Response('Not found', { status: 404 });
     const isFile =

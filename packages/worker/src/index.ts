@@ -7,7 +7,7 @@ export { QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu/qemu-runtim
 export { type ExecResult, guestExec } from './runtime/qemu/qmp.js';
 export * from './runtime/tart/tart-args.js';
 export * from './runtime/tart/tart-output.js';
-export { TART_SHARE_NAME, TART_WORKSPACE_ENV_FILE } from './runtime/tart/tart-run.js';
+export { TART_SHARE } from './runtime/tart/tart-run.js';
 export { TartRuntime, type TartRuntimeOptions } from './runtime/tart/tart-runtime.js';
 export {
   RuntimeError,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
-import { HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
+import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, WorkspaceStore } from '@rockpool/db';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { EdgeAccounts } from './jobs/edge-accounts.js';
 import { Worker } from './jobs/worker.js';
 import { createRuntime } from './runtime/create-runtime.js';
 
@@ -13,15 +14,16 @@ if (!dataDir) {
 }
 const db = openDatabase(dataDirLayout(dataDir).database);
 const runtime = await createRuntime(process.env, dataDir);
+const admin = new CaddyAdminClient({ endpoint: `unix/${dataDirLayout(dataDir).caddyAdminSocket}` });
+const log = (message: string) => process.stderr.write(`${message}\n`);
 const worker = new Worker({
   workspaces: new WorkspaceStore(db),
   ports: new PortStore(db),
   jobs: new JobQueue(db),
   heartbeats: new HeartbeatStore(db),
   runtime,
-  router: new WorkspaceRouter(
-    new CaddyAdminClient({ endpoint: `unix/${dataDirLayout(dataDir).caddyAdminSocket}` }),
-  ),
+  router: new WorkspaceRouter(admin),
+  accounts: new EdgeAccounts(new UserStore(db), admin, log),
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);

@@ -203,7 +203,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
       databaseFile: join(dataDir, 'rockpool.db'),
       socketPath: join(dataDir, 'server.sock'),
       limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-      workspacePort: 8443,
+      workspaceUrl: 'https://localhost:8443',
     });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -225,9 +225,10 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
         tls: 'self-signed',
         access: 'all',
         workspaceRoutes: ['w'],
-        workspaces: { total: 1, byState: { creating: 1 } },
+        workspaces: { total: 1, byState: { creating: 1 }, suspended: [] },
       });
-      expect(s.urls.workspaces).toBe(`https://${ws}`);
+      // Links name a loopback-bound Rockpool `localhost`, as browsers do.
+      expect(s.urls.workspaces).toBe(`https://${ws.replace('127.0.0.1', 'localhost')}`);
     } finally {
       await server.close();
     }

@@ -1,5 +1,33 @@
 import { describe, expect, it } from 'vitest';
-import { runtimeLines } from './status.js';
+import { formatStatus, runtimeLines, type Status } from './status.js';
+
+const base: Status = {
+  running: true,
+  tls: 'off',
+  access: 'all',
+  allow: [],
+  urls: { controlPlane: 'http://localhost:8080', workspaces: 'http://localhost:8081' },
+  ports: { controlPlane: 8080, workspaces: 8081, http: 80 },
+  workspaceRoutes: ['alice'],
+};
+
+describe('formatStatus', () => {
+  it('names the running and the suspended workspaces', () => {
+    const text = formatStatus({
+      ...base,
+      workspaces: { total: 3, byState: { running: 1, suspended: 2 }, suspended: ['bob', 'carol'] },
+    });
+    expect(text).toContain('  Running workspaces: 1 (alice)\n');
+    expect(text).toContain('  Suspended workspaces: 2 (bob, carol)\n');
+  });
+
+  it('leaves the suspended line out when the control plane did not answer', () => {
+    expect(formatStatus(base)).not.toContain('Suspended');
+    expect(formatStatus({ ...base, workspaces: { total: 0, byState: {}, suspended: [] } })).toContain(
+      '  Suspended workspaces: 0\n',
+    );
+  });
+});
 
 describe('rockpool status: the VM runtime', () => {
   it('says when tart guests are not isolated, with every warning of the worker in full', () => {

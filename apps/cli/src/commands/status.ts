@@ -18,7 +18,12 @@ export interface Status {
   /** Workspaces with a route at the edge (running ones), when Rockpool runs. */
   workspaceRoutes?: string[];
   /** Workspaces in the control plane's database by state, when its server answers. */
-  workspaces?: { total: number; byState: Record<string, number> };
+  workspaces?: {
+    total: number;
+    byState: Record<string, number>;
+    /** Suspended workspaces by name: memory on disk, no CPU or RAM used; start resumes them. */
+    suspended: string[];
+  };
   /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
   runtime?: { runtime: string; network: string; warnings: string[] };
 }
@@ -45,7 +50,7 @@ export function runtimeLines(runtime: Status['runtime']): string[] {
 }
 
 interface WorkspacePage {
-  items: { state: string }[];
+  items: { name: string; state: string }[];
   nextCursor: string | null;
 }
 
@@ -57,16 +62,20 @@ async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
 
 async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
+  const suspended: string[] = [];
   let total = 0;
   let cursor: string | null = null;
   do {
     const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
-    for (const { state } of page.items) byState[state] = (byState[state] ?? 0) + 1;
+    for (const { name, state } of page.items) {
+      byState[state] = (byState[state] ?? 0) + 1;
+      if (state === 'suspended') suspended.push(name);
+    }
     total += page.items.length;
     cursor = page.nextCursor;
   } while (cursor);
-  return { total, byState };
+  return { total, byState, suspended };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -103,6 +112,29 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
   }
 }
 
+/** `rockpool status` for people. */
+export function formatStatus(s: Status): string {
+  return [
+    s.running ? 'Rockpool is running.' : 'Rockpool is not running (start it with `rockpool up`).',
+    `  TLS:         ${s.tls}`,
+    `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
+    `  Dashboard:   ${s.urls.controlPlane}/app/`,
+    `  Workspaces:  ${s.urls.workspaces}/workspace/{name}/`,
+    ...(s.workspaceRoutes
+      ? [
+          `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
+        ]
+      : []),
+    ...(s.workspaces
+      ? [
+          `  Suspended workspaces: ${s.workspaces.suspended.length}${s.workspaces.suspended.length ? ` (${s.workspaces.suspended.join(', ')})` : ''}`,
+        ]
+      : []),
+    ...runtimeLines(s.runtime),
+    '',
+  ].join('\n');
+}
+
 export async function status(argv: string[], io: CommandIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, strict: true });
   const s = await readStatus(io.env);
@@ -110,22 +142,7 @@ export async function status(argv: string[], io: CommandIo): Promise<number> {
     io.output.write(`${JSON.stringify(s, null, 2)}\n`);
     return s.running ? 0 : 3;
   }
-  io.output.write(
-    [
-      s.running ? 'Rockpool is running.' : 'Rockpool is not running (start it with `rockpool up`).',
-      `  TLS:         ${s.tls}`,
-      `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
-      `  Dashboard:   ${s.urls.controlPlane}/app/`,
-      `  Workspaces:  ${s.urls.workspaces}/workspace/{name}/`,
-      ...(s.workspaceRoutes
-        ? [
-            `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
-          ]
-        : []),
-      ...runtimeLines(s.runtime),
-      '',
-    ].join('\n'),
-  );
+  io.output.write(formatStatus(s));
   // Like `systemctl status`: 3 when not running, so scripts can test it.
   return s.running ? 0 : 3;
 }

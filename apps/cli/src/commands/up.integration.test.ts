@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+import { caddyBinaryForTests, edgeRequest, freePort } from '@rockpool/caddy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../settings.js';
 import { type RunningStack, up } from './up.js';
@@ -41,6 +41,7 @@ const FAKE_TART = join(
 let root: string;
 let dataDir: string;
 let cp: string;
+let ws: string;
 let stack: RunningStack | undefined;
 const savedEnv = { ...process.env };
 const log: string[] = [];
@@ -67,6 +68,7 @@ beforeAll(async () => {
   Object.assign(process.env, SECRETS, { ROCKPOOL_RUNTIME: 'tart', PATH: `${bin}:${process.env.PATH}` });
   const [controlPlanePort, workspacePort] = [await freePort(), await freePort()];
   cp = `http://127.0.0.1:${controlPlanePort}`;
+  ws = `http://127.0.0.1:${workspacePort}`;
   const settings = readSettings({
     ROCKPOOL_DATA_DIR: dataDir,
     ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
@@ -120,6 +122,15 @@ describe('rockpool up', () => {
       expect(processes.server).toContain(`ROCKPOOL_DATA_DIR=${dataDir}`);
     },
   );
+
+  it('builds IDE links on the configured workspace origin, whatever Host the request says', async () => {
+    const res = await edgeRequest(`${cp}/api/workspaces/first`, {
+      headers: { ...auth, Host: 'evil.example:9', 'X-Forwarded-Host': 'evil.example:9' },
+    });
+    expect(res.status, res.body).toBe(200);
+    // Links name a loopback-bound Rockpool `localhost`, as browsers do, whatever the Host said.
+    expect(JSON.parse(res.body).ideUrl).toBe(`${ws.replace('127.0.0.1', 'localhost')}/workspace/first/`);
+  });
 
   it('keeps everything in the data dir private: files 0600, directories 0700', async () => {
     const offenders: string[] = [];

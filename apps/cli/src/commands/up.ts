@@ -20,6 +20,7 @@ import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
 import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
+import { basicAccounts } from '../users.js';
 
 export interface RunningStack {
   caddy(): CaddyProcess;
@@ -32,8 +33,7 @@ export interface RunningStack {
 
 export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
-    const host = settings.listenHost === '0.0.0.0' ? 'localhost' : settings.listenHost;
-    const publicUrl = settings.github.publicUrl ?? `http://${host}:${settings.controlPlanePort}`;
+    const publicUrl = publicUrls(settings).controlPlane;
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -52,7 +52,8 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
   const hint = credentials.generatedPasswordFile
     ? `user ${credentials.username}, password in ${credentials.generatedPasswordFile}`
     : `user ${credentials.username} with the password from CADDY_PASSWORD`;
-  return { auth: { kind: 'basic', accounts: [credentials] }, hint };
+  // Every user in the table; the first run makes this account the first user, an admin.
+  return { auth: { kind: 'basic', accounts: await basicAccounts(settings.dataDir, credentials) }, hint };
 }
 
 /** Caddy's whole configuration for these settings, with every file it needs in place. */
@@ -67,6 +68,8 @@ export async function renderCaddyConfig(
     controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
     workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
     controlPlaneUpstream: `unix/${dataDirLayout(settings.dataDir).serverSocket}`,
+    // IDE and port links start here, never at the request's Host (which any client can set).
+    workspacesOrigin: publicUrls(settings).workspaces,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
@@ -127,14 +130,26 @@ async function superviseCaddy(
   };
 }
 
-/** Where a browser reaches the control plane and the workspaces. */
+/**
+ * Where a browser reaches the control plane and the workspaces: `ROCKPOOL_PUBLIC_URL` and the
+ * workspace port on its host when set, else this machine's listen address (or the ACME domain).
+ */
+/** Listen addresses a browser on this machine reaches as `localhost`. */
+const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '::1', '0.0.0.0', '::']);
+
 export function publicUrls(settings: Settings): { controlPlane: string; workspaces: string } {
+  if (settings.publicUrl) {
+    const workspaces = new URL(settings.publicUrl);
+    workspaces.port = String(settings.workspacePort);
+    return { controlPlane: settings.publicUrl, workspaces: workspaces.origin };
+  }
   const scheme = settings.tls.mode === 'off' ? 'http' : 'https';
   const host =
     settings.tls.mode === 'acme'
       ? settings.tls.domain
-      : settings.listenHost === '0.0.0.0'
-        ? 'localhost'
+      : LOOPBACK_OR_ANY.has(settings.listenHost)
+        ? // The name the README and browsers use; one host for every link keeps one set of credentials.
+          'localhost'
         : settings.listenHost;
   const url = (port: number) =>
     `${scheme}://${host}${(scheme === 'https' && port === 443) || (scheme === 'http' && port === 80) ? '' : `:${port}`}`;
@@ -205,7 +220,8 @@ export async function up(
   const env: NodeJS.ProcessEnv = {
     ...stackProcessEnv(process.env),
     ROCKPOOL_DATA_DIR: settings.dataDir,
-    ROCKPOOL_WORKSPACE_PORT: String(settings.workspacePort),
+    // The server's own setting; the edge's header (workspacesOrigin) follows `rockpool reconfigure`.
+    ROCKPOOL_WORKSPACE_URL: publicUrls(settings).workspaces,
     // In dev the worker restarts on every change: its VMs must outlive it (the next one adopts them).
     ROCKPOOL_STOP_VMS_ON_EXIT: mode.kind === 'dev' ? '0' : '1',
   };

@@ -1,5 +1,8 @@
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
+import { tableOf, type WorkspaceTable, withTable } from '../builders/workspace-table.js';
+import type { SubrouteHandler } from '../config/types.js';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { freePort } from '../testing/free-port.js';
 import { startTestGate, type TestGate } from '../testing/test-gate.js';
@@ -93,7 +96,7 @@ describe('workspace routes on the real Caddy', () => {
     await edge.router.putWorkspace(route('alice'));
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
-    expect(await edge.caddy.admin.getById('workspace-alice')).toMatchObject({
+    expect(await edge.caddy.admin.getById('ws.alice')).toMatchObject({
       value: { input: 'alice', outputs: [gate.address, gate.secret] },
     });
   });
@@ -147,8 +150,8 @@ describe('workspace routes on the real Caddy', () => {
     it('are listed with their workspace and addressable by id', async () => {
       const listed = (await edge.router.list()).find((r) => r.name === 'alice');
       expect(listed?.ports).toEqual([3000]);
-      expect((await edge.caddy.admin.getById('workspace-alice-port-3000'))?.value).toEqual({
-        '@id': 'workspace-alice-port-3000',
+      expect((await edge.caddy.admin.getById('ws.alice.port.3000'))?.value).toEqual({
+        '@id': 'ws.alice.port.3000',
         input: 'alice/3000',
         outputs: ['3000'],
       });
@@ -225,7 +228,7 @@ describe('workspace routes on the real Caddy', () => {
     expect(await edge.router.removeWorkspace('alice')).toBe(true);
     expect((await get('/workspace/alice/')).status).toBe(404);
     expect((await get('/workspace/alice/port/5173/')).status).toBe(404);
-    expect(await edge.caddy.admin.getById('workspace-alice-port-5173')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.alice.port.5173')).toBeUndefined();
     expect(await edge.router.removeWorkspace('alice')).toBe(false);
   });
 
@@ -235,23 +238,76 @@ describe('workspace routes on the real Caddy', () => {
     await edge.router.putWorkspace(route('moved', '127.0.0.1:1'));
     const result = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
     expect(result).toEqual({
-      added: ['workspace-fresh'],
-      updated: ['workspace-moved'],
-      removed: ['workspace-stale'],
-      unchanged: ['workspace-keep'],
+      added: ['ws.fresh'],
+      updated: ['ws.moved'],
+      removed: ['ws.stale'],
+      unchanged: ['ws.keep'],
     });
     expect((await get('/workspace/moved/')).status).toBe(200);
     expect((await get('/workspace/fresh/')).status).toBe(200);
     expect((await get('/workspace/stale/')).status).toBe(404);
     const again = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
-    expect(again.unchanged.sort()).toEqual(['workspace-fresh', 'workspace-keep', 'workspace-moved']);
+    expect(again.unchanged.sort()).toEqual(['ws.fresh', 'ws.keep', 'ws.moved']);
   });
 
   it('sync leaves routes named in keep alone, present or not', async () => {
     await edge.router.putWorkspace(route('busy'));
     const result = await edge.router.sync([], { keep: ['busy', 'ghost'] });
-    expect(result.unchanged).toEqual(['workspace-busy']);
+    expect(result.unchanged).toEqual(['ws.busy']);
     expect((await get('/workspace/busy/')).status).toBe(200);
     expect((await get('/workspace/keep/')).status).toBe(404);
+  });
+
+  it("a workspace named like another one's port route: both are routed, each under its own id", async () => {
+    const other = await startEchoUpstream({ name: 'other' });
+    const otherGate = await startTestGate({ codeServer: other.address });
+    try {
+      await edge.router.putWorkspace(route('a'));
+      await edge.router.putPort({ workspace: 'a', port: 5173 });
+      await edge.router.putWorkspace({
+        name: 'a-port-5173',
+        upstream: otherGate.address,
+        gateSecret: otherGate.secret,
+      });
+      expect((await get('/workspace/a/port/5173/')).headers.get('x-upstream')).toBe('ide');
+      expect((await get('/workspace/a-port-5173/')).headers.get('x-upstream')).toBe('other');
+      // Caddy takes dotted ids in /id/ paths.
+      expect(await edge.caddy.admin.getById('ws.a.port.5173')).toMatchObject({ value: { input: 'a/5173' } });
+      expect(await edge.caddy.admin.getById('ws.a-port-5173')).toMatchObject({
+        value: { input: 'a-port-5173' },
+      });
+    } finally {
+      await edge.router.removeWorkspace('a');
+      await edge.router.removeWorkspace('a-port-5173');
+      await otherGate.close();
+      await other.close();
+    }
+  });
+
+  it('sync replaces the ids an older Rockpool wrote', async () => {
+    const old = (table: WorkspaceTable): WorkspaceTable => ({
+      ides: [
+        ...table.ides,
+        { '@id': 'workspace-legacy', input: 'legacy', outputs: [gate.address, gate.secret] },
+      ],
+      ports: [
+        ...table.ports,
+        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['5173'] },
+      ],
+    });
+    await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>
+      withTable(container, old(tableOf(container))),
+    );
+    expect(await edge.caddy.admin.getById('workspace-legacy')).toBeDefined();
+    const wanted = route('legacy', undefined, [5173]);
+    const others = (await edge.router.list()).filter((route) => route.name !== 'legacy');
+    const result = await edge.router.sync([...others, wanted]);
+    expect(result.updated).toEqual(['ws.legacy']);
+    expect(await edge.caddy.admin.getById('workspace-legacy')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('workspace-legacy-port-5173')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.legacy.port.5173')).toBeDefined();
+    expect((await get('/workspace/legacy/port/5173/')).status).toBe(200);
+    expect((await edge.router.sync([...others, wanted])).updated).toEqual([]);
+    await edge.router.removeWorkspace('legacy');
   });
 });

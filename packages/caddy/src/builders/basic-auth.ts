@@ -19,6 +19,12 @@ export interface BasicAuthOptions {
   realm?: string;
 }
 
+/** The `@id`s of the two `http_basic` handlers (srv0, srv1), whose accounts change at run time. */
+export const BASIC_AUTH_IDS = {
+  'control-plane': 'rockpool-basic-auth-control-plane',
+  workspaces: 'rockpool-basic-auth-workspaces',
+} as const;
+
 export async function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
   if (password.length === 0) throw new RangeError('a password must not be empty');
   // bcrypt ignores everything past 72 bytes: refuse instead of silently truncating.
@@ -34,10 +40,11 @@ export function verifyPassword(password: string, hash: string): Promise<boolean>
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
-export function buildBasicAuthHandler(options: BasicAuthOptions): AuthenticationHandler {
-  if (options.accounts.length === 0) throw new RangeError('basic auth needs at least one account');
+/** Caddy's `http_basic` accounts for these users, each checked (name rules, bcrypt hash, no duplicates). */
+export function basicAccounts(accounts: BasicAccountInput[]): { username: string; password: string }[] {
+  if (accounts.length === 0) throw new RangeError('basic auth needs at least one account');
   const seen = new Set<string>();
-  for (const { username, passwordHash } of options.accounts) {
+  for (const { username, passwordHash } of accounts) {
     if (!USERNAME.test(username))
       throw new RangeError(`invalid username ${JSON.stringify(username)}: letters, digits, . _ @ - (max 64)`);
     if (seen.has(username)) throw new RangeError(`duplicate username ${JSON.stringify(username)}`);
@@ -45,14 +52,16 @@ export function buildBasicAuthHandler(options: BasicAuthOptions): Authentication
     if (!BCRYPT_HASH.test(passwordHash))
       throw new RangeError(`the password of ${username} must be a bcrypt hash (use hashPassword())`);
   }
+  return accounts.map(({ username, passwordHash }) => ({ username, password: passwordHash }));
+}
+
+export function buildBasicAuthHandler(options: BasicAuthOptions, id?: string): AuthenticationHandler {
   return {
+    ...(id ? { '@id': id } : {}),
     handler: 'authentication',
     providers: {
       http_basic: {
-        accounts: options.accounts.map(({ username, passwordHash }) => ({
-          username,
-          password: passwordHash,
-        })),
+        accounts: basicAccounts(options.accounts),
         hash: { algorithm: 'bcrypt' },
         hash_cache: {},
         realm: options.realm ?? 'Rockpool',

@@ -47,10 +47,10 @@ describe('bootstrap config on the real Caddy', () => {
 
   it('tells the control plane where the workspaces are, overriding a client-sent value', async () => {
     const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {
-      headers: { ...edge.authHeader(), 'X-Rockpool-Workspaces-Port': '1' },
+      headers: { ...edge.authHeader(), 'X-Rockpool-Workspaces-Origin': 'http://evil.example:9' },
     });
     const seen = (await res.json()) as { headers: Record<string, string> };
-    expect(seen.headers['x-rockpool-workspaces-port']).toBe(new URL(edge.workspacesUrl).port);
+    expect(seen.headers['x-rockpool-workspaces-origin']).toBe(edge.workspacesUrl);
   });
 
   it('does not let a client forge the identity header', async () => {

@@ -14,7 +14,6 @@ import {
   secureServer,
 } from '../edge/edge-security.js';
 import { jsonErrorBody } from '../edge/json-error.js';
-import { listenPort } from '../edge/tls.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
 import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
@@ -26,6 +25,7 @@ import {
   resolveRateLimits,
 } from './rate-limit.js';
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
+import { apiBodyLimitRoute } from './request-limits.js';
 import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
@@ -33,10 +33,11 @@ export const WORKSPACE_SERVER = 'srv1';
 /** The subroute on srv1 that routes workspace traffic (its tables are changed at run time). */
 export const WORKSPACES_CONTAINER_ID = 'rockpool-workspaces';
 /**
- * The header through which the edge tells the control plane the workspaces' port, so IDE links
- * follow `rockpool reconfigure` (which may move it) without a server restart.
+ * The header through which the edge tells the control plane the workspaces' origin, so IDE links
+ * follow `rockpool reconfigure` (which may move it) without a server restart. Set from the
+ * configuration, never from the request: a client-sent value is overwritten or deleted.
  */
-export const WORKSPACES_PORT_HEADER = 'X-Rockpool-Workspaces-Port';
+export const WORKSPACES_ORIGIN_HEADER = 'X-Rockpool-Workspaces-Origin';
 
 export interface BootstrapOptions {
   /** Where Caddy's admin API listens: `unix//path/admin.sock` (preferred) or a loopback `host:port`. */
@@ -47,6 +48,11 @@ export interface BootstrapOptions {
   workspacesListen: string;
   /** The control plane's dial address: `unix//path/server.sock` or a loopback `host:port`. */
   controlPlaneUpstream: string;
+  /**
+   * The workspaces' origin as browsers reach them (`https://rockpool.example.com:8443`), sent to
+   * the control plane for IDE and port links. Without it the control plane uses its own setting.
+   */
+  workspacesOrigin?: string;
   auth: EdgeAuth;
   rateLimits?: Partial<RateLimitPolicy>;
   /** How long in-flight HTTP requests of a retired config may run on. Default 2m. */
@@ -163,9 +169,9 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       request: {
         set: {
           [USER_HEADER]: [IDENTITY_KEY],
-          [WORKSPACES_PORT_HEADER]: [String(listenPort(options.workspacesListen))],
+          ...(options.workspacesOrigin ? { [WORKSPACES_ORIGIN_HEADER]: [options.workspacesOrigin] } : {}),
         },
-        delete: ['Authorization'],
+        delete: ['Authorization', ...(options.workspacesOrigin ? [] : [WORKSPACES_ORIGIN_HEADER])],
       },
     },
   };
@@ -223,6 +229,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
             terminal: true,
           },
           ...(options.dashboardDevServer ? [dashboardDevRoute(options.dashboardDevServer)] : []),
+          apiBodyLimitRoute(),
           { match: [{ path: ['/api/*', '/app', '/app/*'] }], handle: [proxy], terminal: true },
         ],
       },

@@ -16,6 +16,7 @@ const bootstrapOptions = {
   controlPlaneListen: ':8080',
   workspacesListen: ':8081',
   controlPlaneUpstream: 'unix//var/lib/rockpool/server.sock',
+  workspacesOrigin: 'http://localhost:8081',
   auth: { kind: 'basic' as const, accounts: [{ username: 'admin', passwordHash: HASH }] },
 };
 
@@ -44,6 +45,7 @@ describe('golden configs', () => {
         ...bootstrapOptions,
         controlPlaneListen: ':443',
         workspacesListen: ':8443',
+        workspacesOrigin: 'https://dev.example.com:8443',
         edge: {
           tls: { mode: 'acme', domain: 'dev.example.com', email: 'ops@example.com' },
           access: {
@@ -269,5 +271,37 @@ describe('bootstrap with edge security off', () => {
       'rockpool-health',
       'rockpool-control-plane',
     ]);
+  });
+});
+
+describe('what the edge tells the control plane', () => {
+  /** The headers of the proxy to the control plane's API (the one that streams: flush_interval -1). */
+  const proxyHeaders = (config: ReturnType<typeof buildBootstrapConfig>) => {
+    const found: ReverseProxyHandler[] = [];
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) value.forEach(walk);
+      else if (value && typeof value === 'object') {
+        const handler = value as Partial<ReverseProxyHandler>;
+        if (handler.handler === 'reverse_proxy' && handler.flush_interval === -1)
+          found.push(handler as ReverseProxyHandler);
+        else Object.values(value).forEach(walk);
+      }
+    };
+    walk(config.apps.http.servers.srv0);
+    expect(found).toHaveLength(1);
+    return { set: found[0]?.headers?.request?.set ?? {}, delete: found[0]?.headers?.request?.delete ?? [] };
+  };
+
+  it('sets the workspaces origin it was given, overwriting a client-sent one', () => {
+    expect(proxyHeaders(buildBootstrapConfig(bootstrapOptions)).set).toMatchObject({
+      'X-Rockpool-Workspaces-Origin': ['http://localhost:8081'],
+    });
+  });
+
+  it('deletes a client-sent workspaces origin when it has none to give', () => {
+    const { workspacesOrigin: _none, ...options } = bootstrapOptions;
+    const headers = proxyHeaders(buildBootstrapConfig(options));
+    expect(headers.set).not.toHaveProperty('X-Rockpool-Workspaces-Origin');
+    expect(headers.delete).toContain('X-Rockpool-Workspaces-Origin');
   });
 });

@@ -1,5 +1,5 @@
 import type { AuthenticationHandler, SecurityApp } from '../config/types.js';
-import { type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
+import { BASIC_AUTH_IDS, type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
 
 /** How the edge signs users in: basic auth, or caddy-security (OAuth, see buildOAuthAuth). */
 export type EdgeAuth =
@@ -22,7 +22,7 @@ export const SESSION_COOKIE = 'access_token';
 
 /** The handler that authenticates a request on one of the two servers. */
 export function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): AuthenticationHandler {
-  if (auth.kind === 'basic') return buildBasicAuthHandler(auth);
+  if (auth.kind === 'basic') return buildBasicAuthHandler(auth, BASIC_AUTH_IDS[server]);
   const policy = server === 'workspaces' ? auth.workspacePolicyName : auth.policyName;
   return {
     handler: 'authentication',

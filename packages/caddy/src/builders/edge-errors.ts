@@ -1,3 +1,4 @@
+import { MAX_API_BODY_BYTES } from '@rockpool/model';
 import type { Route } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
 
@@ -42,6 +43,14 @@ function fallbackErrorRoute(): Route {
 export function controlPlaneErrorRoutes(): Route[] {
   return [
     ...commonErrorRoutes(),
+    // From the request_body limit on /api/* (apiBodyLimitRoute).
+    errorRoute(
+      413,
+      jsonErrorBody(
+        'body_too_large',
+        `The request body is larger than the API accepts (${MAX_API_BODY_BYTES / 1024} KiB).`,
+      ),
+    ),
     errorRoute(
       502,
       jsonErrorBody('control_plane_unavailable', 'The Rockpool server is not answering; is it running?'),

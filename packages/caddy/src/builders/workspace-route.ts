@@ -24,7 +24,7 @@ import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-ta
  * Why: Caddy provisions the whole configuration again on every admin change. With a route and a
  * `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace (789 ms
  * to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty config.
- * Table entries carry the ids a route would (`workspace-{name}`, `workspace-{name}-port-{port}`), so
+ * Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
  * `/id/...` in Caddy's admin API still addresses one workspace or one port.
  */
 

@@ -31,8 +31,8 @@ const tableWith = (...routes: (typeof alice)[]): WorkspaceTable =>
 describe('table entries', () => {
   it('carry the route ids and the workspace they belong to', () => {
     const { ide, ports } = workspaceEntries(alice);
-    expect(ide).toEqual({ '@id': 'workspace-alice', input: 'alice', outputs: ['10.0.0.1:8080', SECRET_A] });
-    expect(ports).toEqual([{ '@id': 'workspace-alice-port-3000', input: 'alice/3000', outputs: ['3000'] }]);
+    expect(ide).toEqual({ '@id': 'ws.alice', input: 'alice', outputs: ['10.0.0.1:8080', SECRET_A] });
+    expect(ports).toEqual([{ '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['3000'] }]);
     expect(entryWorkspace(ide)).toBe('alice');
     expect(entryWorkspace(ports[0] as (typeof ports)[0])).toBe('alice');
   });
@@ -114,7 +114,7 @@ describe('table changes', () => {
     expect([...groups.keys()]).toEqual(['alice', 'ghost']);
     expect(groups.get('ghost')).toEqual({
       ide: undefined,
-      ports: new Map([['workspace-ghost-port-3000', orphan]]),
+      ports: new Map([['ghost/3000', orphan]]),
     });
   });
 });
@@ -126,14 +126,14 @@ describe('syncTable', () => {
     const movedBob = { ...bob, upstream: '10.0.0.8:8080' };
     const planned = syncTable(table, entriesByWorkspace([alice, movedBob, carol]));
     expect(planned.result).toEqual({
-      added: ['workspace-carol'],
-      updated: ['workspace-bob'],
+      added: ['ws.carol'],
+      updated: ['ws.bob'],
       removed: [],
-      unchanged: ['workspace-alice'],
+      unchanged: ['ws.alice'],
     });
     expect(routesOf(planned.table as WorkspaceTable)).toEqual([alice, movedBob, carol]);
     const removal = syncTable(table, entriesByWorkspace([bob]));
-    expect(removal.result.removed).toEqual(['workspace-alice']);
+    expect(removal.result.removed).toEqual(['ws.alice']);
     expect(routesOf(removal.table as WorkspaceTable)).toEqual([bob]);
   });
 
@@ -142,7 +142,7 @@ describe('syncTable', () => {
     expect(syncTable(table, entriesByWorkspace([alice, bob])).table).toBeUndefined();
     const kept = syncTable(table, entriesByWorkspace([bob]), new Set(['alice']));
     expect(kept).toEqual({
-      result: { added: [], updated: [], removed: [], unchanged: ['workspace-alice', 'workspace-bob'] },
+      result: { added: [], updated: [], removed: [], unchanged: ['ws.alice', 'ws.bob'] },
       table: undefined,
     });
   });
@@ -158,7 +158,26 @@ describe('syncTable', () => {
     expect(sameJson(table, tableWith({ ...alice, upstream: '10.0.0.1:8081' }))).toBe(false);
     // A new secret (a restarted VM) is a change too: the route must carry it.
     expect(syncTable(table, entriesByWorkspace([{ ...alice, gateSecret: SECRET_B }])).result.updated).toEqual(
-      ['workspace-alice'],
+      ['ws.alice'],
     );
+  });
+
+  it('replaces entries an older Rockpool wrote under the old ids, keeping their places', () => {
+    const current = tableWith(alice, bob);
+    const old: WorkspaceTable = {
+      ides: current.ides.map((e) => ({ ...e, '@id': `workspace-${e.input}` })),
+      ports: current.ports.map((e) => ({ ...e, '@id': `workspace-${e.input.replace('/', '-port-')}` })),
+    };
+    const planned = syncTable(old, entriesByWorkspace([alice, bob]));
+    expect(planned.result.updated).toEqual(['ws.alice', 'ws.bob']);
+    expect(planned.table).toEqual(current);
+    // A single-workspace write replaces the old entries too, instead of adding a second copy.
+    const put = replaceWorkspaces(old, entriesByWorkspace([alice]), new Set());
+    expect(put.ides.map((e) => e['@id'])).toEqual(['ws.alice', 'workspace-bob']);
+    expect(put.ports.filter((e) => e.input.startsWith('alice/')).map((e) => e['@id'])).toEqual(
+      current.ports.filter((e) => e.input.startsWith('alice/')).map((e) => e['@id']),
+    );
+    expect(withoutPort(old, 'alice', 3000).ports.some((e) => e.input === 'alice/3000')).toBe(false);
+    expect(hasWorkspace(old, 'bob')).toBe(true);
   });
 });

@@ -155,22 +155,27 @@ export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
   }));
 }
 
+/*
+ * Entries are found by their input (`name`, `name/port`), never by their `@id`: a Caddy started by
+ * an older Rockpool holds the same inputs under older ids, which these functions then replace.
+ */
+
 /** Whether the table has an IDE entry for `name`. */
 export function hasWorkspace(table: WorkspaceTable, name: string): boolean {
-  return table.ides.some((e) => e['@id'] === workspaceRouteId(name));
+  return table.ides.some((e) => e.input === name);
 }
 
-/** `entries` with `entry` in place of the one with its `@id`, or appended. */
+/** `entries` with `entry` in place of the one with its input, or appended. */
 export function upsert(entries: MapMapping[], entry: MapMapping): MapMapping[] {
-  const at = entries.findIndex((e) => e['@id'] === entry['@id']);
+  const at = entries.findIndex((e) => e.input === entry.input);
   if (at < 0) return [...entries, entry];
   return entries.map((e, i) => (i === at ? entry : e));
 }
 
 /** `table` without the port entry `workspace/port` (the same table if there is none). */
 export function withoutPort(table: WorkspaceTable, workspace: string, port: number): WorkspaceTable {
-  const id = portRouteId(workspace, port);
-  return { ides: table.ides, ports: table.ports.filter((e) => e['@id'] !== id) };
+  const input = `${workspace}/${port}`;
+  return { ides: table.ides, ports: table.ports.filter((e) => e.input !== input) };
 }
 
 /**
@@ -183,9 +188,7 @@ export function replaceWorkspaces(
   wanted: Map<string, WorkspaceEntries>,
   gone: Set<string>,
 ): WorkspaceTable {
-  const wantedPorts = new Map(
-    [...wanted.values()].flatMap((w) => w.ports.map((p) => [p['@id'] ?? '', p] as const)),
-  );
+  const wantedPorts = new Map([...wanted.values()].flatMap((w) => w.ports.map((p) => [p.input, p] as const)));
   const ides = table.ides.flatMap((e) => {
     const name = entryWorkspace(e);
     if (gone.has(name)) return [];
@@ -195,18 +198,19 @@ export function replaceWorkspaces(
     const name = entryWorkspace(e);
     if (gone.has(name)) return [];
     if (!wanted.has(name)) return [e];
-    const want = wantedPorts.get(e['@id'] ?? '');
+    const want = wantedPorts.get(e.input);
     return want ? [want] : [];
   });
-  const present = new Set([...ides, ...ports].map((e) => e['@id']));
+  const presentIdes = new Set(ides.map((e) => e.input));
+  const presentPorts = new Set(ports.map((e) => e.input));
   for (const want of wanted.values()) {
-    if (!present.has(want.ide['@id'])) ides.push(want.ide);
-    for (const port of want.ports) if (!present.has(port['@id'])) ports.push(port);
+    if (!presentIdes.has(want.ide.input)) ides.push(want.ide);
+    for (const port of want.ports) if (!presentPorts.has(port.input)) ports.push(port);
   }
   return { ides, ports };
 }
 
-/** Each workspace's entries, by name: its IDE entry (if any) and its port entries by id. */
+/** Each workspace's entries, by name: its IDE entry (if any) and its port entries by input. */
 export function groupByWorkspace(
   table: WorkspaceTable,
 ): Map<string, { ide: MapMapping | undefined; ports: Map<string, MapMapping> }> {
@@ -217,7 +221,7 @@ export function groupByWorkspace(
     return found;
   };
   for (const entry of table.ides) group(entryWorkspace(entry)).ide = entry;
-  for (const entry of table.ports) group(entryWorkspace(entry)).ports.set(entry['@id'] ?? '', entry);
+  for (const entry of table.ports) group(entryWorkspace(entry)).ports.set(entry.input, entry);
   return groups;
 }
 
@@ -246,7 +250,8 @@ export function syncTable(
       const same =
         sameEntry(entries.ide, want.ide) &&
         entries.ports.size === want.ports.length &&
-        want.ports.every((p) => sameEntry(entries.ports.get(p['@id'] ?? ''), p));
+        // An entry under an older id scheme differs from the wanted one, so it is updated.
+        want.ports.every((p) => sameEntry(entries.ports.get(p.input), p));
       (same ? result.unchanged : result.updated).push(id);
     } else if (keep.has(name)) {
       // Someone is changing this workspace right now; its route is theirs to manage.

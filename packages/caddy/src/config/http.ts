@@ -70,6 +70,7 @@ export type Handler =
   | HeadersHandler
   | MapHandler
   | RateLimitHandler
+  | RequestBodyHandler
   | ReverseProxyHandler
   | RewriteHandler
   | StaticResponseHandler
@@ -98,6 +99,15 @@ export interface MapMapping {
   '@id'?: string;
   input: string;
   outputs: string[];
+}
+
+/**
+ * Limits the request body: reading past `max_size` bytes fails, and the request is answered 413
+ * (through the server's error routes).
+ */
+export interface RequestBodyHandler {
+  handler: 'request_body';
+  max_size?: number;
 }
 
 export interface RewriteHandler {
@@ -174,6 +184,7 @@ export interface HttpTransport {
 }
 
 export interface AuthenticationHandler {
+  '@id'?: string;
   handler: 'authentication';
   providers: {
     http_basic?: HttpBasicProvider;

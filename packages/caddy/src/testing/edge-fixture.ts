@@ -20,6 +20,7 @@ export interface TestUser {
 /** The xcaddy-built Caddy on free ports with Rockpool's bootstrap config, and a real upstream as control plane. */
 export interface TestEdge extends AsyncDisposable {
   readonly caddy: CaddyProcess;
+  /** Serves srv0's requests unless the edge was started with another `controlPlaneUpstream`. */
   readonly controlPlane: EchoUpstream;
   /** `http://127.0.0.1:{srv0 port}` (`https` with TLS on) */
   readonly controlPlaneUrl: string;
@@ -54,6 +55,8 @@ export async function startTestEdge(
     accessLogSocket?: string;
     /** WebSocket timeouts of the workspace proxies. */
     workspaceProxy?: ProxyTimings;
+    /** Proxy srv0 here (`unix//path/server.sock`, a real control plane) instead of the echo upstream. */
+    controlPlaneUpstream?: string;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -65,13 +68,15 @@ export async function startTestEdge(
     const tlsOn = options.edge !== undefined && options.edge.tls.mode !== 'off';
     const [srv0, srv1] = [await freePort(), await freePort()];
     const httpPort = tlsOn ? (options.httpPort ?? (await freePort())) : undefined;
+    const scheme = tlsOn ? 'https' : 'http';
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     await caddy.admin.load(
       buildBootstrapConfig({
         adminListen: caddy.adminEndpoint,
         controlPlaneListen: `${host}:${srv0}`,
         workspacesListen: `${host}:${srv1}`,
-        controlPlaneUpstream: controlPlane.address,
+        controlPlaneUpstream: options.controlPlaneUpstream ?? controlPlane.address,
+        workspacesOrigin: `${scheme}://${host}:${srv1}`,
         // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
         auth: {
           kind: 'basic',
@@ -99,8 +104,8 @@ export async function startTestEdge(
     return {
       caddy: started,
       controlPlane,
-      controlPlaneUrl: `${tlsOn ? 'https' : 'http'}://${host}:${srv0}`,
-      workspacesUrl: `${tlsOn ? 'https' : 'http'}://${host}:${srv1}`,
+      controlPlaneUrl: `${scheme}://${host}:${srv0}`,
+      workspacesUrl: `${scheme}://${host}:${srv1}`,
       httpRedirectUrl: httpPort ? `http://${host}:${httpPort}` : undefined,
       router: new WorkspaceRouter(started.admin),
       users,

@@ -18,6 +18,8 @@ export interface EdgeRequestOptions {
    * `new URL` and `fetch` would normalise.
    */
   rawPath?: string;
+  /** The request body, sent as is (with a Content-Length). */
+  body?: string | Buffer;
 }
 
 export interface EdgeResponse {
@@ -40,7 +42,9 @@ export function edgeRequest(url: string, options: EdgeRequestOptions = {}): Prom
     ...(options.rawPath ? { path: options.rawPath } : {}),
   };
   return new Promise((resolve, reject) => {
+    let answered = false;
     const onResponse = (res: import('node:http').IncomingMessage) => {
+      answered = true;
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
@@ -65,7 +69,10 @@ export function edgeRequest(url: string, options: EdgeRequestOptions = {}): Prom
             onResponse,
           )
         : httpRequest(target, common, onResponse);
-    req.on('error', reject);
-    req.end();
+    // A server may answer before the whole body is sent (a 413) and then close: the answer counts.
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    req.end(options.body);
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGate, type Upstream } from '@rockpool/guest/gate';
@@ -50,9 +50,16 @@ export async function startTestGate(options: {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
   });
+  // closeAllConnections does not reach upgraded connections (WebSockets): every socket is tracked.
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
       server.close(() => resolve());
     }).then(() => rm(dir, { recursive: true, force: true }));

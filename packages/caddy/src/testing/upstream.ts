@@ -6,9 +6,14 @@ export interface SeenRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** How many body bytes arrived (so far, while the request is still being read). */
+  bodyBytes: number;
 }
 
-/** A real HTTP server that answers every request with what it saw, and echoes WebSocket messages. */
+/**
+ * A real HTTP server that reads each request's body, then answers with what it saw (the body's
+ * length, not the body); it echoes WebSocket messages.
+ */
 export interface EchoUpstream extends AsyncDisposable {
   readonly port: number;
   readonly address: string;
@@ -21,10 +26,20 @@ export async function startEchoUpstream(
 ): Promise<EchoUpstream> {
   const requests: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
-    const seen = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+    const seen: SeenRequest = {
+      method: req.method ?? '',
+      url: req.url ?? '',
+      headers: req.headers,
+      bodyBytes: 0,
+    };
     requests.push(seen);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Upstream': options.name ?? 'echo' });
-    res.end(JSON.stringify(seen));
+    req.on('data', (chunk: Buffer) => {
+      seen.bodyBytes += chunk.length;
+    });
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Upstream': options.name ?? 'echo' });
+      res.end(JSON.stringify(seen));
+    });
   });
   const wss = new WebSocketServer({ server });
   wss.on('connection', (socket) => socket.on('message', (data, binary) => socket.send(data, { binary })));

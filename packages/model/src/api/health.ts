@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USER_ROLES } from '../users.js';
 
 const part = z.object({ ok: z.boolean() });
 
@@ -16,5 +17,8 @@ export const HealthSchema = z
   .meta({ id: 'Health' });
 export type Health = z.infer<typeof HealthSchema>;
 
-export const MeSchema = z.object({ user: z.string().meta({ description: 'Who the edge says you are' }) });
+export const MeSchema = z.object({
+  user: z.string().meta({ description: 'Who the edge says you are' }),
+  role: z.enum(USER_ROLES).meta({ description: 'admin: every workspace and the users; member: your own' }),
+});
 export type Me = z.infer<typeof MeSchema>;

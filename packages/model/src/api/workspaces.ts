@@ -18,6 +18,14 @@ export const WorkspaceRecordSchema = z.object({
   cpus: z.int(),
   memoryMiB: z.int(),
   error: z.string().nullable(),
+  notice: z.string().nullable().meta({
+    description:
+      'What to know about the last start or suspend, e.g. why a resume fell back to a cold boot, or that this host cannot keep memory on suspend; null when nothing',
+  }),
+  diskBytes: z.int().nullable().meta({
+    description:
+      'Bytes the workspace takes on the host disk (its disk and any saved memory), as the worker last measured; null until measured',
+  }),
   owner: z.string(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

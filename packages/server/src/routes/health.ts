@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { HealthSchema, MeSchema } from '@rockpool/model';
-import { userOf } from '../present.js';
+import { viewerOf } from '../auth/viewer.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService } from '../service.js';
 import { json } from './responses.js';
@@ -15,7 +15,7 @@ const health = createRoute({
 const me = createRoute({
   method: 'get',
   path: '/me',
-  summary: 'Who the edge says you are',
+  summary: 'Who the edge says you are, and your role',
   responses: { 200: json(MeSchema, 'The signed-in user') },
 });
 
@@ -26,6 +26,9 @@ export function healthRoutes(service: WorkspaceService) {
     const report = service.health();
     return report.status === 'ok' ? c.json(report, 200) : c.json(report, 503);
   });
-  serve(router, me, (c) => c.json({ user: userOf(c) }, 200));
+  serve(router, me, (c) => {
+    const { name, role } = viewerOf(c);
+    return c.json({ user: name, role }, 200);
+  });
   return router;
 }

@@ -7,6 +7,7 @@ import {
   PortSchema,
   WorkspaceParamsSchema,
 } from '@rockpool/model';
+import { viewerOf } from '../auth/viewer.js';
 import { presentPort, workspaceOrigin } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService } from '../service.js';
@@ -50,22 +51,23 @@ const remove = createRoute({
 });
 
 /** A workspace's forwarded ports. */
-export function portRoutes(service: WorkspaceService, workspacePort: number) {
+export function portRoutes(service: WorkspaceService, workspaceUrl: string) {
   const router = newRouter();
   serve(router, list, (c) => {
-    const workspace = service.get(c.req.valid('param').id);
-    const origin = workspaceOrigin(c, workspacePort);
+    const workspace = service.get(c.req.valid('param').id, viewerOf(c));
+    const origin = workspaceOrigin(c, workspaceUrl);
     return c.json({ items: workspace.ports.map((p) => presentPort(origin, workspace.name, p)) }, 200);
   });
   serve(router, add, async (c) => {
     const { port } = c.req.valid('json');
-    const workspace = service.get(c.req.valid('param').id);
-    const added = await service.addPort(workspace.id, port);
-    return c.json(presentPort(workspaceOrigin(c, workspacePort), workspace.name, added), 201);
+    const viewer = viewerOf(c);
+    const workspace = service.get(c.req.valid('param').id, viewer);
+    const added = await service.addPort(workspace.id, port, viewer);
+    return c.json(presentPort(workspaceOrigin(c, workspaceUrl), workspace.name, added), 201);
   });
   serve(router, remove, async (c) => {
     const { id, port } = c.req.valid('param');
-    await service.removePort(id, port);
+    await service.removePort(id, port, viewerOf(c));
     return c.body(null, 204);
   });
   return router;

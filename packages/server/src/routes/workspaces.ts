@@ -9,7 +9,8 @@ import {
   WorkspaceSchema,
 } from '@rockpool/model';
 import type { Context } from 'hono';
-import { presentWorkspace, userOf, workspaceOrigin } from '../present.js';
+import { viewerOf } from '../auth/viewer.js';
+import { presentWorkspace, workspaceOrigin } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService } from '../service.js';
 import { error, json, jsonBody } from './responses.js';
@@ -19,7 +20,7 @@ const params = WorkspaceParamsSchema;
 const list = createRoute({
   method: 'get',
   path: '/workspaces',
-  summary: 'List workspaces, ordered by name',
+  summary: "List workspaces, ordered by name: a member's own, every one for an admin",
   request: { query: WorkspaceListQuerySchema },
   responses: {
     200: json(WorkspacePageSchema, 'A page of workspaces'),
@@ -36,7 +37,7 @@ const create = (limits: ResourceLimits) =>
     responses: {
       201: json(WorkspaceSchema, 'Created; state is creating'),
       400: error('Invalid name, cpus or memory'),
-      409: error('The name is taken (name_taken)'),
+      409: error('The name is taken, by anyone (name_taken)'),
     },
   });
 
@@ -45,7 +46,10 @@ const get = createRoute({
   path: '/workspaces/{id}',
   summary: 'One workspace',
   request: { params },
-  responses: { 200: json(WorkspaceSchema, 'The workspace'), 404: error('No such workspace') },
+  responses: {
+    200: json(WorkspaceSchema, 'The workspace'),
+    404: error("No such workspace, or another user's (a member sees their own only)"),
+  },
 });
 
 const action = (
@@ -62,7 +66,7 @@ const action = (
     request: { params },
     responses: {
       202: json(WorkspaceSchema, accepted),
-      404: error('No such workspace'),
+      404: error("No such workspace, or another user's"),
       409: error(conflict),
     },
   });
@@ -77,41 +81,52 @@ const remove = action(
 const start = action(
   'post',
   '/workspaces/{id}/start',
-  'Start a stopped workspace, or retry one in error',
+  'Start a stopped workspace, resume a suspended one, or retry one in error',
   'Starting',
   'Not allowed in the current state',
 );
 const stop = action(
   'post',
   '/workspaces/{id}/stop',
-  'Stop a running workspace (its disk is kept)',
+  'Shut a running or suspended workspace down (its disk is kept; saved memory is not): the next start boots afresh, e.g. onto a new kernel or image',
   'Stopping',
+  'Not allowed in the current state',
+);
+const suspend = action(
+  'post',
+  '/workspaces/{id}/suspend',
+  'Suspend a running workspace: its memory is saved to disk and its VM ends, using no CPU or RAM; start resumes it with open editors, terminals and processes as they were (where the runtime cannot keep memory, notice says so and start boots afresh)',
+  'Suspending',
   'Not allowed in the current state',
 );
 
 /** Workspaces: list, create, read, and the actions of the state machine. */
-export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspacePort: number) {
+export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspaceUrl: string) {
   const router = newRouter();
   serve(router, list, (c) => {
-    const page = service.list(c.req.valid('query'));
-    const origin = workspaceOrigin(c, workspacePort);
+    const page = service.list(c.req.valid('query'), viewerOf(c));
+    const origin = workspaceOrigin(c, workspaceUrl);
     return c.json(
       { items: page.items.map((w) => presentWorkspace(origin, w)), nextCursor: page.nextCursor ?? null },
       200,
     );
   });
   serve(router, create(limits), (c) => {
-    const workspace = service.create(c.req.valid('json'), userOf(c));
+    const workspace = service.create(c.req.valid('json'), viewerOf(c).name);
     c.header('Location', `/api/workspaces/${workspace.id}`);
-    return c.json(presentWorkspace(workspaceOrigin(c, workspacePort), workspace), 201);
+    return c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), workspace), 201);
   });
   serve(router, get, (c) =>
-    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.get(c.req.valid('param').id)), 200),
+    c.json(
+      presentWorkspace(workspaceOrigin(c, workspaceUrl), service.get(c.req.valid('param').id, viewerOf(c))),
+      200,
+    ),
   );
   const act = (c: Context, id: string, verb: WorkspaceAction) =>
-    c.json(presentWorkspace(workspaceOrigin(c, workspacePort), service.act(id, verb)), 202);
+    c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), service.act(id, verb, viewerOf(c))), 202);
   serve(router, remove, (c) => act(c, c.req.valid('param').id, 'delete'));
   serve(router, start, (c) => act(c, c.req.valid('param').id, 'start'));
   serve(router, stop, (c) => act(c, c.req.valid('param').id, 'stop'));
+  serve(router, suspend, (c) => act(c, c.req.valid('param').id, 'suspend'));
   return router;
 }

@@ -2,10 +2,14 @@
 import type {
   AccessLogFilters,
   AccessLogPage,
+  CreatedUser,
+  CreateUserBody,
   CreateWorkspaceBody,
   ErrorBody,
   Me,
   Port,
+  UpdateUserBody,
+  User,
   UserList,
   Workspace,
   WorkspaceAction,
@@ -17,7 +21,10 @@ export type {
   AccessLogEntry,
   AccessLogFilters,
   Port,
+  User,
+  UserRole,
   Workspace,
+  WorkspaceAction,
   WorkspacePhase,
   WorkspaceState,
 } from '@rockpool/model';
@@ -79,6 +86,10 @@ export const api = {
     request<void>('DELETE', `/workspaces/${encodeURIComponent(name)}/ports/${port}`),
   me: () => request<Me>('GET', '/me'),
   users: () => request<UserList>('GET', '/users'),
+  addUser: (body: CreateUserBody) => request<CreatedUser>('POST', '/users', body),
+  updateUser: (name: string, body: UpdateUserBody) =>
+    request<User>('PATCH', `/users/${encodeURIComponent(name)}`, body),
+  removeUser: (name: string) => request<void>('DELETE', `/users/${encodeURIComponent(name)}`),
   /** A .p12 client certificate for `name` (mtls-app), as a file to save. */
   clientCertificate: async (name: string, password: string): Promise<Blob> => {
     const res = await fetch(`/api/users/${encodeURIComponent(name)}/client-certificate`, {

@@ -7,6 +7,8 @@ const STATE_LABEL: Record<WorkspaceState, string> = {
   running: 'Running',
   stopping: 'Stopping',
   stopped: 'Stopped',
+  suspending: 'Suspending',
+  suspended: 'Suspended',
   deleting: 'Deleting',
   error: 'Error',
 };
@@ -29,11 +31,17 @@ const STEPS: { phase: WorkspacePhase; label: string }[] = [
   { phase: 'ready', label: 'Ready' },
 ];
 
+/** A resume takes the place of the VM's boot. */
+const RESUME_STEPS = STEPS.map((step) =>
+  step.phase === 'vm_starting' ? { phase: 'vm_resuming' as const, label: 'Resuming the VM' } : step,
+);
+
 export function BootProgress({ phase, failed }: { phase: WorkspacePhase; failed: boolean }) {
-  const current = STEPS.findIndex((s) => s.phase === phase);
+  const steps = phase === 'vm_resuming' ? RESUME_STEPS : STEPS;
+  const current = steps.findIndex((s) => s.phase === phase);
   return (
     <ol className="steps" aria-label="Boot progress">
-      {STEPS.map((step, i) => {
+      {steps.map((step, i) => {
         const status =
           failed && i >= current
             ? 'todo'
@@ -54,6 +62,19 @@ export function BootProgress({ phase, failed }: { phase: WorkspacePhase; failed:
       })}
     </ol>
   );
+}
+
+/** Bytes as people read them: 1.2 GB, 340 MB ("—" before the worker measured them). */
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '—';
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 export function Notice({ kind, children }: { kind: 'error' | 'info'; children: ReactNode }) {

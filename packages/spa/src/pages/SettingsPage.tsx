@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, describeError } from '../api/client.js';
+import { AddUserForm, UserActions } from '../components/UserManagement.js';
 import { Notice } from '../components/ui.js';
 
 const MIN_PASSWORD = 8;
@@ -61,6 +62,7 @@ export function SettingsPage() {
   const users = useQuery({ queryKey: ['users'], queryFn: api.users });
   const [certFor, setCertFor] = useState<string>();
   const error = me.error ?? users.error;
+  const admin = me.data?.role === 'admin';
   return (
     <section>
       <h1>Settings</h1>
@@ -70,32 +72,46 @@ export function SettingsPage() {
         <thead>
           <tr>
             <th scope="col">User</th>
+            <th scope="col">Role</th>
             <th scope="col">Signed in</th>
+            {admin && <th scope="col">Manage</th>}
             {users.data?.clientCertificates && <th scope="col">Client certificate</th>}
           </tr>
         </thead>
         <tbody>
-          {(users.data?.items ?? (me.data ? [{ name: me.data.user }] : [])).map(({ name }) => (
-            <tr key={name}>
-              <td>{name}</td>
-              <td>{name === me.data?.user ? 'yes (this browser)' : ''}</td>
-              {users.data?.clientCertificates && (
-                <td>
-                  {certFor === name ? (
-                    <CertificateForm name={name} onDone={() => setCertFor(undefined)} />
-                  ) : (
-                    <button type="button" onClick={() => setCertFor(name)}>
-                      Cert
-                    </button>
-                  )}
-                </td>
-              )}
-            </tr>
-          ))}
+          {(users.data?.items ?? []).map((user) => {
+            const { name } = user;
+            return (
+              <tr key={name}>
+                <td>{name}</td>
+                <td>{user.role}</td>
+                <td>{name === me.data?.user ? 'yes (this browser)' : ''}</td>
+                {admin && (
+                  <td>
+                    <UserActions user={user} self={name === me.data?.user} />
+                  </td>
+                )}
+                {users.data?.clientCertificates && (
+                  <td>
+                    {certFor === name ? (
+                      <CertificateForm name={name} onDone={() => setCertFor(undefined)} />
+                    ) : (
+                      <button type="button" onClick={() => setCertFor(name)}>
+                        Cert
+                      </button>
+                    )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
         </tbody>
       </table>
+      {admin && <AddUserForm />}
       <p className="muted">
-        Users are configured at the edge (CADDY_USERNAME / CADDY_PASSWORD, or GitHub OAuth).
+        Basic-auth users are added here by an admin or with <code>rockpool user add</code>; they can sign in
+        as soon as they are added. GitHub users come from the allow list, admins among them from
+        ROCKPOOL_ADMINS. A member sees their own workspaces; an admin sees everyone's.
         {users.data?.clientCertificates &&
           ' This Rockpool requires a client certificate (mtls-app): Cert creates one, valid for a year, to import into a browser.'}
       </p>

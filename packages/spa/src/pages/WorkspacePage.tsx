@@ -1,9 +1,9 @@
 import { portProblem } from '@rockpool/model';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { api, describeError, type Port, type Workspace } from '../api/client.js';
+import { api, describeError, type Port, type Workspace, type WorkspaceAction } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
-import { BootProgress, ConfirmButton, Notice, StateBadge } from '../components/ui.js';
+import { BootProgress, ConfirmButton, formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link, useRouter } from '../router.js';
 
 export function WorkspacePage({ name }: { name: string }) {
@@ -28,14 +28,14 @@ export function WorkspacePage({ name }: { name: string }) {
 function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
   const { navigate } = useRouter();
   const act = useMutation({
-    mutationFn: (action: 'start' | 'stop' | 'delete') =>
+    mutationFn: (action: WorkspaceAction) =>
       action === 'delete' ? api.deleteWorkspace(workspace.name) : api.act(workspace.name, action),
     onSuccess: (_, action) => {
       if (action === 'delete') navigate('/');
     },
   });
   const booting = workspace.state === 'creating' || workspace.state === 'starting';
-  const can = (action: 'start' | 'stop' | 'delete') => workspace.actions.includes(action) && !act.isPending;
+  const can = (action: WorkspaceAction) => workspace.actions.includes(action) && !act.isPending;
   return (
     <section>
       <div className="heading">
@@ -50,6 +50,7 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
           {workspace.error ?? 'The workspace failed.'} Start it again to retry, or delete it.
         </Notice>
       )}
+      {workspace.notice && <Notice kind="info">{workspace.notice}</Notice>}
       {act.error && <Notice kind="error">{describeError(act.error)}</Notice>}
       <div className="actions">
         {workspace.state === 'running' ? (
@@ -64,13 +65,27 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
             disabled={!can('start')}
             onClick={() => act.mutate('start')}
           >
-            {workspace.state === 'error' ? 'Retry' : 'Start'}
+            {workspace.state === 'error' ? 'Retry' : workspace.state === 'suspended' ? 'Resume' : 'Start'}
+          </button>
+        )}
+        {workspace.actions.includes('suspend') && (
+          <button
+            type="button"
+            disabled={!can('suspend')}
+            title="Saves its memory to disk and frees CPU and RAM; Resume brings editors, terminals and processes back as they were"
+            onClick={() => act.mutate('suspend')}
+          >
+            Suspend
           </button>
         )}
         {workspace.actions.includes('stop') && (
           <ConfirmButton
-            label="Stop"
-            confirmLabel={`Stop ${workspace.name}? Open editors disconnect.`}
+            label={workspace.state === 'suspended' ? 'Shut down' : 'Stop'}
+            confirmLabel={
+              workspace.state === 'suspended'
+                ? `Shut ${workspace.name} down? Its saved memory is discarded: the next start boots afresh.`
+                : `Stop ${workspace.name}? Open editors disconnect, and running processes end.`
+            }
             disabled={!can('stop')}
             onConfirm={() => act.mutate('stop')}
           />
@@ -93,6 +108,11 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
         <dt>Resources</dt>
         <dd>
           {workspace.cpus} CPU, {workspace.memoryMiB} MiB
+        </dd>
+        <dt>Disk</dt>
+        <dd data-testid="disk">
+          {formatBytes(workspace.diskBytes)}
+          {workspace.state === 'suspended' && ' (disk and saved memory; no CPU or RAM in use)'}
         </dd>
         <dt>Owner</dt>
         <dd>{workspace.owner}</dd>

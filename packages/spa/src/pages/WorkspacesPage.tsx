@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, describeError, type Workspace } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
-import { Notice, StateBadge } from '../components/ui.js';
+import { formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link } from '../router.js';
 
 export function WorkspacesPage() {
@@ -11,6 +11,8 @@ export function WorkspacesPage() {
     // Kept fresh by the event stream, not by polling.
     staleTime: Number.POSITIVE_INFINITY,
   });
+  const me = useQuery({ queryKey: ['me'], queryFn: api.me });
+  const showOwner = me.data?.role === 'admin';
   return (
     <section>
       <div className="heading">
@@ -26,7 +28,7 @@ export function WorkspacesPage() {
       {query.data && query.data.length > 0 && (
         <ul className="cards" aria-label="Workspaces">
           {query.data.map((w) => (
-            <WorkspaceCard key={w.id} workspace={w} />
+            <WorkspaceCard key={w.id} workspace={w} showOwner={showOwner} />
           ))}
         </ul>
       )}
@@ -34,7 +36,8 @@ export function WorkspacesPage() {
   );
 }
 
-function WorkspaceCard({ workspace }: { workspace: Workspace }) {
+/** An admin sees everyone's workspaces: each card then says whose it is. */
+function WorkspaceCard({ workspace, showOwner }: { workspace: Workspace; showOwner: boolean }) {
   return (
     <li className="card" data-workspace={workspace.name}>
       <div className="card-title">
@@ -43,7 +46,14 @@ function WorkspaceCard({ workspace }: { workspace: Workspace }) {
       </div>
       <p className="muted">
         {workspace.cpus} CPU · {workspace.memoryMiB} MiB · {workspace.ports.length} port
-        {workspace.ports.length === 1 ? '' : 's'}
+        {workspace.ports.length === 1 ? '' : 's'} ·{' '}
+        <span data-testid="disk">{formatBytes(workspace.diskBytes)} on disk</span>
+        {showOwner && (
+          <>
+            {' '}
+            · owner <span className="owner">{workspace.owner}</span>
+          </>
+        )}
       </p>
       {workspace.state === 'running' && (
         <a href={workspace.ideUrl} target="_blank" rel="noreferrer">

@@ -40,10 +40,15 @@ export class HealthMonitor {
     this.#options = options;
   }
 
-  /** Checks every running workspace that has no job in flight (a job owns its workspace meanwhile). */
+  /**
+   * Checks every running workspace that has no job in flight (a job owns its workspace meanwhile),
+   * and records every idle workspace's disk use.
+   */
   async checkAll(): Promise<void> {
     const { workspaces, jobs, log } = this.#deps;
-    const due = workspaces.all().filter((w) => w.state === 'running' && jobs.pending(w.id).length === 0);
+    const idle = workspaces.all().filter((w) => jobs.pending(w.id).length === 0);
+    await this.#measureDisks(idle);
+    const due = idle.filter((w) => w.state === 'running');
     // In parallel: one slow guest must not delay every other workspace's check.
     await Promise.all(
       due.map((workspace) =>
@@ -79,6 +84,17 @@ export class HealthMonitor {
     ) {
       await routes.removeWorkspace(workspace.name);
       this.#ideOutages.delete(workspace.id);
+    }
+  }
+
+  /**
+   * A running guest's disk grows all the time, and each write to the database is an update sent to
+   * every dashboard: changes under a MiB wait until they add up.
+   */
+  async #measureDisks(idle: Workspace[]): Promise<void> {
+    for (const workspace of idle) {
+      const bytes = await this.#deps.runtime.diskUsage(workspace.name);
+      if (bytes !== undefined) this.#deps.workspaces.setDiskBytes(workspace.id, bytes, 1024 ** 2);
     }
   }
 

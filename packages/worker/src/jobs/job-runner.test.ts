@@ -56,6 +56,48 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     expect((await get(f, '/workspace/alice/')).status).toBe(404);
   });
 
+  it('suspends (route down, memory kept, disk measured) and resumes on start, with its ports', async () => {
+    const { stores, runtime } = f;
+    const ws = create(f, 'alice');
+    await until('running', () => stateOf(f, 'alice') === 'running');
+    stores.ports.add(ws.id, 3000);
+    const running = stores.workspaces.find(ws.id);
+    expect(running?.diskBytes).toBe(64 * 1024 ** 2);
+
+    stores.workspaces.transition(ws.id, ['running'], { state: 'suspending', phase: 'suspending' });
+    stores.jobs.enqueue(ws.id, 'suspend');
+    await until('suspended', () => stateOf(f, 'alice') === 'suspended');
+    expect(await runtime.inspect('alice')).toEqual({ workspace: 'alice', state: 'suspended' });
+    expect(stores.workspaces.find(ws.id)).toMatchObject({ phase: 'suspended', notice: null });
+    expect(stores.workspaces.find(ws.id)?.diskBytes).toBe((64 + 512 / 8) * 1024 ** 2);
+    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+
+    stores.workspaces.transition(ws.id, ['suspended'], { state: 'starting', phase: 'queued' });
+    stores.jobs.enqueue(ws.id, 'start');
+    await until('running again', () => stateOf(f, 'alice') === 'running');
+    expect(stores.workspaces.phaseHistory(ws.id).map((h) => h.phase)).toContain('vm_resuming');
+    expect(f.logs).toContain('alice: resumed from memory');
+    expect((await get(f, '/workspace/alice/port/3000/')).status).not.toBe(404);
+    expect(stores.workspaces.find(ws.id)?.diskBytes).toBe(64 * 1024 ** 2);
+  });
+
+  it('a route the edge refuses never shows running: the workspace ends in error, saying so', async () => {
+    const ws = create(f, 'doomed');
+    f.stores.ports.add(ws.id, 3000);
+    // The guest's gate takes a secret the route builder refuses (not base64url): no retry can help.
+    f.runtime.nextGateSecret = '+'.repeat(43);
+    const states = new Set<string>();
+    await until('error', () => {
+      states.add(stateOf(f, 'doomed') ?? 'gone');
+      return stateOf(f, 'doomed') === 'error';
+    });
+    expect(states.has('running')).toBe(false);
+    expect(f.stores.workspaces.find(ws.id)?.error).toMatch(
+      /^The edge \(Caddy\) refused the route of doomed: invalid gate secret/,
+    );
+    expect((await get(f, '/workspace/doomed/')).status).toBe(404);
+  });
+
   it('adds and removes port routes on a running workspace', async () => {
     const { stores } = f;
     const ws = create(f, 'alice');

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkspaceRouteMissingError } from '@rockpool/caddy';
 import type { Job, Workspace } from '@rockpool/db';
-import type { VmSpec } from '../runtime/vm-runtime.js';
+import type { BootReport, VmSpec } from '../runtime/vm-runtime.js';
 import { waitForIde } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
+import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteWrites } from './route-turn.js';
 import { workspaceRoute } from './workspace-route.js';
 
@@ -15,6 +16,8 @@ export interface JobRunnerDeps extends WorkerPartDeps {
   now: () => number;
   /** Called when a workspace has come up (its IDE answers and its route is in). */
   onRunning?: (workspace: Workspace) => void;
+  /** Runs `sync_users` jobs: the edge's basic-auth accounts made to match the users table. */
+  accounts?: { sync(): Promise<void> };
 }
 
 export interface JobRunnerOptions {
@@ -85,6 +88,10 @@ export class JobRunner {
   }
 
   async #handle(job: Job): Promise<void> {
+    if (job.kind === 'sync_users') {
+      if (!this.#deps.accounts) throw new Error('this worker does not manage the edge accounts');
+      return this.#deps.accounts.sync();
+    }
     const workspace = this.#deps.workspaces.find(job.workspaceId);
     if (!workspace) return; // Deleted meanwhile: nothing left to do.
     switch (job.kind) {
@@ -93,6 +100,8 @@ export class JobRunner {
         return this.#bringUp(workspace, job);
       case 'stop':
         return this.#stop(workspace);
+      case 'suspend':
+        return this.#suspend(workspace);
       case 'delete':
         return this.#delete(workspace);
       case 'add_port':
@@ -113,9 +122,14 @@ export class JobRunner {
     if (state !== 'creating' && state !== 'starting') return;
     workspaces.setPhase(workspace.id, state, 'vm_creating');
     await runtime.create(this.#spec(workspace));
-    workspaces.setPhase(workspace.id, state, 'vm_starting');
+    const before = (await runtime.inspect(workspace.name)).state;
+    workspaces.setPhase(workspace.id, state, before === 'suspended' ? 'vm_resuming' : 'vm_starting');
     const vm = await runtime.start(this.#spec(workspace));
     if (!vm.gate) throw new Error('the VM runs but reports no gate');
+    // A retry that finds the VM running keeps what the first attempt reported.
+    if (before !== 'running') workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
+    if (vm.boot?.kind === 'resumed') this.#deps.log(`${workspace.name}: resumed from memory`);
+    else if (vm.boot) this.#deps.log(`${workspace.name}: ${vm.boot.reason}; booted afresh`);
     workspaces.setPhase(workspace.id, state, 'ide_starting');
     await waitForIde(vm.gate, {
       timeoutMs: this.#options.ideTimeoutMs,
@@ -124,7 +138,10 @@ export class JobRunner {
       now: this.#deps.now,
     });
     workspaces.setPhase(workspace.id, state, 'routing');
-    await routes.putWorkspace(workspaceRoute(ports, workspace, vm.gate));
+    await routes.putWorkspace(workspaceRoute(ports, workspace, vm.gate)).catch((error) => {
+      const reason = refusalOf(error);
+      throw reason === undefined ? error : new Error(routeRefusedMessage(workspace.name, reason));
+    });
     if (!workspaces.transition(workspace.id, [state], { state: 'running', phase: 'ready' })) {
       // Deleted or stopped while we worked: take the route back down; that job does the rest.
       await routes.removeWorkspace(workspace.name);
@@ -132,13 +149,44 @@ export class JobRunner {
     }
     this.#deps.onRunning?.(workspace);
     this.#deps.log(`${workspace.name} is running (its gate at ${vm.gate.address})`);
+    await this.#measureDisk(workspace);
   }
 
   async #stop(workspace: Workspace): Promise<void> {
     if (workspace.state !== 'stopping') return;
     await this.#deps.routes.removeWorkspace(workspace.name);
     await this.#deps.runtime.stop(workspace.name);
-    this.#deps.workspaces.transition(workspace.id, ['stopping'], { state: 'stopped', phase: 'stopped' });
+    if (
+      this.#deps.workspaces.transition(workspace.id, ['stopping'], { state: 'stopped', phase: 'stopped' })
+    ) {
+      this.#deps.workspaces.setNotice(workspace.id, 'stopped', null);
+      await this.#measureDisk(workspace);
+    }
+  }
+
+  /** Route down, memory saved (or the VM stopped where the runtime cannot keep memory), suspended. */
+  async #suspend(workspace: Workspace): Promise<void> {
+    const { routes, runtime, workspaces } = this.#deps;
+    if (workspace.state !== 'suspending') return;
+    await routes.removeWorkspace(workspace.name);
+    await runtime.suspend(workspace.name);
+    const kept = runtime.suspendKeepsMemory;
+    if (!workspaces.transition(workspace.id, ['suspending'], { state: 'suspended', phase: 'suspended' }))
+      return;
+    workspaces.setNotice(
+      workspace.id,
+      'suspended',
+      kept
+        ? null
+        : `The ${runtime.kind} runtime cannot keep a Linux guest's memory: the VM was shut down, and start boots it afresh.`,
+    );
+    await this.#measureDisk(workspace);
+  }
+
+  /** Records the workspace's disk use (after a job that changed it: its memory file came or went). */
+  async #measureDisk(workspace: Workspace): Promise<void> {
+    const bytes = await this.#deps.runtime.diskUsage(workspace.name);
+    if (bytes !== undefined) this.#deps.workspaces.setDiskBytes(workspace.id, bytes);
   }
 
   async #delete(workspace: Workspace): Promise<void> {
@@ -175,14 +223,23 @@ export class JobRunner {
       ports.remove(workspace.id, port);
       return;
     }
-    if (job.kind === 'provision' || job.kind === 'start' || job.kind === 'stop') {
+    if (job.kind === 'provision' || job.kind === 'start' || job.kind === 'stop' || job.kind === 'suspend') {
       await routes.removeWorkspace(workspace.name);
+      // The guest flushed its disks before any suspend began; stopping it keeps them.
       await runtime.stop(workspace.name).catch(() => undefined);
-      workspaces.transition(workspace.id, ['creating', 'starting', 'stopping', 'running'], {
+      workspaces.transition(workspace.id, ['creating', 'starting', 'stopping', 'suspending', 'running'], {
         state: 'error',
         phase: 'failed',
         error: message,
       });
     }
   }
+}
+
+/** What a start that found saved memory tells the user (null: nothing worth saying). */
+function bootNotice(boot: BootReport | undefined): string | null {
+  if (!boot) return null;
+  if (boot.kind === 'cold')
+    return `Resumed with a cold boot: ${boot.reason}. Open editors, terminals and processes were not kept.`;
+  return boot.notice ? `Resumed from memory, but ${boot.notice}.` : null;
 }

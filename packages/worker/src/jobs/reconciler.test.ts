@@ -41,6 +41,7 @@ beforeEach(() => {
       }
       return router.sync(...args);
     },
+    putWorkspace: (route: Parameters<typeof router.putWorkspace>[0]) => router.putWorkspace(route),
   };
   portWritesBegun = 0;
   turn = new RouteTurn({
@@ -87,6 +88,26 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     ]);
   });
 
+  it('leaves a suspended workspace without a process alone, and suspends one whose VM runs', async () => {
+    const { stores, runtime } = f;
+    const asleep = await running(f, 'asleep');
+    await runtime.suspend('asleep');
+    stores.workspaces.transition(asleep.id, ['running'], { state: 'suspended', phase: 'suspended' });
+    const awake = await running(f, 'awake');
+    stores.workspaces.transition(awake.id, ['running'], { state: 'suspended', phase: 'suspended' });
+
+    await reconciler.reconcile();
+    expect(stateOf(f, 'asleep')).toBe('suspended');
+    expect(stores.jobs.pending(asleep.id)).toEqual([]);
+    expect(await runtime.inspect('asleep')).toEqual({ workspace: 'asleep', state: 'suspended' });
+    expect(await runtime.inspect('awake')).toEqual({ workspace: 'awake', state: 'suspended' });
+    expect((await get(f, '/workspace/awake/')).status).toBe(404);
+    expect(f.logs).toEqual([
+      'reconcile: awake is suspended but its VM runs; suspending it',
+      'routes: added 0, updated 0, removed 2, unchanged 0',
+    ]);
+  });
+
   it('puts routes back when Caddy lost them, without touching right ones', async () => {
     await running(f, 'alice');
     await running(f, 'bob');
@@ -113,5 +134,64 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     held.open();
     await Promise.all([staleSync, portWrite]);
     expect((await get(f, '/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+  });
+
+  it('a route the edge refuses: its workspace shows the error, the others are routed, nothing repeats', async () => {
+    await running(f, 'fine');
+    const doomed = await running(f, 'doomed');
+    await f.edge.router.removeWorkspace('fine');
+    // The runtime reports a gate address the route builder refuses: writing it again cannot help.
+    const inspect = f.runtime.inspect.bind(f.runtime);
+    f.runtime.inspect = async (name) => {
+      const vm = await inspect(name);
+      return name === 'doomed' && vm.gate ? { ...vm, gate: { ...vm.gate, address: 'not an address' } } : vm;
+    };
+    await reconciler.syncRoutesPeriodically();
+    const failed = f.stores.workspaces.find(doomed.id);
+    expect(failed).toMatchObject({ state: 'error', phase: 'failed' });
+    expect(failed?.error).toMatch(/^The edge \(Caddy\) refused the route of doomed: invalid upstream/);
+    expect((await get(f, '/workspace/fine/')).status).toBe(200);
+    expect(f.logs).toEqual([
+      expect.stringMatching(/^routes: The edge \(Caddy\) refused the route of doomed/),
+      // fine was put back while each route was tried alone; doomed's old route goes (in error: none).
+      'routes: added 0, updated 0, removed 1, unchanged 1',
+    ]);
+    await reconciler.syncRoutesPeriodically();
+    expect(f.logs).toHaveLength(2);
+  });
+
+  it('a failing periodic sync is logged once and backs off; its recovery is logged once', async () => {
+    await running(f, 'alice');
+    await f.edge.router.removeWorkspace('alice');
+    let now = 0;
+    const failing = {
+      sync: async () => Promise.reject(new Error('caddy is away')),
+      putWorkspace: f.edge.router.putWorkspace.bind(f.edge.router),
+    };
+    let router: typeof failing | typeof f.edge.router = failing;
+    const periodic = new Reconciler({
+      ...f.stores,
+      runtime: f.runtime,
+      router: {
+        sync: (...args) => router.sync(...args),
+        putWorkspace: (route) => router.putWorkspace(route),
+      },
+      turn,
+      log: f.log,
+      now: () => now,
+    });
+    await periodic.syncRoutesPeriodically();
+    await periodic.syncRoutesPeriodically();
+    now = 4_999;
+    await periodic.syncRoutesPeriodically();
+    expect(f.logs).toEqual(['route sync failed: caddy is away; backing off']);
+    router = f.edge.router;
+    now = 5_000;
+    await periodic.syncRoutesPeriodically();
+    expect(f.logs.slice(1)).toEqual([
+      'routes: added 1, updated 0, removed 0, unchanged 0',
+      'route sync works again (it failed with: caddy is away)',
+    ]);
+    expect((await get(f, '/workspace/alice/')).status).toBe(200);
   });
 });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkspaceRouter } from '@rockpool/caddy';
 import type { HeartbeatStore, JobQueue, PortStore, WorkspaceStore } from '@rockpool/db';
 import type { VmRuntime } from '../runtime/vm-runtime.js';
+import type { EdgeAccounts } from './edge-accounts.js';
 import { HealthMonitor, type HealthMonitorOptions } from './health-monitor.js';
 import { JobRunner, type JobRunnerOptions } from './job-runner.js';
 import type { WorkerPartDeps } from './part-deps.js';
@@ -16,6 +17,8 @@ export interface WorkerDeps {
   heartbeats: HeartbeatStore;
   runtime: VmRuntime;
   router: WorkspaceRouter;
+  /** The edge's basic-auth accounts; without it `sync_users` jobs fail (no accounts to manage). */
+  accounts?: EdgeAccounts;
   log?: (message: string) => void;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
@@ -65,7 +68,7 @@ export class Worker {
     const part: WorkerPartDeps = { workspaces, ports, jobs, runtime, log: this.#log };
     const now = deps.now ?? Date.now;
     const turn = new RouteTurn(router);
-    this.#reconciler = new Reconciler({ ...part, router, turn });
+    this.#reconciler = new Reconciler({ ...part, router, turn, now });
     this.#health = new HealthMonitor({ ...part, routes: turn.writes, now }, this.#options);
     this.#runner = new JobRunner(
       {
@@ -74,6 +77,7 @@ export class Worker {
         routes: turn.writes,
         now,
         onRunning: (workspace) => this.#health.forget(workspace.id),
+        ...(deps.accounts ? { accounts: deps.accounts } : {}),
       },
       this.#options,
     );
@@ -117,7 +121,8 @@ export class Worker {
   async #healthLoop(): Promise<void> {
     while (!this.#stopped) {
       await sleep(this.#options.healthIntervalMs);
-      await this.syncRoutes().catch((error) => this.#log(`route sync failed: ${(error as Error).message}`));
+      await this.#reconciler.syncRoutesPeriodically();
+      await this.#deps.accounts?.syncPeriodically();
       await this.#health.checkAll();
     }
   }

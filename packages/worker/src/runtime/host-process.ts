@@ -1,4 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { RuntimeError } from './vm-runtime.js';
 
 /** Waits until process `pid` is gone; true if it went within `timeoutMs`. */
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
@@ -31,4 +33,14 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Runs a host command to its end; a non-zero exit is a RuntimeError saying `what` failed and why. */
+export async function runCommand(binary: string, args: string[], what: string): Promise<void> {
+  const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0)
+    throw new RuntimeError(
+      'vm_command_failed',
+      `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
+    );
 }

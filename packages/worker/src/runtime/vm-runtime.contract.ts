@@ -25,8 +25,11 @@ export const CONTRACT_CASES = [
   'create',
   'start',
   'gate',
+  'suspend',
+  'resume',
   'stop',
   'restart',
+  'discard-memory',
   'durable-writes',
   'delete',
   'invalid-names',
@@ -83,9 +86,10 @@ async function untilHealthy(gate: GateEndpoint | undefined, timeoutMs: number): 
 
 /**
  * The behaviour every VmRuntime must have, run against each backend (tart through the fake tart,
- * real QEMU): states absent → stopped → running → stopped → absent, idempotency of every method,
- * and code-server answering through the gate `start` reports, which opens only with its secret.
- * It uses the interface only.
+ * real QEMU): states absent → stopped → running → suspended → running → stopped → absent,
+ * idempotency of every method, and code-server answering through the gate `start` reports, which
+ * opens only with its secret, a new one for every boot and resume. A runtime whose suspend cannot
+ * keep memory (`suspendKeepsMemory` false) stops instead, and says so. It uses the interface only.
  */
 export function describeVmRuntimeContract(
   name: string,
@@ -126,8 +130,10 @@ export function describeVmRuntimeContract(
       expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'absent' });
       expect(await ctx.runtime.list()).not.toContain(workspace);
       await ctx.runtime.stop(workspace);
+      await ctx.runtime.suspend(workspace);
       await ctx.runtime.delete(workspace);
       expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'absent' });
+      expect(await ctx.runtime.diskUsage(workspace)).toBeUndefined();
     });
 
     test('create', 'creates once however often asked; the VM is stopped and listed', async () => {
@@ -172,6 +178,45 @@ export function describeVmRuntimeContract(
       },
     );
 
+    test(
+      'suspend',
+      'suspends however often asked: no process, no gate, memory kept (or a stop), disk counted',
+      async () => {
+        const before = await ctx.runtime.diskUsage(workspace);
+        await ctx.runtime.suspend(workspace);
+        await ctx.runtime.suspend(workspace);
+        const state = ctx.runtime.suspendKeepsMemory ? 'suspended' : 'stopped';
+        expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state });
+        expect(await ctx.runtime.list()).toContain(workspace);
+        const after = await ctx.runtime.diskUsage(workspace);
+        if (before !== undefined && after !== undefined && ctx.runtime.suspendKeepsMemory)
+          expect(after).toBeGreaterThan(before); // The memory file is on disk now.
+      },
+    );
+
+    test(
+      'resume',
+      'start resumes a suspended VM (a cold boot where memory is not kept) with a new secret; code-server answers',
+      async () => {
+        const info = await ctx.runtime.start(spec);
+        expect(info).toMatchObject({ state: 'running' });
+        // Resumed from memory; a runtime that keeps none booted afresh, which is nothing to report.
+        if (ctx.runtime.suspendKeepsMemory) expect(info.boot).toMatchObject({ kind: 'resumed' });
+        else expect(info.boot).toBeUndefined();
+        const again = await ctx.runtime.start(spec);
+        expect(again.boot).toBeUndefined(); // Already running: nothing was booted.
+        expect(again.gate).toEqual(info.gate);
+        await untilHealthy(info.gate, bootTimeoutMs);
+        // The restored guest's gate held the old secret in its memory: the resume replaced it.
+        const resumed = info.gate as GateEndpoint;
+        expect(resumed.secret).not.toBe(gate?.secret);
+        if (!skip.has('gate'))
+          expect(await gateStatus(resumed, '/healthz', { 'X-Rockpool-Gate': gate?.secret ?? '' })).toBe(403);
+        gate = resumed;
+      },
+      bootTimeoutMs + testTimeoutMs,
+    );
+
     test('stop', 'stops however often asked, keeping the VM, which then has no gate', async () => {
       await ctx.runtime.stop(workspace);
       await ctx.runtime.stop(workspace);
@@ -189,6 +234,22 @@ export function describeVmRuntimeContract(
         await untilHealthy(info.gate, bootTimeoutMs);
         await ctx.runtime.stop(workspace);
         expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
+      },
+      bootTimeoutMs + testTimeoutMs,
+    );
+
+    test(
+      'discard-memory',
+      'stop of a suspended VM throws its memory away: the next start is a cold boot',
+      async () => {
+        const info = await ctx.runtime.start(spec);
+        await untilHealthy(info.gate, bootTimeoutMs);
+        await ctx.runtime.suspend(workspace);
+        await ctx.runtime.stop(workspace);
+        expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'stopped' });
+        const booted = await ctx.runtime.start(spec);
+        expect(booted.boot).toBeUndefined();
+        await ctx.runtime.stop(workspace);
       },
       bootTimeoutMs + testTimeoutMs,
     );
@@ -228,6 +289,8 @@ export function describeVmRuntimeContract(
       await expect(ctx.runtime.inspect('UPPER')).rejects.toThrow(/invalid workspace name/);
       await expect(ctx.runtime.stop('')).rejects.toThrow(/invalid workspace name/);
       await expect(ctx.runtime.delete('a_b')).rejects.toThrow(/invalid workspace name/);
+      await expect(ctx.runtime.suspend('a.b')).rejects.toThrow(/invalid workspace name/);
+      await expect(ctx.runtime.diskUsage('..')).rejects.toThrow(/invalid workspace name/);
     });
   });
 }

@@ -23,6 +23,9 @@ interface FakeGuest {
 interface FakeVm {
   /** Present while the VM runs. */
   guest?: FakeGuest;
+  /** Its memory is "saved": the next start resumes (with a new gate secret, as a real resume). */
+  suspended: boolean;
+  memoryMiB: number;
 }
 
 /**
@@ -35,10 +38,13 @@ interface FakeVm {
 export class FakeRuntime implements VmRuntime {
   /** It stands in for the Linux runtime. */
   readonly kind: RuntimeKind = 'qemu';
+  readonly suspendKeepsMemory = true;
   readonly #vms = new Map<string, FakeVm>();
   readonly #app: string | undefined;
   /** Starts left to fail (each failing start uses one up), as QEMU failing to start does. */
   failStart = 0;
+  /** The gate secret of the next guest that boots, used up by it (default: a new random one). */
+  nextGateSecret: string | undefined;
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.#app = options.app;
@@ -46,7 +52,8 @@ export class FakeRuntime implements VmRuntime {
 
   async create(spec: VmSpec): Promise<void> {
     assertWorkspaceName(spec.workspace);
-    if (!this.#vms.has(spec.workspace)) this.#vms.set(spec.workspace, {});
+    if (!this.#vms.has(spec.workspace))
+      this.#vms.set(spec.workspace, { suspended: false, memoryMiB: spec.memoryMiB });
   }
 
   async start(spec: VmSpec): Promise<VmInfo> {
@@ -56,15 +63,19 @@ export class FakeRuntime implements VmRuntime {
       throw new RuntimeError('vm_start_failed', 'QEMU could not start (simulated)');
     }
     const vm = this.#vm(spec.workspace);
-    if (!vm.guest) {
-      const ide = await startEchoUpstream({ name: `ide-${spec.workspace}` });
-      const gate = await startTestGate({
-        codeServer: ide.address,
-        ...(this.#app ? { otherPorts: this.#app } : {}),
-      });
-      vm.guest = { ide, gate, forward: await startTcpForward(gate.address) };
-    }
-    return this.inspect(spec.workspace);
+    if (vm.guest) return this.inspect(spec.workspace);
+    const ide = await startEchoUpstream({ name: `ide-${spec.workspace}` });
+    const gate = await startTestGate({
+      codeServer: ide.address,
+      ...(this.#app ? { otherPorts: this.#app } : {}),
+      ...(this.nextGateSecret ? { secret: this.nextGateSecret } : {}),
+    });
+    this.nextGateSecret = undefined;
+    vm.guest = { ide, gate, forward: await startTcpForward(gate.address) };
+    const resumed = vm.suspended;
+    vm.suspended = false;
+    const info = await this.inspect(spec.workspace);
+    return resumed ? { ...info, boot: { kind: 'resumed' } } : info;
   }
 
   async inspect(workspace: string): Promise<VmInfo> {
@@ -74,12 +85,33 @@ export class FakeRuntime implements VmRuntime {
     const guest = vm.guest;
     return guest
       ? { workspace, state: 'running', gate: { address: guest.forward.address, secret: guest.gate.secret } }
-      : { workspace, state: 'stopped' };
+      : { workspace, state: vm.suspended ? 'suspended' : 'stopped' };
   }
 
   async stop(workspace: string): Promise<void> {
     assertWorkspaceName(workspace);
     const vm = this.#vms.get(workspace);
+    if (vm) vm.suspended = false;
+    await this.#powerOff(vm);
+  }
+
+  async suspend(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    const vm = this.#vms.get(workspace);
+    if (!vm?.guest) return;
+    await this.#powerOff(vm);
+    vm.suspended = true;
+  }
+
+  /** A disk of 64 MiB, and a memory file of an eighth of the RAM while suspended. */
+  async diskUsage(workspace: string): Promise<number | undefined> {
+    assertWorkspaceName(workspace);
+    const vm = this.#vms.get(workspace);
+    if (!vm) return undefined;
+    return (64 + (vm.suspended ? vm.memoryMiB / 8 : 0)) * 1024 ** 2;
+  }
+
+  async #powerOff(vm: FakeVm | undefined): Promise<void> {
     const guest = vm?.guest;
     if (!vm || !guest) return;
     vm.guest = undefined;
@@ -99,7 +131,7 @@ export class FakeRuntime implements VmRuntime {
 
   /** The VM dies behind the worker's back. */
   crash(workspace: string): Promise<void> {
-    return this.stop(workspace);
+    return this.#powerOff(this.#vms.get(workspace));
   }
 
   /**

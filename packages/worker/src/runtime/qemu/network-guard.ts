@@ -50,3 +50,10 @@ export async function ensureGuestIsolation(): Promise<Isolation> {
     return { enforced: false, reason: `nft failed: ${loaded.stderr || 'is nftables installed?'}` };
   return { enforced: true };
 }
+
+/** The VM user's uid and gid, for files QEMU opens after it dropped to that user. */
+export async function vmUserIds(): Promise<[number, number]> {
+  const uid = Number((await execa('id', ['-u', VM_USER])).stdout);
+  const gid = Number((await execa('id', ['-g', VM_USER])).stdout);
+  return [uid, gid];
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardRuleset } from './network-guard.js';
-import { kernelCommandLine, overlayArgs, qemuArgs } from './qemu-args.js';
+import { kernelCommandLine, migrateUri, overlayArgs, qemuArgs } from './qemu-args.js';
 
 const launch = {
   spec: { workspace: 'alice', cpus: 2, memoryMiB: 2048 },
@@ -40,6 +40,19 @@ describe('qemuArgs', () => {
     const args = qemuArgs({ ...launch, accel: 'kvm', runAs: 'rockpool-vm' });
     expect(value(args, '-cpu')).toBe('host');
     expect(value(args, '-runas')).toBe('rockpool-vm');
+  });
+
+  it('resumes instead of booting: waits paused for the memory on a unix socket', () => {
+    const boot = qemuArgs({ ...launch, accel: 'tcg' });
+    expect(boot).not.toContain('-incoming');
+    expect(boot).not.toContain('-S');
+    const resume = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/vms/alice/migrate-in.sock' });
+    expect(value(resume, '-incoming')).toBe('unix:/vms/alice/migrate-in.sock');
+    expect(resume).toContain('-S');
+    // The same machine as at boot, or the saved state would not fit it.
+    const added = ['-incoming', 'unix:/vms/alice/migrate-in.sock', '-S'];
+    expect(resume.filter((a) => !added.includes(a))).toEqual(boot);
+    expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
   });
 
   it('builds the overlay command and the kernel command line', () => {

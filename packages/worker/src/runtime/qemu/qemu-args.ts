@@ -30,6 +30,12 @@ export interface QemuLaunch {
   tscKhz: number;
   /** Drop privileges to this user after start-up (isolation from host services). */
   runAs?: string;
+  /**
+   * Resume instead of boot: QEMU listens on this unix socket for the saved memory and device
+   * state, and stays paused (`-S`) once it is loaded, so the runtime can retire the memory file
+   * before the guest runs again and writes to its disk.
+   */
+  incomingSocket?: string;
 }
 
 /** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
@@ -93,10 +99,16 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-pidfile',
     paths.pidFile,
     ...(launch.runAs ? ['-runas', launch.runAs] : []),
+    ...(launch.incomingSocket ? ['-incoming', `unix:${launch.incomingSocket}`, '-S'] : []),
     '-daemonize',
   ];
 }
 
 export function overlayArgs(base: string, disk: string): string[] {
   return ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, disk];
+}
+
+/** QMP `migrate`'s URI: QEMU connects to the runtime's socket and streams the VM's state into it. */
+export function migrateUri(socket: string): string {
+  return `unix:${socket}`;
 }

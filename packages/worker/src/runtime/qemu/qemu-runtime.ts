@@ -1,26 +1,20 @@
-import { chown, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
-import { newGateSecret, readGateSecret, writeGateSecret } from '../gate-secret.js';
-import { waitForExit } from '../host-process.js';
+import { newGateSecret, writeGateSecret } from '../gate-secret.js';
+import { directoryBytes, exists } from '../host-files.js';
+import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
-import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
+import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
-import { type Isolation, VM_USER } from './network-guard.js';
-import {
-  type Accelerator,
-  type GuestImage,
-  overlayArgs,
-  qemuArgs,
-  type VmPaths,
-  vmProcessName,
-} from './qemu-args.js';
-import { type ExecResult, guestExec, guestPing, qmp } from './qmp.js';
-
-/** Installs the gate's secret in the guest from its stdin (scripts/guest/rockpool-gate-secret). */
-export const GATE_SECRET_COMMAND = '/usr/local/sbin/rockpool-gate-secret';
+import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
+import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
+import { installGateSecret } from './qemu-gate.js';
+import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
+import { resumeOrBoot, settleRunning } from './qemu-resume.js';
+import { discardMemory, saveMemory } from './qemu-snapshot.js';
+import { type ExecResult, guestExec, qmp } from './qmp.js';
 
 export interface QemuRuntimeOptions {
   /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
@@ -35,6 +29,11 @@ export interface QemuRuntimeOptions {
   isolation?: Isolation;
   /** A free loopback port; injected for tests. */
   freePort?: () => Promise<number>;
+  /** How long saving a VM's memory may take before suspend gives up (the VM then runs on). */
+  suspendTimeoutMs?: number;
+  /** How long loading saved memory may take before resume falls back to a cold boot. */
+  resumeTimeoutMs?: number;
+  now?: () => number;
   /**
    * How long `start` may wait for the guest agent to install the gate's secret: the agent starts
    * early in boot, seconds under KVM, longer under TCG on a busy host. Default 180 s.
@@ -45,6 +44,7 @@ export interface QemuRuntimeOptions {
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
+  readonly suspendKeepsMemory = true;
   readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
 
@@ -55,6 +55,9 @@ export class QemuRuntime implements VmRuntime {
       accel: 'auto',
       isolation: { enforced: false, reason: 'not configured' },
       freePort: freeLoopbackPort,
+      suspendTimeoutMs: 120_000,
+      resumeTimeoutMs: 60_000,
+      now: Date.now,
       gateSecretTimeoutMs: 180_000,
       ...options,
     };
@@ -76,18 +79,8 @@ export class QemuRuntime implements VmRuntime {
   }
 
   /** The VM's state directory (0700) and its files; `gatePort` and `gateSecret` exist while it runs. */
-  paths(workspace: string): VmPaths & { dir: string; gatePort: string; gateSecret: string } {
-    const dir = join(this.#options.stateDir, workspace);
-    return {
-      dir,
-      disk: join(dir, 'disk.qcow2'),
-      pidFile: join(dir, 'qemu.pid'),
-      qmpSocket: join(dir, 'qmp.sock'),
-      qgaSocket: join(dir, 'qga.sock'),
-      consoleLog: join(dir, 'console.log'),
-      gatePort: join(dir, 'gate-port'),
-      gateSecret: join(dir, 'gate-secret'),
-    };
+  paths(workspace: string): QemuVmPaths {
+    return qemuVmPaths(this.#options.stateDir, workspace);
   }
 
   async create(spec: VmSpec): Promise<void> {
@@ -103,7 +96,7 @@ export class QemuRuntime implements VmRuntime {
     // Create under a temporary name so a crash never leaves a half-made disk that looks real.
     const partial = `${paths.disk}.partial`;
     await rm(partial, { force: true });
-    await this.#run(
+    await runCommand(
       this.#options.qemuImgBinary,
       overlayArgs(this.image.rootfs, partial),
       'creating the disk',
@@ -113,23 +106,48 @@ export class QemuRuntime implements VmRuntime {
 
   async start(spec: VmSpec): Promise<VmInfo> {
     assertWorkspaceName(spec.workspace);
+    const paths = this.paths(spec.workspace);
+    const deps = {
+      spec,
+      paths,
+      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket),
+      inspect: () => this.inspect(spec.workspace),
+      timeoutMs: this.#options.resumeTimeoutMs,
+      now: this.#options.now,
+    };
     const current = await this.inspect(spec.workspace);
-    if (current.state === 'running') {
-      if (!current.gate)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `the VM of ${spec.workspace} runs without a gate (started by an older Rockpool); stop it and start it again`,
-        );
-      // Again, in case a worker died between booting the VM and installing the secret.
-      await this.#installGateSecret(spec.workspace, current.gate.secret);
-      return current;
+    let info: VmInfo;
+    if (current.state === 'running')
+      info = (await settleRunning(deps, current)) ?? (await resumeOrBoot(deps));
+    else {
+      if (current.state === 'absent') await this.create(spec);
+      info = await resumeOrBoot(deps);
     }
-    if (current.state === 'absent') await this.create(spec);
+    if (!info.gate)
+      throw new RuntimeError(
+        'vm_start_failed',
+        `the VM of ${spec.workspace} runs without a gate (started by an older Rockpool); stop it and start it again`,
+      );
+    // /run is a tmpfs in the guest: the secret is installed on every boot. A resumed guest still
+    // has the one of the boot it was saved in, and a running one gets its own again, in case a
+    // worker died between booting the VM and installing it.
+    await installGateSecret({
+      workspace: spec.workspace,
+      qgaSocket: paths.qgaSocket,
+      secret: info.gate.secret,
+      timeoutMs: this.#options.gateSecretTimeoutMs,
+      running: async () => (await this.#livePid(spec.workspace)) !== undefined,
+      consoleTail: () => this.consoleTail(spec.workspace),
+    });
+    return info;
+  }
+
+  /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
+  async #launch(spec: VmSpec, incomingSocket?: string): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
-    // A new secret every boot: one that leaked earlier dies with the VM that used it.
-    const secret = newGateSecret();
-    await writeGateSecret(paths.gateSecret, secret);
+    // A new secret every launch (a resume too): one that leaked earlier dies with the VM that used it.
+    await writeGateSecret(paths.gateSecret, newGateSecret());
     const gatePort = await this.#options.freePort();
     await writeFile(paths.gatePort, `${gatePort}\n`);
     const isolation = this.#options.isolation;
@@ -143,17 +161,16 @@ export class QemuRuntime implements VmRuntime {
       gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
+      ...(incomingSocket ? { incomingSocket } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await this.#run(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
     const info = await this.inspect(spec.workspace);
     if (info.state !== 'running')
       throw new RuntimeError(
         'vm_start_failed',
         `QEMU exited right after start: ${await this.consoleTail(spec.workspace)}`,
       );
-    // /run is a tmpfs in the guest: the secret is installed on every boot, before any route uses it.
-    await this.#installGateSecret(spec.workspace, secret);
     return info;
   }
 
@@ -162,9 +179,10 @@ export class QemuRuntime implements VmRuntime {
     const paths = this.paths(workspace);
     const pid = await this.#livePid(workspace);
     if (pid !== undefined) {
-      const gate = await this.#gate(workspace);
+      const gate = await readGate(paths);
       return { workspace, state: 'running', pid, ...(gate ? { gate } : {}) };
     }
+    if (await exists(paths.memory.meta)) return { workspace, state: 'suspended' };
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
   }
 
@@ -172,12 +190,46 @@ export class QemuRuntime implements VmRuntime {
     assertWorkspaceName(workspace);
     const paths = this.paths(workspace);
     const pid = await this.#livePid(workspace);
+    if (pid !== undefined) {
+      // Flush the guest's page cache so the overlay is consistent, then end QEMU.
+      await guestExec(paths.qgaSocket, ['/bin/sync'], { timeoutMs: 15_000 }).catch(() => undefined);
+      await this.#end(workspace, pid);
+    }
+    // A full shutdown: saved memory of a suspended VM is thrown away, the next start boots afresh.
+    await discardMemory(paths.memory);
+  }
+
+  async suspend(workspace: string): Promise<void> {
+    assertWorkspaceName(workspace);
+    const paths = this.paths(workspace);
+    const pid = await this.#livePid(workspace);
     if (pid === undefined) return;
-    // Flush the guest's page cache so the overlay is consistent, then end QEMU.
-    await guestExec(paths.qgaSocket, ['/bin/sync'], { timeoutMs: 15_000 }).catch(() => undefined);
+    const isolation = this.#options.isolation;
+    // QEMU, running as the VM user, connects to the save socket: let it reach the directory (it can
+    // open nothing there it does not own: sockets, logs and pid file are the worker's, 0600).
+    if (isolation.enforced) await chmod(paths.dir, 0o711);
+    await saveMemory({
+      timeoutMs: this.#options.suspendTimeoutMs,
+      now: this.#options.now,
+      qmpSocket: paths.qmpSocket,
+      qgaSocket: paths.qgaSocket,
+      files: paths.memory,
+      ...(isolation.enforced ? { vmUser: await vmUserIds() } : {}),
+    });
+    await this.#end(workspace, pid);
+  }
+
+  async diskUsage(workspace: string): Promise<number | undefined> {
+    assertWorkspaceName(workspace);
+    return directoryBytes(this.paths(workspace).dir);
+  }
+
+  /** Ends QEMU (politely, then by SIGKILL) and removes what only a running VM has. */
+  async #end(workspace: string, pid: number): Promise<void> {
+    const paths = this.paths(workspace);
     await qmp(paths.qmpSocket, 'quit').catch(() => undefined);
     if (!(await waitForExit(pid, 10_000))) {
-      process.kill(pid, 'SIGKILL');
+      signal(pid, 'SIGKILL');
       await waitForExit(pid, 5_000);
     }
     await Promise.all(
@@ -207,47 +259,6 @@ export class QemuRuntime implements VmRuntime {
     return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
-  /** The gate of a running VM, from its state directory. */
-  async #gate(workspace: string): Promise<GateEndpoint | undefined> {
-    const paths = this.paths(workspace);
-    const port = Number((await readFile(paths.gatePort, 'utf8').catch(() => '')).trim());
-    const secret = await readGateSecret(paths.gateSecret);
-    return port > 0 && secret ? { address: `127.0.0.1:${port}`, secret } : undefined;
-  }
-
-  /**
-   * Hands the gate its secret through the guest agent, as the stdin of rockpool-gate-secret (never
-   * as an argument), retrying until the agent runs and the command succeeds. Until then the gate
-   * answers 503 to everything.
-   */
-  async #installGateSecret(workspace: string, secret: string): Promise<void> {
-    const { qgaSocket } = this.paths(workspace);
-    const timeoutMs = this.#options.gateSecretTimeoutMs;
-    const deadline = Date.now() + timeoutMs;
-    let problem = 'the guest agent did not answer';
-    for (;;) {
-      if (await guestPing(qgaSocket)) {
-        const result = await guestExec(qgaSocket, [GATE_SECRET_COMMAND], {
-          input: secret,
-          timeoutMs: 30_000,
-        }).catch((error: Error) => ({ exitCode: -1, stdout: '', stderr: error.message }));
-        if (result.exitCode === 0) return;
-        problem = `${GATE_SECRET_COMMAND} exited ${result.exitCode}: ${result.stderr.trim()}`;
-      }
-      if ((await this.#livePid(workspace)) === undefined)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `QEMU exited before the gate's secret was installed: ${await this.consoleTail(workspace)}`,
-        );
-      if (Date.now() > deadline)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `could not install the gate's secret in ${workspace} within ${Math.round(timeoutMs / 1000)} s (${problem}); is the guest image older than the gate? Rebuild it with scripts/build-guest-image.sh`,
-        );
-      await sleep(1_000);
-    }
-  }
-
   async consoleTail(workspace: string, lines = 20): Promise<string> {
     const text = await readFile(this.paths(workspace).consoleLog, 'utf8').catch(() => '(no console output)');
     return text.split('\n').slice(-lines).join('\n');
@@ -261,26 +272,4 @@ export class QemuRuntime implements VmRuntime {
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     return cmdline.includes(vmProcessName(workspace)) ? pid : undefined;
   }
-
-  async #run(binary: string, args: string[], what: string): Promise<void> {
-    const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
-    if (result.exitCode !== 0)
-      throw new RuntimeError(
-        'vm_command_failed',
-        `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
-      );
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function vmUserIds(): Promise<[number, number]> {
-  const uid = Number((await execa('id', ['-u', VM_USER])).stdout);
-  const gid = Number((await execa('id', ['-g', VM_USER])).stdout);
-  return [uid, gid];
 }

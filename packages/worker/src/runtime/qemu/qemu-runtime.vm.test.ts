@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
 import type { GateEndpoint } from '../vm-runtime.js';
-import { GATE_SECRET_COMMAND, QemuRuntime } from './qemu-runtime.js';
+import { GATE_SECRET_COMMAND } from './qemu-gate.js';
+import { QemuRuntime } from './qemu-runtime.js';
 import { guestExec } from './qmp.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;

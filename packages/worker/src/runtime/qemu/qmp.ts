@@ -99,13 +99,6 @@ export async function qmp(
   }
 }
 
-/** A human-monitor command through QMP; QEMU answers errors as text. */
-export async function hmp(socketPath: string, commandLine: string): Promise<string> {
-  const output = (await qmp(socketPath, 'human-monitor-command', { 'command-line': commandLine })) as string;
-  if (/error|invalid|could not|not found/i.test(output)) throw new Error(`${commandLine}: ${output.trim()}`);
-  return output;
-}
-
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -122,37 +115,68 @@ export interface GuestExecOptions {
   input?: string;
 }
 
-/**
- * Runs a command in the guest through qemu-guest-agent. The agent may have stale replies queued
- * from an earlier client, so each exchange is framed by guest-sync with a random id.
- */
-export async function guestExec(
-  socketPath: string,
-  argv: string[],
-  options: GuestExecOptions = {},
-): Promise<ExecResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+/** A guest-agent connection that skipped any stale replies an earlier client left queued. */
+interface GuestSession {
+  call(execute: string, args?: Record<string, unknown>): Promise<unknown>;
+  close(): void;
+}
+
+async function guestSession(socketPath: string, timeoutMs: number): Promise<GuestSession> {
   const socket = await JsonLineSocket.connect(socketPath, 5_000);
-  const call = async (execute: string, args?: Record<string, unknown>) => {
-    socket.send(args ? { execute, arguments: args } : { execute });
-    return unwrap(await socket.next(timeoutMs), execute);
-  };
   try {
+    // The agent may have replies queued from an earlier client: frame the exchange by guest-sync.
     const id = Math.floor(Math.random() * 2 ** 31);
     socket.send({ execute: 'guest-sync', arguments: { id } });
     for (;;) {
       const reply = await socket.next(5_000);
       if (reply.return === id) break;
     }
+  } catch (error) {
+    socket.close();
+    throw error;
+  }
+  return {
+    call: async (execute, args) => {
+      socket.send(args ? { execute, arguments: args } : { execute });
+      return unwrap(await socket.next(timeoutMs), execute);
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** One guest-agent command (e.g. guest-get-time), answered within `timeoutMs`. */
+export async function guestCommand(
+  socketPath: string,
+  execute: string,
+  args?: Record<string, unknown>,
+  timeoutMs = 10_000,
+): Promise<unknown> {
+  const session = await guestSession(socketPath, timeoutMs);
+  try {
+    return await session.call(execute, args);
+  } finally {
+    session.close();
+  }
+}
+
+/** Runs a command in the guest through qemu-guest-agent. */
+export async function guestExec(
+  socketPath: string,
+  argv: string[],
+  options: GuestExecOptions = {},
+): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const session = await guestSession(socketPath, timeoutMs);
+  try {
     const [path, ...arg] = argv;
     const input =
       options.input === undefined ? {} : { 'input-data': Buffer.from(options.input).toString('base64') };
-    const { pid } = (await call('guest-exec', { path, arg, ...input, 'capture-output': true })) as {
+    const { pid } = (await session.call('guest-exec', { path, arg, ...input, 'capture-output': true })) as {
       pid: number;
     };
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const status = (await call('guest-exec-status', { pid })) as {
+      const status = (await session.call('guest-exec-status', { pid })) as {
         exited: boolean;
         exitcode?: number;
         'out-data'?: string;
@@ -169,7 +193,7 @@ export async function guestExec(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
-    socket.close();
+    session.close();
   }
 }
 

@@ -7,22 +7,20 @@ import { RuntimeError } from '../vm-runtime.js';
 import { type TartNetwork, tartRunArgs } from './tart-args.js';
 
 /**
- * Name of the `--dir` share that carries `workspace.env` (`ROCKPOOL_WORKSPACE_NAME=<name>`) into the
- * guest, read-only. tart has no way to pass environment to a guest; `tart exec` needs the Tart Guest
- * Agent, macOS 14 and a booted guest, while a share is there from the first instruction of boot. The
- * guest mounts the default tag, `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and
- * reads `/mnt/shared/rockpool/workspace.env` (a named share is a subdirectory of the mount).
- */
-export const TART_SHARE_NAME = 'rockpool';
-
-/** The file in the share, `KEY=value` lines. */
-export const TART_WORKSPACE_ENV_FILE = 'workspace.env';
-
-/**
- * The gate's secret in the share, new for every `tart run`; the guest's gate reads it as
+ * The read-only `--dir` share that carries the workspace into the guest: `name` is its tag, and
+ * `workspaceEnvFile` holds `KEY=value` lines (`ROCKPOOL_WORKSPACE_NAME=<name>`). tart has no way to
+ * pass environment to a guest; `tart exec` needs the Tart Guest Agent, macOS 14 and a booted guest,
+ * while a share is there from the first instruction of boot. The guest mounts the default tag,
+ * `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and reads
+ * `/mnt/shared/rockpool/workspace.env` (a named share is a subdirectory of the mount).
+ * `gateSecretFile` is the gate's secret, new for every `tart run`; the guest's gate reads it as
  * `/mnt/shared/rockpool/gate-secret`. The share and the state directory are 0700, the file 0600.
  */
-export const TART_GATE_SECRET_FILE = 'gate-secret';
+export const TART_SHARE = {
+  name: 'rockpool',
+  workspaceEnvFile: 'workspace.env',
+  gateSecretFile: 'gate-secret',
+} as const;
 
 /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
 export interface TartRunFiles {
@@ -72,12 +70,16 @@ export class TartRuns {
     const files = this.files(workspace);
     await mkdir(files.share, { recursive: true, mode: 0o700 });
     await chmod(files.dir, 0o700);
-    await writeGateSecret(join(files.share, TART_GATE_SECRET_FILE), newGateSecret());
-    await writeFile(join(files.share, TART_WORKSPACE_ENV_FILE), `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`, {
-      mode: 0o644,
-    });
+    await writeGateSecret(join(files.share, TART_SHARE.gateSecretFile), newGateSecret());
+    await writeFile(
+      join(files.share, TART_SHARE.workspaceEnvFile),
+      `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`,
+      {
+        mode: 0o644,
+      },
+    );
     const args = tartRunArgs(this.options.vmName(workspace), {
-      shares: [{ name: TART_SHARE_NAME, path: files.share, readOnly: true }],
+      shares: [{ name: TART_SHARE.name, path: files.share, readOnly: true }],
       network: this.options.network,
     });
     const { tartBinary } = this.options;

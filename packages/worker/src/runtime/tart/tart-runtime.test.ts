@@ -104,9 +104,10 @@ describe('TartRuntime', () => {
     expect(log.match(/fake tart: booting rockpool-test1-ws-bob \(1 CPUs, 1024 MiB\)/g)).toHaveLength(2);
     expect(log.match(/fake guest: ROCKPOOL_WORKSPACE_NAME=bob/g)).toHaveLength(2);
     // Each stop asked the guest to shut down (SIGUSR2), and it did: no power cut.
-    expect(
-      log.match(/^Requesting guest OS to stop\.\.\.\nguest has stopped the virtual machine$/gm),
-    ).toHaveLength(2);
+    // (Not adjacent lines: a stop can come while the guest still prints its boot, since a second start
+    // may be answered by the first boot's lease.)
+    expect(log.match(/^Requesting guest OS to stop\.\.\.$/gm)).toHaveLength(2);
+    expect(log.match(/^guest has stopped the virtual machine$/gm)).toHaveLength(2);
     expect(log).not.toMatch(/Stopping VM/);
     await fake.runtime.delete('bob');
     expect(existsSync(join(fake.root, 'state', 'bob'))).toBe(false);

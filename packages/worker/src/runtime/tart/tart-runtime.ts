@@ -15,7 +15,7 @@ import {
 } from './tart-args.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
-import { type LaunchedRun, TART_GATE_SECRET_FILE, TartRuns } from './tart-run.js';
+import { type LaunchedRun, TART_SHARE, TartRuns } from './tart-run.js';
 import { shutDown } from './tart-shutdown.js';
 
 export interface TartRuntimeOptions {
@@ -48,6 +48,8 @@ const POLL_MS = 200;
  */
 export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
+  /** `tart suspend` works only for macOS guests (helpers' tart notes, §8); workspaces run Linux. */
+  readonly suspendKeepsMemory = false;
   readonly #options: Required<TartRuntimeOptions>;
   readonly #cli: TartCli;
   readonly #runs: TartRuns;
@@ -98,6 +100,17 @@ export class TartRuntime implements VmRuntime {
   async stop(workspace: string): Promise<void> {
     assertWorkspaceName(workspace);
     return this.#exclusive(workspace, () => this.#stop(workspace));
+  }
+
+  /** A plain stop: see {@link suspendKeepsMemory}. */
+  async suspend(workspace: string): Promise<void> {
+    return this.stop(workspace);
+  }
+
+  /** tart keeps its VMs under TART_HOME, which this runtime does not measure. */
+  async diskUsage(workspace: string): Promise<undefined> {
+    assertWorkspaceName(workspace);
+    return undefined;
   }
 
   async delete(workspace: string): Promise<void> {
@@ -265,7 +278,7 @@ export class TartRuntime implements VmRuntime {
 
   /** The guest's gate at `ip`, with the secret its `tart run` was given (in the share). */
   async #gate(workspace: string, ip: string): Promise<GateEndpoint | undefined> {
-    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_GATE_SECRET_FILE));
+    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_SHARE.gateSecretFile));
     return secret ? { address: `${ip}:${this.#options.guestIdePort}`, secret } : undefined;
   }
 }

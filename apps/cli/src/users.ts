@@ -1,0 +1,32 @@
+import { type BasicAccountInput, hashPassword } from '@rockpool/caddy';
+import { openDatabase, UserStore } from '@rockpool/db';
+import { dataDirLayout } from '@rockpool/model/data-dir';
+
+/** Runs `work` on the users table of this data dir's database, closed afterwards. */
+export async function withUsers<T>(dataDir: string, work: (users: UserStore) => T | Promise<T>): Promise<T> {
+  const db = openDatabase(dataDirLayout(dataDir).database);
+  try {
+    return await work(new UserStore(db));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The edge's basic-auth accounts: every user in the table. A new install (or one from before users
+ * were stored) has none: the account from CADDY_USERNAME / CADDY_PASSWORD or the generated initial
+ * password becomes the first user, an admin.
+ */
+export function basicAccounts(dataDir: string, first: BasicAccountInput): Promise<BasicAccountInput[]> {
+  return withUsers(dataDir, (users) => {
+    users.addFirstAdmin({ name: first.username, passwordHash: first.passwordHash });
+    return users.list().map((user) => ({ username: user.name, passwordHash: user.passwordHash }));
+  });
+}
+
+/**
+ * bcrypt at cost 10: Caddy checks it in ~70 ms, and does so again for each user after every config
+ * change (its `hash_cache` is emptied), so a higher cost would make every route change felt by every
+ * user; generated passwords (144 random bits) need no stretching at all.
+ */
+export const hashUserPassword = (password: string) => hashPassword(password);

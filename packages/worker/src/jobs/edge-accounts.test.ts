@@ -1,0 +1,69 @@
+import { hashPassword } from '@rockpool/caddy';
+import type { TestUser } from '@rockpool/caddy/testing';
+import { USERS_JOB_SUBJECT, UserStore } from '@rockpool/db';
+import { describe, expect, it } from 'vitest';
+import { EdgeAccounts } from './edge-accounts.js';
+import { until, useWorkerFixture } from './worker.fixture.js';
+import { Worker } from './worker.js';
+
+const f = useWorkerFixture();
+const carol: TestUser = { username: 'carol', password: 'carol-password-1' };
+
+/** GET /api/me through the edge; a connection reset by the retiring server (README) is sent again. */
+async function controlPlaneStatus(user: TestUser): Promise<number> {
+  const send = () =>
+    fetch(`${f.edge.controlPlaneUrl}/api/me`, {
+      headers: { ...f.edge.authHeader(user), Connection: 'close' },
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    res = await send();
+  }
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe('EdgeAccounts: the users table on the real edge', () => {
+  it('a sync_users job run by the worker admits a new user and refuses a removed one', async () => {
+    const users = new UserStore(f.db);
+    const [alice, bob] = f.edge.users as [TestUser, TestUser];
+    for (const user of [alice, bob])
+      users.add({ name: user.username, role: 'member', passwordHash: await hashPassword(user.password, 4) });
+    users.add({ name: carol.username, role: 'admin', passwordHash: await hashPassword(carol.password, 4) });
+    users.remove(bob.username);
+    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, f.log);
+    const worker = new Worker(
+      { ...f.stores, runtime: f.runtime, router: f.edge.router, accounts, log: f.log },
+      { pollMs: 20, healthIntervalMs: 60_000 },
+    );
+    f.cleanups.push(() => worker.stop());
+    await worker.start();
+    expect(await controlPlaneStatus(carol)).toBe(401);
+    const job = f.stores.jobs.enqueue(USERS_JOB_SUBJECT, 'sync_users');
+    await until('job done', () => f.stores.jobs.get(job.id)?.state === 'done');
+    expect(await controlPlaneStatus(carol)).toBe(200);
+    expect(await controlPlaneStatus(alice)).toBe(200);
+    expect(await controlPlaneStatus(bob)).toBe(401);
+    expect(f.logs.filter((line) => line.startsWith('edge accounts'))).toEqual([
+      'edge accounts: now alice, carol',
+    ]);
+    expect(f.logs.join('\n')).not.toContain(carol.password);
+  });
+
+  it('a failing periodic sync is logged once', async () => {
+    const users = new UserStore(f.db);
+    users.add({ name: 'dave', role: 'admin', passwordHash: await hashPassword('dave-password', 4) });
+    const failing = {
+      list: () => [{ ...users.list()[0], passwordHash: 'not a hash' }],
+    } as unknown as UserStore;
+    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, f.log, () => 0);
+    await accounts.syncPeriodically();
+    await accounts.syncPeriodically();
+    expect(f.logs).toEqual([
+      expect.stringMatching(/^edge accounts sync failed: the password of dave must be a bcrypt hash/),
+    ]);
+  });
+});

@@ -1,0 +1,47 @@
+import { type CaddyAdminClient, writeBasicAccounts } from '@rockpool/caddy';
+import type { UserStore } from '@rockpool/db';
+import { SyncBackoff } from './sync-backoff.js';
+
+/**
+ * Keeps the edge's basic-auth accounts equal to the users table: on a `sync_users` job (the server
+ * enqueues one after each change to the users) and periodically (a change made while Caddy was
+ * away). The control plane has no access to Caddy's admin socket; the worker, which already writes
+ * the routes, does this too. Names are logged, never passwords or hashes.
+ */
+export class EdgeAccounts {
+  readonly #backoff: SyncBackoff;
+
+  constructor(
+    private readonly users: Pick<UserStore, 'list'>,
+    private readonly admin: CaddyAdminClient,
+    private readonly log: (message: string) => void,
+    now: () => number = Date.now,
+  ) {
+    this.#backoff = new SyncBackoff(now);
+  }
+
+  /** Writes the accounts if they differ; throws when Caddy cannot be written. */
+  async sync(): Promise<void> {
+    const users = this.users.list();
+    // An empty table is an install not set up yet (`rockpool up` adds the first admin): keep Caddy's.
+    if (users.length === 0) return;
+    const result = await writeBasicAccounts(
+      this.admin,
+      users.map((user) => ({ username: user.name, passwordHash: user.passwordHash })),
+    );
+    if (result.changed) this.log(`edge accounts: now ${users.map((user) => user.name).join(', ')}`);
+  }
+
+  /** The periodic sync: a failure is logged once per distinct message and backs off. */
+  async syncPeriodically(): Promise<void> {
+    if (!this.#backoff.due()) return;
+    try {
+      await this.sync();
+      const ended = this.#backoff.succeeded();
+      if (ended) this.log(`edge accounts sync works again (it failed with: ${ended})`);
+    } catch (error) {
+      const message = (error as Error).message;
+      if (this.#backoff.failed(message)) this.log(`edge accounts sync failed: ${message}; backing off`);
+    }
+  }
+}

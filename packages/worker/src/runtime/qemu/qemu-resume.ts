@@ -1,0 +1,99 @@
+import { rename } from 'node:fs/promises';
+import { exists } from '../host-files.js';
+import { signal, waitForExit } from '../host-process.js';
+import type { BootReport, VmInfo, VmSpec } from '../vm-runtime.js';
+import {
+  discardMemory,
+  loadMemory,
+  type MemoryFiles,
+  memoryProblem,
+  setGuestClock,
+} from './qemu-snapshot.js';
+import { qmp } from './qmp.js';
+
+/** What resuming one VM needs from the runtime. */
+export interface ResumeDeps {
+  spec: VmSpec;
+  paths: { qmpSocket: string; qgaSocket: string; memory: MemoryFiles };
+  /** Starts QEMU: to boot, or with `incomingSocket` to wait for saved memory. */
+  launch(incomingSocket?: string): Promise<VmInfo>;
+  inspect(): Promise<VmInfo>;
+  /** How long loading the memory may take before the start falls back to a cold boot. */
+  timeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * Starts a VM that does not run: from its saved memory when there is usable memory, else (or when
+ * restoring fails) by a cold boot whose report says why the memory was not used.
+ */
+export async function resumeOrBoot(deps: ResumeDeps): Promise<VmInfo> {
+  const { memory } = deps.paths;
+  let reason = await whyNotResume(deps);
+  if (reason === undefined) {
+    let pid: number | undefined;
+    try {
+      pid = (await deps.launch(memory.loadSocket)).pid as number;
+      await loadMemory({ qmpSocket: deps.paths.qmpSocket, pid, files: memory, ...deps });
+      return await wake(deps);
+    } catch (error) {
+      reason = `restoring the memory failed: ${(error as Error).message}`;
+      if (pid !== undefined) {
+        signal(pid, 'SIGKILL');
+        await waitForExit(pid, 5_000);
+      }
+    }
+  }
+  if (reason === 'none') return deps.launch();
+  await discardMemory(memory);
+  return { ...(await deps.launch()), boot: { kind: 'cold', reason } };
+}
+
+/**
+ * `start` of a VM whose QEMU runs: usually nothing to do (it returns `current`). A crash may have
+ * cut a resume short, though: while QEMU loaded the memory (that QEMU is ended, and undefined says
+ * to resume again), or after it loaded it (the wake is finished).
+ */
+export async function settleRunning(deps: ResumeDeps, current: VmInfo): Promise<VmInfo | undefined> {
+  const { memory } = deps.paths;
+  if (!(await exists(memory.state))) return (await exists(memory.consumed)) ? wake(deps) : current;
+  if (current.pid !== undefined) {
+    signal(current.pid, 'SIGKILL');
+    await waitForExit(current.pid, 5_000);
+  }
+  return undefined;
+}
+
+/**
+ * Why saved memory cannot be restored ('none' when there is none, so nothing to report), or
+ * undefined when it can be tried.
+ */
+async function whyNotResume(deps: ResumeDeps): Promise<string | undefined> {
+  const { memory } = deps.paths;
+  if (await exists(memory.consumed)) return 'the last resume was cut short after the guest ran again';
+  const present = await Promise.all([memory.meta, memory.state, memory.partial].map(exists));
+  if (!present.some(Boolean)) return 'none';
+  const problem = await memoryProblem(memory, deps.spec);
+  return problem && `the saved memory cannot be used: ${problem}`;
+}
+
+/**
+ * Lets a restored guest run: the memory file is retired first (from now on the disk moves on, so it
+ * must never be loaded again), then the guest continues and its clock, still at the moment of
+ * suspend, is set to the host's. Also finishes a wake that a crash cut short.
+ */
+export async function wake(deps: Pick<ResumeDeps, 'paths' | 'inspect' | 'now'>): Promise<VmInfo> {
+  const { memory, qmpSocket, qgaSocket } = deps.paths;
+  if (await exists(memory.state)) await rename(memory.state, memory.consumed);
+  const status = (await qmp(qmpSocket, 'query-status')) as { status: string };
+  if (status.status !== 'running') await qmp(qmpSocket, 'cont');
+  const boot: BootReport = { kind: 'resumed' };
+  try {
+    const skewMs = await setGuestClock(qgaSocket, deps.now);
+    if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
+  } catch (error) {
+    boot.notice = `the guest clock could not be set: ${(error as Error).message}`;
+  }
+  await discardMemory(memory);
+  return { ...(await deps.inspect()), boot };
+}

@@ -1,0 +1,266 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chown, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive, waitForExit } from '../host-process.js';
+import { RuntimeError, type VmSpec } from '../vm-runtime.js';
+import { migrateUri } from './qemu-args.js';
+import { guestCommand, guestExec, qmp } from './qmp.js';
+
+/**
+ * A suspended VM's memory, beside its disk. The state file is QEMU's migration stream (RAM that was
+ * never touched is not written); `memory.json` is written last, so its presence says the state is
+ * whole. On resume the state is renamed to `consumed` before the guest runs again: from then on the
+ * disk moves on and the memory no longer matches it, so it must never be loaded again.
+ */
+export interface MemoryFiles {
+  state: string;
+  meta: string;
+  /** The stream while it is being written. */
+  partial: string;
+  /** The state once loaded, until the guest runs (a crash in between is finished by the next start). */
+  consumed: string;
+  /** The runtime listens here on suspend; QEMU connects and sends the stream. */
+  saveSocket: string;
+  /** QEMU listens here on resume; the runtime connects and sends the file. */
+  loadSocket: string;
+}
+
+export function memoryFiles(dir: string): MemoryFiles {
+  return {
+    state: join(dir, 'memory.bin'),
+    meta: join(dir, 'memory.json'),
+    partial: join(dir, 'memory.bin.partial'),
+    consumed: join(dir, 'memory.bin.consumed'),
+    saveSocket: join(dir, 'migrate-out.sock'),
+    loadSocket: join(dir, 'migrate-in.sock'),
+  };
+}
+
+/** What a memory file holds and what it can be restored into (the same CPUs and RAM). */
+export interface MemoryMeta {
+  bytes: number;
+  cpus: number;
+  memoryMiB: number;
+  savedAt: string;
+  /** From `stop` of the guest to the file on disk. */
+  saveMs: number;
+}
+
+/** The saved memory's description, if a whole one is there. */
+export async function savedMemory(files: MemoryFiles): Promise<MemoryMeta | undefined> {
+  const text = await readFile(files.meta, 'utf8').catch(() => undefined);
+  return text === undefined ? undefined : (JSON.parse(text) as MemoryMeta);
+}
+
+/** Why the saved memory cannot be restored into `spec`, or undefined when it can be tried. */
+export async function memoryProblem(files: MemoryFiles, spec: VmSpec): Promise<string | undefined> {
+  let meta: MemoryMeta | undefined;
+  try {
+    meta = await savedMemory(files);
+  } catch (error) {
+    return `its description is unreadable (${(error as Error).message})`;
+  }
+  if (!meta) return 'the suspend did not finish';
+  const size = await stat(files.state).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (size === undefined) return 'the memory file is missing';
+  if (size !== meta.bytes) return `the memory file is truncated or damaged (${size} of ${meta.bytes} bytes)`;
+  if (meta.cpus !== spec.cpus || meta.memoryMiB !== spec.memoryMiB)
+    return `it was saved with ${meta.cpus} CPUs and ${meta.memoryMiB} MiB, not ${spec.cpus} and ${spec.memoryMiB}`;
+  return undefined;
+}
+
+export async function discardMemory(files: MemoryFiles): Promise<void> {
+  await Promise.all(Object.values(files).map((file) => rm(file, { force: true })));
+}
+
+export interface SaveOptions {
+  qmpSocket: string;
+  qgaSocket: string;
+  files: MemoryFiles;
+  /** Under isolation QEMU runs as another user, which must be able to connect to the save socket. */
+  vmUser?: [uid: number, gid: number];
+  timeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * Saves a running VM's memory and device state to `files.state`, leaving QEMU paused (the caller
+ * ends it). The guest first flushes its disks through the guest agent, so a crash anywhere later
+ * loses nothing it had written; QMP `stop` then flushes QEMU's own block layer. On failure the
+ * guest runs on and no state file is left.
+ */
+export async function saveMemory(options: SaveOptions): Promise<MemoryMeta> {
+  const { files, qmpSocket } = options;
+  await discardMemory(files);
+  const sync = await guestExec(options.qgaSocket, ['/bin/sync'], { timeoutMs: 30_000 }).catch(
+    (error: Error) => ({
+      exitCode: -1,
+      stderr: error.message,
+    }),
+  );
+  if (sync.exitCode !== 0)
+    throw new RuntimeError(
+      'vm_command_failed',
+      `the guest did not flush its disks (${sync.stderr.trim() || `sync exited ${sync.exitCode}`}); the VM keeps running, try again`,
+    );
+  const started = options.now();
+  const cpus = ((await qmp(qmpSocket, 'query-cpus-fast')) as unknown[]).length;
+  const { 'base-memory': memoryBytes } = (await qmp(qmpSocket, 'query-memory-size-summary')) as {
+    'base-memory': number;
+  };
+  await qmp(qmpSocket, 'stop');
+  const receiver = await receiveStream(files.saveSocket, files.partial, options.vmUser);
+  try {
+    await qmp(qmpSocket, 'migrate-set-parameters', { 'max-bandwidth': 64 * 1024 ** 3 });
+    await qmp(qmpSocket, 'migrate', { uri: migrateUri(files.saveSocket) });
+    const deadline = options.now() + options.timeoutMs;
+    await untilMigrated(qmpSocket, () => options.now() > deadline, 'saving the memory');
+    const bytes = await receiver.done;
+    const meta: MemoryMeta = {
+      bytes,
+      cpus,
+      memoryMiB: memoryBytes / 1024 ** 2,
+      savedAt: new Date(options.now()).toISOString(),
+      saveMs: options.now() - started,
+    };
+    await rename(files.partial, files.state);
+    await writeFile(`${files.meta}.partial`, JSON.stringify(meta));
+    await rename(`${files.meta}.partial`, files.meta);
+    return meta;
+  } catch (error) {
+    receiver.abort();
+    await discardMemory(files);
+    await qmp(qmpSocket, 'cont').catch(() => undefined); // The guest runs on; the error says why.
+    throw error;
+  } finally {
+    await rm(files.saveSocket, { force: true });
+  }
+}
+
+/** Listens on `socketPath` for one connection and writes what it sends to `file`, synced to disk. */
+async function receiveStream(socketPath: string, file: string, owner?: [number, number]) {
+  await rm(socketPath, { force: true });
+  const server = createServer();
+  let peer: Socket | undefined;
+  const done = new Promise<number>((resolve, reject) => {
+    server.once('connection', (socket) => {
+      peer = socket;
+      server.close();
+      const out = createWriteStream(file, { mode: 0o600 });
+      pipeline(socket, out)
+        .then(async () => {
+          const handle = await open(file, 'r+');
+          try {
+            await handle.sync();
+            resolve((await handle.stat()).size);
+          } finally {
+            await handle.close();
+          }
+        })
+        .catch(reject);
+    });
+    server.once('error', reject);
+  });
+  done.catch(() => undefined); // Awaited by the caller; an abort must not be an unhandled rejection.
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+    server.listen(socketPath);
+  });
+  if (owner) await chown(socketPath, ...owner);
+  return {
+    done,
+    abort: () => {
+      server.close();
+      peer?.destroy();
+    },
+  };
+}
+
+export interface LoadOptions {
+  qmpSocket: string;
+  /** The QEMU started with `-incoming` on `files.loadSocket`. */
+  pid: number;
+  files: MemoryFiles;
+  timeoutMs: number;
+  now: () => number;
+}
+
+/**
+ * Feeds the saved state to a QEMU waiting for it and waits until it is loaded (the VM then stays
+ * paused). Throws with the reason when QEMU rejects it, exits, or takes longer than `timeoutMs`: a
+ * damaged file must end in a cold boot, never in a VM that hangs.
+ */
+export async function loadMemory(options: LoadOptions): Promise<void> {
+  const { files, pid } = options;
+  const deadline = options.now() + options.timeoutMs;
+  const expired = () => options.now() > deadline;
+  const socket = await connectWhenListening(files.loadSocket, pid, expired);
+  const sent = pipeline(createReadStream(files.state), socket);
+  sent.catch(() => undefined); // QEMU may close early on a bad stream; its own status says why.
+  try {
+    await untilMigrated(options.qmpSocket, expired, 'loading the memory', pid);
+  } finally {
+    socket.destroy();
+  }
+  await sent.catch(() => undefined);
+}
+
+async function connectWhenListening(path: string, pid: number, expired: () => boolean): Promise<Socket> {
+  for (;;) {
+    try {
+      return await new Promise<Socket>((resolve, reject) => {
+        const socket = createConnection(path);
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+      });
+    } catch (error) {
+      if (!isAlive(pid)) throw new Error('QEMU exited before it took the memory file');
+      if (expired()) throw new Error(`QEMU did not listen for the memory file: ${(error as Error).message}`);
+      await sleep(20);
+    }
+  }
+}
+
+/** Polls `query-migrate` until the migration completed; throws if it failed, QEMU died, or time ran out. */
+async function untilMigrated(qmpSocket: string, expired: () => boolean, what: string, pid?: number) {
+  for (;;) {
+    if (pid !== undefined && !isAlive(pid))
+      throw new Error(`QEMU exited while ${what} (a damaged or truncated file?)`);
+    const info = (await qmp(qmpSocket, 'query-migrate').catch(async (error: Error) => {
+      // QEMU rejects a bad stream by exiting: its monitor goes first, the process a moment later.
+      if (pid !== undefined && (await waitForExit(pid, 2_000))) return { status: 'exited' };
+      throw error;
+    })) as { status?: string; 'error-desc'?: string };
+    if (info.status === 'exited') throw new Error(`QEMU exited while ${what} (a damaged or truncated file?)`);
+    if (info.status === 'completed') return;
+    if (info.status === 'failed' || info.status === 'cancelled')
+      throw new Error(`QEMU failed ${what}: ${info['error-desc'] ?? info.status}`);
+    if (expired()) throw new Error(`${what} took too long (QEMU says ${info.status ?? 'nothing'})`);
+    await sleep(25);
+  }
+}
+
+/** After a restore the guest's clock is where it was at suspend: set it to the host's, in nanoseconds. */
+export async function setGuestClock(qgaSocket: string, now: () => number): Promise<number> {
+  const deadline = now() + 10_000;
+  for (;;) {
+    try {
+      await guestCommand(qgaSocket, 'guest-set-time', { time: now() * 1e6 }).catch((error: Error) => {
+        // The agent sets the clock, then copies it to the RTC with hwclock, which minbase lacks.
+        if (!/hwclock/i.test(error.message)) throw error;
+      });
+      const guestNs = (await guestCommand(qgaSocket, 'guest-get-time')) as number;
+      return Math.round(guestNs / 1e6) - now();
+    } catch (error) {
+      if (now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
