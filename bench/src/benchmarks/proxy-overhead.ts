@@ -1,3 +1,4 @@
+import { TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 import { startBenchEdge, BENCH_WORKSPACE as WORKSPACE } from '../lib/edge.js';
 import { plot } from '../lib/plot.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
@@ -27,7 +28,11 @@ export const proxyOverhead: Benchmark = {
     };
     await using upstream = await startFixedUpstream();
     await using edge = await startBenchEdge({ bareUpstream: upstream.address });
-    await edge.router.putWorkspace({ name: WORKSPACE, upstream: upstream.address });
+    await edge.router.putWorkspace({
+      name: WORKSPACE,
+      upstream: upstream.address,
+      gateSecret: TEST_GATE_SECRET,
+    });
     const urlOf = (target: Target, size: ResponseSize): string =>
       target === 'direct'
         ? `${upstream.url}/${size}`
@@ -72,7 +77,8 @@ export const proxyOverhead: Benchmark = {
       await edge.router.putWorkspace({
         name: `churn-${round}`,
         upstream: upstream.address,
-        ports: [{ port: 3000, upstream: upstream.address }],
+        gateSecret: TEST_GATE_SECRET,
+        ports: [3000],
       });
       const a = await timedRequest(url, { headers: edge.authHeader });
       const b = await timedRequest(url, { headers: edge.authHeader });

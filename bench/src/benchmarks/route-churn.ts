@@ -1,22 +1,19 @@
 import type { WorkspaceRouteOptions } from '@rockpool/caddy';
+import { TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 import { startBenchEdge } from '../lib/edge.js';
 import { plot } from '../lib/plot.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
 import type { Benchmark } from './types.js';
 
-/** A workspace with two forwarded ports, like the probe we add and remove. */
+/** A workspace with two registered ports, like the probe we add and remove. */
 function workspace(name: string, i: number, withPorts = true): WorkspaceRouteOptions {
   const port = 20000 + (i % 20000);
   return {
     name,
     upstream: `127.0.0.1:${port}`,
-    ports: withPorts
-      ? [
-          { port: 3000, upstream: `127.0.0.1:${port + 1}` },
-          { port: 8000, upstream: `127.0.0.1:${port + 2}` },
-        ]
-      : [],
+    gateSecret: TEST_GATE_SECRET,
+    ports: withPorts ? [3000, 8000] : [],
   };
 }
 

@@ -35,7 +35,7 @@ async function untilState(stack: RunningStack, id: string, state: string): Promi
 }
 
 async function sh(qga: string, script: string): Promise<string> {
-  const result = await guestExec(qga, ['/bin/sh', '-c', script], 30_000);
+  const result = await guestExec(qga, ['/bin/sh', '-c', script], { timeoutMs: 30_000 });
   if (result.exitCode !== 0) throw new Error(`${script}: exit ${result.exitCode}: ${result.stderr}`);
   return result.stdout.trim();
 }

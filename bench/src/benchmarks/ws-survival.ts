@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startEchoUpstream } from '@rockpool/caddy/testing';
+import { startEchoUpstream, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 import WebSocket from 'ws';
 import { type BenchEdge, startBenchEdge } from '../lib/edge.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
@@ -50,7 +50,8 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
   await edge.router.putWorkspace({
     name,
     upstream,
-    ports: [{ port: 3000, upstream }],
+    gateSecret: TEST_GATE_SECRET,
+    ports: [3000],
   });
   const base = edge.workspacesUrl.replace('http', 'ws');
   const probes: Probe[] = [];
@@ -85,13 +86,13 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
     // Alternate unrelated changes with changes to the very route the sockets go through.
     switch (i % 4) {
       case 0:
-        await edge.router.putWorkspace({ name: 'other', upstream });
+        await edge.router.putWorkspace({ name: 'other', upstream, gateSecret: TEST_GATE_SECRET });
         break;
       case 1:
         await edge.router.removeWorkspace('other');
         break;
       case 2:
-        await edge.router.putPort({ workspace: name, port: 8000, upstream });
+        await edge.router.putPort({ workspace: name, port: 8000 });
         break;
       default:
         await edge.router.removePort(name, 8000);
@@ -142,6 +143,7 @@ export const wsSurvival: Benchmark = {
         Array.from({ length: parameters.loadedRoutes }, (_, i) => ({
           name: `loaded-${i}`,
           upstream: upstream.address,
+          gateSecret: TEST_GATE_SECRET,
         })),
       );
       return started;

@@ -14,7 +14,7 @@ import {
   startCaddy,
   WorkspaceRouter,
 } from '@rockpool/caddy';
-import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+import { caddyBinaryForTests, freePort, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 
 /** The workspace the proxy benchmarks route to. */
 export const BENCH_WORKSPACE = 'bench';
@@ -102,7 +102,7 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         automatic_https: { disable: true },
       };
       const routing = buildWorkspaceRouting('bench-route-only', options.workspaceProxy, {
-        ides: [ideEntry(BENCH_WORKSPACE, options.bareUpstream)],
+        ides: [ideEntry(BENCH_WORKSPACE, options.bareUpstream, TEST_GATE_SECRET)],
         ports: [],
       });
       servers['bench-route-only'] = {

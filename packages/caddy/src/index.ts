@@ -54,7 +54,13 @@ export {
   type RateLimitWindow,
   resolveRateLimits,
 } from './builders/rate-limit.js';
-export { buildWorkspaceRouting, type ProxyTimings } from './builders/workspace-route.js';
+export {
+  buildWorkspaceRouting,
+  GATE_ERROR_HEADER,
+  GATE_PORT_HEADER,
+  GATE_SECRET_HEADER,
+  type ProxyTimings,
+} from './builders/workspace-route.js';
 export {
   ideEntry,
   type PortRouteOptions,

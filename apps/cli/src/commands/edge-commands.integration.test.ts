@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type CaddyProcess, startCaddy, WorkspaceRouter } from '@rockpool/caddy';
-import { caddyBinaryForTests, edgeRequest, freePort, startEchoUpstream } from '@rockpool/caddy/testing';
+import {
+  caddyBinaryForTests,
+  edgeRequest,
+  freePort,
+  startEchoUpstream,
+  TEST_GATE_SECRET,
+} from '@rockpool/caddy/testing';
 import { openP12 } from '@rockpool/pki';
 import { startServer } from '@rockpool/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,7 +133,11 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
       config,
     });
     ide = await startEchoUpstream({ name: 'ide' });
-    await new WorkspaceRouter(caddy.admin).putWorkspace({ name: 'w', upstream: ide.address });
+    await new WorkspaceRouter(caddy.admin).putWorkspace({
+      name: 'w',
+      upstream: ide.address,
+      gateSecret: TEST_GATE_SECRET,
+    });
   });
   afterAll(async () => {
     await caddy?.stop();

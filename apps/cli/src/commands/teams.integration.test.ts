@@ -9,7 +9,14 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { WorkspaceRouter } from '@rockpool/caddy';
-import { caddyBinaryForTests, type EchoUpstream, freePort, startEchoUpstream } from '@rockpool/caddy/testing';
+import {
+  caddyBinaryForTests,
+  type EchoUpstream,
+  freePort,
+  startEchoUpstream,
+  startTestGate,
+  type TestGate,
+} from '@rockpool/caddy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../cli.js';
@@ -32,6 +39,8 @@ let cp: string;
 let ws: string;
 let stack: RunningStack | undefined;
 let upstream: EchoUpstream | undefined;
+/** The guest's gate in front of `upstream`, as a workspace route needs. */
+let gate: TestGate | undefined;
 const savedEnv = { ...process.env };
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
@@ -66,10 +75,12 @@ beforeAll(async () => {
     quiet,
   );
   upstream = await startEchoUpstream({ name: 'app' });
+  gate = await startTestGate({ codeServer: upstream.address });
 });
 
 afterAll(async () => {
   await stack?.stop();
+  await gate?.close();
   await upstream?.close();
   process.env = savedEnv;
   rmSync(root, { recursive: true, force: true });
@@ -93,7 +104,9 @@ async function send(url: string, init: RequestInit): Promise<Response> {
   try {
     return await request();
   } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    // A reset, or a close before any byte of the answer (undici's UND_ERR_SOCKET, 'other side closed').
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
     return request();
   }
 }
@@ -209,7 +222,8 @@ describe('users and roles on a running stack', () => {
     await stack?.worker.stop();
     await new WorkspaceRouter(adminClientFor(dataDir)).putWorkspace({
       name: 'probe',
-      upstream: upstream?.address ?? '',
+      upstream: gate?.address ?? '',
+      gateSecret: gate?.secret ?? '',
     });
     const socket = new WebSocket(`${ws.replace('http', 'ws')}/workspace/probe/socket`, {
       headers: basic('alice', PASSWORDS.alice ?? ''),

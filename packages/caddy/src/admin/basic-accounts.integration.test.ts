@@ -3,17 +3,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { hashPassword } from '../builders/basic-auth.js';
 import { startTestEdge, type TestEdge, type TestUser } from '../testing/edge-fixture.js';
+import { startTestGate, type TestGate } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 import { withBasicAccounts, writeBasicAccounts } from './basic-accounts.js';
 
 let edge: TestEdge;
 let upstream: EchoUpstream;
+let gate: TestGate;
 beforeAll(async () => {
   edge = await startTestEdge();
   upstream = await startEchoUpstream({ name: 'ws' });
-  await edge.router.putWorkspace({ name: 'alice', upstream: upstream.address });
+  gate = await startTestGate({ codeServer: upstream.address });
+  await edge.router.putWorkspace({ name: 'alice', upstream: gate.address, gateSecret: gate.secret });
 });
 afterAll(async () => {
+  await gate?.close();
   await upstream?.close();
   await edge?.close();
 });
@@ -34,7 +38,9 @@ async function status(url: string, user: TestUser): Promise<number> {
   try {
     res = await send();
   } catch (error) {
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    // A reset, or a close before any byte of the answer (undici's UND_ERR_SOCKET, 'other side closed').
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
     res = await send();
   }
   await res.arrayBuffer();

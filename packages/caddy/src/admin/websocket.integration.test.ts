@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
+import { TEST_GATE_SECRET } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 
 let edge: TestEdge;
@@ -52,7 +53,8 @@ describe('WebSockets through srv1', () => {
     await edge.router.putWorkspace({
       name: 'wsa',
       upstream: upstream.address,
-      ports: [{ port: 8000, upstream: upstream.address }],
+      gateSecret: TEST_GATE_SECRET,
+      ports: [8000],
     });
     for (const path of ['/workspace/wsa/socket', '/workspace/wsa/port/8000/socket']) {
       const probe = await openProbe(path);
@@ -65,7 +67,11 @@ describe('WebSockets through srv1', () => {
     const ide = await openProbe('/workspace/wsa/socket');
     const app = await openProbe('/workspace/wsa/port/8000/socket');
     for (let i = 0; i < 10; i++) {
-      await edge.router.putWorkspace({ name: `churn-${i}`, upstream: upstream.address });
+      await edge.router.putWorkspace({
+        name: `churn-${i}`,
+        upstream: upstream.address,
+        gateSecret: TEST_GATE_SECRET,
+      });
       await edge.router.removeWorkspace(`churn-${i}`);
       expect(await ide.echo(`ide-${i}`)).toBe(`ide-${i}`);
       expect(await app.echo(`app-${i}`)).toBe(`app-${i}`);
@@ -79,11 +85,19 @@ describe('WebSockets through srv1', () => {
 
   it('are closed by the next route change when stream_close_delay is 0 (Caddy’s default behaviour)', async () => {
     await using nodelay = await startTestEdge({ workspaceProxy: { streamCloseDelay: 0 } });
-    await nodelay.router.putWorkspace({ name: 'nodelay', upstream: upstream.address });
+    await nodelay.router.putWorkspace({
+      name: 'nodelay',
+      upstream: upstream.address,
+      gateSecret: TEST_GATE_SECRET,
+    });
     const probe = await openProbe('/workspace/nodelay/socket', nodelay);
     expect(await probe.echo('before')).toBe('before');
     const changedAt = Date.now();
-    await nodelay.router.putWorkspace({ name: 'unrelated', upstream: upstream.address });
+    await nodelay.router.putWorkspace({
+      name: 'unrelated',
+      upstream: upstream.address,
+      gateSecret: TEST_GATE_SECRET,
+    });
     for (let i = 0; i < 40 && !probe.closed; i++) await sleep(50);
     expect(probe.closed).toBeDefined();
     console.info(

@@ -1,22 +1,43 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import { tableOf, type WorkspaceTable, withTable } from '../builders/workspace-table.js';
 import type { SubrouteHandler } from '../config/types.js';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { freePort } from '../testing/free-port.js';
+import { startTestGate, type TestGate } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 
+/*
+ * Every workspace here sits behind the guest's real gate: code-server is `ide`; guest port 3000 is
+ * an app started and stopped by the tests, 5000 a streaming app, 5173 `ide` again.
+ */
 let edge: TestEdge;
 let ide: EchoUpstream;
+let gate: TestGate;
+let appPort: number;
+let streamPort: number;
 beforeAll(async () => {
   edge = await startTestEdge();
   ide = await startEchoUpstream({ name: 'ide' });
+  [appPort, streamPort] = [await freePort(), await freePort()];
+  gate = await startTestGate({
+    codeServer: ide.address,
+    ports: { 3000: `127.0.0.1:${appPort}`, 5000: `127.0.0.1:${streamPort}`, 5173: ide.address },
+  });
 });
 afterAll(async () => {
+  await gate?.close();
   await ide?.close();
   await edge?.close();
+});
+
+/** The route of workspace `name` through the test gate (or another `upstream`). */
+const route = (name: string, upstream?: string, ports?: number[]) => ({
+  name,
+  upstream: upstream ?? gate.address,
+  gateSecret: gate.secret,
+  ...(ports ? { ports } : {}),
 });
 
 /**
@@ -43,7 +64,7 @@ async function get(path: string, init: RequestInit = {}): Promise<Response> {
 
 describe('workspace routes on the real Caddy', () => {
   it('proxies with the prefix stripped and X-Forwarded-Prefix set, keeping no credentials', async () => {
-    await edge.router.putWorkspace({ name: 'alice', upstream: ide.address });
+    await edge.router.putWorkspace(route('alice'));
     const res = await get('/workspace/alice/static/app.js?v=1');
     expect(res.status).toBe(200);
     expect(res.headers.get('x-upstream')).toBe('ide');
@@ -72,19 +93,17 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('is idempotent: putting the same workspace twice leaves one route', async () => {
-    await edge.router.putWorkspace({ name: 'alice', upstream: ide.address });
+    await edge.router.putWorkspace(route('alice'));
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
     expect(await edge.caddy.admin.getById('ws.alice')).toMatchObject({
-      value: { input: 'alice', outputs: [ide.address] },
+      value: { input: 'alice', outputs: [gate.address, gate.secret] },
     });
   });
 
   describe('port routes', () => {
-    let appPort: number;
     beforeAll(async () => {
-      appPort = await freePort();
-      await edge.router.putPort({ workspace: 'alice', port: 3000, upstream: `127.0.0.1:${appPort}` });
+      await edge.router.putPort({ workspace: 'alice', port: 3000 });
       // For a moment after a change, the retiring server instance can still accept a connection and
       // answer it with the old config (its SO_REUSEPORT socket is closed after the new one opens).
       const deadline = Date.now() + 5_000;
@@ -129,15 +148,17 @@ describe('workspace routes on the real Caddy', () => {
     });
 
     it('are listed with their workspace and addressable by id', async () => {
-      const route = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(route?.ports).toEqual([{ port: 3000, upstream: `127.0.0.1:${appPort}` }]);
-      expect(await edge.caddy.admin.getById('ws.alice.port.3000')).toMatchObject({
-        value: { input: 'alice/3000' },
+      const listed = (await edge.router.list()).find((r) => r.name === 'alice');
+      expect(listed?.ports).toEqual([3000]);
+      expect((await edge.caddy.admin.getById('ws.alice.port.3000'))?.value).toEqual({
+        '@id': 'ws.alice.port.3000',
+        input: 'alice/3000',
+        outputs: ['3000'],
       });
     });
 
     it('belong to their workspace only, and /port without a number or /portal are not ports', async () => {
-      await edge.router.putWorkspace({ name: 'bob', upstream: ide.address });
+      await edge.router.putWorkspace(route('bob'));
       const other = await get('/workspace/bob/port/3000/');
       expect(other.status).toBe(404);
       expect(await other.json()).toMatchObject({ error: { code: 'port_not_registered' } });
@@ -151,11 +172,9 @@ describe('workspace routes on the real Caddy', () => {
 
     it('survive two writers adding ports at once (If-Match, retried)', async () => {
       const ports = [4101, 4102, 4103, 4104, 4105, 4106];
-      await Promise.all(
-        ports.map((port) => edge.router.putPort({ workspace: 'alice', port, upstream: ide.address })),
-      );
+      await Promise.all(ports.map((port) => edge.router.putPort({ workspace: 'alice', port })));
       const alice = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(alice?.ports?.map((p) => p.port).sort()).toEqual([3000, ...ports]);
+      expect(alice?.ports?.sort()).toEqual([3000, ...ports]);
       for (const port of ports) expect(await edge.router.removePort('alice', port)).toBe(true);
     });
 
@@ -166,9 +185,9 @@ describe('workspace routes on the real Caddy', () => {
     });
 
     it('refuse a port for a workspace without a route', async () => {
-      await expect(
-        edge.router.putPort({ workspace: 'ghost', port: 3000, upstream: '127.0.0.1:1' }),
-      ).rejects.toMatchObject({ code: 'workspace_route_missing' });
+      await expect(edge.router.putPort({ workspace: 'ghost', port: 3000 })).rejects.toMatchObject({
+        code: 'workspace_route_missing',
+      });
     });
   });
 
@@ -182,14 +201,9 @@ describe('workspace routes on the real Caddy', () => {
       res.write('data: first\n\n');
       unfinished.push(() => res.end('data: last\n\n'));
     });
-    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-    const { port } = app.address() as AddressInfo;
+    await new Promise<void>((resolve) => app.listen(streamPort, '127.0.0.1', resolve));
     try {
-      await edge.router.putWorkspace({
-        name: 'stream',
-        upstream: ide.address,
-        ports: [{ port: 5000, upstream: `127.0.0.1:${port}` }],
-      });
+      await edge.router.putWorkspace(route('stream', undefined, [5000]));
       for (const path of ['/workspace/stream/port/5000/progress', '/workspace/stream/port/5000/events']) {
         const res = await get(path);
         const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -209,7 +223,7 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('removing a workspace gives 404 and removes its port routes with it', async () => {
-    await edge.router.putPort({ workspace: 'alice', port: 5173, upstream: ide.address });
+    await edge.router.putPort({ workspace: 'alice', port: 5173 });
     expect((await get('/workspace/alice/port/5173/')).status).toBe(200);
     expect(await edge.router.removeWorkspace('alice')).toBe(true);
     expect((await get('/workspace/alice/')).status).toBe(404);
@@ -219,14 +233,10 @@ describe('workspace routes on the real Caddy', () => {
   });
 
   it('sync adds, updates and removes in one guarded write and leaves right routes alone', async () => {
-    await edge.router.putWorkspace({ name: 'keep', upstream: ide.address });
-    await edge.router.putWorkspace({ name: 'stale', upstream: ide.address });
-    await edge.router.putWorkspace({ name: 'moved', upstream: '127.0.0.1:1' });
-    const result = await edge.router.sync([
-      { name: 'keep', upstream: ide.address },
-      { name: 'moved', upstream: ide.address },
-      { name: 'fresh', upstream: ide.address },
-    ]);
+    await edge.router.putWorkspace(route('keep'));
+    await edge.router.putWorkspace(route('stale'));
+    await edge.router.putWorkspace(route('moved', '127.0.0.1:1'));
+    const result = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
     expect(result).toEqual({
       added: ['ws.fresh'],
       updated: ['ws.moved'],
@@ -236,16 +246,12 @@ describe('workspace routes on the real Caddy', () => {
     expect((await get('/workspace/moved/')).status).toBe(200);
     expect((await get('/workspace/fresh/')).status).toBe(200);
     expect((await get('/workspace/stale/')).status).toBe(404);
-    const again = await edge.router.sync([
-      { name: 'keep', upstream: ide.address },
-      { name: 'moved', upstream: ide.address },
-      { name: 'fresh', upstream: ide.address },
-    ]);
+    const again = await edge.router.sync([route('keep'), route('moved'), route('fresh')]);
     expect(again.unchanged.sort()).toEqual(['ws.fresh', 'ws.keep', 'ws.moved']);
   });
 
   it('sync leaves routes named in keep alone, present or not', async () => {
-    await edge.router.putWorkspace({ name: 'busy', upstream: ide.address });
+    await edge.router.putWorkspace(route('busy'));
     const result = await edge.router.sync([], { keep: ['busy', 'ghost'] });
     expect(result.unchanged).toEqual(['ws.busy']);
     expect((await get('/workspace/busy/')).status).toBe(200);
@@ -254,44 +260,53 @@ describe('workspace routes on the real Caddy', () => {
 
   it("a workspace named like another one's port route: both are routed, each under its own id", async () => {
     const other = await startEchoUpstream({ name: 'other' });
+    const otherGate = await startTestGate({ codeServer: other.address });
     try {
-      await edge.router.putWorkspace({ name: 'a', upstream: ide.address });
-      await edge.router.putPort({ workspace: 'a', port: 3000, upstream: ide.address });
-      await edge.router.putWorkspace({ name: 'a-port-3000', upstream: other.address });
-      expect((await get('/workspace/a/port/3000/')).headers.get('x-upstream')).toBe('ide');
-      expect((await get('/workspace/a-port-3000/')).headers.get('x-upstream')).toBe('other');
+      await edge.router.putWorkspace(route('a'));
+      await edge.router.putPort({ workspace: 'a', port: 5173 });
+      await edge.router.putWorkspace({
+        name: 'a-port-5173',
+        upstream: otherGate.address,
+        gateSecret: otherGate.secret,
+      });
+      expect((await get('/workspace/a/port/5173/')).headers.get('x-upstream')).toBe('ide');
+      expect((await get('/workspace/a-port-5173/')).headers.get('x-upstream')).toBe('other');
       // Caddy takes dotted ids in /id/ paths.
-      expect(await edge.caddy.admin.getById('ws.a.port.3000')).toMatchObject({ value: { input: 'a/3000' } });
-      expect(await edge.caddy.admin.getById('ws.a-port-3000')).toMatchObject({
-        value: { input: 'a-port-3000' },
+      expect(await edge.caddy.admin.getById('ws.a.port.5173')).toMatchObject({ value: { input: 'a/5173' } });
+      expect(await edge.caddy.admin.getById('ws.a-port-5173')).toMatchObject({
+        value: { input: 'a-port-5173' },
       });
     } finally {
       await edge.router.removeWorkspace('a');
-      await edge.router.removeWorkspace('a-port-3000');
+      await edge.router.removeWorkspace('a-port-5173');
+      await otherGate.close();
       await other.close();
     }
   });
 
   it('sync replaces the ids an older Rockpool wrote', async () => {
     const old = (table: WorkspaceTable): WorkspaceTable => ({
-      ides: [...table.ides, { '@id': 'workspace-legacy', input: 'legacy', outputs: [ide.address] }],
+      ides: [
+        ...table.ides,
+        { '@id': 'workspace-legacy', input: 'legacy', outputs: [gate.address, gate.secret] },
+      ],
       ports: [
         ...table.ports,
-        { '@id': 'workspace-legacy-port-3000', input: 'legacy/3000', outputs: [ide.address] },
+        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['5173'] },
       ],
     });
     await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>
       withTable(container, old(tableOf(container))),
     );
     expect(await edge.caddy.admin.getById('workspace-legacy')).toBeDefined();
-    const wanted = { name: 'legacy', upstream: ide.address, ports: [{ port: 3000, upstream: ide.address }] };
+    const wanted = route('legacy', undefined, [5173]);
     const others = (await edge.router.list()).filter((route) => route.name !== 'legacy');
     const result = await edge.router.sync([...others, wanted]);
     expect(result.updated).toEqual(['ws.legacy']);
     expect(await edge.caddy.admin.getById('workspace-legacy')).toBeUndefined();
-    expect(await edge.caddy.admin.getById('workspace-legacy-port-3000')).toBeUndefined();
-    expect(await edge.caddy.admin.getById('ws.legacy.port.3000')).toBeDefined();
-    expect((await get('/workspace/legacy/port/3000/')).status).toBe(200);
+    expect(await edge.caddy.admin.getById('workspace-legacy-port-5173')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.legacy.port.5173')).toBeDefined();
+    expect((await get('/workspace/legacy/port/5173/')).status).toBe(200);
     expect((await edge.router.sync([...others, wanted])).updated).toEqual([]);
     await edge.router.removeWorkspace('legacy');
   });

@@ -34,7 +34,7 @@ type TableChange = (table: WorkspaceTable) => WorkspaceTable;
 
 /**
  * Workspace routes on srv1: entries of the two lookup tables of the workspace routing (see
- * buildWorkspaceRouting), addressed by the `@id`s `workspace-{name}` and `workspace-{name}-port-{port}`.
+ * buildWorkspaceRouting), addressed by the `@id`s `ws.{name}` and `ws.{name}.port.{port}`.
  * Every change is one write guarded by `If-Match` (re-applied on 412), so concurrent writers lose
  * nothing; every method is idempotent, so a retried job step does no harm. Knows nothing of where
  * workspaces are stored.

@@ -80,7 +80,8 @@ describe('golden configs', () => {
     const alice = workspaceEntries({
       name: 'alice',
       upstream: '127.0.0.1:41000',
-      ports: [{ port: 3000, upstream: '127.0.0.1:41001' }],
+      gateSecret: 'golden-gate-secret-not-a-real-one-0123456789',
+      ports: [3000],
     });
     await golden(
       'workspace-routing',
@@ -193,7 +194,29 @@ describe('builders', () => {
     expect(route).toContain(
       '"search_regexp":"^(?:\\\\s*access_token=[^;]*(?:;\\\\s*|$))+|;\\\\s*access_token=[^;]*","replace":""',
     );
-    expect(route).toContain('"delete":["Authorization","Proxy-Authorization","X-Rockpool-User"]');
+    expect(route).toContain('"delete":["Authorization","Proxy-Authorization","X-Rockpool-User"');
+  });
+
+  it('sets the gate headers on every workspace proxy, replacing what a client sent', () => {
+    const proxies: ReverseProxyHandler[] = [];
+    const walk = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      if ((value as { handler?: unknown }).handler === 'reverse_proxy')
+        proxies.push(value as ReverseProxyHandler);
+      for (const child of Object.values(value)) walk(child);
+    };
+    walk(buildWorkspaceRouting('rockpool-workspaces'));
+    const [port, ide] = proxies.map((proxy) => proxy.headers?.request);
+    expect(proxies).toHaveLength(2);
+    for (const proxy of proxies) expect(proxy.upstreams).toEqual([{ dial: '{rockpool.gate_upstream}' }]);
+    expect(port?.set).toMatchObject({
+      'X-Rockpool-Gate': ['{rockpool.gate_secret}'],
+      'X-Rockpool-Port': ['{rockpool.port}'],
+    });
+    expect(port?.delete).not.toContain('X-Rockpool-Port');
+    expect(ide?.set).toMatchObject({ 'X-Rockpool-Gate': ['{rockpool.gate_secret}'] });
+    expect(ide?.set).not.toHaveProperty('X-Rockpool-Port');
+    expect(ide?.delete).toContain('X-Rockpool-Port');
   });
 
   it('refuse OAuth with a relative or non-http portal URL', () => {
@@ -219,13 +242,14 @@ describe('builders', () => {
   });
 
   it('refuse invalid names and ports before Caddy sees them', () => {
-    expect(() => ideEntry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
-    expect(() => portEntry({ workspace: 'a', port: 70000, upstream: '127.0.0.1:1' })).toThrow(/invalid port/);
+    const secret = 's'.repeat(43);
+    expect(() => ideEntry('../x', '127.0.0.1:1', secret)).toThrow(/invalid workspace name/);
+    expect(() => portEntry({ workspace: 'a', port: 70000 })).toThrow(/invalid port/);
     // Caddy expands placeholders in a table's outputs: an upstream is an address and nothing else.
     for (const upstream of ['{env.HOME}:1', '127.0.0.1', 'unix//a b', ''])
-      expect(() => ideEntry('a', upstream)).toThrow(/invalid upstream/);
-    expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
-    expect(ideEntry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080']);
+      expect(() => ideEntry('a', upstream, secret)).toThrow(/invalid upstream/);
+    expect(ideEntry('a', 'unix//run/a.sock', secret).outputs).toEqual(['unix//run/a.sock', secret]);
+    expect(ideEntry('a', '[::1]:8080', secret).outputs).toEqual(['[::1]:8080', secret]);
   });
 });
 

@@ -8,6 +8,7 @@ import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from '../testing/caddy-binary.js';
 import { freePort } from '../testing/free-port.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
+import { TEST_GATE_SECRET } from '../testing/test-gate.js';
 import { type EchoUpstream, type SeenRequest, startEchoUpstream } from '../testing/upstream.js';
 import { buildBootstrapConfig } from './bootstrap.js';
 import { SESSION_COOKIE } from './edge-auth.js';
@@ -91,7 +92,11 @@ async function startEdge(signingKey: string): Promise<void> {
       }),
     }),
   );
-  await new WorkspaceRouter(caddy.admin).putWorkspace({ name: 'demo', upstream: workspace.address });
+  await new WorkspaceRouter(caddy.admin).putWorkspace({
+    name: 'demo',
+    upstream: workspace.address,
+    gateSecret: TEST_GATE_SECRET,
+  });
 }
 
 async function stopEdge(): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
+import { startTestGate, type TestGate } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 
 /*
@@ -13,6 +14,8 @@ let victimIde: EchoUpstream;
 let ownIde: EchoUpstream;
 let app3000: EchoUpstream;
 let app3002: EchoUpstream;
+let victimGate: TestGate;
+let ownGate: TestGate;
 beforeAll(async () => {
   edge = await startTestEdge();
   [victimIde, ownIde, app3000, app3002] = await Promise.all([
@@ -21,18 +24,26 @@ beforeAll(async () => {
     startEchoUpstream({ name: 'app-3000' }),
     startEchoUpstream({ name: 'app-3002' }),
   ]);
-  await edge.router.putWorkspace({ name: 'victim', upstream: victimIde.address });
+  victimGate = await startTestGate({ codeServer: victimIde.address });
+  ownGate = await startTestGate({
+    codeServer: ownIde.address,
+    ports: { 3000: app3000.address, 3002: app3002.address },
+  });
+  await edge.router.putWorkspace({
+    name: 'victim',
+    upstream: victimGate.address,
+    gateSecret: victimGate.secret,
+  });
   await edge.router.putWorkspace({
     name: 'own',
-    upstream: ownIde.address,
-    ports: [
-      { port: 3000, upstream: app3000.address },
-      { port: 3002, upstream: app3002.address },
-    ],
+    upstream: ownGate.address,
+    gateSecret: ownGate.secret,
+    ports: [3000, 3002],
   });
 });
 afterAll(async () => {
   await edge?.close();
+  await Promise.all([victimGate, ownGate].map((gate) => gate?.close()));
   await Promise.all([victimIde, ownIde, app3000, app3002].map((upstream) => upstream?.close()));
 });
 

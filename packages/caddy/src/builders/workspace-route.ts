@@ -13,18 +13,31 @@ import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-ta
 
 /*
  * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
- * handlers): workspace name → code-server's address, and `name/port` → the forwarded port's
- * address. Adding or removing a workspace or a port changes one table entry, never a handler.
+ * handlers): workspace name → its gate's address and secret, and `name/port` → the port, for each
+ * registered port. Adding or removing a workspace or a port changes one table entry, never a handler.
+ *
+ * The gate (packages/guest) is the only service of a VM open to the outside: it forwards a request
+ * only with the workspace's secret in X-Rockpool-Gate, to code-server, or with X-Rockpool-Port to
+ * that guest port. Both headers are SET here, replacing whatever a client sent; the IDE route
+ * deletes a client's X-Rockpool-Port, so only a registered port is ever reached.
  *
  * Why: Caddy provisions the whole configuration again on every admin change. With a route and a
  * `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace (789 ms
  * to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty config.
- * Table entries carry the ids a route would (`workspace-{name}`, `workspace-{name}-port-{port}`), so
+ * Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
  * `/id/...` in Caddy's admin API still addresses one workspace or one port.
  */
 
-const IDE_UPSTREAM = 'rockpool.ide_upstream';
-const PORT_UPSTREAM = 'rockpool.port_upstream';
+/** The header that carries the workspace's secret to its gate. */
+export const GATE_SECRET_HEADER = 'X-Rockpool-Gate';
+/** The header that tells the gate which guest port a request is for (none: code-server). */
+export const GATE_PORT_HEADER = 'X-Rockpool-Port';
+/** The gate sets it on its own 502 (nothing listens upstream), never on an app's. */
+export const GATE_ERROR_HEADER = 'X-Rockpool-Gate-Error';
+
+const GATE_UPSTREAM = 'rockpool.gate_upstream';
+const GATE_SECRET = 'rockpool.gate_secret';
+const REGISTERED_PORT = 'rockpool.port';
 /** Captures the workspace name as `{http.regexp.workspace.1}`; matched on the cleaned path. */
 const WORKSPACE_PATH = { name: 'workspace', pattern: '^/workspace/([a-z0-9-]+)(?:/|$)' };
 /** Captures the port segment (maybe empty) as `{http.regexp.port.1}`. */
@@ -58,31 +71,55 @@ const SESSION_COOKIE_PAIR = `^(?:\\s*${SESSION_COOKIE}=[^;]*(?:;\\s*|$))+|;\\s*$
  * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed. A
  * client-sent identity header is dropped too: nothing upstream may take it for the edge's word.
  */
-function upstreamHeaders(prefix: string): HeaderOps {
+function upstreamHeaders(prefix: string, port: string | undefined): HeaderOps {
   return {
-    set: { 'X-Forwarded-Prefix': [prefix] },
-    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER],
+    set: {
+      'X-Forwarded-Prefix': [prefix],
+      [GATE_SECRET_HEADER]: [`{${GATE_SECRET}}`],
+      ...(port ? { [GATE_PORT_HEADER]: [port] } : {}),
+    },
+    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER, ...(port ? [] : [GATE_PORT_HEADER])],
     replace: { Cookie: [{ search_regexp: SESSION_COOKIE_PAIR, replace: '' }] },
   };
 }
 
 /**
+ * The gate answers 502 itself when nothing listens behind it (no app on the port, code-server
+ * down): a response, not a failed dial, so Caddy's error routes would not see it. Raising it as an
+ * error shows the same page as an unreachable gate. An app's own 502 has no gate header and passes.
+ */
+const GATE_BAD_GATEWAY: ReverseProxyHandler['handle_response'] = [
+  {
+    match: { status_code: [502], headers: { [GATE_ERROR_HEADER]: ['upstream_unreachable'] } },
+    routes: [{ handle: [{ handler: 'error', status_code: 502, error: 'the gate found nothing listening' }] }],
+  },
+];
+
+/**
  * No `flush_interval`: Caddy already flushes at once for server-sent events, responses of unknown
  * length and bidirectional streams; buffering the rest is what keeps throughput near a bare hop.
  */
-function proxyTo(destination: string, prefix: string, timings: ProxyTimings): ReverseProxyHandler {
+function gateProxy(prefix: string, port: string | undefined, timings: ProxyTimings): ReverseProxyHandler {
   const streamTimeout = timings.streamTimeout ?? DEFAULT_STREAM_TIMEOUT;
   return {
     handler: 'reverse_proxy',
-    upstreams: [{ dial: `{${destination}}` }],
+    upstreams: [{ dial: `{${GATE_UPSTREAM}}` }],
     stream_timeout: streamTimeout,
     stream_close_delay: timings.streamCloseDelay ?? streamTimeout,
-    headers: { request: upstreamHeaders(prefix) },
+    headers: { request: upstreamHeaders(prefix, port) },
+    handle_response: GATE_BAD_GATEWAY,
   };
 }
 
-function lookupTable(id: string, source: string, destination: string, mappings: MapMapping[]): MapHandler {
-  return { handler: 'map', '@id': id, source, destinations: [`{${destination}}`], defaults: [''], mappings };
+function lookupTable(id: string, source: string, destinations: string[], mappings: MapMapping[]): MapHandler {
+  return {
+    handler: 'map',
+    '@id': id,
+    source,
+    destinations: destinations.map((d) => `{${d}}`),
+    defaults: destinations.map(() => ''),
+    mappings,
+  };
 }
 
 /** `exactPattern` (no trailing slash) answers a permanent redirect to the path plus `/`, keeping the query. */
@@ -116,8 +153,9 @@ const unset = (placeholder: string) => ({ vars: { [`{${placeholder}}`]: [''] } }
 /**
  * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
  * For `/workspace/{name}/...`, in order: an unknown workspace answers 404; the
- * bare path redirects to its trailing slash; `/port/{port}/` goes to a registered port (prefix
- * stripped) or answers 404 `port_not_registered`; everything else goes to code-server.
+ * bare path redirects to its trailing slash; `/port/{port}/` goes through the gate to a registered
+ * port (prefix stripped) or answers 404 `port_not_registered`; everything else goes through the
+ * gate to code-server.
  */
 export function buildWorkspaceRouting(
   containerId: string,
@@ -133,13 +171,13 @@ export function buildWorkspaceRouting(
       {
         match: [{ path_regexp: WORKSPACE_PATH }],
         handle: [
-          lookupTable(IDE_TABLE_ID, NAME, IDE_UPSTREAM, table.ides),
-          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, PORT_UPSTREAM, table.ports),
+          lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET], table.ides),
+          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [REGISTERED_PORT], table.ports),
           {
             handler: 'subroute',
             routes: [
               {
-                match: [unset(IDE_UPSTREAM)],
+                match: [unset(GATE_UPSTREAM)],
                 handle: jsonNotFound(
                   'not_found',
                   `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`,
@@ -154,7 +192,7 @@ export function buildWorkspaceRouting(
                     handler: 'subroute',
                     routes: [
                       {
-                        match: [unset(PORT_UPSTREAM)],
+                        match: [unset(REGISTERED_PORT)],
                         handle: jsonNotFound(
                           'port_not_registered',
                           `This port is not registered for workspace ${NAME}. Register it with POST /api/workspaces/{id}/ports.`,
@@ -165,7 +203,7 @@ export function buildWorkspaceRouting(
                       {
                         handle: [
                           { handler: 'rewrite', strip_path_prefix: portPrefix },
-                          proxyTo(PORT_UPSTREAM, portPrefix, timings),
+                          gateProxy(portPrefix, `{${REGISTERED_PORT}}`, timings),
                         ],
                       },
                     ],
@@ -176,7 +214,7 @@ export function buildWorkspaceRouting(
               {
                 handle: [
                   { handler: 'rewrite', strip_path_prefix: workspacePrefix },
-                  proxyTo(IDE_UPSTREAM, workspacePrefix, timings),
+                  gateProxy(workspacePrefix, undefined, timings),
                 ],
                 terminal: true,
               },

@@ -21,30 +21,42 @@ import {
   workspaceEntries,
 } from './workspace-table.js';
 
-const alice = {
-  name: 'alice',
-  upstream: '10.0.0.1:8080',
-  ports: [{ port: 3000, upstream: '10.0.0.1:3000' }],
-};
-const bob = { name: 'bob', upstream: '10.0.0.2:8080', ports: [] };
+const SECRET_A = 'a'.repeat(43);
+const SECRET_B = 'b'.repeat(43);
+const alice = { name: 'alice', upstream: '10.0.0.1:8080', gateSecret: SECRET_A, ports: [3000] };
+const bob = { name: 'bob', upstream: '10.0.0.2:8080', gateSecret: SECRET_B, ports: [] as number[] };
 const tableWith = (...routes: (typeof alice)[]): WorkspaceTable =>
   replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
 
 describe('table entries', () => {
   it('carry the route ids and the workspace they belong to', () => {
     const { ide, ports } = workspaceEntries(alice);
-    expect(ide).toEqual({ '@id': 'ws.alice', input: 'alice', outputs: ['10.0.0.1:8080'] });
-    expect(ports).toEqual([{ '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['10.0.0.1:3000'] }]);
+    expect(ide).toEqual({ '@id': 'ws.alice', input: 'alice', outputs: ['10.0.0.1:8080', SECRET_A] });
+    expect(ports).toEqual([{ '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['3000'] }]);
     expect(entryWorkspace(ide)).toBe('alice');
     expect(entryWorkspace(ports[0] as (typeof ports)[0])).toBe('alice');
   });
 
-  it('refuse upstreams Caddy would read as placeholders, and bad names or ports', () => {
-    expect(ideEntry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock']);
-    expect(() => ideEntry('a', '{env.HOME}:80')).toThrow(/invalid upstream/);
-    expect(() => ideEntry('a', 'host 1:80')).toThrow(/invalid upstream/);
-    expect(() => ideEntry('A_b', '1.2.3.4:80')).toThrow();
-    expect(() => portEntry({ workspace: 'a', port: 0, upstream: '1.2.3.4:80' })).toThrow();
+  it('refuse upstreams and secrets Caddy would read as placeholders, and bad names or ports', () => {
+    expect(ideEntry('a', 'unix//run/a.sock', SECRET_A).outputs).toEqual(['unix//run/a.sock', SECRET_A]);
+    expect(() => ideEntry('a', '{env.HOME}:80', SECRET_A)).toThrow(/invalid upstream/);
+    expect(() => ideEntry('a', 'host 1:80', SECRET_A)).toThrow(/invalid upstream/);
+    expect(() => ideEntry('A_b', '1.2.3.4:80', SECRET_A)).toThrow();
+    expect(() => portEntry({ workspace: 'a', port: 0 })).toThrow();
+  });
+
+  it('refuse a gate secret that is short or not base64url, without echoing it', () => {
+    for (const secret of ['', 'a'.repeat(42), `{env.HOME}${'a'.repeat(40)}`, `${'a'.repeat(42)} `]) {
+      const error = (() => {
+        try {
+          ideEntry('a', '1.2.3.4:80', secret);
+        } catch (caught) {
+          return caught as Error;
+        }
+      })();
+      expect(error?.message).toMatch(/invalid gate secret/);
+      if (secret) expect(error?.message).not.toContain(secret);
+    }
   });
 });
 
@@ -75,12 +87,8 @@ describe('the table inside the workspace routing', () => {
 describe('table changes', () => {
   it('replace a workspace in place, append new ones and drop the gone, leaving others alone', () => {
     const table = tableWith(alice, bob);
-    const movedAlice = {
-      ...alice,
-      upstream: '10.0.0.9:8080',
-      ports: [{ port: 4000, upstream: '10.0.0.9:4000' }],
-    };
-    const carol = { name: 'carol', upstream: '10.0.0.3:8080', ports: [] };
+    const movedAlice = { ...alice, upstream: '10.0.0.9:8080', ports: [4000] };
+    const carol = { name: 'carol', upstream: '10.0.0.3:8080', gateSecret: SECRET_B, ports: [] };
     const next = replaceWorkspaces(table, entriesByWorkspace([movedAlice, carol]), new Set());
     expect(routesOf(next)).toEqual([movedAlice, bob, carol]);
     expect(routesOf(replaceWorkspaces(next, new Map(), new Set(['alice'])))).toEqual([bob, carol]);
@@ -89,9 +97,9 @@ describe('table changes', () => {
 
   it('add, replace and remove one port', () => {
     const table = tableWith(alice);
-    const moved = portEntry({ workspace: 'alice', port: 3000, upstream: '10.0.0.1:3001' });
-    const extra = portEntry({ workspace: 'alice', port: 5000, upstream: '10.0.0.1:5000' });
-    expect(upsert(table.ports, moved)).toEqual([moved]);
+    const same = portEntry({ workspace: 'alice', port: 3000 });
+    const extra = portEntry({ workspace: 'alice', port: 5000 });
+    expect(upsert(table.ports, same)).toEqual([same]);
     expect(upsert(table.ports, extra)).toEqual([...table.ports, extra]);
     expect(withoutPort(table, 'alice', 3000).ports).toEqual([]);
     expect(sameJson(withoutPort(table, 'alice', 9999), table)).toBe(true);
@@ -101,7 +109,7 @@ describe('table changes', () => {
 
   it('group entries by workspace, including ports of a workspace without an IDE entry', () => {
     const table = tableWith(alice);
-    const orphan = portEntry({ workspace: 'ghost', port: 3000, upstream: '10.0.0.7:3000' });
+    const orphan = portEntry({ workspace: 'ghost', port: 3000 });
     const groups = groupByWorkspace({ ides: table.ides, ports: [...table.ports, orphan] });
     expect([...groups.keys()]).toEqual(['alice', 'ghost']);
     expect(groups.get('ghost')).toEqual({
@@ -114,7 +122,7 @@ describe('table changes', () => {
 describe('syncTable', () => {
   it('says what it adds, updates, removes and leaves, and builds the new table', () => {
     const table = tableWith(alice, bob);
-    const carol = { name: 'carol', upstream: '10.0.0.3:8080', ports: [] };
+    const carol = { name: 'carol', upstream: '10.0.0.3:8080', gateSecret: SECRET_B, ports: [] };
     const movedBob = { ...bob, upstream: '10.0.0.8:8080' };
     const planned = syncTable(table, entriesByWorkspace([alice, movedBob, carol]));
     expect(planned.result).toEqual({
@@ -148,6 +156,10 @@ describe('syncTable', () => {
     expect(sameJson(table, reordered)).toBe(true);
     expect(syncTable(reordered, entriesByWorkspace([alice])).table).toBeUndefined();
     expect(sameJson(table, tableWith({ ...alice, upstream: '10.0.0.1:8081' }))).toBe(false);
+    // A new secret (a restarted VM) is a change too: the route must carry it.
+    expect(syncTable(table, entriesByWorkspace([{ ...alice, gateSecret: SECRET_B }])).result.updated).toEqual(
+      ['ws.alice'],
+    );
   });
 
   it('replaces entries an older Rockpool wrote under the old ids, keeping their places', () => {

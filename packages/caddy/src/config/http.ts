@@ -66,6 +66,7 @@ export type Handler =
   | AuthenticationHandler
   | AuthenticatorHandler
   | AcmeServerHandler
+  | ErrorHandler
   | HeadersHandler
   | MapHandler
   | RateLimitHandler
@@ -159,6 +160,20 @@ export interface ReverseProxyHandler {
   stream_close_delay?: CaddyDuration;
   headers?: { request?: HeaderOps; response?: HeaderOps };
   transport?: HttpTransport;
+  /** Routes run instead of copying the upstream's response, for the first handler that matches it. */
+  handle_response?: ResponseHandler[];
+}
+
+export interface ResponseHandler {
+  match?: { status_code?: number[]; headers?: Record<string, string[]> };
+  routes?: Route[];
+}
+
+/** Raises an error: the server's `errors` routes answer it, as for a failed upstream. */
+export interface ErrorHandler {
+  handler: 'error';
+  status_code?: number | string;
+  error?: string;
 }
 
 export interface HttpTransport {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
+import { TEST_GATE_SECRET } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
 import { startEdgeWithWorkspace } from '../testing/workspace-fixture.js';
 
@@ -78,7 +79,7 @@ describe('restrict-app behind a trusted proxy', () => {
   it('applies to workspace routes added after the access check', async () => {
     const late = await startEchoUpstream({ name: 'late' });
     try {
-      await edge.router.putWorkspace({ name: 'late', upstream: late.address });
+      await edge.router.putWorkspace({ name: 'late', upstream: late.address, gateSecret: TEST_GATE_SECRET });
       expect(
         (await edgeRequest(`${edge.workspacesUrl}/workspace/late/`, from(STRANGER, edge.authHeader())))
           .status,

@@ -1,12 +1,17 @@
 import { startTestEdge, type TestEdge } from './edge-fixture.js';
+import { startTestGate, type TestGate } from './test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from './upstream.js';
 
-/** A test edge with one workspace `w`: its IDE and an app on port 3000, both echo upstreams. */
+/**
+ * A test edge with one workspace `w` behind the guest's real gate: its IDE and an app on guest port
+ * 3000, both echo upstreams.
+ */
 export interface EdgeWithWorkspace {
   edge: TestEdge;
+  gate: TestGate;
   ide: EchoUpstream;
   app: EchoUpstream;
-  /** Stops the edge and both upstreams. */
+  /** Stops the edge, the gate and both upstreams. */
   close(): Promise<void>;
 }
 
@@ -16,20 +21,23 @@ export async function startEdgeWithWorkspace(
   const edge = await startTestEdge(options);
   const ide = await startEchoUpstream({ name: 'ide' });
   const app = await startEchoUpstream({ name: 'app' });
+  const gate = await startTestGate({ codeServer: ide.address, ports: { 3000: app.address } });
   const close = async () => {
     await edge.close();
+    await gate.close();
     await ide.close();
     await app.close();
   };
   try {
     await edge.router.putWorkspace({
       name: 'w',
-      upstream: ide.address,
-      ports: [{ port: 3000, upstream: app.address }],
+      upstream: gate.address,
+      gateSecret: gate.secret,
+      ports: [3000],
     });
   } catch (error) {
     await close();
     throw error;
   }
-  return { edge, ide, app, close };
+  return { edge, gate, ide, app, close };
 }

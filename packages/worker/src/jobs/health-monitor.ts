@@ -1,5 +1,6 @@
 import type { Workspace } from '@rockpool/db';
-import { answersHttp, ideProblem } from './ide-health.js';
+import type { GateEndpoint } from '../runtime/vm-runtime.js';
+import { ideProblem, portListening } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
 import type { RouteWrites } from './route-turn.js';
 
@@ -27,7 +28,7 @@ interface IdeOutage {
 /**
  * Watches running workspaces: a VM that dies, or an IDE that stops answering, turns its workspace to
  * error and takes its route down instead of leaving a silent 502; and it records whether an app
- * answers on each forwarded port, for the dashboard's live indicator.
+ * answers on each registered port, for the dashboard's live indicator.
  */
 export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
@@ -68,13 +69,13 @@ export class HealthMonitor {
     const vm = await runtime.inspect(workspace.name);
     let problem: string | undefined;
     if (vm.state !== 'running') problem = `the VM stopped unexpectedly (it is ${vm.state})`;
-    else if (vm.ide) {
-      const ide = await ideProblem(vm.ide, this.#options.ideProbeTimeoutMs);
+    else if (vm.gate) {
+      const ide = await ideProblem(vm.gate, this.#options.ideProbeTimeoutMs);
       if (ide) problem = this.#ideUnanswered(workspace, ide);
       else this.#ideAnswered(workspace);
     }
     if (!problem) {
-      await this.#checkPorts(workspace);
+      if (vm.gate) await this.#checkPorts(workspace, vm.gate);
       return;
     }
     log(`${workspace.name}: ${problem}`);
@@ -97,13 +98,11 @@ export class HealthMonitor {
     }
   }
 
-  /** Records whether an app answers on each forwarded port, for the dashboard's live indicator. */
-  async #checkPorts(workspace: Workspace): Promise<void> {
-    const { ports, runtime } = this.#deps;
-    for (const { port } of ports.list(workspace.id)) {
-      const upstream = await runtime.exposePort(workspace.name, port);
-      ports.setListening(workspace.id, port, await answersHttp(upstream));
-    }
+  /** Records whether an app answers on each registered port, for the dashboard's live indicator. */
+  async #checkPorts(workspace: Workspace, gate: GateEndpoint): Promise<void> {
+    const { ports } = this.#deps;
+    for (const { port } of ports.list(workspace.id))
+      ports.setListening(workspace.id, port, await portListening(gate, port));
   }
 
   /** The problem to report once code-server has failed enough checks for long enough; until then, none. */

@@ -84,8 +84,8 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
   it('a route the edge refuses never shows running: the workspace ends in error, saying so', async () => {
     const ws = create(f, 'doomed');
     f.stores.ports.add(ws.id, 3000);
-    // The runtime hands out a port address the route builder refuses: no retry can help.
-    f.runtime.exposePort = async () => 'not an address';
+    // The guest's gate takes a secret the route builder refuses (not base64url): no retry can help.
+    f.runtime.nextGateSecret = '+'.repeat(43);
     const states = new Set<string>();
     await until('error', () => {
       states.add(stateOf(f, 'doomed') ?? 'gone');
@@ -93,7 +93,7 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     });
     expect(states.has('running')).toBe(false);
     expect(f.stores.workspaces.find(ws.id)?.error).toMatch(
-      /^The edge \(Caddy\) refused the route of doomed: invalid upstream "not an address"/,
+      /^The edge \(Caddy\) refused the route of doomed: invalid gate secret/,
     );
     expect((await get(f, '/workspace/doomed/')).status).toBe(404);
   });

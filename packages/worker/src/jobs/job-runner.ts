@@ -125,20 +125,20 @@ export class JobRunner {
     const before = (await runtime.inspect(workspace.name)).state;
     workspaces.setPhase(workspace.id, state, before === 'suspended' ? 'vm_resuming' : 'vm_starting');
     const vm = await runtime.start(this.#spec(workspace));
-    if (!vm.ide) throw new Error('the VM runs but reports no IDE address');
+    if (!vm.gate) throw new Error('the VM runs but reports no gate');
     // A retry that finds the VM running keeps what the first attempt reported.
     if (before !== 'running') workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
     if (vm.boot?.kind === 'resumed') this.#deps.log(`${workspace.name}: resumed from memory`);
     else if (vm.boot) this.#deps.log(`${workspace.name}: ${vm.boot.reason}; booted afresh`);
     workspaces.setPhase(workspace.id, state, 'ide_starting');
-    await waitForIde(vm.ide, {
+    await waitForIde(vm.gate, {
       timeoutMs: this.#options.ideTimeoutMs,
       stillWanted: () => workspaces.find(workspace.id)?.state === state,
       onTick: () => jobs.extendLease(job.id, workerId, this.#options.leaseMs),
       now: this.#deps.now,
     });
     workspaces.setPhase(workspace.id, state, 'routing');
-    await routes.putWorkspace(await workspaceRoute(runtime, ports, workspace, vm.ide)).catch((error) => {
+    await routes.putWorkspace(workspaceRoute(ports, workspace, vm.gate)).catch((error) => {
       const reason = refusalOf(error);
       throw reason === undefined ? error : new Error(routeRefusedMessage(workspace.name, reason));
     });
@@ -148,7 +148,7 @@ export class JobRunner {
       return;
     }
     this.#deps.onRunning?.(workspace);
-    this.#deps.log(`${workspace.name} is running (IDE at ${vm.ide})`);
+    this.#deps.log(`${workspace.name} is running (its gate at ${vm.gate.address})`);
     await this.#measureDisk(workspace);
   }
 
@@ -198,9 +198,9 @@ export class JobRunner {
   async #addPort(workspace: Workspace, port: number): Promise<void> {
     if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port)) return;
     if (workspace.state !== 'running') return; // Applied when the workspace comes up.
-    const upstream = await this.#deps.runtime.exposePort(workspace.name, port);
     try {
-      await this.#deps.routes.putPort({ workspace: workspace.name, port, upstream });
+      // Nothing to do in the VM: its gate reaches every guest port; the route registers this one.
+      await this.#deps.routes.putPort({ workspace: workspace.name, port });
     } catch (error) {
       if (error instanceof WorkspaceRouteMissingError) return; // Stopping meanwhile.
       throw error;
@@ -209,7 +209,6 @@ export class JobRunner {
 
   async #removePort(workspace: Workspace, port: number): Promise<void> {
     await this.#deps.routes.removePort(workspace.name, port);
-    await this.#deps.runtime.unexposePort(workspace.name, port);
     this.#deps.ports.remove(workspace.id, port);
   }
 
@@ -221,7 +220,6 @@ export class JobRunner {
     if (job.kind === 'add_port') {
       const port = job.payload.port as number;
       await routes.removePort(workspace.name, port);
-      await runtime.unexposePort(workspace.name, port).catch(() => undefined);
       ports.remove(workspace.id, port);
       return;
     }

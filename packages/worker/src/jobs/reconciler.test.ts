@@ -128,8 +128,7 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     await held.reached;
     // What an add_port job does meanwhile: the port in the database, then its route.
     f.stores.ports.add(ws.id, 3000);
-    const upstream = await f.runtime.exposePort('alice', 3000);
-    const portWrite = turn.writes.putPort({ workspace: 'alice', port: 3000, upstream });
+    const portWrite = turn.writes.putPort({ workspace: 'alice', port: 3000 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(portWritesBegun, 'the port write waits for the sync that holds the turn').toBe(0);
     held.open();
@@ -141,11 +140,11 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     await running(f, 'fine');
     const doomed = await running(f, 'doomed');
     await f.edge.router.removeWorkspace('fine');
-    // The runtime reports an IDE address the route builder refuses: writing it again cannot help.
+    // The runtime reports a gate address the route builder refuses: writing it again cannot help.
     const inspect = f.runtime.inspect.bind(f.runtime);
     f.runtime.inspect = async (name) => {
       const vm = await inspect(name);
-      return name === 'doomed' ? { ...vm, ide: 'not an address' } : vm;
+      return name === 'doomed' && vm.gate ? { ...vm, gate: { ...vm.gate, address: 'not an address' } } : vm;
     };
     await reconciler.syncRoutesPeriodically();
     const failed = f.stores.workspaces.find(doomed.id);

@@ -94,8 +94,8 @@ export class Reconciler {
       }
       if (workspace.state !== 'running') continue;
       const vm = await runtime.inspect(workspace.name);
-      if (vm.state !== 'running' || !vm.ide) continue;
-      routes.push(await workspaceRoute(runtime, ports, workspace, vm.ide));
+      if (vm.state !== 'running' || !vm.gate) continue;
+      routes.push(workspaceRoute(ports, workspace, vm.gate));
     }
     let result: SyncResult;
     try {

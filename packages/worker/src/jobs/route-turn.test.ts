@@ -38,7 +38,7 @@ describe('RouteTurn', () => {
       await sync.promise;
       seen.push('sync writes');
     });
-    const put = turn.writes.putPort({ workspace: 'alice', port: 3000, upstream: '127.0.0.1:1' });
+    const put = turn.writes.putPort({ workspace: 'alice', port: 3000 });
     const removed = turn.writes.removeWorkspace('bob');
     await Promise.resolve();
     expect(seen).toEqual(['sync reads the database']);
@@ -53,7 +53,12 @@ describe('RouteTurn', () => {
     const turn = new RouteTurn(recordingRouter(seen));
     const failing = deferred();
     const first = turn.take(() => failing.promise);
-    const next = turn.writes.putWorkspace({ name: 'alice', upstream: '127.0.0.1:1', ports: [] });
+    const next = turn.writes.putWorkspace({
+      name: 'alice',
+      upstream: '127.0.0.1:1',
+      gateSecret: 's'.repeat(43),
+      ports: [],
+    });
     failing.reject(new Error('Caddy said no'));
     await expect(first).rejects.toThrow('Caddy said no');
     await next;

@@ -17,7 +17,7 @@ export interface Stores {
 
 /**
  * What the worker's parts run against in tests: a real SQLite file, the real Caddy (a test edge),
- * an app (an echo server every forwarded port leads to) and the fake runtime. Fields are set anew
+ * an app (an echo server every guest port leads to, through each VM's gate) and the fake runtime. Fields are set anew
  * before each test.
  */
 export interface WorkerFixture {
@@ -110,14 +110,15 @@ export function create(fixture: WorkerFixture, name: string) {
 
 /**
  * A workspace as a finished provision job leaves it, without a job runner: its VM runs, its route
- * (with its forwarded `ports`) is in Caddy, and it is `running`.
+ * (with its registered `ports`) is in Caddy, and it is `running`.
  */
 export async function running(fixture: WorkerFixture, name: string, ports: number[] = []) {
   const { stores, runtime, edge } = fixture;
   const ws = stores.workspaces.insert({ name, cpus: 1, memoryMiB: 512, owner: 'alice' });
   const vm = await runtime.start({ workspace: name, cpus: 1, memoryMiB: 512 });
   for (const port of ports) stores.ports.add(ws.id, port);
-  await edge.router.putWorkspace(await workspaceRoute(runtime, stores.ports, ws, vm.ide ?? ''));
+  if (!vm.gate) throw new Error(`${name} runs without a gate`);
+  await edge.router.putWorkspace(workspaceRoute(stores.ports, ws, vm.gate));
   stores.workspaces.transition(ws.id, ['creating'], { state: 'running', phase: 'ready' });
   return ws;
 }

@@ -1,16 +1,20 @@
 import type { WorkspaceRouteOptions } from '@rockpool/caddy';
 import type { PortStore, Workspace } from '@rockpool/db';
-import type { VmRuntime } from '../runtime/vm-runtime.js';
+import type { GateEndpoint } from '../runtime/vm-runtime.js';
 
-/** The route of a running workspace: its IDE, and every port the database lists, exposed by the runtime. */
-export async function workspaceRoute(
-  runtime: VmRuntime,
+/**
+ * The route of a running workspace: its gate (address and secret), through which the edge reaches
+ * its IDE and every port the database lists.
+ */
+export function workspaceRoute(
   ports: PortStore,
   workspace: Workspace,
-  ide: string,
-): Promise<WorkspaceRouteOptions> {
-  const forwarded = [];
-  for (const { port } of ports.list(workspace.id))
-    forwarded.push({ port, upstream: await runtime.exposePort(workspace.name, port) });
-  return { name: workspace.name, upstream: ide, ports: forwarded };
+  gate: GateEndpoint,
+): WorkspaceRouteOptions {
+  return {
+    name: workspace.name,
+    upstream: gate.address,
+    gateSecret: gate.secret,
+    ports: ports.list(workspace.id).map(({ port }) => port),
+  };
 }

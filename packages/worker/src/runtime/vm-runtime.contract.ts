@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RuntimeError, type VmRuntime, type VmSpec } from './vm-runtime.js';
+import type { GateEndpoint, VmRuntime, VmSpec } from './vm-runtime.js';
 
 export interface ContractSetup {
   runtime: VmRuntime;
@@ -24,7 +24,7 @@ export const CONTRACT_CASES = [
   'absent',
   'create',
   'start',
-  'expose-port',
+  'gate',
   'suspend',
   'resume',
   'stop',
@@ -47,34 +47,39 @@ export interface ContractOptions {
   skip?: readonly ContractCase[];
 }
 
-/** True when code-server's /healthz answers 200 at `address` (`host:port`). */
-function healthz(address: string): Promise<boolean> {
-  const colon = address.lastIndexOf(':');
+/** The status of GET `path` at the gate's address with these headers; 0 when the request fails. */
+function gateStatus(gate: GateEndpoint, path: string, headers: Record<string, string>): Promise<number> {
+  const colon = gate.address.lastIndexOf(':');
   return new Promise((resolve) => {
     const req = request(
       {
-        host: address.slice(0, colon),
-        port: Number(address.slice(colon + 1)),
-        path: '/healthz',
+        host: gate.address.slice(0, colon),
+        port: Number(gate.address.slice(colon + 1)),
+        path,
+        headers,
         timeout: 2_000,
         agent: false,
       },
       (res) => {
         res.resume();
-        resolve(res.statusCode === 200);
+        resolve(res.statusCode ?? 0);
       },
     );
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(0));
     req.on('timeout', () => req.destroy());
     req.end();
   });
 }
 
-async function untilHealthy(address: string, timeoutMs: number): Promise<void> {
+/** Waits until code-server's /healthz answers 200 through the gate, with the secret. */
+async function untilHealthy(gate: GateEndpoint | undefined, timeoutMs: number): Promise<void> {
+  if (!gate) throw new Error('the running VM reports no gate');
   const deadline = Date.now() + timeoutMs;
-  while (!(await healthz(address))) {
+  while ((await gateStatus(gate, '/healthz', { 'X-Rockpool-Gate': gate.secret })) !== 200) {
     if (Date.now() > deadline)
-      throw new Error(`code-server did not answer at ${address} within ${timeoutMs} ms`);
+      throw new Error(
+        `code-server did not answer through the gate at ${gate.address} within ${timeoutMs} ms`,
+      );
     await sleep(500);
   }
 }
@@ -82,9 +87,9 @@ async function untilHealthy(address: string, timeoutMs: number): Promise<void> {
 /**
  * The behaviour every VmRuntime must have, run against each backend (tart through the fake tart,
  * real QEMU): states absent → stopped → running → suspended → running → stopped → absent,
- * idempotency of every method, and code-server answering at the address `start` reports. A runtime
- * whose suspend cannot keep memory (`suspendKeepsMemory` false) stops instead, and says so. It
- * uses the interface only.
+ * idempotency of every method, and code-server answering through the gate `start` reports, which
+ * opens only with its secret, a new one for every boot and resume. A runtime whose suspend cannot
+ * keep memory (`suspendKeepsMemory` false) stops instead, and says so. It uses the interface only.
  */
 export function describeVmRuntimeContract(
   name: string,
@@ -105,7 +110,7 @@ export function describeVmRuntimeContract(
   describe(`VmRuntime contract: ${name}`, () => {
     let ctx: ContractSetup;
     let spec: VmSpec;
-    let ide: string | undefined;
+    let gate: GateEndpoint | undefined;
 
     beforeAll(async () => {
       ctx = await setup();
@@ -121,13 +126,12 @@ export function describeVmRuntimeContract(
       }
     }, testTimeoutMs + bootTimeoutMs);
 
-    test('absent', 'an unknown workspace is absent, and stop/delete/unexpose of it do nothing', async () => {
+    test('absent', 'an unknown workspace is absent, and stop/delete of it do nothing', async () => {
       expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'absent' });
       expect(await ctx.runtime.list()).not.toContain(workspace);
       await ctx.runtime.stop(workspace);
       await ctx.runtime.suspend(workspace);
       await ctx.runtime.delete(workspace);
-      await ctx.runtime.unexposePort(workspace, 3000);
       expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'absent' });
       expect(await ctx.runtime.diskUsage(workspace)).toBeUndefined();
     });
@@ -143,45 +147,40 @@ export function describeVmRuntimeContract(
 
     test(
       'start',
-      'starts once however often asked; code-server answers at the reported address',
+      'starts once however often asked; code-server answers through the reported gate',
       async () => {
         const first = await ctx.runtime.start(spec);
         expect(first).toMatchObject({ workspace, state: 'running' });
-        expect(first.ide).toMatch(/^[\w.-]+:\d+$/);
-        ide = first.ide;
+        expect(first.gate?.address).toMatch(/^[\w.-]+:\d+$/);
+        expect(first.gate?.secret).toMatch(/^[\w-]{43}$/);
+        gate = first.gate;
         const again = await ctx.runtime.start(spec);
-        expect(again).toMatchObject({ state: 'running', ide: first.ide });
+        expect(again).toMatchObject({ state: 'running', gate: first.gate });
         if (first.pid !== undefined) expect(again.pid).toBe(first.pid);
-        await untilHealthy(first.ide ?? '', bootTimeoutMs);
-        expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', ide: first.ide });
+        await untilHealthy(first.gate, bootTimeoutMs);
+        expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', gate: first.gate });
         expect(await ctx.runtime.list()).toContain(workspace);
       },
       bootTimeoutMs + testTimeoutMs,
     );
 
-    test('expose-port', 'exposes a port at a stable address; unexposing twice does no harm', async () => {
-      const address = await ctx.runtime.exposePort(workspace, 3000);
-      expect(address).toMatch(/^[\w.-]+:\d+$/);
-      expect(await ctx.runtime.exposePort(workspace, 3000)).toBe(address);
-      expect(await ctx.runtime.exposePort(workspace, 3001)).not.toBe(address);
-      await ctx.runtime.unexposePort(workspace, 3000);
-      await ctx.runtime.unexposePort(workspace, 3000);
-      await ctx.runtime.unexposePort(workspace, 3001);
-      // The job runner and the health monitor change one workspace's ports at the same time.
-      const ports = [3002, 3003, 3004, 3005, 3006];
-      const addresses = await Promise.all(ports.map((port) => ctx.runtime.exposePort(workspace, port)));
-      expect(new Set(addresses).size).toBe(ports.length);
-      expect(await Promise.all(ports.map((port) => ctx.runtime.exposePort(workspace, port)))).toEqual(
-        addresses,
-      );
-      await Promise.all(ports.map((port) => ctx.runtime.unexposePort(workspace, port)));
-      // The IDE is untouched by port changes.
-      expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'running', ide });
-    });
+    test(
+      'gate',
+      'the gate opens only with the secret; a guest port where nothing listens is 502',
+      async () => {
+        const open = gate as GateEndpoint;
+        expect(await gateStatus(open, '/healthz', {})).toBe(403);
+        expect(await gateStatus(open, '/healthz', { 'X-Rockpool-Gate': 'x'.repeat(43) })).toBe(403);
+        expect(await gateStatus(open, '/healthz', { 'X-Rockpool-Gate': open.secret })).toBe(200);
+        const closedPort = { 'X-Rockpool-Gate': open.secret, 'X-Rockpool-Port': '3999' };
+        expect(await gateStatus(open, '/', closedPort)).toBe(502);
+        expect(await gateStatus(open, '/', { 'X-Rockpool-Port': '3999' })).toBe(403);
+      },
+    );
 
     test(
       'suspend',
-      'suspends however often asked: no process, memory kept (or a stop), disk counted',
+      'suspends however often asked: no process, no gate, memory kept (or a stop), disk counted',
       async () => {
         const before = await ctx.runtime.diskUsage(workspace);
         await ctx.runtime.suspend(workspace);
@@ -189,8 +188,6 @@ export function describeVmRuntimeContract(
         const state = ctx.runtime.suspendKeepsMemory ? 'suspended' : 'stopped';
         expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state });
         expect(await ctx.runtime.list()).toContain(workspace);
-        const error = await ctx.runtime.exposePort(workspace, 3000).catch((e: unknown) => e);
-        expect((error as RuntimeError).code).toBe('vm_not_found');
         const after = await ctx.runtime.diskUsage(workspace);
         if (before !== undefined && after !== undefined && ctx.runtime.suspendKeepsMemory)
           expect(after).toBeGreaterThan(before); // The memory file is on disk now.
@@ -199,7 +196,7 @@ export function describeVmRuntimeContract(
 
     test(
       'resume',
-      'start resumes a suspended VM (a cold boot where memory is not kept); code-server answers',
+      'start resumes a suspended VM (a cold boot where memory is not kept) with a new secret; code-server answers',
       async () => {
         const info = await ctx.runtime.start(spec);
         expect(info).toMatchObject({ state: 'running' });
@@ -208,30 +205,33 @@ export function describeVmRuntimeContract(
         else expect(info.boot).toBeUndefined();
         const again = await ctx.runtime.start(spec);
         expect(again.boot).toBeUndefined(); // Already running: nothing was booted.
-        await untilHealthy(info.ide ?? '', bootTimeoutMs);
-        ide = info.ide;
+        expect(again.gate).toEqual(info.gate);
+        await untilHealthy(info.gate, bootTimeoutMs);
+        // The restored guest's gate held the old secret in its memory: the resume replaced it.
+        const resumed = info.gate as GateEndpoint;
+        expect(resumed.secret).not.toBe(gate?.secret);
+        if (!skip.has('gate'))
+          expect(await gateStatus(resumed, '/healthz', { 'X-Rockpool-Gate': gate?.secret ?? '' })).toBe(403);
+        gate = resumed;
       },
       bootTimeoutMs + testTimeoutMs,
     );
 
-    test('stop', 'stops however often asked, keeping the VM; ports then need a running VM', async () => {
+    test('stop', 'stops however often asked, keeping the VM, which then has no gate', async () => {
       await ctx.runtime.stop(workspace);
       await ctx.runtime.stop(workspace);
       expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'stopped' });
       expect(await ctx.runtime.list()).toContain(workspace);
-      const error = await ctx.runtime.exposePort(workspace, 3000).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(RuntimeError);
-      expect((error as RuntimeError).code).toBe('vm_not_found');
-      await ctx.runtime.unexposePort(workspace, 3000);
     });
 
     test(
       'restart',
-      'a stopped VM starts again and code-server answers again',
+      'a stopped VM starts again with a new secret, and code-server answers again',
       async () => {
         const info = await ctx.runtime.start(spec);
         expect(info).toMatchObject({ state: 'running' });
-        await untilHealthy(info.ide ?? '', bootTimeoutMs);
+        if (gate) expect(info.gate?.secret).not.toBe(gate.secret);
+        await untilHealthy(info.gate, bootTimeoutMs);
         await ctx.runtime.stop(workspace);
         expect(await ctx.runtime.inspect(workspace)).toMatchObject({ state: 'stopped' });
       },
@@ -243,7 +243,7 @@ export function describeVmRuntimeContract(
       'stop of a suspended VM throws its memory away: the next start is a cold boot',
       async () => {
         const info = await ctx.runtime.start(spec);
-        await untilHealthy(info.ide ?? '', bootTimeoutMs);
+        await untilHealthy(info.gate, bootTimeoutMs);
         await ctx.runtime.suspend(workspace);
         await ctx.runtime.stop(workspace);
         expect(await ctx.runtime.inspect(workspace)).toEqual({ workspace, state: 'stopped' });
@@ -287,7 +287,6 @@ export function describeVmRuntimeContract(
         /invalid workspace name/,
       );
       await expect(ctx.runtime.inspect('UPPER')).rejects.toThrow(/invalid workspace name/);
-      await expect(ctx.runtime.exposePort('-x', 3000)).rejects.toThrow(/invalid workspace name/);
       await expect(ctx.runtime.stop('')).rejects.toThrow(/invalid workspace name/);
       await expect(ctx.runtime.delete('a_b')).rejects.toThrow(/invalid workspace name/);
       await expect(ctx.runtime.suspend('a.b')).rejects.toThrow(/invalid workspace name/);

@@ -28,11 +28,23 @@ export type BootReport =
     }
   | { kind: 'cold'; reason: string };
 
+/**
+ * How the host reaches a running guest: its gate (packages/guest), the one guest service open to
+ * the outside. It forwards a request to code-server, or with `X-Rockpool-Port: N` to guest port N,
+ * only if it carries `X-Rockpool-Gate: {secret}`. Every route and probe of the workspace uses it.
+ */
+export interface GateEndpoint {
+  /** Dial address, `host:port`. */
+  address: string;
+  /** The workspace's secret for this boot: never on a command line, never logged. */
+  secret: string;
+}
+
 export interface VmInfo {
   workspace: string;
   state: VmState;
-  /** Dial address (`host:port`) of the guest's code-server, when running. */
-  ide?: string;
+  /** The guest's gate, when running. */
+  gate?: GateEndpoint;
   /** The host process that runs the VM, when running. */
   pid?: number;
   /** Set by a `start` that found saved memory (not by a plain cold boot, nor when already running). */
@@ -49,18 +61,13 @@ export interface VmRuntime {
   /** Creates the VM and its disk from the base image; a no-op if it exists. */
   create(spec: VmSpec): Promise<void>;
   /**
-   * Boots the VM, or resumes it from its saved memory when it is suspended; a no-op if it runs.
-   * Resolves once booting began (or the restored guest runs), not when code-server is up.
+   * Boots the VM with a new gate secret, or resumes it from its saved memory when it is suspended
+   * (the gate then gets a new secret too); a no-op if it runs (it keeps its secret). Resolves once
+   * the guest's gate has its secret, not when code-server is up. Guest ports need nothing from the
+   * runtime: the gate reaches every one.
    */
   start(spec: VmSpec): Promise<VmInfo>;
   inspect(workspace: string): Promise<VmInfo>;
-  /**
-   * Makes guest TCP `port` reachable from the host without restarting the VM; returns the dial
-   * address Caddy should proxy to. Calling it again for the same port returns the same address.
-   */
-  exposePort(workspace: string, port: number): Promise<string>;
-  /** Undoes {@link exposePort}; a no-op if the port is not exposed or the VM is not running. */
-  unexposePort(workspace: string, port: number): Promise<void>;
   /** Stops the VM, keeping its disk (and discarding saved memory); a no-op if it is not running. */
   stop(workspace: string): Promise<void>;
   /**
@@ -85,7 +92,6 @@ export class RuntimeError extends Error {
       | 'vm_not_found'
       | 'vm_start_failed'
       | 'vm_command_failed'
-      | 'port_unavailable'
       | 'image_missing',
     message: string,
     options?: { cause?: unknown },

@@ -2,13 +2,23 @@ import { request } from 'node:http';
 import { type EchoUpstream, startEchoUpstream } from '@rockpool/caddy/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
+import type { GateEndpoint } from '../vm-runtime.js';
 import { FakeRuntime } from './fake-runtime.js';
 
-/** The status of GET http://{address}/, or the error code when the connection fails or times out. */
-function get(address: string): Promise<number | string> {
-  const [host, port] = address.split(':');
+/** The status of GET / through a gate, or the error code when the connection fails or times out. */
+function get(gate: GateEndpoint | undefined, headers: Record<string, string> = {}): Promise<number | string> {
+  const [host, port] = (gate?.address ?? '').split(':');
+  const secret = gate ? { 'X-Rockpool-Gate': gate.secret } : {};
   return new Promise((resolve) => {
-    const req = request({ host, port: Number(port), path: '/', timeout: 500, agent: false }, (res) => {
+    const options = {
+      host,
+      port: Number(port),
+      path: '/',
+      headers: { ...secret, ...headers },
+      timeout: 500,
+      agent: false,
+    };
+    const req = request(options, (res) => {
       res.resume();
       resolve(res.statusCode ?? 'no status');
     });
@@ -38,14 +48,17 @@ describe('FakeRuntime', () => {
     await app?.close();
   });
 
-  it('forwards exposed ports to the app, and closes what it accepts once the app is gone, like QEMU', async () => {
+  it('leads every guest port through the gate to the app, and answers 502 once the app is gone', async () => {
     app = await startEchoUpstream({ name: 'app' });
     runtime = new FakeRuntime({ app: app.address });
-    await runtime.start({ workspace: 'alice', cpus: 1, memoryMiB: 512 });
-    const forward = await runtime.exposePort('alice', 3000);
-    expect(await get(forward)).toBe(200);
+    const { gate } = await runtime.start({ workspace: 'alice', cpus: 1, memoryMiB: 512 });
+    expect(await get(gate, { 'X-Rockpool-Port': '3000' })).toBe(200);
+    expect(await get(gate, { 'X-Rockpool-Port': '5173' })).toBe(200);
+    expect(
+      await get({ address: gate?.address ?? '', secret: 'x'.repeat(43) }, { 'X-Rockpool-Port': '3000' }),
+    ).toBe(403);
     await app.close();
-    expect(await get(forward)).toBe('ECONNRESET');
+    expect(await get(gate, { 'X-Rockpool-Port': '3000' })).toBe(502);
   });
 
   it('fails starts on demand, and freezes and thaws the IDE', async () => {
@@ -53,12 +66,12 @@ describe('FakeRuntime', () => {
     runtime.failStart = 1;
     const spec = { workspace: 'bob', cpus: 1, memoryMiB: 512 };
     await expect(runtime.start(spec)).rejects.toMatchObject({ code: 'vm_start_failed' });
-    const { ide } = await runtime.start(spec);
+    const { gate } = await runtime.start(spec);
     const forward = runtime.freezeIde('bob');
-    expect(await get(ide ?? '')).toBe('timeout');
+    expect(await get(gate)).toBe('timeout');
     expect(forward.unanswered).toBe(1);
     forward.frozen = false;
-    expect(await get(ide ?? '')).toBe(200);
+    expect(await get(gate)).toBe(200);
     await runtime.crash('bob');
     expect(await runtime.inspect('bob')).toEqual({ workspace: 'bob', state: 'stopped' });
   });

@@ -1,32 +1,39 @@
-import { type EchoUpstream, startEchoUpstream } from '@rockpool/caddy/testing';
-import { assertPort, assertWorkspaceName } from '@rockpool/model';
+import { type EchoUpstream, startEchoUpstream, startTestGate, type TestGate } from '@rockpool/caddy/testing';
+import { assertWorkspaceName } from '@rockpool/model';
 import { RuntimeError, type RuntimeKind, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { startTcpForward, type TcpForward } from './tcp-forward.js';
 
 export interface FakeRuntimeOptions {
   /**
-   * The dial address of a real server standing in for the apps in every guest: each exposed port
-   * forwards to it. Without it nothing listens in the guests, and a forward closes what it accepts.
+   * The dial address of a real server standing in for the apps in every guest: every guest port
+   * leads to it. Without it nothing listens in the guests, and the gate answers 502 for any port.
    */
   app?: string;
 }
 
+interface FakeGuest {
+  /** The guest's code-server: an echo server named `ide-<workspace>`. */
+  ide: EchoUpstream;
+  /** The guest's real gate (packages/guest), with a secret of its own. */
+  gate: TestGate;
+  /** The host's one forward to the gate, which can freeze as a guest starved of CPU does. */
+  forward: TcpForward;
+}
+
 interface FakeVm {
-  running: boolean;
-  /** Its memory is "saved": the next start resumes. */
+  /** Present while the VM runs. */
+  guest?: FakeGuest;
+  /** Its memory is "saved": the next start resumes (with a new gate secret, as a real resume). */
   suspended: boolean;
   memoryMiB: number;
-  /** The guest's code-server: an echo server named `ide-<workspace>`, behind a forward that can freeze. */
-  ide?: { server: EchoUpstream; forward: TcpForward };
-  /** Guest port -> its forward. */
-  ports: Map<number, TcpForward>;
 }
 
 /**
- * A VM runtime in memory whose "IDE" and forwarded ports are real sockets on loopback, for the
- * worker's tests: fast, with failures on demand. It passes the same behaviour suite as the real
- * runtimes (fake-runtime.test.ts), so the worker is never tested against a runtime that could not
- * exist.
+ * A VM runtime in memory whose guests are real sockets on loopback, for the worker's tests: fast,
+ * with failures on demand. Each running VM has the guest's real gate in front of its "code-server"
+ * and its "apps", reached through a forward as QEMU's. It passes the same behaviour suite as the
+ * real runtimes (fake-runtime.test.ts), so the worker is never tested against a runtime that could
+ * not exist.
  */
 export class FakeRuntime implements VmRuntime {
   /** It stands in for the Linux runtime. */
@@ -36,6 +43,8 @@ export class FakeRuntime implements VmRuntime {
   readonly #app: string | undefined;
   /** Starts left to fail (each failing start uses one up), as QEMU failing to start does. */
   failStart = 0;
+  /** The gate secret of the next guest that boots, used up by it (default: a new random one). */
+  nextGateSecret: string | undefined;
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.#app = options.app;
@@ -44,12 +53,7 @@ export class FakeRuntime implements VmRuntime {
   async create(spec: VmSpec): Promise<void> {
     assertWorkspaceName(spec.workspace);
     if (!this.#vms.has(spec.workspace))
-      this.#vms.set(spec.workspace, {
-        running: false,
-        suspended: false,
-        memoryMiB: spec.memoryMiB,
-        ports: new Map(),
-      });
+      this.#vms.set(spec.workspace, { suspended: false, memoryMiB: spec.memoryMiB });
   }
 
   async start(spec: VmSpec): Promise<VmInfo> {
@@ -59,10 +63,15 @@ export class FakeRuntime implements VmRuntime {
       throw new RuntimeError('vm_start_failed', 'QEMU could not start (simulated)');
     }
     const vm = this.#vm(spec.workspace);
-    if (vm.running) return this.inspect(spec.workspace);
-    const server = await startEchoUpstream({ name: `ide-${spec.workspace}` });
-    vm.ide = { server, forward: await startTcpForward(server.address) };
-    vm.running = true;
+    if (vm.guest) return this.inspect(spec.workspace);
+    const ide = await startEchoUpstream({ name: `ide-${spec.workspace}` });
+    const gate = await startTestGate({
+      codeServer: ide.address,
+      ...(this.#app ? { otherPorts: this.#app } : {}),
+      ...(this.nextGateSecret ? { secret: this.nextGateSecret } : {}),
+    });
+    this.nextGateSecret = undefined;
+    vm.guest = { ide, gate, forward: await startTcpForward(gate.address) };
     const resumed = vm.suspended;
     vm.suspended = false;
     const info = await this.inspect(spec.workspace);
@@ -73,32 +82,10 @@ export class FakeRuntime implements VmRuntime {
     assertWorkspaceName(workspace);
     const vm = this.#vms.get(workspace);
     if (!vm) return { workspace, state: 'absent' };
-    if (vm.running && vm.ide) return { workspace, state: 'running', ide: vm.ide.forward.address };
-    return { workspace, state: vm.suspended ? 'suspended' : 'stopped' };
-  }
-
-  async exposePort(workspace: string, port: number): Promise<string> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    const vm = this.#vms.get(workspace);
-    if (!vm?.running)
-      throw new RuntimeError(
-        'vm_not_found',
-        `workspace ${workspace} has no running VM to forward port ${port} to`,
-      );
-    let forward = vm.ports.get(port);
-    if (!forward) {
-      forward = await startTcpForward(this.#app);
-      vm.ports.set(port, forward);
-    }
-    return forward.address;
-  }
-
-  async unexposePort(workspace: string, port: number): Promise<void> {
-    assertWorkspaceName(workspace);
-    const ports = this.#vms.get(workspace)?.ports;
-    await ports?.get(port)?.close();
-    ports?.delete(port);
+    const guest = vm.guest;
+    return guest
+      ? { workspace, state: 'running', gate: { address: guest.forward.address, secret: guest.gate.secret } }
+      : { workspace, state: vm.suspended ? 'suspended' : 'stopped' };
   }
 
   async stop(workspace: string): Promise<void> {
@@ -111,7 +98,7 @@ export class FakeRuntime implements VmRuntime {
   async suspend(workspace: string): Promise<void> {
     assertWorkspaceName(workspace);
     const vm = this.#vms.get(workspace);
-    if (!vm?.running) return;
+    if (!vm?.guest) return;
     await this.#powerOff(vm);
     vm.suspended = true;
   }
@@ -125,13 +112,12 @@ export class FakeRuntime implements VmRuntime {
   }
 
   async #powerOff(vm: FakeVm | undefined): Promise<void> {
-    if (!vm?.running) return;
-    await Promise.all([...vm.ports.values()].map((forward) => forward.close()));
-    vm.ports.clear();
-    await vm.ide?.forward.close();
-    await vm.ide?.server.close();
-    vm.ide = undefined;
-    vm.running = false;
+    const guest = vm?.guest;
+    if (!vm || !guest) return;
+    vm.guest = undefined;
+    await guest.forward.close();
+    await guest.gate.close();
+    await guest.ide.close();
   }
 
   async delete(workspace: string): Promise<void> {
@@ -149,12 +135,12 @@ export class FakeRuntime implements VmRuntime {
   }
 
   /**
-   * The VM's code-server stops answering (it still accepts connections), as in a guest starved of
-   * CPU; set `frozen = false` on what it returns to thaw it.
+   * The VM stops answering (its forward still accepts connections), as a guest starved of CPU;
+   * set `frozen = false` on what it returns to thaw it.
    */
   freezeIde(workspace: string): TcpForward {
-    const forward = this.#vms.get(workspace)?.ide?.forward;
-    if (!forward) throw new Error(`${workspace} has no IDE`);
+    const forward = this.#vms.get(workspace)?.guest?.forward;
+    if (!forward) throw new Error(`${workspace} has no running VM`);
     forward.frozen = true;
     forward.unanswered = 0;
     return forward;

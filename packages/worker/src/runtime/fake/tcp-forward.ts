@@ -13,8 +13,8 @@ export interface TcpForward {
   close(): Promise<void>;
 }
 
-/** Forwards to `target` (`host:port`), or to nothing when it is undefined (no app listens in the guest). */
-export async function startTcpForward(target: string | undefined): Promise<TcpForward> {
+/** Forwards to `target` (`host:port`). */
+export async function startTcpForward(target: string): Promise<TcpForward> {
   const sockets = new Set<Socket>();
   const track = (socket: Socket) => {
     sockets.add(socket);
@@ -25,10 +25,6 @@ export async function startTcpForward(target: string | undefined): Promise<TcpFo
     track(client);
     if (forward.frozen) {
       forward.unanswered++;
-      return;
-    }
-    if (!target) {
-      client.destroy();
       return;
     }
     const colon = target.lastIndexOf(':');

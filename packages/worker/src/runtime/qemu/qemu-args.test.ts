@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardRuleset } from './network-guard.js';
-import {
-  hostfwdAddCommand,
-  hostfwdRemoveCommand,
-  kernelCommandLine,
-  migrateUri,
-  overlayArgs,
-  qemuArgs,
-} from './qemu-args.js';
+import { kernelCommandLine, migrateUri, overlayArgs, qemuArgs } from './qemu-args.js';
 
 const launch = {
   spec: { workspace: 'alice', cpus: 2, memoryMiB: 2048 },
@@ -19,14 +12,14 @@ const launch = {
     qgaSocket: '/vms/alice/qga.sock',
     consoleLog: '/vms/alice/console.log',
   },
-  ideHostPort: 41000,
+  gateHostPort: 41000,
   tscKhz: 2096005,
 };
 
 const value = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('qemuArgs', () => {
-  it('boots a labelled microvm with the overlay, the forward and the agents', () => {
+  it('boots a labelled microvm with the overlay, the one forward (to the gate) and the agents', () => {
     const args = qemuArgs({ ...launch, accel: 'tcg' });
     expect(value(args, '-name')).toBe('rockpool-alice,process=rockpool-alice');
     expect(value(args, '-accel')).toBe('tcg');
@@ -62,7 +55,7 @@ describe('qemuArgs', () => {
     expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
   });
 
-  it('builds the overlay and hostfwd commands', () => {
+  it('builds the overlay command and the kernel command line', () => {
     expect(overlayArgs('/img/rootfs.img', '/d.qcow2')).toEqual([
       'create',
       '-q',
@@ -74,8 +67,6 @@ describe('qemuArgs', () => {
       '/img/rootfs.img',
       '/d.qcow2',
     ]);
-    expect(hostfwdAddCommand(41001, 3000)).toBe('hostfwd_add net0 tcp:127.0.0.1:41001-:3000');
-    expect(hostfwdRemoveCommand(41001)).toBe('hostfwd_remove net0 tcp:127.0.0.1:41001');
     expect(kernelCommandLine('a', 1)).toBe(
       'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
     );

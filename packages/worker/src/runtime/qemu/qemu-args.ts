@@ -21,8 +21,11 @@ export interface QemuLaunch {
   image: GuestImage;
   paths: VmPaths;
   accel: Accelerator;
-  /** Host loopback port forwarded to the guest's code-server (8080). */
-  ideHostPort: number;
+  /**
+   * Host loopback port forwarded to the guest's gate (8080): the VM's only forward. Every app port
+   * is reached through the gate, so none is forwarded on its own.
+   */
+  gateHostPort: number;
   /** The host CPU's frequency: microvm can hang calibrating the TSC on a busy host without it. */
   tscKhz: number;
   /** Drop privileges to this user after start-up (isolation from host services). */
@@ -40,7 +43,8 @@ export function vmProcessName(workspace: string): string {
   return `rockpool-${workspace}`;
 }
 
-export const GUEST_IDE_PORT = 8080;
+/** Where the guest's gate listens (packages/guest). */
+export const GUEST_GATE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
 export function kernelCommandLine(workspace: string, tscKhz: number): string {
@@ -79,7 +83,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-device',
     'virtio-blk-device,drive=root',
     '-netdev',
-    `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${launch.ideHostPort}-:${GUEST_IDE_PORT}`,
+    `user,id=${NETDEV_ID},hostfwd=tcp:127.0.0.1:${launch.gateHostPort}-:${GUEST_GATE_PORT}`,
     '-device',
     `virtio-net-device,netdev=${NETDEV_ID}`,
     '-device',
@@ -102,14 +106,6 @@ export function qemuArgs(launch: QemuLaunch): string[] {
 
 export function overlayArgs(base: string, disk: string): string[] {
   return ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, disk];
-}
-
-export function hostfwdAddCommand(hostPort: number, guestPort: number): string {
-  return `hostfwd_add ${NETDEV_ID} tcp:127.0.0.1:${hostPort}-:${guestPort}`;
-}
-
-export function hostfwdRemoveCommand(hostPort: number): string {
-  return `hostfwd_remove ${NETDEV_ID} tcp:127.0.0.1:${hostPort}`;
 }
 
 /** QMP `migrate`'s URI: QEMU connects to the runtime's socket and streams the VM's state into it. */

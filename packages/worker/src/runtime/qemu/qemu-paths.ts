@@ -1,17 +1,21 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readGateSecret } from '../gate-secret.js';
+import type { GateEndpoint } from '../vm-runtime.js';
 import type { VmPaths } from './qemu-args.js';
 import { type MemoryFiles, memoryFiles } from './qemu-snapshot.js';
 
 export interface QemuVmPaths extends VmPaths {
   dir: string;
-  /** The host ports forwarded to the guest ({@link PortMap}), while it runs. */
-  ports: string;
+  /** The host port forwarded to the guest's gate, while it runs. */
+  gatePort: string;
+  /** The gate's secret for this boot (0600), while it runs. */
+  gateSecret: string;
   /** Saved memory, while the VM is suspended. */
   memory: MemoryFiles;
 }
 
-/** One directory per VM: overlay disk, sockets, pid file, console log, port map, saved memory. */
+/** One directory (0700) per VM: overlay disk, sockets, pid file, console log, gate, saved memory. */
 export function qemuVmPaths(stateDir: string, workspace: string): QemuVmPaths {
   const dir = join(stateDir, workspace);
   return {
@@ -21,24 +25,17 @@ export function qemuVmPaths(stateDir: string, workspace: string): QemuVmPaths {
     qmpSocket: join(dir, 'qmp.sock'),
     qgaSocket: join(dir, 'qga.sock'),
     consoleLog: join(dir, 'console.log'),
-    ports: join(dir, 'ports.json'),
+    gatePort: join(dir, 'gate-port'),
+    gateSecret: join(dir, 'gate-secret'),
     memory: memoryFiles(dir),
   };
 }
 
-export interface PortMap {
-  ide: number;
-  /** guest port -> host port */
-  forwards: Record<string, number>;
-}
-
-/** Written to a temporary file and renamed over: a reader never sees a half-written map. */
-export async function writePortMap(file: string, map: PortMap): Promise<void> {
-  await writeFile(`${file}.tmp`, JSON.stringify(map));
-  await rename(`${file}.tmp`, file);
-}
-
-export async function readPortMap(file: string): Promise<PortMap | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  return text ? (JSON.parse(text) as PortMap) : undefined;
+/** The gate of a VM from its state directory, if both its port and its secret are there. */
+export async function readGate(
+  paths: Pick<QemuVmPaths, 'gatePort' | 'gateSecret'>,
+): Promise<GateEndpoint | undefined> {
+  const port = Number((await readFile(paths.gatePort, 'utf8').catch(() => '')).trim());
+  const secret = await readGateSecret(paths.gateSecret);
+  return port > 0 && secret ? { address: `127.0.0.1:${port}`, secret } : undefined;
 }

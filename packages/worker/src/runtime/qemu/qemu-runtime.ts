@@ -1,27 +1,20 @@
-import { chmod, chown, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertPort, assertWorkspaceName } from '@rockpool/model';
+import { assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
+import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { directoryBytes, exists } from '../host-files.js';
 import { runCommand, signal, waitForExit } from '../host-process.js';
-import { KeyedTurns } from '../keyed-turns.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
-import {
-  type Accelerator,
-  type GuestImage,
-  hostfwdAddCommand,
-  hostfwdRemoveCommand,
-  overlayArgs,
-  qemuArgs,
-  vmProcessName,
-} from './qemu-args.js';
-import { type QemuVmPaths, qemuVmPaths, readPortMap, writePortMap } from './qemu-paths.js';
+import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
+import { installGateSecret } from './qemu-gate.js';
+import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
 import { discardMemory, saveMemory } from './qemu-snapshot.js';
-import { type ExecResult, guestExec, hmp, qmp } from './qmp.js';
+import { type ExecResult, guestExec, qmp } from './qmp.js';
 
 export interface QemuRuntimeOptions {
   /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
@@ -41,6 +34,11 @@ export interface QemuRuntimeOptions {
   /** How long loading saved memory may take before resume falls back to a cold boot. */
   resumeTimeoutMs?: number;
   now?: () => number;
+  /**
+   * How long `start` may wait for the guest agent to install the gate's secret: the agent starts
+   * early in boot, seconds under KVM, longer under TCG on a busy host. Default 180 s.
+   */
+  gateSecretTimeoutMs?: number;
 }
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
@@ -48,8 +46,6 @@ export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
   readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
-  /** A workspace's port map is read, changed and written by one caller at a time. */
-  readonly #portTurns = new KeyedTurns();
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
@@ -62,6 +58,7 @@ export class QemuRuntime implements VmRuntime {
       suspendTimeoutMs: 120_000,
       resumeTimeoutMs: 60_000,
       now: Date.now,
+      gateSecretTimeoutMs: 180_000,
       ...options,
     };
   }
@@ -81,6 +78,7 @@ export class QemuRuntime implements VmRuntime {
     return this.#accel;
   }
 
+  /** The VM's state directory (0700) and its files; `gatePort` and `gateSecret` exist while it runs. */
   paths(workspace: string): QemuVmPaths {
     return qemuVmPaths(this.#options.stateDir, workspace);
   }
@@ -118,17 +116,40 @@ export class QemuRuntime implements VmRuntime {
       now: this.#options.now,
     };
     const current = await this.inspect(spec.workspace);
-    if (current.state === 'running') return (await settleRunning(deps, current)) ?? resumeOrBoot(deps);
-    if (current.state === 'absent') await this.create(spec);
-    return resumeOrBoot(deps);
+    let info: VmInfo;
+    if (current.state === 'running')
+      info = (await settleRunning(deps, current)) ?? (await resumeOrBoot(deps));
+    else {
+      if (current.state === 'absent') await this.create(spec);
+      info = await resumeOrBoot(deps);
+    }
+    if (!info.gate)
+      throw new RuntimeError(
+        'vm_start_failed',
+        `the VM of ${spec.workspace} runs without a gate (started by an older Rockpool); stop it and start it again`,
+      );
+    // /run is a tmpfs in the guest: the secret is installed on every boot. A resumed guest still
+    // has the one of the boot it was saved in, and a running one gets its own again, in case a
+    // worker died between booting the VM and installing it.
+    await installGateSecret({
+      workspace: spec.workspace,
+      qgaSocket: paths.qgaSocket,
+      secret: info.gate.secret,
+      timeoutMs: this.#options.gateSecretTimeoutMs,
+      running: async () => (await this.#livePid(spec.workspace)) !== undefined,
+      consoleTail: () => this.consoleTail(spec.workspace),
+    });
+    return info;
   }
 
   /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
   async #launch(spec: VmSpec, incomingSocket?: string): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
-    const ide = await this.#options.freePort();
-    await writePortMap(paths.ports, { ide, forwards: {} });
+    // A new secret every launch (a resume too): one that leaked earlier dies with the VM that used it.
+    await writeGateSecret(paths.gateSecret, newGateSecret());
+    const gatePort = await this.#options.freePort();
+    await writeFile(paths.gatePort, `${gatePort}\n`);
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
     const { accel } = await this.accelerator();
@@ -137,7 +158,7 @@ export class QemuRuntime implements VmRuntime {
       image: this.image,
       paths,
       accel,
-      ideHostPort: ide,
+      gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
       ...(incomingSocket ? { incomingSocket } : {}),
@@ -158,58 +179,11 @@ export class QemuRuntime implements VmRuntime {
     const paths = this.paths(workspace);
     const pid = await this.#livePid(workspace);
     if (pid !== undefined) {
-      const ports = await readPortMap(paths.ports);
-      return { workspace, state: 'running', pid, ...(ports ? { ide: `127.0.0.1:${ports.ide}` } : {}) };
+      const gate = await readGate(paths);
+      return { workspace, state: 'running', pid, ...(gate ? { gate } : {}) };
     }
     if (await exists(paths.memory.meta)) return { workspace, state: 'suspended' };
     return { workspace, state: (await exists(paths.disk)) ? 'stopped' : 'absent' };
-  }
-
-  async exposePort(workspace: string, port: number): Promise<string> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    return this.#portTurns.run(workspace, () => this.#exposePort(workspace, port));
-  }
-
-  async #exposePort(workspace: string, port: number): Promise<string> {
-    const paths = this.paths(workspace);
-    if ((await this.#livePid(workspace)) === undefined)
-      throw new RuntimeError(
-        'vm_not_found',
-        `workspace ${workspace} has no running VM to forward port ${port} to`,
-      );
-    const map = (await readPortMap(paths.ports)) ?? { ide: 0, forwards: {} };
-    const existing = map.forwards[String(port)];
-    if (existing) return `127.0.0.1:${existing}`;
-    const hostPort = await this.#options.freePort();
-    try {
-      await hmp(paths.qmpSocket, hostfwdAddCommand(hostPort, port));
-    } catch (cause) {
-      throw new RuntimeError(
-        'port_unavailable',
-        `QEMU could not forward port ${port}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
-    map.forwards[String(port)] = hostPort;
-    await writePortMap(paths.ports, map);
-    return `127.0.0.1:${hostPort}`;
-  }
-
-  async unexposePort(workspace: string, port: number): Promise<void> {
-    assertWorkspaceName(workspace);
-    return this.#portTurns.run(workspace, () => this.#unexposePort(workspace, port));
-  }
-
-  async #unexposePort(workspace: string, port: number): Promise<void> {
-    const paths = this.paths(workspace);
-    const map = await readPortMap(paths.ports);
-    const hostPort = map?.forwards[String(port)];
-    if (!map || !hostPort) return;
-    if ((await this.#livePid(workspace)) !== undefined)
-      await hmp(paths.qmpSocket, hostfwdRemoveCommand(hostPort));
-    delete map.forwards[String(port)];
-    await writePortMap(paths.ports, map);
   }
 
   async stop(workspace: string): Promise<void> {
@@ -218,7 +192,7 @@ export class QemuRuntime implements VmRuntime {
     const pid = await this.#livePid(workspace);
     if (pid !== undefined) {
       // Flush the guest's page cache so the overlay is consistent, then end QEMU.
-      await guestExec(paths.qgaSocket, ['/bin/sync'], 15_000).catch(() => undefined);
+      await guestExec(paths.qgaSocket, ['/bin/sync'], { timeoutMs: 15_000 }).catch(() => undefined);
       await this.#end(workspace, pid);
     }
     // A full shutdown: saved memory of a suspended VM is thrown away, the next start boots afresh.
@@ -259,7 +233,9 @@ export class QemuRuntime implements VmRuntime {
       await waitForExit(pid, 5_000);
     }
     await Promise.all(
-      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.ports].map((f) => rm(f, { force: true })),
+      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.gatePort, paths.gateSecret].map((f) =>
+        rm(f, { force: true }),
+      ),
     );
   }
 
@@ -280,7 +256,7 @@ export class QemuRuntime implements VmRuntime {
   /** Runs a command inside the guest through the guest agent (tests, diagnostics). */
   exec(workspace: string, argv: string[], timeoutMs?: number): Promise<ExecResult> {
     assertWorkspaceName(workspace);
-    return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs);
+    return guestExec(this.paths(workspace).qgaSocket, argv, timeoutMs === undefined ? {} : { timeoutMs });
   }
 
   async consoleTail(workspace: string, lines = 20): Promise<string> {

@@ -1,29 +1,194 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
+import type { GateEndpoint } from '../vm-runtime.js';
+import { GATE_SECRET_COMMAND } from './qemu-gate.js';
 import { QemuRuntime } from './qemu-runtime.js';
+import { guestExec } from './qmp.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
 if (!imageDir)
   throw new Error('ROCKPOOL_GUEST_IMAGE is not set: run scripts/build-guest-image.sh (scripts/test.sh does)');
 
-describeVmRuntimeContract(
-  'qemu (real VMs)',
-  async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'rockpool-qemu-'));
-    const runtime = new QemuRuntime({ imageDir, stateDir });
-    return {
-      runtime,
-      cleanup: async () => {
-        // Kill by PID whatever the suite left running, then remove its disks.
-        for (const name of await runtime.list()) {
-          const info = await runtime.inspect(name);
-          if (info.pid) process.kill(info.pid, 'SIGKILL');
-        }
-        rmSync(stateDir, { recursive: true, force: true });
-      },
+/** A QEMU runtime in a fresh state directory; `cleanup` kills by PID whatever is left, then removes it. */
+function qemuRuntime() {
+  const stateDir = mkdtempSync(join(tmpdir(), 'rockpool-qemu-'));
+  const runtime = new QemuRuntime({ imageDir: imageDir as string, stateDir });
+  return {
+    runtime,
+    stateDir,
+    cleanup: async () => {
+      for (const name of await runtime.list()) {
+        const info = await runtime.inspect(name);
+        if (info.pid) process.kill(info.pid, 'SIGKILL');
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+describeVmRuntimeContract('qemu (real VMs)', async () => qemuRuntime(), { bootTimeoutMs: 180_000 });
+
+/** A request (or WebSocket upgrade) to the gate's forward: its status and body; status 0 if it failed. */
+function call(gate: GateEndpoint, path: string, headers: Record<string, string> = {}) {
+  const [host, port] = gate.address.split(':');
+  return new Promise<{ status: number; body: string }>((resolve) => {
+    const req = request({ host, port: Number(port), path, headers, agent: false, timeout: 10_000 });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (chunk) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('error', (error) => resolve({ status: 0, body: error.message }));
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s`);
+    await sleep(1_000);
+  }
+}
+
+const UPGRADE = {
+  connection: 'Upgrade',
+  upgrade: 'websocket',
+  'sec-websocket-version': '13',
+  'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+};
+
+/*
+ * The guest's gate on a real VM: the one forward QEMU opens lets nothing in without the workspace's
+ * secret, which the runtime installs through the guest agent and never puts on a command line.
+ */
+describe('the gate of a real QEMU guest', () => {
+  const workspace = 'gatecheck';
+  let ctx: ReturnType<typeof qemuRuntime>;
+  let gate: GateEndpoint;
+
+  beforeAll(async () => {
+    ctx = qemuRuntime();
+    const info = await ctx.runtime.start({ workspace, cpus: 2, memoryMiB: 2048 });
+    gate = info.gate as GateEndpoint;
+    await until('code-server /healthz through the gate', 300_000, async () =>
+      (await call(gate, '/healthz', { 'x-rockpool-gate': gate.secret })).status === 200 ? true : undefined,
+    );
+  }, 420_000);
+
+  afterAll(async () => {
+    await ctx?.runtime.delete(workspace).catch(() => undefined);
+    await ctx?.cleanup();
+  }, 120_000);
+
+  it('keeps the secret 0600 on both sides and on no command line, guest or host', async () => {
+    const { dir, gateSecret } = ctx.runtime.paths(workspace);
+    expect(statSync(gateSecret).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(readFileSync(gateSecret, 'utf8').trim()).toBe(gate.secret);
+    const mode = await ctx.runtime.exec(workspace, [
+      '/usr/bin/stat',
+      '-c',
+      '%a %U',
+      '/run/rockpool/gate-secret',
+    ]);
+    expect(mode.stdout.trim()).toBe('600 root');
+    // The guest's scan reads the secret from its file and matches with the shell's own `case`, so
+    // no command of the scan carries it; the same scan must find qemu-ga's command line, or it
+    // proves nothing.
+    const scan = (source: string) =>
+      `s=${source}; for f in /proc/[0-9]*/cmdline; do c=$(tr "\\0" " " < "$f" 2>/dev/null); ` +
+      'case "$c" in *"$s"*) echo "$f";; esac; done';
+    expect((await ctx.runtime.exec(workspace, ['/bin/sh', '-c', scan('qemu-ga')])).stdout.trim()).not.toBe(
+      '',
+    );
+    const inGuest = await ctx.runtime.exec(workspace, [
+      '/bin/sh',
+      '-c',
+      scan('$(cat /run/rockpool/gate-secret)'),
+    ]);
+    expect(inGuest.stdout.trim()).toBe('');
+    const cmdline = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return ''; // the process ended meanwhile
+      }
     };
-  },
-  { bootTimeoutMs: 180_000 },
-);
+    const onHost = readdirSync('/proc').filter(
+      (pid) => /^\d+$/.test(pid) && cmdline(pid).includes(gate.secret),
+    );
+    expect(onHost).toEqual([]);
+  });
+
+  it('refuses to install a secret that is too short', async () => {
+    const { qgaSocket } = ctx.runtime.paths(workspace);
+    const result = await guestExec(qgaSocket, [GATE_SECRET_COMMAND], { input: 'short' });
+    expect(result.exitCode).toBe(2);
+    expect((await call(gate, '/healthz', { 'x-rockpool-gate': gate.secret })).status).toBe(200);
+  });
+
+  it('refuses everything without the secret: no header, a wrong one, another local user, a rebinding page', async () => {
+    expect((await call(gate, '/healthz')).status).toBe(403);
+    expect((await call(gate, '/')).status).toBe(403);
+    expect((await call(gate, '/', { 'x-rockpool-gate': 'x'.repeat(43) })).status).toBe(403);
+    const asNobody = execFileSync('runuser', [
+      '-u',
+      'nobody',
+      '--',
+      'curl',
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `http://${gate.address}/healthz`,
+    ]).toString();
+    expect(asNobody).toBe('403');
+    const port = gate.address.split(':')[1];
+    const rebinding = { host: `rebind.example:${port}`, origin: `http://rebind.example:${port}` };
+    expect((await call(gate, '/', { ...UPGRADE, ...rebinding })).status).toBe(403);
+    expect((await call(gate, '/', { 'x-rockpool-port': '22' })).status).toBe(403);
+  });
+
+  it('with the secret, opens code-server, its WebSocket, and guest ports', async () => {
+    expect((await call(gate, '/', { 'x-rockpool-gate': gate.secret })).status).toBe(302);
+    const ws = await call(
+      gate,
+      `/?reconnectionToken=${randomBytes(8).toString('hex')}&reconnection=false&skipWebSocketFrames=false`,
+      { ...UPGRADE, host: gate.address, origin: `http://${gate.address}`, 'x-rockpool-gate': gate.secret },
+    );
+    expect(ws.status).toBe(101);
+    // An app as the user runs one: on guest loopback only.
+    await ctx.runtime.exec(workspace, [
+      '/bin/sh',
+      '-c',
+      'runuser -u coder -- sh -c \'nohup node -e "require(\\"http\\").createServer((q, s) => s.end(\\"app saw \\" + q.url)).listen(3000, \\"127.0.0.1\\")" >/dev/null 2>&1 &\'',
+    ]);
+    const appHeaders = { 'x-rockpool-gate': gate.secret, 'x-rockpool-port': '3000' };
+    const app = await until('the guest app through the gate', 30_000, async () => {
+      const answer = await call(gate, '/hello', appHeaders);
+      return answer.status === 200 ? answer : undefined;
+    });
+    expect(app.body).toBe('app saw /hello');
+    expect((await call(gate, '/', { 'x-rockpool-port': '3000' })).status).toBe(403);
+    const nothing = await call(gate, '/', { 'x-rockpool-gate': gate.secret, 'x-rockpool-port': '3001' });
+    expect(nothing.status).toBe(502);
+  });
+});

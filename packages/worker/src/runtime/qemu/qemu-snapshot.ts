@@ -98,10 +98,12 @@ export interface SaveOptions {
 export async function saveMemory(options: SaveOptions): Promise<MemoryMeta> {
   const { files, qmpSocket } = options;
   await discardMemory(files);
-  const sync = await guestExec(options.qgaSocket, ['/bin/sync'], 30_000).catch((error: Error) => ({
-    exitCode: -1,
-    stderr: error.message,
-  }));
+  const sync = await guestExec(options.qgaSocket, ['/bin/sync'], { timeoutMs: 30_000 }).catch(
+    (error: Error) => ({
+      exitCode: -1,
+      stderr: error.message,
+    }),
+  );
   if (sync.exitCode !== 0)
     throw new RuntimeError(
       'vm_command_failed',

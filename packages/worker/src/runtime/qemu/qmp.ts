@@ -99,17 +99,20 @@ export async function qmp(
   }
 }
 
-/** A human-monitor command through QMP; QEMU answers errors as text. */
-export async function hmp(socketPath: string, commandLine: string): Promise<string> {
-  const output = (await qmp(socketPath, 'human-monitor-command', { 'command-line': commandLine })) as string;
-  if (/error|invalid|could not|not found/i.test(output)) throw new Error(`${commandLine}: ${output.trim()}`);
-  return output;
-}
-
 export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+export interface GuestExecOptions {
+  /** How long the command may run; default 60 s. */
+  timeoutMs?: number;
+  /**
+   * The command's stdin. This is how secrets reach the guest: a command line is world-readable
+   * (`/proc/<pid>/cmdline`) on both sides, the guest agent's input is not.
+   */
+  input?: string;
 }
 
 /** A guest-agent connection that skipped any stale replies an earlier client left queued. */
@@ -157,11 +160,18 @@ export async function guestCommand(
 }
 
 /** Runs a command in the guest through qemu-guest-agent. */
-export async function guestExec(socketPath: string, argv: string[], timeoutMs = 60_000): Promise<ExecResult> {
+export async function guestExec(
+  socketPath: string,
+  argv: string[],
+  options: GuestExecOptions = {},
+): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const session = await guestSession(socketPath, timeoutMs);
   try {
     const [path, ...arg] = argv;
-    const { pid } = (await session.call('guest-exec', { path, arg, 'capture-output': true })) as {
+    const input =
+      options.input === undefined ? {} : { 'input-data': Buffer.from(options.input).toString('base64') };
+    const { pid } = (await session.call('guest-exec', { path, arg, ...input, 'capture-output': true })) as {
       pid: number;
     };
     const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
-import { appendFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { isAlive, signal, waitForExit } from '../host-process.js';
 import { RuntimeError } from '../vm-runtime.js';
 import { type TartNetwork, tartRunArgs } from './tart-args.js';
@@ -12,8 +13,14 @@ import { type TartNetwork, tartRunArgs } from './tart-args.js';
  * while a share is there from the first instruction of boot. The guest mounts the default tag,
  * `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and reads
  * `/mnt/shared/rockpool/workspace.env` (a named share is a subdirectory of the mount).
+ * `gateSecretFile` is the gate's secret, new for every `tart run`; the guest's gate reads it as
+ * `/mnt/shared/rockpool/gate-secret`. The share and the state directory are 0700, the file 0600.
  */
-export const TART_SHARE = { name: 'rockpool', workspaceEnvFile: 'workspace.env' } as const;
+export const TART_SHARE = {
+  name: 'rockpool',
+  workspaceEnvFile: 'workspace.env',
+  gateSecretFile: 'gate-secret',
+} as const;
 
 /** Per workspace `<stateDir>/<workspace>/`: `tart.log`, `tart-run.pid` and `share/` (seen by the guest). */
 export interface TartRunFiles {
@@ -61,7 +68,9 @@ export class TartRuns {
     const running = await this.pid(workspace);
     if (running) return { pid: running, exited: () => !isAlive(running) };
     const files = this.files(workspace);
-    await mkdir(files.share, { recursive: true, mode: 0o755 });
+    await mkdir(files.share, { recursive: true, mode: 0o700 });
+    await chmod(files.dir, 0o700);
+    await writeGateSecret(join(files.share, TART_SHARE.gateSecretFile), newGateSecret());
     await writeFile(
       join(files.share, TART_SHARE.workspaceEnvFile),
       `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`,

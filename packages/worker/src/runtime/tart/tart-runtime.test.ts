@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,9 @@ describeVmRuntimeContract(
       },
     };
   },
-  { bootTimeoutMs: 15_000 },
+  // The fake tart's guest is a plain HTTP server, not the gate: the gate itself is proven by
+  // packages/guest and, in a real guest, by the QEMU suite.
+  { bootTimeoutMs: 15_000, skip: ['gate'] },
 );
 
 describe('TartRuntime', () => {
@@ -50,8 +52,17 @@ describe('TartRuntime', () => {
     expect(info).toMatchObject({
       workspace: 'alice',
       state: 'running',
-      ide: `127.0.0.1:${fake.options.guestIdePort}`,
+      gate: {
+        address: `127.0.0.1:${fake.options.guestIdePort}`,
+        secret: expect.stringMatching(/^[\w-]{43}$/),
+      },
     });
+    // The gate's secret reaches the guest through the share, readable by the worker's user only.
+    const share = join(fake.root, 'state', 'alice', 'share');
+    expect(readFileSync(join(share, 'gate-secret'), 'utf8')).toBe(`${info.gate?.secret}\n`);
+    expect(statSync(join(share, 'gate-secret')).mode & 0o777).toBe(0o600);
+    expect(statSync(share).mode & 0o777).toBe(0o700);
+    expect(statSync(join(fake.root, 'state', 'alice')).mode & 0o777).toBe(0o700);
     expect(fake.runPids()).toEqual([info.pid]);
     const vm = fake.runtime.vmName('alice');
     expect(vm).toBe('rockpool-test1-ws-alice');
@@ -73,7 +84,7 @@ describe('TartRuntime', () => {
     expect(JSON.parse(fake.recorded(vm, 'guest-env.json'))).toEqual({
       ROCKPOOL_WORKSPACE_NAME: 'alice',
     });
-    expect(await (await untilAnswers(`http://${info.ide}/env`)).json()).toEqual({
+    expect(await (await untilAnswers(`http://${info.gate?.address}/env`)).json()).toEqual({
       ROCKPOOL_WORKSPACE_NAME: 'alice',
     });
     await fake.runtime.delete('alice');
@@ -146,7 +157,9 @@ describe('TartRuntime', () => {
     expect(await fake.runtime.inspect('dave')).toEqual({ workspace: 'dave', state: 'stopped' });
     await fake.runtime.stop('dave');
     const second = await fake.runtime.start(spec('dave'));
-    expect(second).toMatchObject({ state: 'running', ide: first.ide });
+    expect(second).toMatchObject({ state: 'running', gate: { address: first.gate?.address } });
+    // Every boot gets a new secret.
+    expect(second.gate?.secret).not.toBe(first.gate?.secret);
     expect(second.pid).not.toBe(first.pid);
     await fake.runtime.delete('dave');
     await fake.cleanup();

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPort, assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
-import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
+import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
+import { readGateSecret } from '../gate-secret.js';
+import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
   type TartNetwork,
   tartCloneArgs,
@@ -13,7 +15,7 @@ import {
 } from './tart-args.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
-import { type LaunchedRun, TartRuns } from './tart-run.js';
+import { type LaunchedRun, TART_SHARE, TartRuns } from './tart-run.js';
 import { shutDown } from './tart-shutdown.js';
 
 export interface TartRuntimeOptions {
@@ -28,7 +30,7 @@ export interface TartRuntimeOptions {
   tartBinary?: string;
   /** Extra environment for tart, over this process's (e.g. TART_HOME). */
   env?: NodeJS.ProcessEnv;
-  /** code-server's port inside the guest. */
+  /** The gate's port inside the guest (code-server and every app port are behind it). */
   guestIdePort?: number;
   /** How long `start` waits for the guest's DHCP lease (`tart ip --wait`). */
   ipWaitSeconds?: number;
@@ -40,7 +42,10 @@ export interface TartRuntimeOptions {
 
 const POLL_MS = 200;
 
-/** One tart VM per workspace (macOS). Guests are reachable at their own IP, so ports need no forwarding. */
+/**
+ * One tart VM per workspace (macOS). Guests are reachable at their own IP; their firewall lets in
+ * only the gate (and ssh), and every route goes through the gate at `{ip}:8080`.
+ */
 export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
   /** `tart suspend` works only for macOS guests (helpers' tart notes, §8); workspaces run Linux. */
@@ -90,28 +95,6 @@ export class TartRuntime implements VmRuntime {
     // A suspended VM is off, its memory saved; `start` resumes it.
     if (state !== 'running') return { workspace, state: 'stopped' };
     return this.#running(workspace, 0);
-  }
-
-  async exposePort(workspace: string, port: number): Promise<string> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    const vm = this.vmName(workspace);
-    const state = await this.#cli.state(vm);
-    if (state !== 'running')
-      throw new RuntimeError(
-        'vm_not_found',
-        `workspace ${workspace} has no running VM to reach port ${port} on`,
-      );
-    const ip = await this.#cli.ip(vm, 0);
-    if (!ip) throw new RuntimeError('port_unavailable', `${vm} runs but has no IP address yet`);
-    // Shared (NAT) networking: the host reaches the guest's own address, so nothing is forwarded.
-    return `${ip}:${port}`;
-  }
-
-  async unexposePort(workspace: string, port: number): Promise<void> {
-    assertWorkspaceName(workspace);
-    assertPort(port);
-    // Nothing to undo: exposePort forwards nothing.
   }
 
   async stop(workspace: string): Promise<void> {
@@ -196,12 +179,13 @@ export class TartRuntime implements VmRuntime {
     try {
       await this.#untilRunning(spec.workspace, started);
       const ip = await this.#untilAddress(spec.workspace, started);
-      return {
-        workspace: spec.workspace,
-        state: 'running',
-        ide: `${ip}:${this.#options.guestIdePort}`,
-        pid: started.pid,
-      };
+      const gate = await this.#gate(spec.workspace, ip);
+      if (!gate)
+        throw new RuntimeError(
+          'vm_start_failed',
+          `${this.vmName(spec.workspace)} runs but its share has no gate secret`,
+        );
+      return { workspace: spec.workspace, state: 'running', gate, pid: started.pid };
     } catch (error) {
       // What this call started, it stops; a failure to stop must not hide why it failed.
       await this.#stop(spec.workspace).catch((stopError: unknown) => {
@@ -283,11 +267,18 @@ export class TartRuntime implements VmRuntime {
   async #running(workspace: string, ipWaitSeconds: number): Promise<VmInfo> {
     const ip = await this.#cli.ip(this.vmName(workspace), ipWaitSeconds);
     const pid = await this.#runs.pid(workspace);
+    const gate = ip ? await this.#gate(workspace, ip) : undefined;
     return {
       workspace,
       state: 'running',
-      ...(ip ? { ide: `${ip}:${this.#options.guestIdePort}` } : {}),
+      ...(gate ? { gate } : {}),
       ...(pid ? { pid } : {}),
     };
+  }
+
+  /** The guest's gate at `ip`, with the secret its `tart run` was given (in the share). */
+  async #gate(workspace: string, ip: string): Promise<GateEndpoint | undefined> {
+    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_SHARE.gateSecretFile));
+    return secret ? { address: `${ip}:${this.#options.guestIdePort}`, secret } : undefined;
   }
 }
