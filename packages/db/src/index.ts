@@ -10,6 +10,7 @@ export { type Db, openDatabase } from './database.js';
 export { HeartbeatStore, type WorkerHeartbeat } from './heartbeats.js';
 export { type Job, type JobKind, JobQueue, type JobState, USERS_JOB_SUBJECT } from './jobs.js';
 export { type AddPortResult, type ForwardedPort, PortStore } from './ports.js';
+export { type Stores, storesOf } from './stores.js';
 export { type StoredUser, type UserChangeRefusal, UserStore } from './users.js';
 export {
   newWorkspaceId,

@@ -17,12 +17,7 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'rockpool-access-'));
   db = openDatabase(join(dir, 'rockpool.db'));
   store = new AccessLogStore(db);
-  ingest = await startAccessLogIngest({
-    socketPath: join(dir, 'access-log.sock'),
-    store,
-    retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
-    flushIntervalMs: 50,
-  });
+  ingest = await startTestIngest();
 });
 afterEach(async () => {
   await edge?.close();
@@ -44,6 +39,15 @@ async function entriesWhen(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The control plane's side of the log socket, flushing every 50 ms. */
+const startTestIngest = () =>
+  startAccessLogIngest({
+    socketPath: join(dir, 'access-log.sock'),
+    store,
+    retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
+    flushIntervalMs: 50,
+  });
 
 describe('access log ingestion', () => {
   it('listens on a 0600 socket, stores good lines and counts malformed ones', async () => {
@@ -114,12 +118,7 @@ describe('access log ingestion', () => {
     await send('/before');
     await entriesWhen((items) => items.some((e) => e.path === '/before'));
     await ingest.close();
-    ingest = await startAccessLogIngest({
-      socketPath: join(dir, 'access-log.sock'),
-      store,
-      retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
-      flushIntervalMs: 50,
-    });
+    ingest = await startTestIngest();
     // Caddy notices the broken connection on its next write, and redials at most every 10 s.
     const deadline = Date.now() + 25_000;
     for (let i = 0; ; i++) {
@@ -136,12 +135,7 @@ describe('access log ingestion', () => {
     rmSync(join(dir, 'access-log.sock'), { force: true });
     edge = await startTestEdge({ accessLogSocket: join(dir, 'access-log.sock') });
     const started = edge;
-    ingest = await startAccessLogIngest({
-      socketPath: join(dir, 'access-log.sock'),
-      store,
-      retention: { maxRows: 1000, maxAgeMs: 86_400_000 },
-      flushIntervalMs: 50,
-    });
+    ingest = await startTestIngest();
     const deadline = Date.now() + 25_000;
     for (let i = 0; ; i++) {
       await fetch(`${started.controlPlaneUrl}/late-${i}`, { headers: started.authHeader() });

@@ -1,18 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { RouteConfig } from '@hono/zod-openapi';
 import { hashPassword } from '@rockpool/caddy';
-import {
-  AccessLogStore,
-  type Db,
-  HeartbeatStore,
-  JobQueue,
-  openDatabase,
-  PortStore,
-  UserStore,
-  WorkspaceStore,
-} from '@rockpool/db';
+import { AccessLogStore, type Db, type Stores, UserStore } from '@rockpool/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { createApp } from './app.js';
@@ -21,11 +9,11 @@ import { UserAdmin } from './auth/user-admin.js';
 import { completeUserJobs } from './auth/users.fixture.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
+import { useTempDatabase } from './temp-database.fixture.js';
 
-let dir: string;
 let db: Db;
 let app: ReturnType<typeof createApp>;
-let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
+let stores: Stores;
 let certificatesEnabled: boolean;
 let stopUserJobs: () => void;
 
@@ -38,15 +26,10 @@ const edgeUsers: EdgeUsers = {
   issue: async () => Buffer.from('not really a p12'),
 };
 
+const temp = useTempDatabase('rockpool-contract-');
+
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-contract-'));
-  db = openDatabase(join(dir, 'rockpool.db'));
-  stores = {
-    workspaces: new WorkspaceStore(db),
-    ports: new PortStore(db),
-    jobs: new JobQueue(db),
-    heartbeats: new HeartbeatStore(db),
-  };
+  ({ db, stores } = temp);
   certificatesEnabled = true;
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
@@ -66,8 +49,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   stopUserJobs();
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 type Documented = Omit<RouteConfig, 'responses'> & {

@@ -1,21 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  AccessLogStore,
-  type Db,
-  HeartbeatStore,
-  JobQueue,
-  openDatabase,
-  PortStore,
-  WorkspaceStore,
-} from '@rockpool/db';
+import { AccessLogStore, type Db, type Stores } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import type { Hono } from 'hono';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import type { openApiDocument } from './openapi.js';
 import { WorkspaceService } from './service.js';
+import { useTempDatabase } from './temp-database.fixture.js';
 
 const limits: ResourceLimits = {
   defaultCpus: 2,
@@ -25,30 +15,20 @@ const limits: ResourceLimits = {
   maxMemoryMiB: 8192,
 };
 
-let dir: string;
 let db: Db;
 let app: Hono;
-let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
+let stores: Stores;
+
+const temp = useTempDatabase('rockpool-api-');
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-api-'));
-  db = openDatabase(join(dir, 'rockpool.db'));
-  stores = {
-    workspaces: new WorkspaceStore(db),
-    ports: new PortStore(db),
-    jobs: new JobQueue(db),
-    heartbeats: new HeartbeatStore(db),
-  };
+  ({ db, stores } = temp);
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits,
     workspaceUrl: 'http://localhost:8081',
     accessLogs: new AccessLogStore(db),
   });
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const headers = { 'Content-Type': 'application/json', Host: 'localhost:8080', 'X-Rockpool-User': 'alice' };

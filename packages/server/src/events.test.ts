@@ -1,26 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Db, HeartbeatStore, JobQueue, openDatabase, PortStore, WorkspaceStore } from '@rockpool/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Stores } from '@rockpool/db';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
+import { useTempDatabase } from './temp-database.fixture.js';
 
 let dir: string;
-let db: Db;
 let app: ReturnType<typeof createApp>;
-let stores: { workspaces: WorkspaceStore; ports: PortStore; jobs: JobQueue; heartbeats: HeartbeatStore };
+let stores: Stores;
+
+const temp = useTempDatabase('rockpool-events-');
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-events-'));
-  db = openDatabase(join(dir, 'rockpool.db'));
-  stores = {
-    workspaces: new WorkspaceStore(db),
-    ports: new PortStore(db),
-    jobs: new JobQueue(db),
-    heartbeats: new HeartbeatStore(db),
-  };
+  ({ dir, stores } = temp);
   mkdirSync(join(dir, 'spa', 'assets'), { recursive: true });
   writeFileSync(join(dir, 'spa', 'index.html'), '<!doctype html><div id="root"></div>');
   writeFileSync(join(dir, 'spa', 'assets', 'index-abc.js'), 'console.log(1)');
@@ -31,10 +25,6 @@ beforeEach(() => {
     spa: spaHandler(join(dir, 'spa')),
     eventIntervalMs: 20,
   });
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Reads server-sent events from a streaming response, one at a time. */

@@ -3,14 +3,10 @@ import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import {
   type AccessLogRetention,
-  AccessLogStore,
   DEFAULT_ACCESS_LOG_RETENTION,
-  HeartbeatStore,
-  JobQueue,
   openDatabase,
-  PortStore,
-  UserStore,
-  WorkspaceStore,
+  storesOf,
+  type UserStore,
 } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
 import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
@@ -48,20 +44,14 @@ export interface RunningServer extends AsyncDisposable {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const db = openDatabase(options.databaseFile);
-  const service = new WorkspaceService({
-    workspaces: new WorkspaceStore(db),
-    ports: new PortStore(db),
-    jobs: new JobQueue(db),
-    heartbeats: new HeartbeatStore(db),
-  });
-  const accessLogs = new AccessLogStore(db);
-  const users = new UserStore(db);
+  const { workspaces, ports, jobs, heartbeats, users, accessLogs } = storesOf(db);
+  const service = new WorkspaceService({ workspaces, ports, jobs, heartbeats });
   const roles = userRoles(users, options.admins);
   const app = createApp({
     service,
     accessLogs,
     roles,
-    userAdmin: new UserAdmin({ users, jobs: new JobQueue(db) }),
+    userAdmin: new UserAdmin({ users, jobs }),
     limits: options.limits,
     workspaceUrl: options.workspaceUrl,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),

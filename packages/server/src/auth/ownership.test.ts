@@ -1,31 +1,28 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AccessLogStore,
   type Db,
   HeartbeatStore,
   JobQueue,
-  openDatabase,
   PortStore,
   UserStore,
   WorkspaceStore,
 } from '@rockpool/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../app.js';
 import { WorkspaceService } from '../service.js';
+import { useTempDatabase } from '../temp-database.fixture.js';
 import { userRoles } from './roles.js';
 
-let dir: string;
 let db: Db;
 let app: ReturnType<typeof createApp>;
 let workspaces: WorkspaceStore;
 
 const hash = '$2a$04$abcdefghijklmnopqrstuuNi8D1yq6jOkg5xBF5lIqcG6pfKyjOfG';
 
+const temp = useTempDatabase('rockpool-owners-');
+
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-owners-'));
-  db = openDatabase(join(dir, 'rockpool.db'));
+  ({ db } = temp);
   workspaces = new WorkspaceStore(db);
   const users = new UserStore(db);
   users.add({ name: 'root', role: 'admin', passwordHash: hash });
@@ -60,10 +57,6 @@ beforeEach(() => {
     roles: userRoles(users),
     eventIntervalMs: 20,
   });
-});
-afterEach(() => {
-  db.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const as = (user: string, method: string, path: string, body?: unknown) =>
