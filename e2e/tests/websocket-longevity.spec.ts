@@ -84,6 +84,14 @@ test('code-server and app WebSockets stay open through route churn and time', as
   const ide = await context.newPage();
   const app = await context.newPage();
   const ideSockets: IdeSocket[] = [];
+  // VS Code closes a remote socket itself when the server sent nothing for its keepalive time (20 s),
+  // then reconnects: under TCG a busy guest's extension host can stall that long. Such a close is the
+  // client's, not the edge's; VS Code logs it, and each log line's time is kept to tell them apart.
+  const keepAliveTimeouts: number[] = [];
+  ide.on('console', (message) => {
+    if (message.text().includes('received socket timeout event (reason: keepAlive'))
+      keepAliveTimeouts.push(Date.now());
+  });
   ide.on('websocket', (socket: WebSocket) => {
     const record: IdeSocket = { url: socket.url(), openedAt: Date.now(), framesReceived: 0, framesSent: 0 };
     ideSockets.push(record);
@@ -163,7 +171,12 @@ test('code-server and app WebSockets stay open through route churn and time', as
     const stats = await app.evaluate(() => (window as unknown as { stats: AppStats }).stats);
     const ideFramesAfter = baseline.reduce((n, s) => n + s.framesReceived, 0);
 
-    const ideDrops = baseline.filter((s) => s.closedAt).length;
+    // A close within 5 s after VS Code logged its own keepalive timeout is that timeout; any other
+    // close of a baseline socket is a drop.
+    const closedByKeepAlive = ({ closedAt }: IdeSocket) =>
+      closedAt !== undefined && keepAliveTimeouts.some((t) => t <= closedAt + 1_000 && closedAt - t < 5_000);
+    const ideDrops = baseline.filter((s) => s.closedAt && !closedByKeepAlive(s)).length;
+    const keepAliveReconnects = baseline.filter(closedByKeepAlive).length;
     const appDrops = stats.closes.length;
     const report = {
       minutes: (Date.now() - start) / 60_000,
@@ -174,6 +187,8 @@ test('code-server and app WebSockets stay open through route churn and time', as
       codeServer: {
         sockets: baseline.length,
         closedBeforeChurn,
+        // Closed by VS Code's own keepalive timeout (and reconnected by it), not by the edge.
+        keepAliveReconnects,
         framesReceived: ideFramesAfter,
         framesReceivedInLast15s: ideFramesAfter - ideFramesBefore,
         urls: baseline.map((s) => s.url.replace(/reconnectionToken=[^&]+/, 'reconnectionToken=…')),
