@@ -171,10 +171,11 @@ test('code-server and app WebSockets stay open through route churn and time', as
     const stats = await app.evaluate(() => (window as unknown as { stats: AppStats }).stats);
     const ideFramesAfter = baseline.reduce((n, s) => n + s.framesReceived, 0);
 
-    // A close within 5 s after VS Code logged its own keepalive timeout is that timeout; any other
-    // close of a baseline socket is a drop.
+    // A close within 90 s of VS Code logging its own keepalive timeout is that timeout (the browser
+    // reports a client-initiated close only once the stalled server answers the closing handshake, or
+    // it times out); any other close of a baseline socket is a drop.
     const closedByKeepAlive = ({ closedAt }: IdeSocket) =>
-      closedAt !== undefined && keepAliveTimeouts.some((t) => t <= closedAt + 1_000 && closedAt - t < 5_000);
+      closedAt !== undefined && keepAliveTimeouts.some((t) => Math.abs(closedAt - t) < 90_000);
     const ideDrops = baseline.filter((s) => s.closedAt && !closedByKeepAlive(s)).length;
     const keepAliveReconnects = baseline.filter(closedByKeepAlive).length;
     const appDrops = stats.closes.length;
