@@ -1,4 +1,17 @@
 export {
+  ideHost,
+  ideUrl,
+  parseWorkspaceHost,
+  portHost,
+  portUrl,
+  portUrlTemplate,
+  ROUTING_MODES,
+  type RoutingMode,
+  type WorkspaceAddressing,
+  type WorkspaceHost,
+  workspaceDomainProblem,
+} from './addressing.js';
+export {
   ACCESS_LOG_SERVERS,
   type AccessLogEntry,
   AccessLogEntrySchema,

@@ -1,10 +1,12 @@
 /**
- * Workspace names are DNS-label slugs: they become Caddy route ids, URL path segments, VM names and
- * file names, so one rule holds everywhere a name reaches.
+ * Workspace names are DNS-label slugs: they become Caddy route ids, URL path segments, host names,
+ * VM names and file names, so one rule holds everywhere a name reaches. Hyphens are single: `--`
+ * separates a port from the name in a forwarded port's host (`3000--alice`, see addressing.ts), and
+ * 56 characters leave room in one DNS label (63) for the longest port and that separator.
  */
-export const WORKSPACE_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const WORKSPACE_NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-export const MAX_WORKSPACE_NAME_LENGTH = 63;
+export const MAX_WORKSPACE_NAME_LENGTH = 56;
 
 /** Returns why `name` is not a valid workspace name, or undefined when it is. */
 export function workspaceNameProblem(name: unknown): string | undefined {
@@ -12,7 +14,7 @@ export function workspaceNameProblem(name: unknown): string | undefined {
   if (name.length > MAX_WORKSPACE_NAME_LENGTH)
     return `a workspace name has at most ${MAX_WORKSPACE_NAME_LENGTH} characters (got ${name.length})`;
   if (!WORKSPACE_NAME_PATTERN.test(name))
-    return 'a workspace name uses lowercase letters, digits and inner hyphens only (a DNS label, e.g. "my-app-2")';
+    return 'a workspace name uses lowercase letters, digits and single inner hyphens only (a DNS label, e.g. "my-app-2")';
   return undefined;
 }
 

@@ -49,4 +49,30 @@ describe('checkCertificateFiles', () => {
       code: 'certificate_expired',
     });
   });
+
+  it('checks that a certificate covers every workspace host under a domain', async () => {
+    const wildcard = await generateSelfSignedServerCertificate(join(dir, 'w'), {
+      dnsNames: ['rockpool.localhost'],
+      ips: [],
+      wildcardDomains: ['ws.rockpool.localhost'],
+    });
+    const summary = await checkCertificateFiles(wildcard.certFile, wildcard.keyFile, new Date(), {
+      wildcardDomains: ['ws.rockpool.localhost'],
+    });
+    expect(summary.subjectAltName).toContain('DNS:*.ws.rockpool.localhost');
+    // A certificate for the names only, or a wildcard one level off, covers no workspace host.
+    const plain = await generateSelfSignedServerCertificate(join(dir, 'p'), {
+      dnsNames: ['rockpool.localhost', 'alice.ws.rockpool.localhost'],
+      ips: [],
+      wildcardDomains: ['rockpool.localhost'],
+    });
+    await expect(
+      checkCertificateFiles(plain.certFile, plain.keyFile, new Date(), {
+        wildcardDomains: ['ws.rockpool.localhost'],
+      }),
+    ).rejects.toMatchObject({
+      code: 'certificate_not_wildcard',
+      message: expect.stringContaining('needs the name *.ws.rockpool.localhost'),
+    });
+  });
 });

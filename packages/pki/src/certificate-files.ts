@@ -8,14 +8,35 @@ export interface CertificateSummary {
   validTo: Date;
 }
 
+export interface CertificateRequirements {
+  /**
+   * Domains whose every direct subdomain the certificate must cover (`ws.example.com`: a SAN
+   * `*.ws.example.com`), as workspace hosts in subdomain mode need.
+   */
+  wildcardDomains?: string[];
+}
+
+/**
+ * A host no certificate names on purpose: only a wildcard for `domain` covers it. Workspace names
+ * have no `--` run, so it is never a real workspace's host either.
+ */
+const wildcardProbe = (domain: string) => `rockpool--wildcard-probe.${domain}`;
+
+/** Whether `cert` covers every direct subdomain of `domain` (a SAN `*.{domain}`, no partial wildcard). */
+export function coversSubdomainsOf(cert: X509Certificate, domain: string): boolean {
+  return cert.checkHost(wildcardProbe(domain), { wildcards: true, partialWildcards: false }) !== undefined;
+}
+
 /**
  * Checks a certificate and key pair before Caddy is given them: both readable PEM, the key is the
- * certificate's, and the certificate has not expired. Each problem is an {@link PkiError}.
+ * certificate's, the certificate has not expired and covers what `requirements` asks. Each problem
+ * is an {@link PkiError}.
  */
 export async function checkCertificateFiles(
   certFile: string,
   keyFile: string,
   now: Date = new Date(),
+  requirements: CertificateRequirements = {},
 ): Promise<CertificateSummary> {
   const read = (file: string, what: string) =>
     readFile(file).catch((error: NodeJS.ErrnoException) => {
@@ -54,5 +75,11 @@ export async function checkCertificateFiles(
       'certificate_expired',
       `the certificate in ${certFile} expired on ${validTo.toISOString()}`,
     );
+  for (const domain of requirements.wildcardDomains ?? [])
+    if (!coversSubdomainsOf(cert, domain))
+      throw new PkiError(
+        'certificate_not_wildcard',
+        `the certificate in ${certFile} does not cover the workspace hosts under ${domain}: it needs the name *.${domain} among its subject alternative names (it has ${cert.subjectAltName ?? 'none'})`,
+      );
   return { subject: cert.subject, subjectAltName: cert.subjectAltName, validTo };
 }

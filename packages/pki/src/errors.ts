@@ -8,7 +8,9 @@ export class PkiError extends Error {
       | 'invalid_p12_password'
       | 'certificate_unreadable'
       | 'certificate_expired'
-      | 'certificate_key_mismatch',
+      | 'certificate_key_mismatch'
+      | 'certificate_not_wildcard'
+      | 'invalid_domain',
     message: string,
   ) {
     super(message);

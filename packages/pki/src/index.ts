@@ -1,4 +1,9 @@
-export { type CertificateSummary, checkCertificateFiles } from './certificate-files.js';
+export {
+  type CertificateRequirements,
+  type CertificateSummary,
+  checkCertificateFiles,
+  coversSubdomainsOf,
+} from './certificate-files.js';
 export {
   type ClientCa,
   type ClientCertificateOptions,

@@ -35,4 +35,21 @@ describe('generateSelfSignedServerCertificate', () => {
     expect(Math.round(days)).toBe(825);
     expect((await stat(files.keyFile)).mode & 0o777).toBe(0o600);
   });
+
+  it('adds a wildcard name per workspace domain, and refuses one that is not a DNS name', async () => {
+    const files = await generateSelfSignedServerCertificate(join(dir, 'w'), {
+      dnsNames: ['rockpool.localhost'],
+      ips: [],
+      wildcardDomains: ['ws.rockpool.localhost'],
+    });
+    const cert = new X509Certificate(await readFile(files.certFile));
+    expect(cert.subjectAltName).toBe('DNS:rockpool.localhost, DNS:*.ws.rockpool.localhost');
+    await expect(
+      generateSelfSignedServerCertificate(join(dir, 'x'), {
+        dnsNames: ['a'],
+        ips: [],
+        wildcardDomains: ['a,DNS:evil.com'],
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_domain' });
+  });
 });

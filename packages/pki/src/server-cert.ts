@@ -1,10 +1,13 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
+import { PkiError } from './errors.js';
 import { createSelfSigned } from './openssl.js';
 
 export interface HostIdentities {
   dnsNames: string[];
   ips: string[];
+  /** Domains whose direct subdomains the certificate covers too (`*.{domain}`): workspace hosts. */
+  wildcardDomains?: string[];
 }
 
 /** The names and addresses a browser may use to reach this host: its hostname, localhost and every IP. */
@@ -31,9 +34,17 @@ export async function generateSelfSignedServerCertificate(
   dir: string,
   identities: HostIdentities = hostIdentities(),
 ): Promise<SelfSignedCertificate> {
-  const san = [...identities.dnsNames.map((n) => `DNS:${n}`), ...identities.ips.map((ip) => `IP:${ip}`)].join(
-    ',',
-  );
+  for (const domain of identities.wildcardDomains ?? [])
+    if (!/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domain))
+      throw new PkiError(
+        'invalid_domain',
+        `invalid wildcard domain ${JSON.stringify(domain)}: expected a lowercase DNS name`,
+      );
+  const san = [
+    ...identities.dnsNames.map((n) => `DNS:${n}`),
+    ...(identities.wildcardDomains ?? []).map((d) => `DNS:*.${d}`),
+    ...identities.ips.map((ip) => `IP:${ip}`),
+  ].join(',');
   const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
   await createSelfSigned({
     ...files,

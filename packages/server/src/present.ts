@@ -1,6 +1,6 @@
 import { WORKSPACES_ORIGIN_HEADER } from '@rockpool/caddy';
 import type { ForwardedPort } from '@rockpool/db';
-import { allowedActions, type Port, type Workspace } from '@rockpool/model';
+import { allowedActions, ideUrl, type Port, portUrl, type Workspace } from '@rockpool/model';
 import type { Context } from 'hono';
 import type { WorkspaceWithPorts } from './service.js';
 
@@ -26,7 +26,7 @@ export function workspaceOrigin(c: Context, configured: string): string {
 
 export const presentPort = (origin: string, name: string, port: ForwardedPort): Port => ({
   port: port.port,
-  url: `${origin}/workspace/${name}/port/${port.port}/`,
+  url: portUrl({ mode: 'path', origin }, name, port.port),
   listening: port.listening,
   createdAt: port.createdAt,
 });
@@ -34,7 +34,7 @@ export const presentPort = (origin: string, name: string, port: ForwardedPort): 
 /** A workspace as the API shows it: with its IDE and port URLs and what it allows now. */
 export const presentWorkspace = (origin: string, workspace: WorkspaceWithPorts): Workspace => ({
   ...workspace,
-  ideUrl: `${origin}/workspace/${workspace.name}/`,
+  ideUrl: ideUrl({ mode: 'path', origin }, workspace.name),
   ports: workspace.ports.map((p) => presentPort(origin, workspace.name, p)),
   actions: allowedActions(workspace.state),
 });

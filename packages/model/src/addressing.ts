@@ -1,0 +1,123 @@
+import { assertPort, assertWorkspaceName, isWorkspaceName, portProblem } from './names.js';
+
+/*
+ * Where a workspace's IDE and forwarded ports are reached, in one of two routing modes:
+ * - `path`: every IDE and app under one origin, `{origin}/workspace/{name}/` and
+ *   `{origin}/workspace/{name}/port/{port}/`. Needs no DNS, but an app's JavaScript shares its
+ *   origin with every IDE.
+ * - `subdomain`: an origin each, `{name}.{domain}` for the IDE and `{port}--{name}.{domain}` for a
+ *   port. One label per host, so a single wildcard certificate (`*.{domain}`) covers them all; the
+ *   name rule (no `--`, at most 56 characters) keeps every host unambiguous and within a DNS label.
+ * The server, the CLI, the dashboard and the edge all build links and parse hosts with these
+ * functions, so a link always leads where the edge routes.
+ */
+
+export const ROUTING_MODES = ['path', 'subdomain'] as const;
+export type RoutingMode = (typeof ROUTING_MODES)[number];
+
+export type WorkspaceAddressing =
+  /** `origin` is scheme, host and maybe port, e.g. `https://rockpool.example.com:8081`. */
+  | { mode: 'path'; origin: string }
+  /**
+   * `domain` is the parent of every workspace host, e.g. `ws.rockpool.example.com`; `port` is the
+   * edge's port when it is not the scheme's default.
+   */
+  | { mode: 'subdomain'; scheme: 'http' | 'https'; domain: string; port?: number };
+
+/** Separates the port from the workspace name in a port's host label (`3000--alice`). */
+const PORT_LABEL_SEPARATOR = '--';
+
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const DOMAIN = new RegExp(`^(?=.{1,253}$)(?:${LABEL}\\.)*${LABEL}$`);
+
+/** Why `domain` can't be a workspace domain, or undefined when it can. */
+export function workspaceDomainProblem(domain: unknown): string | undefined {
+  if (typeof domain !== 'string' || domain.length === 0) return 'a workspace domain is required';
+  if (!DOMAIN.test(domain))
+    return `${JSON.stringify(domain)} is not a lowercase DNS name (labels of letters, digits and inner hyphens, separated by dots)`;
+  if (/^\d+(?:\.\d+){3}$/.test(domain))
+    return 'a workspace domain is a DNS name, not an IP address: subdomains need names';
+  return undefined;
+}
+
+function assertWorkspaceDomain(domain: string): void {
+  const problem = workspaceDomainProblem(domain);
+  if (problem) throw new RangeError(`invalid workspace domain: ${problem}`);
+}
+
+/** The host of a workspace's IDE in subdomain mode: `{name}.{domain}`. */
+export function ideHost(name: string, domain: string): string {
+  assertWorkspaceName(name);
+  assertWorkspaceDomain(domain);
+  return `${name}.${domain}`;
+}
+
+/** The host of a forwarded port in subdomain mode: `{port}--{name}.{domain}`. */
+export function portHost(name: string, port: number, domain: string): string {
+  assertWorkspaceName(name);
+  assertPort(port);
+  assertWorkspaceDomain(domain);
+  return `${port}${PORT_LABEL_SEPARATOR}${name}.${domain}`;
+}
+
+export type WorkspaceHost = { name: string } | { name: string; port: number };
+
+/**
+ * What a request's host (no port; any case) names under `domain`: a workspace's IDE, one of its
+ * ports, or nothing (another domain, a deeper name, a malformed label).
+ */
+export function parseWorkspaceHost(host: string, domain: string): WorkspaceHost | undefined {
+  const suffix = `.${domain}`;
+  const lower = host.toLowerCase();
+  if (!lower.endsWith(suffix)) return undefined;
+  const label = lower.slice(0, -suffix.length);
+  if (label.includes('.')) return undefined;
+  const at = label.indexOf(PORT_LABEL_SEPARATOR);
+  if (at < 0) return isWorkspaceName(label) ? { name: label } : undefined;
+  const digits = label.slice(0, at);
+  const name = label.slice(at + PORT_LABEL_SEPARATOR.length);
+  // Digits only, no leading zero: exactly one label per port, so a host never has two spellings.
+  if (!/^[1-9]\d{0,4}$/.test(digits)) return undefined;
+  const port = Number(digits);
+  if (portProblem(port) !== undefined || !isWorkspaceName(name)) return undefined;
+  return { name, port };
+}
+
+function subdomainOrigin(
+  addressing: Extract<WorkspaceAddressing, { mode: 'subdomain' }>,
+  host: string,
+): string {
+  const defaultPort = addressing.scheme === 'https' ? 443 : 80;
+  const port = addressing.port === undefined || addressing.port === defaultPort ? '' : `:${addressing.port}`;
+  return `${addressing.scheme}://${host}${port}`;
+}
+
+/** The URL of a workspace's IDE (always ends in `/`). */
+export function ideUrl(addressing: WorkspaceAddressing, name: string): string {
+  if (addressing.mode === 'path') {
+    assertWorkspaceName(name);
+    return `${addressing.origin}/workspace/${name}/`;
+  }
+  return `${subdomainOrigin(addressing, ideHost(name, addressing.domain))}/`;
+}
+
+/** The URL of a forwarded port (always ends in `/`). */
+export function portUrl(addressing: WorkspaceAddressing, name: string, port: number): string {
+  if (addressing.mode === 'path') {
+    assertWorkspaceName(name);
+    assertPort(port);
+    return `${addressing.origin}/workspace/${name}/port/${port}/`;
+  }
+  return `${subdomainOrigin(addressing, portHost(name, port, addressing.domain))}/`;
+}
+
+/**
+ * VS Code's port-link template (`VSCODE_PROXY_URI`) for a workspace: its `{{port}}` is filled in
+ * by VS Code, so the link lands on Rockpool's forwarded-port URL in either mode.
+ */
+export function portUrlTemplate(addressing: WorkspaceAddressing, name: string): string {
+  const sample = portUrl(addressing, name, 1);
+  return addressing.mode === 'path'
+    ? sample.replace(/\/port\/1\/$/, '/port/{{port}}/')
+    : sample.replace(`://1${PORT_LABEL_SEPARATOR}`, `://{{port}}${PORT_LABEL_SEPARATOR}`);
+}
