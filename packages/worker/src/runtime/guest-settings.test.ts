@@ -33,7 +33,13 @@ describe('guest settings', () => {
       encoding: 'utf8',
     }).trim();
     expect(source).not.toBe('');
-    for (const origin of ['https://ws.example.com:8081', 'http://127.0.0.1:8081', 'http://[::1]:8081']) {
+    const origins = [
+      'https://ws.example.com:8081',
+      'https://ws.rockpool.localhost:8443',
+      'http://127.0.0.1:8081',
+      'http://[::1]:8081',
+    ];
+    for (const origin of origins) {
       const uri = guestSettings('a-b1', origin).VSCODE_PROXY_URI as string;
       expect(execFileSync('grep', ['-Ecx', source], { input: uri, encoding: 'utf8' }).trim()).toBe('1');
     }
