@@ -90,7 +90,8 @@ guest true || die "cannot log in to the VM at $ip"
 guest sudo sh -eu <<'GUEST' >&2
 mkdir -p /mnt/build
 mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
-sh /mnt/build/guest/provision.sh --flavor tart --files /mnt/build/guest --gate /mnt/build/gate
+# Its own stdin is not this script's: nothing it runs may eat the lines below.
+sh /mnt/build/guest/provision.sh --flavor tart --files /mnt/build/guest --gate /mnt/build/gate </dev/null
 umount /mnt/build
 GUEST
 
