@@ -167,7 +167,9 @@ describe("the tart guest's systemd units", () => {
       { encoding: 'utf8' },
     );
     expect(result.error, 'systemd-analyze is not installed').toBeUndefined();
-    expect(result.stderr).toBe('');
+    // Its complaints about our units (an unknown key is only a warning); other systemd versions may
+    // say things about the host's own units.
+    expect(result.stderr.split('\n').filter((line) => units.some((unit) => line.includes(unit)))).toEqual([]);
     expect(result.status).toBe(0);
   });
 });
