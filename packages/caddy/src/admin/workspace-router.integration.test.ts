@@ -147,6 +147,25 @@ describe('workspace routes on the real Caddy', () => {
       expect(await res.json()).toMatchObject({ error: { code: 'port_not_registered' } });
     });
 
+    it('tell a browser how to register an unregistered port, in a page that echoes only a numeric port', async () => {
+      const html = await get('/workspace/alice/port/4000/', {
+        headers: { accept: 'text/html,application/xhtml+xml' },
+      });
+      expect(html.status).toBe(404);
+      expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      const page = await html.text();
+      expect(page).toContain('<title>Port 4000 is not forwarded</title>');
+      expect(page).toContain('<b>alice</b> does not forward port 4000');
+      expect(page).toContain(
+        '<code>POST /api/workspaces/alice/ports</code> with the body <code>&#123;"port": 4000&#125;</code>',
+      );
+      expect(page).toContain('the Rockpool dashboard');
+      const odd = await get('/workspace/alice/port/%3Cb%3E/', { headers: { accept: 'text/html' } });
+      expect(odd.status).toBe(404);
+      expect(odd.headers.get('content-type')).toBe('application/json');
+      expect(await odd.json()).toMatchObject({ error: { code: 'port_not_registered' } });
+    });
+
     it('are listed with their workspace and addressable by id', async () => {
       const listed = (await edge.router.list()).find((r) => r.name === 'alice');
       expect(listed?.ports).toEqual([3000]);

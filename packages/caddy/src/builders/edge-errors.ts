@@ -61,7 +61,8 @@ export function controlPlaneErrorRoutes(): Route[] {
 
 const HTML_HEADERS = { 'Content-Type': ['text/html; charset=utf-8'] };
 
-function page(title: string, text: string): string {
+/** A small HTML page for a browser: `text` is HTML, in one paragraph (close and open `</p><p>` for more). */
+export function htmlPage(title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.4rem}</style>
@@ -84,7 +85,7 @@ export function workspaceErrorRoutes(): Route[] {
           handler: 'static_response',
           status_code: 502,
           headers: HTML_HEADERS,
-          body: page(
+          body: htmlPage(
             'The app is not listening yet',
             'This port is registered, but nothing inside the workspace is listening on it yet. Start your app on that port and reload this page.',
           ),
@@ -99,7 +100,7 @@ export function workspaceErrorRoutes(): Route[] {
           handler: 'static_response',
           status_code: 502,
           headers: HTML_HEADERS,
-          body: page(
+          body: htmlPage(
             'The workspace is not answering',
             'Its IDE did not respond. It may be starting, stopping or stopped: check it in the Rockpool dashboard.',
           ),

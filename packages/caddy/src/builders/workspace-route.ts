@@ -9,6 +9,7 @@ import type {
 } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
 import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import { portNotRegisteredRoutes } from './port-not-registered.js';
 import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
@@ -191,14 +192,7 @@ export function buildWorkspaceRouting(
                   {
                     handler: 'subroute',
                     routes: [
-                      {
-                        match: [unset(REGISTERED_PORT)],
-                        handle: jsonNotFound(
-                          'port_not_registered',
-                          `This port is not registered for workspace ${NAME}. Register it with POST /api/workspaces/{id}/ports.`,
-                        ),
-                        terminal: true,
-                      },
+                      ...portNotRegisteredRoutes(unset(REGISTERED_PORT), NAME, PORT),
                       trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
                       {
                         handle: [

@@ -12,6 +12,8 @@ import type { VmRuntime } from './vm-runtime.js';
 export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Promise<VmRuntime> {
   const kind = env.ROCKPOOL_RUNTIME || (process.platform === 'darwin' ? 'tart' : 'qemu');
   const stateDir = join(dataDir, 'vms');
+  // Where browsers reach the workspaces (`rockpool up` sets it): VS Code's port links in the guests.
+  const workspacesOrigin = env.ROCKPOOL_WORKSPACE_URL || undefined;
   if (kind === 'qemu') {
     const imageDir = env.ROCKPOOL_GUEST_IMAGE;
     if (!imageDir)
@@ -24,7 +26,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
     const accel = env.ROCKPOOL_QEMU_ACCEL || 'auto';
     if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg')
       throw new Error(`ROCKPOOL_QEMU_ACCEL must be auto, kvm or tcg (got ${accel})`);
-    const runtime = new QemuRuntime({ imageDir, stateDir, accel, isolation });
+    const runtime = new QemuRuntime({ imageDir, stateDir, accel, isolation, workspacesOrigin });
     const chosen = await runtime.accelerator();
     process.stderr.write(`rockpool-worker: QEMU accelerator ${chosen.accel} (${chosen.reason})\n`);
     return runtime;
@@ -42,6 +44,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
       instanceId: await tartInstanceId(layout.tartInstance, env.ROCKPOOL_TART_INSTANCE),
       network: report.network,
       baseImage: env.ROCKPOOL_TART_IMAGE || 'rockpool-base',
+      workspacesOrigin,
       // Absolute: tart resolves a relative TART_HOME against its cwd, the VM's state directory.
       ...(env.TART_HOME ? { env: { TART_HOME: resolve(env.TART_HOME) } } : {}),
     });

@@ -28,6 +28,8 @@ export interface QemuLaunch {
   gateHostPort: number;
   /** The host CPU's frequency: microvm can hang calibrating the TSC on a busy host without it. */
   tscKhz: number;
+  /** VS Code's port links in the guest (guest-settings.ts); none when the worker has no workspaces origin. */
+  portUrl?: string;
   /** Drop privileges to this user after start-up (isolation from host services). */
   runAs?: string;
   /**
@@ -47,8 +49,13 @@ export function vmProcessName(workspace: string): string {
 export const GUEST_GATE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
-export function kernelCommandLine(workspace: string, tscKhz: number): string {
-  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
+/**
+ * The guest's settings travel here (scripts/guest/rockpool-init reads them): none is secret, and
+ * neither has a space (a workspace name; a URL that guest-settings.ts checked).
+ */
+export function kernelCommandLine(workspace: string, tscKhz: number, portUrl?: string): string {
+  const settings = `rockpool.workspace=${workspace}${portUrl ? ` rockpool.port_url=${portUrl}` : ''}`;
+  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} ${settings}`;
 }
 
 /** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */
@@ -77,7 +84,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-initrd',
     image.initrd,
     '-append',
-    kernelCommandLine(spec.workspace, launch.tscKhz),
+    kernelCommandLine(spec.workspace, launch.tscKhz, launch.portUrl),
     '-drive',
     `id=root,file=${paths.disk},format=qcow2,if=none`,
     '-device',

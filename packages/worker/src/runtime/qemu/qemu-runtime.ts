@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
 import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
+import { checkWorkspacesOrigin, guestSettings } from '../guest-settings.js';
 import { directoryBytes, exists } from '../host-files.js';
 import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
@@ -25,6 +26,8 @@ export interface QemuRuntimeOptions {
   qemuImgBinary?: string;
   /** 'auto' probes KVM once and falls back to TCG. */
   accel?: Accelerator | 'auto';
+  /** Where browsers reach the workspaces (ROCKPOOL_WORKSPACE_URL): VS Code's port links point there. */
+  workspacesOrigin?: string;
   /** Set when the host firewall isolates guests; QEMU then drops to that user. */
   isolation?: Isolation;
   /** A free loopback port; injected for tests. */
@@ -45,10 +48,12 @@ export interface QemuRuntimeOptions {
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
-  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
+  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'workspacesOrigin'>> &
+    Pick<QemuRuntimeOptions, 'workspacesOrigin'> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
+    checkWorkspacesOrigin(options.workspacesOrigin);
     this.#options = {
       qemuBinary: 'qemu-system-x86_64',
       qemuImgBinary: 'qemu-img',
@@ -160,6 +165,7 @@ export class QemuRuntime implements VmRuntime {
       accel,
       gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
+      portUrl: guestSettings(spec.workspace, this.#options.workspacesOrigin).VSCODE_PROXY_URI,
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
       ...(incomingSocket ? { incomingSocket } : {}),
     });

@@ -16,10 +16,22 @@ const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
 if (!imageDir)
   throw new Error('ROCKPOOL_GUEST_IMAGE is not set: run scripts/build-guest-image.sh (scripts/test.sh does)');
 
+/** Where the test says browsers reach the workspaces: VS Code's port links in the guest point there. */
+const WORKSPACES_ORIGIN = 'https://ws.example.test:8081';
+/** The npm that scripts/guest/provision.sh installs from the registry. */
+const NPM_VERSION = readFileSync(
+  new URL('../../../../../scripts/guest/provision.sh', import.meta.url),
+  'utf8',
+).match(/^NPM_VERSION=(\S+)$/m)?.[1];
+
 /** A QEMU runtime in a fresh state directory; `cleanup` kills by PID whatever is left, then removes it. */
 function qemuRuntime() {
   const stateDir = mkdtempSync(join(tmpdir(), 'rockpool-qemu-'));
-  const runtime = new QemuRuntime({ imageDir: imageDir as string, stateDir });
+  const runtime = new QemuRuntime({
+    imageDir: imageDir as string,
+    stateDir,
+    workspacesOrigin: WORKSPACES_ORIGIN,
+  });
   return {
     runtime,
     stateDir,
@@ -190,5 +202,53 @@ describe('the gate of a real QEMU guest', () => {
     expect((await call(gate, '/', { 'x-rockpool-port': '3000' })).status).toBe(403);
     const nothing = await call(gate, '/', { 'x-rockpool-gate': gate.secret, 'x-rockpool-port': '3001' });
     expect(nothing.status).toBe(502);
+  });
+
+  it("runs Node and npm from the npm registry, never Debian's npm (issue 18, defect 1)", async () => {
+    expect(NPM_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    const sh = (script: string) => ctx.runtime.exec(workspace, ['/bin/sh', '-c', script]);
+    // As the user's shells have it: a login shell of coder.
+    const npm = await sh(
+      'runuser -l coder -c \'command -v npm; npm --version; readlink -f "$(command -v npm)"\'',
+    );
+    expect(npm.stdout.trim().split('\n')).toEqual([
+      '/usr/local/bin/npm',
+      NPM_VERSION,
+      '/usr/local/lib/node_modules/npm/bin/npm-cli.js',
+    ]);
+    const debian = await sh(
+      'for p in npm nodejs; do dpkg -s $p >/dev/null 2>&1 && echo "$p is installed"; done; ls /usr/share/nodejs 2>&1',
+    );
+    expect(debian.stdout).not.toContain('is installed');
+    expect(debian.stdout).toContain('No such file or directory');
+  });
+
+  it("turns off code-server's own port proxy and points VS Code's port links at Rockpool's port URLs (issue 14)", async () => {
+    await ctx.runtime.exec(workspace, [
+      '/bin/sh',
+      '-c',
+      'runuser -u coder -- sh -c \'nohup node -e "require(\\"http\\").createServer((q, s) => s.end(\\"app saw \\" + q.url)).listen(3002, \\"127.0.0.1\\")" >/dev/null 2>&1 &\'',
+    ]);
+    const withSecret = { 'x-rockpool-gate': gate.secret };
+    await until('the guest app on port 3002 through the gate', 30_000, async () =>
+      (await call(gate, '/', { ...withSecret, 'x-rockpool-port': '3002' })).status === 200 ? true : undefined,
+    );
+    // code-server's /proxy/{port}/ and /absproxy/{port}/ would reach it past Rockpool's port registry.
+    for (const path of ['/proxy/3002/', '/absproxy/3002/', '/proxy/3002/x']) {
+      const answer = await call(gate, path, withSecret);
+      expect(answer.body, path).not.toContain('app saw');
+      expect([403, 404], `${path}: ${answer.status} ${answer.body.slice(0, 200)}`).toContain(answer.status);
+    }
+    const environ = await ctx.runtime.exec(workspace, [
+      '/bin/sh',
+      '-c',
+      'for p in $(pgrep -f code-server/out/node/entry.js); do tr "\\0" "\\n" < /proc/$p/environ | grep "^VSCODE_PROXY_URI="; done | sort -u',
+    ]);
+    expect(environ.stdout.trim()).toBe(
+      `VSCODE_PROXY_URI=${WORKSPACES_ORIGIN}/workspace/${workspace}/port/{{port}}/`,
+    );
+    expect((await ctx.runtime.exec(workspace, ['/bin/cat', '/proc/sys/kernel/hostname'])).stdout.trim()).toBe(
+      workspace,
+    );
   });
 });

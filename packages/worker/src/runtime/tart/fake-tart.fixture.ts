@@ -11,6 +11,14 @@ import { TartRuntime, type TartRuntimeOptions } from './tart-runtime.js';
 /** The fake tart CLI (packages/worker/test/fake-tart/tart) and helpers for tests that drive it. */
 export const FAKE_TART = fileURLToPath(new URL('../../../test/fake-tart/tart', import.meta.url));
 export const BASE = 'rockpool-base';
+/**
+ * The guests' addresses: one per VM, as on a Mac. Linux routes all of 127/8 to loopback; macOS only
+ * 127.0.0.1, where a second VM running at once gets no lease (tests that need two are Linux-only).
+ */
+export const LEASE_IPS =
+  process.platform === 'linux'
+    ? Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 2}`).join(',')
+    : '127.0.0.1';
 
 /** Whether `pid` runs: a zombie (exited, not yet reaped by whoever inherited it) does not. */
 export function isRunning(pid: number): boolean {
@@ -71,6 +79,7 @@ export async function fakeTart(
     TART_HOME: home,
     FAKE_TART_IDE_PORT: String(idePort),
     FAKE_TART_BOOT_MS: '200',
+    FAKE_TART_LEASE_IPS: LEASE_IPS,
     ...fakeEnv,
   };
   const tart = (...args: string[]) =>
@@ -82,7 +91,7 @@ export async function fakeTart(
     instanceId: 'test1',
     stateDir: join(root, 'state'),
     env,
-    guestIdePort: idePort, // the fake's "code-server" listens on 127.0.0.1:<idePort>, not 8080
+    guestIdePort: idePort, // the fake's gate listens on <lease address>:<idePort>, not 8080
     ipWaitSeconds: 10,
     stopTimeoutSeconds: 5,
     runStartTimeoutMs: 10_000,

@@ -2,13 +2,14 @@ import { appendFile, chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
+import { guestSettings, guestSettingsFile } from '../guest-settings.js';
 import { isAlive, signal, waitForExit } from '../host-process.js';
 import { RuntimeError } from '../vm-runtime.js';
 import { type TartNetwork, tartRunArgs } from './tart-args.js';
 
 /**
  * The read-only `--dir` share that carries the workspace into the guest: `name` is its tag, and
- * `workspaceEnvFile` holds `KEY=value` lines (`ROCKPOOL_WORKSPACE_NAME=<name>`). tart has no way to
+ * `workspaceEnvFile` holds the guest's settings as `KEY=value` lines (guest-settings.ts). tart has no way to
  * pass environment to a guest; `tart exec` needs the Tart Guest Agent, macOS 14 and a booted guest,
  * while a share is there from the first instruction of boot. The guest mounts the default tag,
  * `mount -t virtiofs com.apple.virtio-fs.automount /mnt/shared`, and reads
@@ -44,6 +45,8 @@ export interface TartRunsOptions {
   network: TartNetwork;
   /** The tart VM of a workspace (its name carries the instance id). */
   vmName(workspace: string): string;
+  /** Where browsers reach the workspaces: VS Code's port links in the guest point there. */
+  workspacesOrigin?: string;
 }
 
 /**
@@ -73,10 +76,8 @@ export class TartRuns {
     await writeGateSecret(join(files.share, TART_SHARE.gateSecretFile), newGateSecret());
     await writeFile(
       join(files.share, TART_SHARE.workspaceEnvFile),
-      `ROCKPOOL_WORKSPACE_NAME=${workspace}\n`,
-      {
-        mode: 0o644,
-      },
+      guestSettingsFile(guestSettings(workspace, this.options.workspacesOrigin)),
+      { mode: 0o644 },
     );
     const args = tartRunArgs(this.options.vmName(workspace), {
       shares: [{ name: TART_SHARE.name, path: files.share, readOnly: true }],

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeVmRuntimeContract } from '../vm-runtime.contract.js';
 import { RuntimeError, type VmSpec } from '../vm-runtime.js';
-import { BASE, FAKE_TART, fakes, fakeTart, untilGone } from './fake-tart.fixture.js';
+import { BASE, FAKE_TART, fakes, fakeTart, LEASE_IPS, untilGone } from './fake-tart.fixture.js';
 import { TartRuntime } from './tart-runtime.js';
 
 const TS_HOOKS = new URL('../../../test/ts-hooks.mjs', import.meta.url).href;
@@ -13,10 +13,11 @@ const RUNTIME_SOURCE = new URL('./tart-runtime.ts', import.meta.url).href;
 
 const spec = (workspace: string): VmSpec => ({ workspace, cpus: 1, memoryMiB: 1024 });
 
-async function untilAnswers(url: string, timeoutMs = 10_000): Promise<Response> {
+async function untilAnswers(url: string, timeoutMs = 10_000, gateSecret?: string): Promise<Response> {
   const deadline = Date.now() + timeoutMs;
+  const headers = gateSecret ? { 'x-rockpool-gate': gateSecret } : undefined;
   for (;;) {
-    const response = await fetch(url).catch((error: unknown) => error as Error);
+    const response = await fetch(url, { headers }).catch((error: unknown) => error as Error);
     if (response instanceof Response) return response;
     if (Date.now() > deadline) throw response;
     await sleep(100);
@@ -36,9 +37,9 @@ describeVmRuntimeContract(
       },
     };
   },
-  // The fake tart's guest is a plain HTTP server, not the gate: the gate itself is proven by
-  // packages/guest and, in a real guest, by the QEMU suite.
-  { bootTimeoutMs: 15_000, skip: ['gate'] },
+  // The fake tart's guest answers like the gate (the gate itself is proven by packages/guest and,
+  // in a real guest, by the QEMU suite).
+  { bootTimeoutMs: 15_000 },
 );
 
 describe('TartRuntime', () => {
@@ -46,14 +47,14 @@ describe('TartRuntime', () => {
     for (const fake of fakes) await fake.cleanup();
   });
 
-  it('clones and sizes the VM, and passes the workspace name to the guest through a read-only share', async () => {
-    const fake = await fakeTart();
+  it('clones and sizes the VM, and passes the workspace’s settings to the guest through a read-only share', async () => {
+    const fake = await fakeTart({ workspacesOrigin: 'https://ws.example.com:8081' });
     const info = await fake.runtime.start({ workspace: 'alice', cpus: 2, memoryMiB: 2048 });
     expect(info).toMatchObject({
       workspace: 'alice',
       state: 'running',
       gate: {
-        address: `127.0.0.1:${fake.options.guestIdePort}`,
+        address: `${LEASE_IPS.split(',')[0]}:${fake.options.guestIdePort}`,
         secret: expect.stringMatching(/^[\w-]{43}$/),
       },
     });
@@ -81,12 +82,14 @@ describe('TartRuntime', () => {
     ]);
     // What the guest's init read from /mnt/shared/rockpool/workspace.env, and code-server's env.
     expect(fake.recorded(vm, 'network')).toBe('shared');
-    expect(JSON.parse(fake.recorded(vm, 'guest-env.json'))).toEqual({
+    // VS Code's port links (code-server's VSCODE_PROXY_URI) point at Rockpool's forwarded ports.
+    const settings = {
       ROCKPOOL_WORKSPACE_NAME: 'alice',
-    });
-    expect(await (await untilAnswers(`http://${info.gate?.address}/env`)).json()).toEqual({
-      ROCKPOOL_WORKSPACE_NAME: 'alice',
-    });
+      VSCODE_PROXY_URI: 'https://ws.example.com:8081/workspace/alice/port/{{port}}/',
+    };
+    expect(JSON.parse(fake.recorded(vm, 'guest-env.json'))).toEqual(settings);
+    const env = await untilAnswers(`http://${info.gate?.address}/env`, 10_000, info.gate?.secret);
+    expect(await env.json()).toEqual(settings);
     await fake.runtime.delete('alice');
     await fake.cleanup();
   });

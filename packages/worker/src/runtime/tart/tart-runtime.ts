@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { readGateSecret } from '../gate-secret.js';
+import { checkWorkspacesOrigin } from '../guest-settings.js';
 import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
   type TartNetwork,
@@ -13,6 +14,7 @@ import {
   tartVmPrefix,
   workspaceOfTartVm,
 } from './tart-args.js';
+import { untilThisBoot } from './tart-boot.js';
 import { failed, TartCli } from './tart-cli.js';
 import { classifyTartFailure, parseTartList } from './tart-output.js';
 import { type LaunchedRun, TART_SHARE, TartRuns } from './tart-run.js';
@@ -32,12 +34,14 @@ export interface TartRuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** The gate's port inside the guest (code-server and every app port are behind it). */
   guestIdePort?: number;
-  /** How long `start` waits for the guest's DHCP lease (`tart ip --wait`). */
+  /** How long `start` waits for the guest's DHCP lease and its gate to answer as this boot. */
   ipWaitSeconds?: number;
   /** How long `tart run` may take to take the VM's lock, i.e. for `tart get` to say "running". */
   runStartTimeoutMs?: number;
   /** How long the guest may take to shut down when asked, before its power is cut (`tart stop`). */
   stopTimeoutSeconds?: number;
+  /** Where browsers reach the workspaces (ROCKPOOL_WORKSPACE_URL): VS Code's port links point there. */
+  workspacesOrigin?: string;
 }
 
 const POLL_MS = 200;
@@ -50,13 +54,14 @@ export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
   /** `tart suspend` works only for macOS guests (helpers' tart notes, §8); workspaces run Linux. */
   readonly suspendKeepsMemory = false;
-  readonly #options: Required<TartRuntimeOptions>;
+  readonly #options: Required<Omit<TartRuntimeOptions, 'workspacesOrigin'>>;
   readonly #cli: TartCli;
   readonly #runs: TartRuns;
   /** Per workspace, the tail of the chain of create/start/stop/delete calls, run one at a time. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: TartRuntimeOptions) {
+    checkWorkspacesOrigin(options.workspacesOrigin);
     this.#options = {
       tartBinary: 'tart',
       network: 'shared',
@@ -66,11 +71,13 @@ export class TartRuntime implements VmRuntime {
       runStartTimeoutMs: 30_000,
       stopTimeoutSeconds: 30,
       ...options,
-    } satisfies Required<TartRuntimeOptions>;
+    } satisfies Required<Omit<TartRuntimeOptions, 'workspacesOrigin'>>;
     const { tartBinary, env, stateDir, network, instanceId } = this.#options;
     tartVmPrefix(instanceId); // refuses a bad id before anything runs
     this.#cli = new TartCli(tartBinary, env);
-    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName: (w) => this.vmName(w) });
+    const { workspacesOrigin } = options;
+    const vmName = (w: string) => this.vmName(w);
+    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName, workspacesOrigin });
   }
 
   /** The tart VM of `workspace` (for operators and tests: `tart ip <vm>`). */
@@ -178,13 +185,7 @@ export class TartRuntime implements VmRuntime {
     const started = await this.#runs.launch(spec.workspace);
     try {
       await this.#untilRunning(spec.workspace, started);
-      const ip = await this.#untilAddress(spec.workspace, started);
-      const gate = await this.#gate(spec.workspace, ip);
-      if (!gate)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `${this.vmName(spec.workspace)} runs but its share has no gate secret`,
-        );
+      const gate = await this.#untilThisBoot(spec.workspace, started);
       return { workspace: spec.workspace, state: 'running', gate, pid: started.pid };
     } catch (error) {
       // What this call started, it stops; a failure to stop must not hide why it failed.
@@ -232,26 +233,21 @@ export class TartRuntime implements VmRuntime {
     }
   }
 
-  /**
-   * Waits for the guest's DHCP lease while watching `tart run`: tart takes the VM's lock before it
-   * starts the VM and can still fail then (the two-VM limit, softnet, a keychain error), and
-   * `tart ip --wait` would go on polling the leases for a VM that is gone. `tart ip` answers from the
-   * lease by MAC whether or not the VM runs, so an address counts only while `tart run` still does.
-   */
-  async #untilAddress(workspace: string, run: LaunchedRun): Promise<string> {
+  /** This boot's gate (tart-boot.ts: a lease can be an earlier boot's), while watching `tart run`. */
+  async #untilThisBoot(workspace: string, run: LaunchedRun): Promise<GateEndpoint> {
     const vm = this.vmName(workspace);
-    const deadline = Date.now() + this.#options.ipWaitSeconds * 1000;
-    for (;;) {
-      if (run.exited()) throw await this.#runExited(workspace);
-      const ip = await this.#cli.ip(vm, 0); // one try, then tart sleeps 1 s before saying no
-      if (run.exited()) throw await this.#runExited(workspace);
-      if (ip) return ip;
-      if (Date.now() > deadline)
-        throw new RuntimeError(
-          'vm_start_failed',
-          `${vm} runs but got no IP address within ${this.#options.ipWaitSeconds} s: ${await this.#runs.logTail(workspace)}`,
-        );
-    }
+    const secret = await readGateSecret(join(this.#runs.files(workspace).share, TART_SHARE.gateSecretFile));
+    if (!secret) throw new RuntimeError('vm_start_failed', `${vm} runs but its share has no gate secret`);
+    return untilThisBoot({
+      vm,
+      ip: () => this.#cli.ip(vm, 0),
+      exited: () => run.exited(),
+      whyExited: () => this.#runExited(workspace),
+      logTail: () => this.#runs.logTail(workspace),
+      secret,
+      gatePort: this.#options.guestIdePort,
+      timeoutMs: this.#options.ipWaitSeconds * 1000,
+    });
   }
 
   /** Why `tart run` ended, from its log; the two-VM limit is named, as it needs the user to act. */
