@@ -45,6 +45,8 @@ export {
   PortListSchema,
   PortParamsSchema,
   PortSchema,
+  type PortUpdateBody,
+  PortUpdateBodySchema,
   type ResourceLimits,
   type Workspace,
   WorkspaceListQuerySchema,
@@ -65,6 +67,12 @@ export {
   WORKSPACE_NAME_PATTERN,
   workspaceNameProblem,
 } from './names.js';
+export {
+  DEFAULT_PORT_SHARING,
+  isPortSharing,
+  PORT_SHARING_LEVELS,
+  type PortSharing,
+} from './port-sharing.js';
 export {
   isUserRole,
   MAX_PASSWORD_BYTES,

@@ -96,6 +96,7 @@ async function startEdge(signingKey: string): Promise<void> {
     name: 'demo',
     upstream: workspace.address,
     gateSecret: TEST_GATE_SECRET,
+    owner: 'alice',
   });
 }
 
