@@ -58,6 +58,11 @@ export {
   WorkspaceSchema,
 } from './api/workspaces.js';
 export {
+  ADMIN_IDE_ACCESS_SETTING,
+  booleanSetting,
+  PUBLIC_PORTS_SETTING,
+} from './edge-settings.js';
+export {
   assertPort,
   assertWorkspaceName,
   isWorkspaceName,
