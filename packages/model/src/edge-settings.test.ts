@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { booleanSetting, PUBLIC_PORTS_SETTING } from './edge-settings.js';
+import { ADMINS_SETTING, booleanSetting, listSetting, PUBLIC_PORTS_SETTING } from './edge-settings.js';
 
 describe('booleanSetting', () => {
   it('is off unless set, and reads the usual spellings', () => {
@@ -13,5 +13,15 @@ describe('booleanSetting', () => {
     expect(() => booleanSetting({ [PUBLIC_PORTS_SETTING]: 'maybe' }, PUBLIC_PORTS_SETTING)).toThrow(
       'ROCKPOOL_PUBLIC_PORTS must be true or false (got "maybe")',
     );
+  });
+});
+
+describe('listSetting', () => {
+  it('reads comma-separated items, trimmed, without empty ones', () => {
+    expect(listSetting({ [ADMINS_SETTING]: ' alice, github.com/bob ,,' }, ADMINS_SETTING)).toEqual([
+      'alice',
+      'github.com/bob',
+    ]);
+    expect(listSetting({}, ADMINS_SETTING)).toEqual([]);
   });
 });

@@ -59,7 +59,9 @@ export {
 } from './api/workspaces.js';
 export {
   ADMIN_IDE_ACCESS_SETTING,
+  ADMINS_SETTING,
   booleanSetting,
+  listSetting,
   PUBLIC_PORTS_SETTING,
 } from './edge-settings.js';
 export {
