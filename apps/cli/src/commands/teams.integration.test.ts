@@ -224,6 +224,7 @@ describe('users and roles on a running stack', () => {
       name: 'probe',
       upstream: gate?.address ?? '',
       gateSecret: gate?.secret ?? '',
+      owner: 'alice',
     });
     const socket = new WebSocket(`${ws.replace('http', 'ws')}/workspace/probe/socket`, {
       headers: basic('alice', PASSWORDS.alice ?? ''),

@@ -75,6 +75,8 @@ export async function renderCaddyConfig(
     edge: await prepareEdge(settings, echo),
     // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
     accessLogSocket: dataDirLayout(settings.dataDir).accessLogSocket,
+    adminIdeAccess: settings.adminIdeAccess,
+    publicPorts: settings.publicPorts,
     ...(dashboardDevServer ? { dashboardDevServer } : {}),
   };
   return { config: buildBootstrapConfig(options), hint };
