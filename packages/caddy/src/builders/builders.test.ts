@@ -66,6 +66,13 @@ describe('golden configs', () => {
     );
   });
 
+  it('bootstrap with admin IDE access and public ports allowed', async () => {
+    await golden(
+      'bootstrap-admin-ide-access-public-ports',
+      buildBootstrapConfig({ ...bootstrapOptions, adminIdeAccess: true, publicPorts: true }),
+    );
+  });
+
   it('bootstrap of rockpool dev: the dashboard from Vite, with its CSP', async () => {
     await golden(
       'bootstrap-dashboard-dev',
