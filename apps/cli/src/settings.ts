@@ -1,7 +1,13 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RateLimitPolicy } from '@rockpool/caddy';
-import { ADMIN_IDE_ACCESS_SETTING, booleanSetting, PUBLIC_PORTS_SETTING } from '@rockpool/model';
+import {
+  ADMIN_IDE_ACCESS_SETTING,
+  ADMINS_SETTING,
+  booleanSetting,
+  listSetting,
+  PUBLIC_PORTS_SETTING,
+} from '@rockpool/model';
 import type { RockpoolConfig } from './config-file.js';
 
 /** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
@@ -24,6 +30,8 @@ export interface Settings {
   adminIdeAccess: boolean;
   /** Ports shared `public` answer without sign-in (ROCKPOOL_PUBLIC_PORTS). */
   publicPorts: boolean;
+  /** Admins named in ROCKPOOL_ADMINS (GitHub users have no row), besides the users table's. */
+  admins: string[];
   /**
    * The control plane's origin as browsers reach it (`ROCKPOOL_PUBLIC_URL`), when it is not this
    * machine's listen address: behind a proxy, on a LAN, with GitHub sign-in. Links to the
@@ -145,6 +153,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     rateLimits,
     adminIdeAccess: flag(ADMIN_IDE_ACCESS_SETTING),
     publicPorts: flag(PUBLIC_PORTS_SETTING),
+    admins: listSetting(env, ADMINS_SETTING),
     publicUrl,
     github,
   };

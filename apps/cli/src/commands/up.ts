@@ -20,7 +20,7 @@ import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
 import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
-import { basicAccounts } from '../users.js';
+import { basicAccounts, edgeAdmins, withUsers } from '../users.js';
 
 export interface RunningStack {
   caddy(): CaddyProcess;
@@ -77,6 +77,8 @@ export async function renderCaddyConfig(
     accessLogSocket: dataDirLayout(settings.dataDir).accessLogSocket,
     adminIdeAccess: settings.adminIdeAccess,
     publicPorts: settings.publicPorts,
+    // Known from the start, so admin IDE access works before the worker's first sync.
+    admins: await withUsers(settings.dataDir, (users) => edgeAdmins(users, settings.admins)),
     ...(dashboardDevServer ? { dashboardDevServer } : {}),
   };
   return { config: buildBootstrapConfig(options), hint };

@@ -59,6 +59,14 @@ describe('carryWorkspaceRoutes', () => {
     expect(adminsOf(container(next))).toEqual(['alice']);
   });
 
+  it('keeps the admins a new config names (its renderer read them afresh)', () => {
+    const current = bootstrap();
+    Object.assign(container(current), withAdmins(container(current), ['alice']));
+    const fresh = bootstrap();
+    Object.assign(container(fresh), withAdmins(container(fresh), ['root']));
+    expect(adminsOf(container(carryWorkspaceRoutes(current, fresh)))).toEqual(['root']);
+  });
+
   it('leaves out the entries of an older Rockpool (no owner, no sharing), which Caddy would refuse', () => {
     const current = withEntries(
       bootstrap(),

@@ -52,7 +52,8 @@ export function carryWorkspaceRoutes(current: CaddyConfig, next: CaddyConfig): C
   const source = findContainer(current);
   // A Caddy started by an older Rockpool has no tables: the worker's periodic sync fills the new ones.
   if (source && hasTables(source)) Object.assign(target, withTable(target, fitting(tableOf(source), target)));
-  if (source && hasRoleTable(source) && hasRoleTable(target))
+  // The new config names its admins when its renderer knew them; otherwise the running ones stay.
+  if (source && hasRoleTable(source) && hasRoleTable(target) && adminsOf(target).length === 0)
     Object.assign(target, withAdmins(target, adminsOf(source)));
   return copy;
 }

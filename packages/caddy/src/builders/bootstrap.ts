@@ -71,6 +71,8 @@ export interface BootstrapOptions {
   adminIdeAccess?: boolean;
   /** Ports shared `public` answer without sign-in (ROCKPOOL_PUBLIC_PORTS). Default off. */
   publicPorts?: boolean;
+  /** The admins the edge starts with (the worker keeps them in sync afterwards). */
+  admins?: readonly string[];
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -236,6 +238,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
             ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
             adminIdeAccess: options.adminIdeAccess === true,
             publicPorts: options.publicPorts === true,
+            admins: options.admins ?? [],
           }),
           notFound('No such workspace route: workspaces live at /workspace/{name}/.'),
         ],
