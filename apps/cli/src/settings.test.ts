@@ -14,7 +14,14 @@ describe('readSettings', () => {
       username: 'admin',
       password: undefined,
       github: undefined,
+      adminIdeAccess: false,
+      publicPorts: false,
     });
+  });
+
+  it('turns admin IDE access and public ports on only when told', () => {
+    const settings = readSettings({ ...base, ROCKPOOL_ADMIN_IDE_ACCESS: 'true', ROCKPOOL_PUBLIC_PORTS: '1' });
+    expect(settings).toMatchObject({ adminIdeAccess: true, publicPorts: true });
   });
 
   it('reads GitHub OAuth from the environment', () => {
@@ -53,6 +60,7 @@ describe('readSettings', () => {
     ],
     [{ ROCKPOOL_PUBLIC_URL: 'https://rockpool.example.com/app' }, /ROCKPOOL_PUBLIC_URL must be/],
     [{ ROCKPOOL_CADDY_BIN: '' }, /ROCKPOOL_CADDY_BIN is not set/],
+    [{ ROCKPOOL_PUBLIC_PORTS: 'sometimes' }, /ROCKPOOL_PUBLIC_PORTS must be true or false/],
   ])('explains a bad setting %j', (env, message) => {
     expect(() => readSettings({ ...base, ...env })).toThrow(message);
   });

@@ -1,6 +1,13 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { RateLimitPolicy } from '@rockpool/caddy';
+import {
+  ADMIN_IDE_ACCESS_SETTING,
+  ADMINS_SETTING,
+  booleanSetting,
+  listSetting,
+  PUBLIC_PORTS_SETTING,
+} from '@rockpool/model';
 import type { RockpoolConfig } from './config-file.js';
 
 /** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
@@ -19,6 +26,12 @@ export interface Settings {
   /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
   password: string | undefined;
   rateLimits: Partial<RateLimitPolicy>;
+  /** Admins may open other users' IDEs, each such request logged (ROCKPOOL_ADMIN_IDE_ACCESS). */
+  adminIdeAccess: boolean;
+  /** Ports shared `public` answer without sign-in (ROCKPOOL_PUBLIC_PORTS). */
+  publicPorts: boolean;
+  /** Admins named in ROCKPOOL_ADMINS (GitHub users have no row), besides the users table's. */
+  admins: string[];
   /**
    * The control plane's origin as browsers reach it (`ROCKPOOL_PUBLIC_URL`), when it is not this
    * machine's listen address: behind a proxy, on a LAN, with GitHub sign-in. Links to the
@@ -113,6 +126,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     throw new SettingsError(
       'GitHub OAuth needs an allow list: set ROCKPOOL_GITHUB_ALLOW_USERS and/or ROCKPOOL_GITHUB_ALLOW_ORGS (comma-separated)',
     );
+  const flag = (name: string) => {
+    try {
+      return booleanSetting(env, name);
+    } catch (error) {
+      throw new SettingsError((error as Error).message);
+    }
+  };
   const publicUrl = env.ROCKPOOL_PUBLIC_URL ? env.ROCKPOOL_PUBLIC_URL.replace(/\/+$/, '') : undefined;
   if (publicUrl && !/^https?:\/\/[^/]+$/.test(publicUrl))
     throw new SettingsError(
@@ -131,6 +151,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,
     rateLimits,
+    adminIdeAccess: flag(ADMIN_IDE_ACCESS_SETTING),
+    publicPorts: flag(PUBLIC_PORTS_SETTING),
+    admins: listSetting(env, ADMINS_SETTING),
     publicUrl,
     github,
   };

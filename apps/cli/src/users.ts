@@ -24,6 +24,17 @@ export function basicAccounts(dataDir: string, first: BasicAccountInput): Promis
   });
 }
 
+/** The admins the edge knows: the users table's and those named in ROCKPOOL_ADMINS. */
+export function edgeAdmins(users: UserStore, named: readonly string[]): string[] {
+  return [
+    ...named,
+    ...users
+      .list()
+      .filter((user) => user.role === 'admin')
+      .map((user) => user.name),
+  ];
+}
+
 /**
  * bcrypt at cost 10: Caddy checks it in ~70 ms, and does so again for each user after every config
  * change (its `hash_cache` is emptied), so a higher cost would make every route change felt by every

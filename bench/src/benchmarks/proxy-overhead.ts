@@ -1,5 +1,5 @@
 import { TEST_GATE_SECRET } from '@rockpool/caddy/testing';
-import { startBenchEdge, BENCH_WORKSPACE as WORKSPACE } from '../lib/edge.js';
+import { BENCH_USER, startBenchEdge, BENCH_WORKSPACE as WORKSPACE } from '../lib/edge.js';
 import { plot } from '../lib/plot.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
 import { median, percentile, round } from '../lib/stats.js';
@@ -32,6 +32,7 @@ export const proxyOverhead: Benchmark = {
       name: WORKSPACE,
       upstream: upstream.address,
       gateSecret: TEST_GATE_SECRET,
+      owner: BENCH_USER.username,
     });
     const urlOf = (target: Target, size: ResponseSize): string =>
       target === 'direct'
@@ -78,7 +79,8 @@ export const proxyOverhead: Benchmark = {
         name: `churn-${round}`,
         upstream: upstream.address,
         gateSecret: TEST_GATE_SECRET,
-        ports: [3000],
+        owner: BENCH_USER.username,
+        ports: [{ port: 3000 }],
       });
       const a = await timedRequest(url, { headers: edge.authHeader });
       const b = await timedRequest(url, { headers: edge.authHeader });

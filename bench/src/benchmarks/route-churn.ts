@@ -13,7 +13,8 @@ function workspace(name: string, i: number, withPorts = true): WorkspaceRouteOpt
     name,
     upstream: `127.0.0.1:${port}`,
     gateSecret: TEST_GATE_SECRET,
-    ports: withPorts ? [3000, 8000] : [],
+    owner: `user-${i % 50}`,
+    ports: withPorts ? [{ port: 3000 }, { port: 8000, sharing: 'authenticated' }] : [],
   };
 }
 

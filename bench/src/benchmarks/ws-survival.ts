@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEchoUpstream, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 import WebSocket from 'ws';
-import { type BenchEdge, startBenchEdge } from '../lib/edge.js';
+import { BENCH_USER, type BenchEdge, startBenchEdge } from '../lib/edge.js';
 import type { Figure, TargetCheck } from '../lib/results.js';
 import { percentile, round } from '../lib/stats.js';
 import type { Benchmark } from './types.js';
@@ -51,7 +51,8 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
     name,
     upstream,
     gateSecret: TEST_GATE_SECRET,
-    ports: [3000],
+    owner: BENCH_USER.username,
+    ports: [{ port: 3000 }],
   });
   const base = edge.workspacesUrl.replace('http', 'ws');
   const probes: Probe[] = [];
@@ -86,7 +87,12 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
     // Alternate unrelated changes with changes to the very route the sockets go through.
     switch (i % 4) {
       case 0:
-        await edge.router.putWorkspace({ name: 'other', upstream, gateSecret: TEST_GATE_SECRET });
+        await edge.router.putWorkspace({
+          name: 'other',
+          upstream,
+          gateSecret: TEST_GATE_SECRET,
+          owner: BENCH_USER.username,
+        });
         break;
       case 1:
         await edge.router.removeWorkspace('other');
@@ -144,6 +150,7 @@ export const wsSurvival: Benchmark = {
           name: `loaded-${i}`,
           upstream: upstream.address,
           gateSecret: TEST_GATE_SECRET,
+          owner: BENCH_USER.username,
         })),
       );
       return started;

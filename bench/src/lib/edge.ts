@@ -21,6 +21,15 @@ export const BENCH_WORKSPACE = 'bench';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-secret' };
 
+/** Provides `{http.auth.user.id}` = the bench user, as authentication would. */
+const SIGNED_IN_AS_BENCH_USER = {
+  handler: 'map' as const,
+  source: '{http.request.method}',
+  destinations: ['{http.auth.user.id}'],
+  defaults: [BENCH_USER.username],
+  mappings: [],
+};
+
 /**
  * Every workspace zone stays configured (its cost is part of what we measure), with limits far
  * above what a benchmark sends, so no request is refused with 429.
@@ -101,13 +110,25 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         routes: [{ handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: options.bareUpstream }] }] }],
         automatic_https: { disable: true },
       };
-      const routing = buildWorkspaceRouting('bench-route-only', options.workspaceProxy, {
-        ides: [ideEntry(BENCH_WORKSPACE, options.bareUpstream, TEST_GATE_SECRET)],
-        ports: [],
+      const routing = buildWorkspaceRouting('bench-route-only', {
+        ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
+        table: {
+          ides: [
+            ideEntry({
+              name: BENCH_WORKSPACE,
+              upstream: options.bareUpstream,
+              gateSecret: TEST_GATE_SECRET,
+              owner: BENCH_USER.username,
+            }),
+          ],
+          ports: [],
+        },
       });
       servers['bench-route-only'] = {
         listen: [`127.0.0.1:${routeOnly}`],
-        routes: [{ handle: [withoutIds(routing)] }],
+        // No sign-in here (routing alone is measured): a map names the bench user as the signed-in
+        // one, so the ownership check passes as it does after authentication.
+        routes: [{ handle: [SIGNED_IN_AS_BENCH_USER, withoutIds(routing)] }],
         automatic_https: { disable: true },
       };
     }

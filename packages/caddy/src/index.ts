@@ -9,6 +9,7 @@ export {
   withBasicAccounts,
   writeBasicAccounts,
 } from './admin/basic-accounts.js';
+export { type EdgeAdminsResult, writeEdgeAdmins } from './admin/edge-admins.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
 export { reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
 export {
@@ -37,12 +38,19 @@ export {
   type BootstrapOptions,
   buildBootstrapConfig,
   CONTROL_PLANE_SERVER,
-  type DashboardDevServer,
   WORKSPACE_SERVER,
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
+export type { DashboardDevServer } from './builders/dashboard-dev.js';
 export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
+export { ADMIN_ROLE, adminsOf, ROLE_TABLE_ID, roleEntries } from './builders/edge-roles.js';
+export {
+  GATE_ERROR_HEADER,
+  GATE_PORT_HEADER,
+  GATE_SECRET_HEADER,
+  type ProxyTimings,
+} from './builders/gate-proxy.js';
 export {
   buildOAuthAuth,
   type OAuthOptions,
@@ -55,19 +63,18 @@ export {
   resolveRateLimits,
 } from './builders/rate-limit.js';
 export {
-  buildWorkspaceRouting,
-  GATE_ERROR_HEADER,
-  GATE_PORT_HEADER,
-  GATE_SECRET_HEADER,
-  type ProxyTimings,
-} from './builders/workspace-route.js';
-export {
+  assertEdgeIdentity,
   ideEntry,
+  type PortRoute,
   type PortRouteOptions,
-  type SyncResult,
   type WorkspaceRouteOptions,
-  type WorkspaceTable,
-} from './builders/workspace-table.js';
+} from './builders/table-entries.js';
+export {
+  ADMIN_ACCESS_LOG_FIELD,
+  buildWorkspaceRouting,
+  type WorkspaceRoutingOptions,
+} from './builders/workspace-route.js';
+export type { SyncResult, WorkspaceTable } from './builders/workspace-table.js';
 export type * from './config/types.js';
 export {
   ACCESS_MODES,

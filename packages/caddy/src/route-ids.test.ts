@@ -1,5 +1,10 @@
 import { isWorkspaceName } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
+import { buildBootstrapConfig, WORKSPACES_CONTAINER_ID } from './builders/bootstrap.js';
+import { withAdmins } from './builders/edge-roles.js';
+import { workspaceEntries } from './builders/table-entries.js';
+import { entriesByWorkspace, replaceWorkspaces, withTable } from './builders/workspace-table.js';
+import type { SubrouteHandler } from './config/types.js';
 import { portRouteId, workspaceRouteId } from './route-ids.js';
 
 type RouteObject = { name: string; port?: number };
@@ -59,5 +64,63 @@ describe('route ids', () => {
       port: (name, port) => `workspace-${name}-port-${port}`,
     };
     expect(firstCollision(old)).toBeDefined();
+  });
+});
+
+/** Every `@id` in a config, with how often it occurs. */
+function idCounts(config: unknown): Map<string, number> {
+  const counts = new Map<string, number>();
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value && typeof value === 'object') {
+      const id = (value as { '@id'?: unknown })['@id'];
+      if (typeof id === 'string') counts.set(id, (counts.get(id) ?? 0) + 1);
+      Object.values(value).forEach(walk);
+    }
+  };
+  walk(config);
+  return counts;
+}
+
+describe('route ids in the whole edge config', () => {
+  it('stay unique with every generated workspace, its ports at each sharing level, its owner and the same names as admins', () => {
+    const config = buildBootstrapConfig({
+      adminListen: 'unix//a.sock',
+      controlPlaneListen: ':8080',
+      workspacesListen: ':8081',
+      controlPlaneUpstream: 'unix//s.sock',
+      auth: { kind: 'basic', accounts: [{ username: 'admin', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      adminIdeAccess: true,
+      publicPorts: true,
+    });
+    const names = generatedNames();
+    const sharing = ['private', 'authenticated', 'public'] as const;
+    const routes = names.map((name, i) => ({
+      name,
+      upstream: '127.0.0.1:9000',
+      gateSecret: 's'.repeat(43),
+      // Owners and admins named like ids and like workspaces: none of it may become an id.
+      owner: i % 2 ? name : `ws.${name}.port.3000`,
+      ports: PORTS.map((port, j) => ({ port, sharing: sharing[(i + j) % 3] })),
+    }));
+    const servers = config.apps.http.servers;
+    const edge = servers.srv1?.routes.find((route) => route['@id'] === 'rockpool-workspaces-edge');
+    const index = edge?.handle?.findIndex(
+      (h) => h.handler === 'subroute' && h['@id'] === WORKSPACES_CONTAINER_ID,
+    );
+    if (!edge?.handle || index === undefined || index < 0) throw new Error('no workspace routing in srv1');
+    const table = replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
+    const admins = [...names, ...names.map((n) => `ws.${n}`), 'rockpool-workspaces', 'rockpool-edge-roles'];
+    edge.handle[index] = withAdmins(withTable(edge.handle[index] as SubrouteHandler, table), admins);
+
+    const counts = idCounts(config);
+    expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
+    // Each workspace and each port is addressable by exactly the id the scheme gives it.
+    expect(counts.size).toBeGreaterThan(names.length * (1 + PORTS.length));
+    for (const route of routes.slice(0, 50)) {
+      const { ide, ports } = workspaceEntries(route);
+      expect(counts.get(ide['@id'] ?? '')).toBe(1);
+      for (const port of ports) expect(counts.get(port['@id'] ?? '')).toBe(1);
+    }
   });
 });

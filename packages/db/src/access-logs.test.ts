@@ -29,6 +29,7 @@ const entry = (overrides: Partial<AccessLogEntry>): AccessLogEntry => ({
   remoteIp: '127.0.0.1',
   userAgent: 'curl/8',
   workspace: null,
+  adminAccess: null,
   ...overrides,
 });
 

@@ -51,6 +51,7 @@ interface AccessLogRow {
   remote_ip: string;
   user_agent: string | null;
   workspace: string | null;
+  admin_access: string | null;
 }
 
 const fromRow = (row: AccessLogRow): StoredAccessLogEntry => ({
@@ -67,6 +68,7 @@ const fromRow = (row: AccessLogRow): StoredAccessLogEntry => ({
   remoteIp: row.remote_ip,
   userAgent: row.user_agent,
   workspace: row.workspace,
+  adminAccess: row.admin_access,
 });
 
 /** LIKE with `\` as escape: `%` and `_` in a user's filter match themselves. */
@@ -82,8 +84,8 @@ export class AccessLogStore {
   insertMany(entries: readonly AccessLogEntry[]): void {
     if (entries.length === 0) return;
     const insert = this.db.prepare(
-      `INSERT INTO access_logs (ts, server, method, host, path, status, duration_ms, size, user_id, remote_ip, user_agent, workspace)
-       VALUES (@time, @server, @method, @host, @path, @status, @durationMs, @size, @userId, @remoteIp, @userAgent, @workspace)`,
+      `INSERT INTO access_logs (ts, server, method, host, path, status, duration_ms, size, user_id, remote_ip, user_agent, workspace, admin_access)
+       VALUES (@time, @server, @method, @host, @path, @status, @durationMs, @size, @userId, @remoteIp, @userAgent, @workspace, @adminAccess)`,
     );
     this.db.transaction(() => {
       for (const entry of entries) insert.run(entry);

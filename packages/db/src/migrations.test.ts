@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrate } from './migrations.js';
+import { PortStore } from './ports.js';
 import { WorkspaceStore } from './workspaces.js';
 
 describe('migrate', () => {
@@ -32,6 +33,21 @@ describe('migrate', () => {
     // Ports still belong to their workspace: deleting it deletes them.
     store.delete('ws_1');
     expect(db.prepare('SELECT COUNT(*) AS n FROM ports').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('keeps the ports forwarded before sharing levels owner-only, and refuses an unknown level', () => {
+    const db = new Database(':memory:');
+    migrate(db, 6);
+    db.exec(`INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, owner, created_at, updated_at)
+             VALUES ('ws_1', 'alice', 'running', 'ready', 2, 2048, 'alice', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+             INSERT INTO ports (workspace_id, port, created_at) VALUES ('ws_1', 3000, '2026-01-01T00:00:00.000Z');`);
+    migrate(db);
+    const ports = new PortStore(db);
+    expect(ports.list('ws_1')).toMatchObject([{ port: 3000, sharing: 'private' }]);
+    expect(ports.setSharing('ws_1', 3000, 'authenticated')).toMatchObject({ sharing: 'authenticated' });
+    expect(ports.setSharing('ws_1', 4000, 'public')).toBeUndefined();
+    expect(() => db.exec(`UPDATE ports SET sharing = 'everyone'`)).toThrow(/CHECK/);
     db.close();
   });
 });

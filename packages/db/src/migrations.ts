@@ -135,6 +135,13 @@ const MIGRATIONS: Migration[] = [
     db.exec(`ALTER TABLE workspaces ADD COLUMN notice TEXT;
              ALTER TABLE workspaces ADD COLUMN disk_bytes INTEGER;`);
   },
+  // Port sharing levels (who may reach a forwarded port; existing ports stay owner-only), and the
+  // owner whose IDE an admin opened, as the edge marks such a request in its access log.
+  `
+  ALTER TABLE ports ADD COLUMN sharing TEXT NOT NULL DEFAULT 'private'
+    CHECK (sharing IN ('private','authenticated','public'));
+  ALTER TABLE access_logs ADD COLUMN admin_access TEXT;
+  `,
 ];
 
 /**

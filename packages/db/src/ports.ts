@@ -1,4 +1,4 @@
-import { MAX_PORTS_PER_WORKSPACE } from '@rockpool/model';
+import { DEFAULT_PORT_SHARING, MAX_PORTS_PER_WORKSPACE, type PortSharing } from '@rockpool/model';
 import type { Db } from './database.js';
 
 export interface ForwardedPort {
@@ -7,6 +7,8 @@ export interface ForwardedPort {
   createdAt: string;
   /** Whether an app answers on it, as the worker last saw; null until checked. */
   listening: boolean | null;
+  /** Who may reach it (the edge enforces it). */
+  sharing: PortSharing;
 }
 
 interface PortRow {
@@ -14,6 +16,7 @@ interface PortRow {
   port: number;
   created_at: string;
   listening: number | null;
+  sharing: PortSharing;
 }
 
 export type AddPortResult = { ok: true; port: ForwardedPort } | { ok: false; reason: 'duplicate' | 'limit' };
@@ -35,11 +38,12 @@ export class PortStore {
       port: row.port,
       createdAt: row.created_at,
       listening: row.listening === null ? null : row.listening === 1,
+      sharing: row.sharing,
     }));
   }
 
   /** Checks the duplicate and the limit in the same transaction as the insert. */
-  add(workspaceId: string, port: number): AddPortResult {
+  add(workspaceId: string, port: number, sharing: PortSharing = DEFAULT_PORT_SHARING): AddPortResult {
     return this.db
       .transaction((): AddPortResult => {
         const existing = this.list(workspaceId);
@@ -47,9 +51,9 @@ export class PortStore {
         if (existing.length >= MAX_PORTS_PER_WORKSPACE) return { ok: false, reason: 'limit' };
         const createdAt = new Date(this.now()).toISOString();
         this.db
-          .prepare('INSERT INTO ports (workspace_id, port, created_at) VALUES (?, ?, ?)')
-          .run(workspaceId, port, createdAt);
-        return { ok: true, port: { workspaceId, port, createdAt, listening: null } };
+          .prepare('INSERT INTO ports (workspace_id, port, created_at, sharing) VALUES (?, ?, ?, ?)')
+          .run(workspaceId, port, createdAt, sharing);
+        return { ok: true, port: { workspaceId, port, createdAt, listening: null, sharing } };
       })
       .immediate();
   }
@@ -64,6 +68,14 @@ export class PortStore {
         )
         .run(value, new Date(this.now()).toISOString(), workspaceId, port, value).changes === 1
     );
+  }
+
+  /** Sets who may reach a port; the port as it is now, or undefined when it is not forwarded. */
+  setSharing(workspaceId: string, port: number, sharing: PortSharing): ForwardedPort | undefined {
+    this.db
+      .prepare('UPDATE ports SET sharing = ? WHERE workspace_id = ? AND port = ?')
+      .run(sharing, workspaceId, port);
+    return this.list(workspaceId).find((p) => p.port === port);
   }
 
   remove(workspaceId: string, port: number): boolean {

@@ -58,6 +58,8 @@ export {
   PortListSchema,
   PortParamsSchema,
   PortSchema,
+  type PortUpdateBody,
+  PortUpdateBodySchema,
   type ResourceLimits,
   type Workspace,
   WorkspaceListQuerySchema,
@@ -69,6 +71,13 @@ export {
   WorkspaceSchema,
 } from './api/workspaces.js';
 export {
+  ADMIN_IDE_ACCESS_SETTING,
+  ADMINS_SETTING,
+  booleanSetting,
+  listSetting,
+  PUBLIC_PORTS_SETTING,
+} from './edge-settings.js';
+export {
   assertPort,
   assertWorkspaceName,
   isWorkspaceName,
@@ -78,6 +87,12 @@ export {
   WORKSPACE_NAME_PATTERN,
   workspaceNameProblem,
 } from './names.js';
+export {
+  DEFAULT_PORT_SHARING,
+  isPortSharing,
+  PORT_SHARING_LEVELS,
+  type PortSharing,
+} from './port-sharing.js';
 export {
   isUserRole,
   MAX_PASSWORD_BYTES,

@@ -52,8 +52,14 @@ describe('parseAccessLogLine', () => {
       remoteIp: '127.0.0.1',
       userAgent: 'curl/8.0',
       workspace: 'hello',
+      adminAccess: null,
     });
     expect(JSON.stringify(entry)).not.toContain('REDACTED');
+  });
+
+  it("keeps the edge's mark of an admin's request to another user's IDE: the owner", () => {
+    const line = { ...caddyLine, user_id: 'root', rockpool_admin_access: 'alice' };
+    expect(parseAccessLogLine(JSON.stringify(line))).toMatchObject({ userId: 'root', adminAccess: 'alice' });
   });
 
   it('maps srv0 to control-plane and an empty user to null', () => {

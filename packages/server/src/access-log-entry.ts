@@ -1,4 +1,4 @@
-import { ACCESS_LOGGER_NAMES } from '@rockpool/caddy';
+import { ACCESS_LOGGER_NAMES, ADMIN_ACCESS_LOG_FIELD } from '@rockpool/caddy';
 import type { AccessLogEntry } from '@rockpool/db';
 import type { AccessLogServer } from '@rockpool/model';
 
@@ -96,5 +96,7 @@ export function parseAccessLogLine(line: string): AccessLogEntry {
     remoteIp: text(request.client_ip) || text(request.remote_ip) || '',
     userAgent: Array.isArray(userAgent) ? (text(userAgent[0]) ?? null) : null,
     workspace: server === 'workspaces' ? workspaceOfPath(uri) : null,
+    // Set by the edge on an admin's request to another user's IDE: the owner.
+    adminAccess: text(entry[ADMIN_ACCESS_LOG_FIELD]) || null,
   };
 }

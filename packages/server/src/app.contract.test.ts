@@ -133,6 +133,13 @@ describe('the API contract', () => {
     expect((await check('POST', '/api/workspaces/bob/ports', { port: 3000 })).status).toBe(404);
     expect((await check('GET', '/api/workspaces/alice/ports')).status).toBe(200);
     expect((await check('GET', '/api/workspaces/bob/ports')).status).toBe(404);
+    const port = '/api/workspaces/alice/ports/3000';
+    expect((await check('PATCH', port, { sharing: 'authenticated' })).status).toBe(200);
+    expect((await check('PATCH', port, { sharing: 'public' })).status).toBe(403);
+    expect((await check('PATCH', port, { sharing: 'all' })).status).toBe(400);
+    expect((await check('PATCH', '/api/workspaces/alice/ports/4000', { sharing: 'private' })).status).toBe(
+      404,
+    );
     expect((await check('DELETE', '/api/workspaces/alice/ports/3000')).status).toBe(204);
     expect((await check('DELETE', '/api/workspaces/alice/ports/3000')).status).toBe(404);
     expect((await check('DELETE', '/api/workspaces/alice/ports/http')).status).toBe(400);
@@ -190,6 +197,7 @@ describe('the API contract', () => {
         remoteIp: '127.0.0.1',
         userAgent: 'curl/8.0',
         workspace: 'alice',
+        adminAccess: null,
       },
     ]);
     expect((await check('GET', '/api/logs?status=2xx')).status).toBe(200);

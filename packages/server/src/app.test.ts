@@ -341,6 +341,7 @@ describe('health and documentation', () => {
         remoteIp: '127.0.0.1',
         userAgent: null,
         workspace: null,
+        adminAccess: null,
       })),
     );
     const page = (await json(await call('GET', '/api/logs?status=5xx'))) as unknown as {
@@ -377,7 +378,7 @@ describe('health and documentation', () => {
     ['PUT', '/api/workspaces/alice', 'GET, HEAD, DELETE'],
     ['GET', '/api/workspaces/alice/start', 'POST'],
     ['DELETE', '/api/workspaces', 'GET, HEAD, POST'],
-    ['PATCH', '/api/workspaces/alice/ports/3000', 'DELETE'],
+    ['PUT', '/api/workspaces/alice/ports/3000', 'PATCH, DELETE'],
     ['POST', '/api/health', 'GET, HEAD'],
   ])('answers %s %s with 405 and Allow: %s', async (method, path, allow) => {
     const res = await call(method, path);

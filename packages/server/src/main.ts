@@ -6,7 +6,7 @@ import { dataDirLayout } from '@rockpool/model/data-dir';
 import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
-import { readAccessLogRetention, readLimits, readWorkspaceUrl } from './settings.js';
+import { readAccessLogRetention, readLimits, readPublicPorts, readWorkspaceUrl } from './settings.js';
 
 // Started by `rockpool up` with the data dir and the workspaces' origin in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
@@ -33,6 +33,7 @@ const server = await startServer({
         .filter(Boolean),
     }),
   admins: readAdmins(),
+  publicPorts: readPublicPorts(),
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

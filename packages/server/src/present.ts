@@ -28,6 +28,7 @@ export const presentPort = (origin: string, name: string, port: ForwardedPort): 
   port: port.port,
   url: portUrl({ mode: 'path', origin }, name, port.port),
   listening: port.listening,
+  sharing: port.sharing,
   createdAt: port.createdAt,
 });
 

@@ -40,7 +40,7 @@ describe('serve', () => {
     async (type) => {
       const res = await post('/port', '{"port":3000}', type);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ port: 3000 });
+      expect(await res.json()).toEqual({ port: 3000, sharing: 'private' });
     },
   );
 

@@ -35,6 +35,8 @@ export interface ServerOptions {
   /** Where Caddy ships its access logs (see buildAccessLogging); without it none are received. */
   accessLogSocket?: string;
   accessLogRetention?: AccessLogRetention;
+  /** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS). Default off. */
+  publicPorts?: boolean;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -45,7 +47,13 @@ export interface RunningServer extends AsyncDisposable {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const db = openDatabase(options.databaseFile);
   const { workspaces, ports, jobs, heartbeats, users, accessLogs } = storesOf(db);
-  const service = new WorkspaceService({ workspaces, ports, jobs, heartbeats });
+  const service = new WorkspaceService({
+    workspaces,
+    ports,
+    jobs,
+    heartbeats,
+    publicPorts: options.publicPorts === true,
+  });
   const roles = userRoles(users, options.admins);
   const app = createApp({
     service,

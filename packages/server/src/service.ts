@@ -8,9 +8,17 @@ import type {
   Workspace,
   WorkspaceStore,
 } from '@rockpool/db';
-import { type CreateWorkspaceInput, TRANSITIONS, type WorkspaceAction, whyNot } from '@rockpool/model';
+import {
+  type CreateWorkspaceInput,
+  DEFAULT_PORT_SHARING,
+  type PortSharing,
+  PUBLIC_PORTS_SETTING,
+  TRANSITIONS,
+  type WorkspaceAction,
+  whyNot,
+} from '@rockpool/model';
 import { canSee, type Viewer } from './auth/viewer.js';
-import { conflict, notFound } from './errors.js';
+import { ApiError, conflict, notFound } from './errors.js';
 import { awaitJob } from './job-wait.js';
 
 export interface ServiceDeps {
@@ -22,6 +30,8 @@ export interface ServiceDeps {
   portJobTimeoutMs?: number;
   /** A worker heartbeat older than this means the worker is down. */
   workerStaleMs?: number;
+  /** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS); the edge serves them only then. */
+  publicPorts?: boolean;
   now?: () => number;
 }
 
@@ -34,7 +44,13 @@ export class WorkspaceService {
   readonly #deps: Required<ServiceDeps>;
 
   constructor(deps: ServiceDeps) {
-    this.#deps = { portJobTimeoutMs: 60_000, workerStaleMs: 15_000, now: Date.now, ...deps };
+    this.#deps = {
+      portJobTimeoutMs: 60_000,
+      workerStaleMs: 15_000,
+      publicPorts: false,
+      now: Date.now,
+      ...deps,
+    };
   }
 
   get workspaces(): WorkspaceStore {
@@ -98,10 +114,16 @@ export class WorkspaceService {
     return { ...moved, ports: this.#deps.ports.list(moved.id) };
   }
 
-  async addPort(idOrName: string, port: number, viewer: Viewer): Promise<ForwardedPort> {
+  async addPort(
+    idOrName: string,
+    port: number,
+    viewer: Viewer,
+    sharing: PortSharing = DEFAULT_PORT_SHARING,
+  ): Promise<ForwardedPort> {
     const workspace = this.get(idOrName, viewer);
     if (workspace.state === 'deleting') throw conflict('invalid_state', 'The workspace is being deleted.');
-    const added = this.#deps.ports.add(workspace.id, port);
+    this.#allowSharing(sharing);
+    const added = this.#deps.ports.add(workspace.id, port, sharing);
     if (!added.ok)
       throw added.reason === 'duplicate'
         ? conflict('port_exists', `Port ${port} is already forwarded for ${workspace.name}.`, { port })
@@ -113,6 +135,37 @@ export class WorkspaceService {
     // A running workspace gets the route now; otherwise it is applied when the workspace starts.
     if (workspace.state === 'running') await this.#await(job, `forwarding port ${port}`);
     return added.port;
+  }
+
+  /**
+   * Changes who may reach a forwarded port. The worker rewrites the port's table entry (an
+   * `add_port` job, which puts the entry as the database has it); a running workspace's caller
+   * waits for the edge to have it.
+   */
+  async setPortSharing(
+    idOrName: string,
+    port: number,
+    sharing: PortSharing,
+    viewer: Viewer,
+  ): Promise<ForwardedPort> {
+    const workspace = this.get(idOrName, viewer);
+    this.#allowSharing(sharing);
+    const changed = this.#deps.ports.setSharing(workspace.id, port, sharing);
+    if (!changed) throw notFound(`Port ${port} is not forwarded for ${workspace.name}.`);
+    const job = this.#deps.jobs.enqueue(workspace.id, 'add_port', { port });
+    if (workspace.state === 'running') await this.#await(job, `sharing port ${port} (${sharing})`);
+    return changed;
+  }
+
+  /** `public` only where an admin allows public ports: the edge would not serve it otherwise. */
+  #allowSharing(sharing: PortSharing): void {
+    if (sharing === 'public' && !this.#deps.publicPorts)
+      throw new ApiError(
+        403,
+        'public_ports_disabled',
+        `Public ports are off on this Rockpool; share the port as authenticated, or ask an admin to set ${PUBLIC_PORTS_SETTING}=true.`,
+        { field: 'sharing', setting: PUBLIC_PORTS_SETTING },
+      );
   }
 
   async removePort(idOrName: string, port: number, viewer: Viewer): Promise<void> {

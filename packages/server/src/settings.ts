@@ -1,6 +1,6 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { type AccessLogRetention, DEFAULT_ACCESS_LOG_RETENTION } from '@rockpool/db';
-import type { ResourceLimits } from '@rockpool/model';
+import { booleanSetting, PUBLIC_PORTS_SETTING, type ResourceLimits } from '@rockpool/model';
 import { isHttpOrigin } from './present.js';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -50,4 +50,9 @@ export function readWorkspaceUrl(env: NodeJS.ProcessEnv = process.env): string {
       `ROCKPOOL_WORKSPACE_URL must be an origin like https://rockpool.example.com:8443 (got ${JSON.stringify(raw)})`,
     );
   return raw;
+}
+
+/** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS, off unless set; `rockpool up` gives the edge the same). */
+export function readPublicPorts(env: NodeJS.ProcessEnv = process.env): boolean {
+  return booleanSetting(env, PUBLIC_PORTS_SETTING);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, WorkspaceStore } from '@rockpool/db';
+import { ADMINS_SETTING, listSetting } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { EdgeAccounts } from './jobs/edge-accounts.js';
 import { Worker } from './jobs/worker.js';
@@ -23,7 +24,9 @@ const worker = new Worker({
   heartbeats: new HeartbeatStore(db),
   runtime,
   router: new WorkspaceRouter(admin),
-  accounts: new EdgeAccounts(new UserStore(db), admin, log),
+  accounts: new EdgeAccounts(new UserStore(db), admin, log, {
+    admins: listSetting(process.env, ADMINS_SETTING),
+  }),
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);

@@ -137,6 +137,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
       name: 'w',
       upstream: ide.address,
       gateSecret: TEST_GATE_SECRET,
+      owner: settings.username,
     });
   });
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { WorkspaceRouter } from '@rockpool/caddy';
+import { type MapHandler, ROLE_TABLE_ID, WorkspaceRouter } from '@rockpool/caddy';
 import {
   caddyBinaryForTests,
   type EchoUpstream,
@@ -155,6 +155,19 @@ describe('users and roles on a running stack', () => {
       { name: 'admin', role: 'admin', createdAt: expect.any(String) },
     ]);
   });
+  it('the edge knows its admins from the start (for admin IDE access), and follows rockpool user', async () => {
+    const admins = async () =>
+      ((await adminClientFor(dataDir).getById<MapHandler>(ROLE_TABLE_ID))?.value.mappings ?? []).map(
+        (entry) => entry.input,
+      );
+    expect(await admins()).toEqual(['admin']);
+    expect((await rockpoolUser(['add', 'root', '--admin', '--password-stdin'], 'root-password-1')).code).toBe(
+      0,
+    );
+    expect(await admins()).toEqual(['admin', 'root']);
+    expect((await rockpoolUser(['remove', 'root'])).code).toBe(0);
+    expect(await admins()).toEqual(['admin']);
+  });
 
   it('rockpool user add: the new password works at once, through the edge', async () => {
     expect((await api('alice', 'GET', '/api/me')).status).toBe(401);
@@ -224,6 +237,7 @@ describe('users and roles on a running stack', () => {
       name: 'probe',
       upstream: gate?.address ?? '',
       gateSecret: gate?.secret ?? '',
+      owner: 'alice',
     });
     const socket = new WebSocket(`${ws.replace('http', 'ws')}/workspace/probe/socket`, {
       headers: basic('alice', PASSWORDS.alice ?? ''),

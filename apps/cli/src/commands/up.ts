@@ -20,7 +20,7 @@ import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
 import { waitUntilReady } from '../stack-ready.js';
 import { Supervised } from '../supervisor.js';
-import { basicAccounts } from '../users.js';
+import { basicAccounts, edgeAdmins, withUsers } from '../users.js';
 
 export interface RunningStack {
   caddy(): CaddyProcess;
@@ -75,6 +75,10 @@ export async function renderCaddyConfig(
     edge: await prepareEdge(settings, echo),
     // The server (main.ts) listens here and stores the entries for the dashboard's Logs page.
     accessLogSocket: dataDirLayout(settings.dataDir).accessLogSocket,
+    adminIdeAccess: settings.adminIdeAccess,
+    publicPorts: settings.publicPorts,
+    // Known from the start, so admin IDE access works before the worker's first sync.
+    admins: await withUsers(settings.dataDir, (users) => edgeAdmins(users, settings.admins)),
     ...(dashboardDevServer ? { dashboardDevServer } : {}),
   };
   return { config: buildBootstrapConfig(options), hint };

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { CaddyUnreachableError, writeBasicAccounts } from '@rockpool/caddy';
+import { CaddyUnreachableError, writeBasicAccounts, writeEdgeAdmins } from '@rockpool/caddy';
 import type { UserStore } from '@rockpool/db';
-import { passwordProblem, userNameProblem } from '@rockpool/model';
+import { ADMINS_SETTING, listSetting, passwordProblem, userNameProblem } from '@rockpool/model';
 import { dataDirFromEnv } from '../settings.js';
-import { hashUserPassword, withUsers } from '../users.js';
+import { edgeAdmins, hashUserPassword, withUsers } from '../users.js';
 import type { CommandIo } from './init.js';
 import { adminClientFor } from './reconfigure.js';
 
@@ -78,11 +78,13 @@ function checkedName(name: string | undefined, verb: string): string {
   return name;
 }
 
-/** Writes the table's accounts into the running edge, and says what happened. */
+/** Writes the table's accounts and the admins into the running edge, and says what happened. */
 async function applyToEdge(io: CommandIo, dataDir: string, users: UserStore): Promise<void> {
   const accounts = users.list().map((user) => ({ username: user.name, passwordHash: user.passwordHash }));
   try {
-    const result = await writeBasicAccounts(adminClientFor(dataDir), accounts);
+    const admin = adminClientFor(dataDir);
+    await writeEdgeAdmins(admin, edgeAdmins(users, listSetting(io.env, ADMINS_SETTING)));
+    const result = await writeBasicAccounts(admin, accounts);
     io.output.write(
       result.handlers === 0
         ? 'Note: the edge signs in with GitHub; basic-auth users are used when it is back on basic auth.\n'

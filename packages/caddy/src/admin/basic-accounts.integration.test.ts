@@ -14,7 +14,8 @@ beforeAll(async () => {
   edge = await startTestEdge();
   upstream = await startEchoUpstream({ name: 'ws' });
   gate = await startTestGate({ codeServer: upstream.address });
-  await edge.router.putWorkspace({ name: 'alice', upstream: gate.address, gateSecret: gate.secret });
+  for (const owner of ['alice', 'carol'])
+    await edge.router.putWorkspace({ name: owner, upstream: gate.address, gateSecret: gate.secret, owner });
 });
 afterAll(async () => {
   await gate?.close();
@@ -79,7 +80,7 @@ describe('basic-auth accounts changed on the running edge', () => {
       handlers: 2,
     });
     expect(await status(`${edge.controlPlaneUrl}/api/me`, carol)).toBe(200);
-    expect(await status(`${edge.workspacesUrl}/workspace/alice/`, carol)).toBe(200);
+    expect(await status(`${edge.workspacesUrl}/workspace/carol/`, carol)).toBe(200);
 
     expect(
       await writeBasicAccounts(edge.caddy.admin, [await account(alice), await account(carol)]),

@@ -1,12 +1,17 @@
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
+import { adminsOf, hasRoleTable, withAdmins } from '../builders/edge-roles.js';
+import type { WorkspaceRouteOptions } from '../builders/table-entries.js';
 import {
   hasTables,
+  IDE_TABLE_ID,
+  maybeTable,
+  PORT_TABLE_ID,
   routesOf,
   tableOf,
-  type WorkspaceRouteOptions,
+  type WorkspaceTable,
   withTable,
 } from '../builders/workspace-table.js';
-import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
+import type { CaddyConfig, MapMapping, SubrouteHandler } from '../config/types.js';
 import type { CaddyAdminClient } from './admin-client.js';
 
 function findContainer(value: unknown): SubrouteHandler | undefined {
@@ -26,14 +31,30 @@ export function workspaceRoutesOf(config: CaddyConfig): WorkspaceRouteOptions[] 
   return container && hasTables(container) ? routesOf(tableOf(container)) : [];
 }
 
-/** `next` with the workspace table of `current` in its workspace routing. Pure. */
+/**
+ * The entries of `table` that fit the tables in `target`. An older Rockpool's entries have fewer
+ * outputs (no owner, no sharing level), and Caddy refuses a whole config with one such entry: they
+ * are left out, and the worker's periodic sync writes them again, with their owners, within seconds.
+ */
+function fitting(table: WorkspaceTable, target: SubrouteHandler): WorkspaceTable {
+  const fits = (id: string) => {
+    const outputs = maybeTable(target, id)?.destinations.length;
+    return (entry: MapMapping) => entry.outputs.length === outputs;
+  };
+  return { ides: table.ides.filter(fits(IDE_TABLE_ID)), ports: table.ports.filter(fits(PORT_TABLE_ID)) };
+}
+
+/** `next` with the workspace table (and the edge's admins) of `current` in its workspace routing. Pure. */
 export function carryWorkspaceRoutes(current: CaddyConfig, next: CaddyConfig): CaddyConfig {
   const copy = structuredClone(next);
   const target = findContainer(copy);
   if (!target) throw new RangeError(`the new configuration has no ${WORKSPACES_CONTAINER_ID} subroute`);
   const source = findContainer(current);
   // A Caddy started by an older Rockpool has no tables: the worker's periodic sync fills the new ones.
-  if (source && hasTables(source)) Object.assign(target, withTable(target, tableOf(source)));
+  if (source && hasTables(source)) Object.assign(target, withTable(target, fitting(tableOf(source), target)));
+  // The new config names its admins when its renderer knew them; otherwise the running ones stay.
+  if (source && hasRoleTable(source) && hasRoleTable(target) && adminsOf(target).length === 0)
+    Object.assign(target, withAdmins(target, adminsOf(source)));
   return copy;
 }
 

@@ -54,7 +54,8 @@ describe('WebSockets through srv1', () => {
       name: 'wsa',
       upstream: upstream.address,
       gateSecret: TEST_GATE_SECRET,
-      ports: [8000],
+      owner: 'alice',
+      ports: [{ port: 8000 }],
     });
     for (const path of ['/workspace/wsa/socket', '/workspace/wsa/port/8000/socket']) {
       const probe = await openProbe(path);
@@ -71,6 +72,7 @@ describe('WebSockets through srv1', () => {
         name: `churn-${i}`,
         upstream: upstream.address,
         gateSecret: TEST_GATE_SECRET,
+        owner: 'alice',
       });
       await edge.router.removeWorkspace(`churn-${i}`);
       expect(await ide.echo(`ide-${i}`)).toBe(`ide-${i}`);
@@ -89,6 +91,7 @@ describe('WebSockets through srv1', () => {
       name: 'nodelay',
       upstream: upstream.address,
       gateSecret: TEST_GATE_SECRET,
+      owner: 'alice',
     });
     const probe = await openProbe('/workspace/nodelay/socket', nodelay);
     expect(await probe.echo('before')).toBe('before');
@@ -97,6 +100,7 @@ describe('WebSockets through srv1', () => {
       name: 'unrelated',
       upstream: upstream.address,
       gateSecret: TEST_GATE_SECRET,
+      owner: 'alice',
     });
     for (let i = 0; i < 40 && !probe.closed; i++) await sleep(50);
     expect(probe.closed).toBeDefined();

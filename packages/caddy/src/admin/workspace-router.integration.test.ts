@@ -37,7 +37,8 @@ const route = (name: string, upstream?: string, ports?: number[]) => ({
   name,
   upstream: upstream ?? gate.address,
   gateSecret: gate.secret,
-  ...(ports ? { ports } : {}),
+  owner: 'alice',
+  ...(ports ? { ports: ports.map((port) => ({ port })) } : {}),
 });
 
 /**
@@ -97,7 +98,7 @@ describe('workspace routes on the real Caddy', () => {
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
     expect(await edge.caddy.admin.getById('ws.alice')).toMatchObject({
-      value: { input: 'alice', outputs: [gate.address, gate.secret] },
+      value: { input: 'alice', outputs: [gate.address, gate.secret, 'alice'] },
     });
   });
 
@@ -168,11 +169,11 @@ describe('workspace routes on the real Caddy', () => {
 
     it('are listed with their workspace and addressable by id', async () => {
       const listed = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(listed?.ports).toEqual([3000]);
+      expect(listed?.ports).toEqual([{ port: 3000, sharing: 'private' }]);
       expect((await edge.caddy.admin.getById('ws.alice.port.3000'))?.value).toEqual({
         '@id': 'ws.alice.port.3000',
         input: 'alice/3000',
-        outputs: ['3000'],
+        outputs: ['3000', 'private'],
       });
     });
 
@@ -193,7 +194,7 @@ describe('workspace routes on the real Caddy', () => {
       const ports = [4101, 4102, 4103, 4104, 4105, 4106];
       await Promise.all(ports.map((port) => edge.router.putPort({ workspace: 'alice', port })));
       const alice = (await edge.router.list()).find((r) => r.name === 'alice');
-      expect(alice?.ports?.sort()).toEqual([3000, ...ports]);
+      expect(alice?.ports?.map((p) => p.port).sort()).toEqual([3000, ...ports]);
       for (const port of ports) expect(await edge.router.removePort('alice', port)).toBe(true);
     });
 
@@ -287,6 +288,7 @@ describe('workspace routes on the real Caddy', () => {
         name: 'a-port-5173',
         upstream: otherGate.address,
         gateSecret: otherGate.secret,
+        owner: 'alice',
       });
       expect((await get('/workspace/a/port/5173/')).headers.get('x-upstream')).toBe('ide');
       expect((await get('/workspace/a-port-5173/')).headers.get('x-upstream')).toBe('other');
@@ -307,11 +309,11 @@ describe('workspace routes on the real Caddy', () => {
     const old = (table: WorkspaceTable): WorkspaceTable => ({
       ides: [
         ...table.ides,
-        { '@id': 'workspace-legacy', input: 'legacy', outputs: [gate.address, gate.secret] },
+        { '@id': 'workspace-legacy', input: 'legacy', outputs: [gate.address, gate.secret, 'alice'] },
       ],
       ports: [
         ...table.ports,
-        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['5173'] },
+        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['5173', 'private'] },
       ],
     });
     await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>

@@ -1,10 +1,9 @@
 import { assertWorkspaceName } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
+import { type PortRouteOptions, portEntry, type WorkspaceRouteOptions } from '../builders/table-entries.js';
 import {
   entriesByWorkspace,
   hasWorkspace,
-  type PortRouteOptions,
-  portEntry,
   replaceWorkspaces,
   routesOf,
   type SyncResult,
@@ -12,7 +11,6 @@ import {
   syncTable,
   tableOf,
   upsert,
-  type WorkspaceRouteOptions,
   type WorkspaceTable,
   withoutPort,
   withTable,
@@ -62,7 +60,7 @@ export class WorkspaceRouter {
     return existed;
   }
 
-  /** Adds or replaces one port route of a workspace that has a route. */
+  /** Adds or replaces one port route of a workspace that has a route (a new sharing level too). */
   async putPort(options: PortRouteOptions): Promise<void> {
     const entry = portEntry(options);
     await this.#change((table) => {

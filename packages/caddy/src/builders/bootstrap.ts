@@ -15,8 +15,10 @@ import {
 } from '../edge/edge-security.js';
 import { jsonErrorBody } from '../edge/json-error.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
+import { type DashboardDevServer, dashboardDevRoute } from './dashboard-dev.js';
 import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
+import type { ProxyTimings } from './gate-proxy.js';
 import {
   buildRateLimitHandler,
   CLIENT_IP_KEY,
@@ -26,7 +28,7 @@ import {
 } from './rate-limit.js';
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { apiBodyLimitRoute } from './request-limits.js';
-import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
+import { buildWorkspaceRouting } from './workspace-route.js';
 
 export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
@@ -65,17 +67,12 @@ export interface BootstrapOptions {
   workspaceProxy?: ProxyTimings;
   /** Development only (`rockpool dev`): the dashboard comes from Vite's dev server. */
   dashboardDevServer?: DashboardDevServer;
-}
-
-/**
- * `/app/*` goes to Vite instead of the control plane, behind the same authentication, rate limits
- * and cross-origin check. Caddy proxies Vite's HMR WebSocket as it is; the page gets this CSP (the
- * control plane sets it on the built dashboard).
- */
-export interface DashboardDevServer {
-  /** Vite's loopback `host:port`. */
-  upstream: string;
-  contentSecurityPolicy: string;
+  /** Admins may open other users' IDEs, each such request logged (ROCKPOOL_ADMIN_IDE_ACCESS). Default off. */
+  adminIdeAccess?: boolean;
+  /** Ports shared `public` answer without sign-in (ROCKPOOL_PUBLIC_PORTS). Default off. */
+  publicPorts?: boolean;
+  /** The admins the edge starts with (the worker keeps them in sync afterwards). */
+  admins?: readonly string[];
 }
 
 const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
@@ -133,29 +130,6 @@ function notFound(message: string): Handler {
     status_code: 404,
     headers: { 'Content-Type': ['application/json'] },
     body: jsonErrorBody('not_found', message),
-  };
-}
-
-function dashboardDevRoute(dev: DashboardDevServer): Route {
-  return {
-    match: [{ path: ['/app', '/app/*'] }],
-    handle: [
-      {
-        handler: 'headers',
-        response: {
-          set: {
-            'Content-Security-Policy': [dev.contentSecurityPolicy],
-            'X-Content-Type-Options': ['nosniff'],
-          },
-        },
-      },
-      {
-        handler: 'reverse_proxy',
-        upstreams: [{ dial: dev.upstream }],
-        headers: { request: { delete: ['Authorization', USER_HEADER] } },
-      },
-    ],
-    terminal: true,
   };
 }
 
@@ -255,9 +229,17 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
         '@id': 'rockpool-workspaces-edge',
         handle: [
           buildRateLimitHandler('client-ip-workspaces', limits.clientIpWorkspaces, CLIENT_IP_KEY),
-          authHandler(options.auth, 'workspaces'),
-          buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
-          buildWorkspaceRouting(WORKSPACES_CONTAINER_ID, options.workspaceProxy),
+          // Sign-in happens inside, after the table lookups: a public port needs none.
+          buildWorkspaceRouting(WORKSPACES_CONTAINER_ID, {
+            signIn: [
+              authHandler(options.auth, 'workspaces'),
+              buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
+            ],
+            ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
+            adminIdeAccess: options.adminIdeAccess === true,
+            publicPorts: options.publicPorts === true,
+            admins: options.admins ?? [],
+          }),
           notFound('No such workspace route: workspaces live at /workspace/{name}/.'),
         ],
         terminal: true,

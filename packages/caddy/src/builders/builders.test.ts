@@ -5,8 +5,8 @@ import { buildBootstrapConfig } from './bootstrap.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
+import { ideEntry, portEntry, workspaceEntries } from './table-entries.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
-import { ideEntry, portEntry, workspaceEntries } from './workspace-table.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
 const HASH = '$2b$04$Dg8MFcBRua3DenknsVLwGON9YJ.1HLZQWd.uxNrsBNra4iHoVilaK';
@@ -66,6 +66,13 @@ describe('golden configs', () => {
     );
   });
 
+  it('bootstrap with admin IDE access and public ports allowed', async () => {
+    await golden(
+      'bootstrap-admin-ide-access-public-ports',
+      buildBootstrapConfig({ ...bootstrapOptions, adminIdeAccess: true, publicPorts: true }),
+    );
+  });
+
   it('bootstrap of rockpool dev: the dashboard from Vite, with its CSP', async () => {
     await golden(
       'bootstrap-dashboard-dev',
@@ -81,11 +88,26 @@ describe('golden configs', () => {
       name: 'alice',
       upstream: '127.0.0.1:41000',
       gateSecret: 'golden-gate-secret-not-a-real-one-0123456789',
-      ports: [3000],
+      owner: 'alice',
+      ports: [{ port: 3000 }, { port: 8000, sharing: 'authenticated' }],
     });
     await golden(
       'workspace-routing',
-      buildWorkspaceRouting('rockpool-workspaces', {}, { ides: [alice.ide], ports: alice.ports }),
+      buildWorkspaceRouting('rockpool-workspaces', {
+        table: { ides: [alice.ide], ports: alice.ports },
+        admins: ['admin'],
+      }),
+    );
+  });
+
+  it('workspace routing with admin IDE access and public ports allowed', async () => {
+    await golden(
+      'workspace-routing-admin-public',
+      buildWorkspaceRouting('rockpool-workspaces', {
+        adminIdeAccess: true,
+        publicPorts: true,
+        signIn: [buildBasicAuthHandler({ accounts: [{ username: 'admin', passwordHash: HASH }] })],
+      }),
     );
   });
 });
@@ -242,14 +264,15 @@ describe('builders', () => {
   });
 
   it('refuse invalid names and ports before Caddy sees them', () => {
-    const secret = 's'.repeat(43);
-    expect(() => ideEntry('../x', '127.0.0.1:1', secret)).toThrow(/invalid workspace name/);
+    const gateSecret = 's'.repeat(43);
+    const entry = (name: string, upstream: string) => ideEntry({ name, upstream, gateSecret, owner: 'a' });
+    expect(() => entry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
     expect(() => portEntry({ workspace: 'a', port: 70000 })).toThrow(/invalid port/);
     // Caddy expands placeholders in a table's outputs: an upstream is an address and nothing else.
     for (const upstream of ['{env.HOME}:1', '127.0.0.1', 'unix//a b', ''])
-      expect(() => ideEntry('a', upstream, secret)).toThrow(/invalid upstream/);
-    expect(ideEntry('a', 'unix//run/a.sock', secret).outputs).toEqual(['unix//run/a.sock', secret]);
-    expect(ideEntry('a', '[::1]:8080', secret).outputs).toEqual(['[::1]:8080', secret]);
+      expect(() => entry('a', upstream)).toThrow(/invalid upstream/);
+    expect(entry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock', gateSecret, 'a']);
+    expect(entry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080', gateSecret, 'a']);
   });
 });
 

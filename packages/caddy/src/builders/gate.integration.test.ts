@@ -54,7 +54,8 @@ beforeAll(async () => {
     name: 'w',
     upstream: gate.address,
     gateSecret: gate.secret,
-    ports: [3000, 3001, 3502],
+    owner: 'alice',
+    ports: [{ port: 3000 }, { port: 3001 }, { port: 3502 }],
   });
 });
 
@@ -156,7 +157,8 @@ describe('the edge in front of the gate', () => {
         name: 'events',
         upstream: eventsGate.address,
         gateSecret: eventsGate.secret,
-        ports: [8000],
+        owner: 'alice',
+        ports: [{ port: 8000 }],
       });
       const res = await fetch(`${edge.workspacesUrl}/workspace/events/port/8000/stream`, {
         headers: { ...edge.authHeader(), Connection: 'close' },

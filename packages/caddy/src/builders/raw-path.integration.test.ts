@@ -33,12 +33,14 @@ beforeAll(async () => {
     name: 'victim',
     upstream: victimGate.address,
     gateSecret: victimGate.secret,
+    owner: 'alice',
   });
   await edge.router.putWorkspace({
     name: 'own',
     upstream: ownGate.address,
     gateSecret: ownGate.secret,
-    ports: [3000, 3002],
+    owner: 'alice',
+    ports: [{ port: 3000 }, { port: 3002 }],
   });
 });
 afterAll(async () => {

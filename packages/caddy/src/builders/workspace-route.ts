@@ -1,115 +1,62 @@
-import type {
-  CaddyDuration,
-  HeaderOps,
-  MapHandler,
-  MapMapping,
-  ReverseProxyHandler,
-  Route,
-  SubrouteHandler,
-} from '../config/types.js';
+import type { Handler, MapHandler, MapMapping, MatcherSet, Route, SubrouteHandler } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
-import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import { ADMIN_ROLE, ROLE_TABLE_ID, roleEntries } from './edge-roles.js';
+import { GATE_SECRET, GATE_UPSTREAM, gateProxy, type ProxyTimings } from './gate-proxy.js';
 import { portNotRegisteredRoutes } from './port-not-registered.js';
 import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
- * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
- * handlers): workspace name → its gate's address and secret, and `name/port` → the port, for each
- * registered port. Adding or removing a workspace or a port changes one table entry, never a handler.
+ * Workspace routing on srv1 is one fixed set of routes plus three lookup tables (Caddy `map`
+ * handlers): workspace name → its gate's address and secret and its owner; `name/port` → the port
+ * and its sharing level, for each registered port; signed-in user → `admin`, for admins. Adding or
+ * removing a workspace, a port or an admin changes one table entry, never a handler.
  *
- * The gate (packages/guest) is the only service of a VM open to the outside: it forwards a request
- * only with the workspace's secret in X-Rockpool-Gate, to code-server, or with X-Rockpool-Port to
- * that guest port. Both headers are SET here, replacing whatever a client sent; the IDE route
- * deletes a client's X-Rockpool-Port, so only a registered port is ever reached.
+ * Ownership is decided here, before any upstream, by comparing table outputs with the signed-in
+ * user (`{http.auth.user.id}`, what the control plane records as the owner from X-Rockpool-User):
+ * a workspace's IDE and private ports admit its owner only; anyone else gets the very 404 of an
+ * unknown workspace, so names do not leak. Caddy's `vars` matcher expands placeholders in its
+ * values, and ORs its keys, so every condition below is one key, ANDed through `not` or a subroute.
  *
- * Why: Caddy provisions the whole configuration again on every admin change. With a route and a
- * `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace (789 ms
- * to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty config.
- * Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
+ * Why tables: Caddy provisions the whole configuration again on every admin change. With a route
+ * and a `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace
+ * (789 ms to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty
+ * config. Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
  * `/id/...` in Caddy's admin API still addresses one workspace or one port.
  */
 
-/** The header that carries the workspace's secret to its gate. */
-export const GATE_SECRET_HEADER = 'X-Rockpool-Gate';
-/** The header that tells the gate which guest port a request is for (none: code-server). */
-export const GATE_PORT_HEADER = 'X-Rockpool-Port';
-/** The gate sets it on its own 502 (nothing listens upstream), never on an app's. */
-export const GATE_ERROR_HEADER = 'X-Rockpool-Gate-Error';
-
-const GATE_UPSTREAM = 'rockpool.gate_upstream';
-const GATE_SECRET = 'rockpool.gate_secret';
+const OWNER = 'rockpool.owner';
 const REGISTERED_PORT = 'rockpool.port';
+const PORT_SHARING = 'rockpool.port_sharing';
+const USER_ROLE = 'rockpool.user_role';
+const USER_ID = '{http.auth.user.id}';
+/** The access log field that marks an admin's request to another user's IDE (its value: the owner). */
+export const ADMIN_ACCESS_LOG_FIELD = 'rockpool_admin_access';
 /** Captures the workspace name as `{http.regexp.workspace.1}`; matched on the cleaned path. */
 const WORKSPACE_PATH = { name: 'workspace', pattern: '^/workspace/([a-z0-9-]+)(?:/|$)' };
 /** Captures the port segment (maybe empty) as `{http.regexp.port.1}`. */
 const PORT_PATH = { name: 'port', pattern: '^/workspace/[a-z0-9-]+/port(?:/([^/]*))?(?:/|$)' };
 const NAME = '{http.regexp.workspace.1}';
 const PORT = '{http.regexp.port.1}';
+const WORKSPACE_PREFIX = `/workspace/${NAME}`;
+const PORT_PREFIX = `${WORKSPACE_PREFIX}/port/${PORT}`;
 
-export interface ProxyTimings {
-  /** Upgraded streams (WebSockets) are closed after this long. Default 24h. */
-  streamTimeout?: CaddyDuration;
+export interface WorkspaceRoutingOptions {
+  timings?: ProxyTimings;
   /**
-   * How long an upgraded stream proxied by an old config stays open after a config change. Caddy
-   * rebuilds every handler on every change and closes the old handlers' streams after this delay;
-   * Rockpool changes the tables at run time, so the default equals the stream timeout: a workspace
-   * change never cuts an open IDE or app WebSocket. See the README ("WebSockets and route changes").
+   * What signs a request in (authentication, then limits keyed on the user): run for every request
+   * but a public port's, after the lookups (so a public port needs none) and before any upstream.
    */
-  streamCloseDelay?: CaddyDuration;
-}
-
-const DEFAULT_STREAM_TIMEOUT = '24h';
-/**
- * The session cookie wherever it sits in a Cookie header, with the separator that would be left
- * over: at the start (one or more, with the `; ` after them) or after another cookie (with the
- * `;` before it). `a=1; access_token=x; b=2` becomes `a=1; b=2`, not `a=1;; b=2`.
- */
-const SESSION_COOKIE_PAIR = `^(?:\\s*${SESSION_COOKIE}=[^;]*(?:;\\s*|$))+|;\\s*${SESSION_COOKIE}=[^;]*`;
-
-/**
- * Credentials meant for Rockpool's edge must not reach code-server or, worse, an arbitrary app on a
- * forwarded port (untrusted code runs in the VM): the edge strips the Authorization headers and the
- * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed. A
- * client-sent identity header is dropped too: nothing upstream may take it for the edge's word.
- */
-function upstreamHeaders(prefix: string, port: string | undefined): HeaderOps {
-  return {
-    set: {
-      'X-Forwarded-Prefix': [prefix],
-      [GATE_SECRET_HEADER]: [`{${GATE_SECRET}}`],
-      ...(port ? { [GATE_PORT_HEADER]: [port] } : {}),
-    },
-    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER, ...(port ? [] : [GATE_PORT_HEADER])],
-    replace: { Cookie: [{ search_regexp: SESSION_COOKIE_PAIR, replace: '' }] },
-  };
-}
-
-/**
- * The gate answers 502 itself when nothing listens behind it (no app on the port, code-server
- * down): a response, not a failed dial, so Caddy's error routes would not see it. Raising it as an
- * error shows the same page as an unreachable gate. An app's own 502 has no gate header and passes.
- */
-const GATE_BAD_GATEWAY: ReverseProxyHandler['handle_response'] = [
-  {
-    match: { status_code: [502], headers: { [GATE_ERROR_HEADER]: ['upstream_unreachable'] } },
-    routes: [{ handle: [{ handler: 'error', status_code: 502, error: 'the gate found nothing listening' }] }],
-  },
-];
-
-/**
- * No `flush_interval`: Caddy already flushes at once for server-sent events, responses of unknown
- * length and bidirectional streams; buffering the rest is what keeps throughput near a bare hop.
- */
-function gateProxy(prefix: string, port: string | undefined, timings: ProxyTimings): ReverseProxyHandler {
-  const streamTimeout = timings.streamTimeout ?? DEFAULT_STREAM_TIMEOUT;
-  return {
-    handler: 'reverse_proxy',
-    upstreams: [{ dial: `{${GATE_UPSTREAM}}` }],
-    stream_timeout: streamTimeout,
-    stream_close_delay: timings.streamCloseDelay ?? streamTimeout,
-    headers: { request: upstreamHeaders(prefix, port) },
-    handle_response: GATE_BAD_GATEWAY,
-  };
+  signIn?: Handler[];
+  /** Admins may open other users' IDEs, each such request marked in the access log. Default off. */
+  adminIdeAccess?: boolean;
+  /**
+   * Ports shared `public` answer without sign-in. Default off: they then need a sign-in, as
+   * `authenticated` ones do.
+   */
+  publicPorts?: boolean;
+  table?: WorkspaceTable;
+  /** The role table's admins (the worker keeps them in sync at run time). */
+  admins?: readonly string[];
 }
 
 function lookupTable(id: string, source: string, destinations: string[], mappings: MapMapping[]): MapHandler {
@@ -138,33 +85,120 @@ function trailingSlashRedirect(exactPattern: string): Route {
   };
 }
 
-function jsonNotFound(code: string, message: string): Route['handle'] {
+function jsonNotFound(match: MatcherSet[], code: string, message: string): Route {
+  return {
+    match,
+    handle: [
+      {
+        handler: 'static_response',
+        status_code: 404,
+        headers: { 'Content-Type': ['application/json'] },
+        body: jsonErrorBody(code, message),
+      },
+    ],
+    terminal: true,
+  };
+}
+
+const is = (placeholder: string, ...values: string[]): MatcherSet => ({
+  vars: { [`{${placeholder}}`]: values },
+});
+const unset = (placeholder: string) => is(placeholder, '');
+const owner = is(OWNER, USER_ID);
+const admin = is(USER_ROLE, ADMIN_ROLE);
+
+/** One answer for an unknown workspace and for someone else's: a name never shows it exists. */
+const noWorkspace = (match: MatcherSet[]) =>
+  jsonNotFound(match, 'not_found', `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`);
+
+/** A registered port's request: the bare path redirects, the rest goes through the gate (prefix stripped). */
+function portProxyRoutes(timings: ProxyTimings): Route[] {
   return [
+    trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
     {
-      handler: 'static_response',
-      status_code: 404,
-      headers: { 'Content-Type': ['application/json'] },
-      body: jsonErrorBody(code, message),
+      handle: [
+        { handler: 'rewrite', strip_path_prefix: PORT_PREFIX },
+        gateProxy(PORT_PREFIX, `{${REGISTERED_PORT}}`, timings),
+      ],
     },
   ];
 }
 
-const unset = (placeholder: string) => ({ vars: { [`{${placeholder}}`]: [''] } });
+/** Ports shared `public`, before sign-in: no credentials asked, none passed on (see gateProxy). */
+function publicPortRoute(timings: ProxyTimings): Route {
+  return {
+    match: [{ path_regexp: PORT_PATH }],
+    handle: [
+      {
+        handler: 'subroute',
+        routes: [
+          {
+            match: [is(PORT_SHARING, 'public')],
+            handle: [{ handler: 'subroute', routes: portProxyRoutes(timings) }],
+            terminal: true,
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** After sign-in: ownership and sharing decide, then the gate. */
+function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings): Route[] {
+  const adminAccess = options.adminIdeAccess === true;
+  return [
+    noWorkspace([unset(GATE_UPSTREAM)]),
+    {
+      match: [{ path_regexp: PORT_PATH }],
+      handle: [
+        {
+          handler: 'subroute',
+          routes: [
+            // A shared port's level is read whatever the public-ports setting: with it off, a
+            // `public` port is reached by anyone signed in, as an `authenticated` one.
+            noWorkspace([{ not: [owner, is(PORT_SHARING, 'authenticated', 'public')] }]),
+            ...portNotRegisteredRoutes(unset(REGISTERED_PORT), NAME, PORT),
+            ...portProxyRoutes(timings),
+          ],
+        },
+      ],
+      terminal: true,
+    },
+    ...(adminAccess
+      ? [{ match: [{ ...admin, not: [owner] }], handle: [adminAccessLog()] } satisfies Route]
+      : []),
+    noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }]),
+    trailingSlashRedirect('^/workspace/[a-z0-9-]+$'),
+    {
+      handle: [
+        { handler: 'rewrite', strip_path_prefix: WORKSPACE_PREFIX },
+        gateProxy(WORKSPACE_PREFIX, undefined, timings),
+      ],
+      terminal: true,
+    },
+  ];
+}
+
+/** Marks the request's access log entry with the owner whose IDE an admin opened. */
+function adminAccessLog(): Handler {
+  return { handler: 'log_append', key: ADMIN_ACCESS_LOG_FIELD, value: `{${OWNER}}` };
+}
 
 /**
- * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
- * For `/workspace/{name}/...`, in order: an unknown workspace answers 404; the
- * bare path redirects to its trailing slash; `/port/{port}/` goes through the gate to a registered
- * port (prefix stripped) or answers 404 `port_not_registered`; everything else goes through the
- * gate to code-server.
+ * srv1's workspace routing: the subroute `containerId` holds the three tables and the fixed routes.
+ * For `/workspace/{name}/...`, in order: the lookups; a `public` port (with public ports allowed)
+ * goes through the gate without sign-in; everything else signs in. Then an unknown workspace, or
+ * one the user may not reach, answers 404 `not_found`; `/port/{port}/` goes through the gate to a
+ * registered port (prefix stripped) or answers 404 `port_not_registered` (to its owner); the bare
+ * path redirects to its trailing slash; everything else goes through the gate to code-server.
  */
 export function buildWorkspaceRouting(
   containerId: string,
-  timings: ProxyTimings = {},
-  table: WorkspaceTable = { ides: [], ports: [] },
+  options: WorkspaceRoutingOptions = {},
 ): SubrouteHandler {
-  const workspacePrefix = `/workspace/${NAME}`;
-  const portPrefix = `${workspacePrefix}/port/${PORT}`;
+  const table = options.table ?? { ides: [], ports: [] };
+  const timings = options.timings ?? {};
+  const signIn = options.signIn ?? [];
   return {
     handler: 'subroute',
     '@id': containerId,
@@ -172,49 +206,17 @@ export function buildWorkspaceRouting(
       {
         match: [{ path_regexp: WORKSPACE_PATH }],
         handle: [
-          lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET], table.ides),
-          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [REGISTERED_PORT], table.ports),
-          {
-            handler: 'subroute',
-            routes: [
-              {
-                match: [unset(GATE_UPSTREAM)],
-                handle: jsonNotFound(
-                  'not_found',
-                  `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`,
-                ),
-                terminal: true,
-              },
-              trailingSlashRedirect('^/workspace/[a-z0-9-]+$'),
-              {
-                match: [{ path_regexp: PORT_PATH }],
-                handle: [
-                  {
-                    handler: 'subroute',
-                    routes: [
-                      ...portNotRegisteredRoutes(unset(REGISTERED_PORT), NAME, PORT),
-                      trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
-                      {
-                        handle: [
-                          { handler: 'rewrite', strip_path_prefix: portPrefix },
-                          gateProxy(portPrefix, `{${REGISTERED_PORT}}`, timings),
-                        ],
-                      },
-                    ],
-                  },
-                ],
-                terminal: true,
-              },
-              {
-                handle: [
-                  { handler: 'rewrite', strip_path_prefix: workspacePrefix },
-                  gateProxy(workspacePrefix, undefined, timings),
-                ],
-                terminal: true,
-              },
-            ],
-          },
+          lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET, OWNER], table.ides),
+          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [REGISTERED_PORT, PORT_SHARING], table.ports),
+          lookupTable(ROLE_TABLE_ID, USER_ID, [USER_ROLE], roleEntries(options.admins ?? [])),
         ],
+      },
+      ...(options.publicPorts ? [publicPortRoute(timings)] : []),
+      ...(signIn.length > 0 ? [{ handle: signIn }] : []),
+      {
+        match: [{ path_regexp: WORKSPACE_PATH }],
+        handle: [{ handler: 'subroute', routes: signedInRoutes(options, timings) }],
+        terminal: true,
       },
     ],
   };

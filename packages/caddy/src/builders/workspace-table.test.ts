@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SubrouteHandler } from '../config/types.js';
+import { portEntry, type WorkspaceRouteOptions } from './table-entries.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 import {
   entriesByWorkspace,
-  entryWorkspace,
   groupByWorkspace,
   hasTables,
   hasWorkspace,
-  ideEntry,
-  portEntry,
   replaceWorkspaces,
   routesOf,
   sameJson,
@@ -18,47 +16,33 @@ import {
   type WorkspaceTable,
   withoutPort,
   withTable,
-  workspaceEntries,
 } from './workspace-table.js';
 
 const SECRET_A = 'a'.repeat(43);
 const SECRET_B = 'b'.repeat(43);
-const alice = { name: 'alice', upstream: '10.0.0.1:8080', gateSecret: SECRET_A, ports: [3000] };
-const bob = { name: 'bob', upstream: '10.0.0.2:8080', gateSecret: SECRET_B, ports: [] as number[] };
-const tableWith = (...routes: (typeof alice)[]): WorkspaceTable =>
+const alice: WorkspaceRouteOptions = {
+  name: 'alice',
+  upstream: '10.0.0.1:8080',
+  gateSecret: SECRET_A,
+  owner: 'alice',
+  ports: [{ port: 3000, sharing: 'private' }],
+};
+const bob: WorkspaceRouteOptions = {
+  name: 'bob',
+  upstream: '10.0.0.2:8080',
+  gateSecret: SECRET_B,
+  owner: 'bob@example.com',
+  ports: [],
+};
+const carol: WorkspaceRouteOptions = {
+  name: 'carol',
+  upstream: '10.0.0.3:8080',
+  gateSecret: SECRET_B,
+  owner: 'carol',
+  ports: [],
+};
+const tableWith = (...routes: WorkspaceRouteOptions[]): WorkspaceTable =>
   replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
-
-describe('table entries', () => {
-  it('carry the route ids and the workspace they belong to', () => {
-    const { ide, ports } = workspaceEntries(alice);
-    expect(ide).toEqual({ '@id': 'ws.alice', input: 'alice', outputs: ['10.0.0.1:8080', SECRET_A] });
-    expect(ports).toEqual([{ '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['3000'] }]);
-    expect(entryWorkspace(ide)).toBe('alice');
-    expect(entryWorkspace(ports[0] as (typeof ports)[0])).toBe('alice');
-  });
-
-  it('refuse upstreams and secrets Caddy would read as placeholders, and bad names or ports', () => {
-    expect(ideEntry('a', 'unix//run/a.sock', SECRET_A).outputs).toEqual(['unix//run/a.sock', SECRET_A]);
-    expect(() => ideEntry('a', '{env.HOME}:80', SECRET_A)).toThrow(/invalid upstream/);
-    expect(() => ideEntry('a', 'host 1:80', SECRET_A)).toThrow(/invalid upstream/);
-    expect(() => ideEntry('A_b', '1.2.3.4:80', SECRET_A)).toThrow();
-    expect(() => portEntry({ workspace: 'a', port: 0 })).toThrow();
-  });
-
-  it('refuse a gate secret that is short or not base64url, without echoing it', () => {
-    for (const secret of ['', 'a'.repeat(42), `{env.HOME}${'a'.repeat(40)}`, `${'a'.repeat(42)} `]) {
-      const error = (() => {
-        try {
-          ideEntry('a', '1.2.3.4:80', secret);
-        } catch (caught) {
-          return caught as Error;
-        }
-      })();
-      expect(error?.message).toMatch(/invalid gate secret/);
-      if (secret) expect(error?.message).not.toContain(secret);
-    }
-  });
-});
 
 describe('the table inside the workspace routing', () => {
   const container = buildWorkspaceRouting('c');
@@ -79,16 +63,25 @@ describe('the table inside the workspace routing', () => {
     expect(() => tableOf(other)).toThrow(/has no rockpool-workspace-ides table/);
   });
 
-  it('describes one route per workspace, in IDE-table order, with its ports', () => {
+  it('describes one route per workspace, in IDE-table order, with its owner and ports', () => {
     expect(routesOf(tableWith(bob, alice))).toEqual([bob, alice]);
+  });
+
+  it('reads a port entry written before sharing levels as private (owner-only, as it was)', () => {
+    const table = tableWith(alice);
+    const old = { ...table, ports: table.ports.map((e) => ({ ...e, outputs: [e.outputs[0] ?? ''] })) };
+    expect(routesOf(old)).toEqual([alice]);
   });
 });
 
 describe('table changes', () => {
   it('replace a workspace in place, append new ones and drop the gone, leaving others alone', () => {
     const table = tableWith(alice, bob);
-    const movedAlice = { ...alice, upstream: '10.0.0.9:8080', ports: [4000] };
-    const carol = { name: 'carol', upstream: '10.0.0.3:8080', gateSecret: SECRET_B, ports: [] };
+    const movedAlice = {
+      ...alice,
+      upstream: '10.0.0.9:8080',
+      ports: [{ port: 4000, sharing: 'public' as const }],
+    };
     const next = replaceWorkspaces(table, entriesByWorkspace([movedAlice, carol]), new Set());
     expect(routesOf(next)).toEqual([movedAlice, bob, carol]);
     expect(routesOf(replaceWorkspaces(next, new Map(), new Set(['alice'])))).toEqual([bob, carol]);
@@ -122,7 +115,6 @@ describe('table changes', () => {
 describe('syncTable', () => {
   it('says what it adds, updates, removes and leaves, and builds the new table', () => {
     const table = tableWith(alice, bob);
-    const carol = { name: 'carol', upstream: '10.0.0.3:8080', gateSecret: SECRET_B, ports: [] };
     const movedBob = { ...bob, upstream: '10.0.0.8:8080' };
     const planned = syncTable(table, entriesByWorkspace([alice, movedBob, carol]));
     expect(planned.result).toEqual({
@@ -156,10 +148,13 @@ describe('syncTable', () => {
     expect(sameJson(table, reordered)).toBe(true);
     expect(syncTable(reordered, entriesByWorkspace([alice])).table).toBeUndefined();
     expect(sameJson(table, tableWith({ ...alice, upstream: '10.0.0.1:8081' }))).toBe(false);
-    // A new secret (a restarted VM) is a change too: the route must carry it.
-    expect(syncTable(table, entriesByWorkspace([{ ...alice, gateSecret: SECRET_B }])).result.updated).toEqual(
-      ['ws.alice'],
-    );
+    // A new secret (a restarted VM), another owner or sharing level is a change too.
+    for (const changed of [
+      { ...alice, gateSecret: SECRET_B },
+      { ...alice, owner: 'mallory' },
+      { ...alice, ports: [{ port: 3000, sharing: 'authenticated' as const }] },
+    ])
+      expect(syncTable(table, entriesByWorkspace([changed])).result.updated).toEqual(['ws.alice']);
   });
 
   it('replaces entries an older Rockpool wrote under the old ids, keeping their places', () => {

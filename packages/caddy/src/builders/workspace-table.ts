@@ -1,47 +1,30 @@
 import { isDeepStrictEqual } from 'node:util';
-import { assertPort, assertWorkspaceName } from '@rockpool/model';
+import { DEFAULT_PORT_SHARING, isPortSharing } from '@rockpool/model';
 import type { MapHandler, MapMapping, SubrouteHandler } from '../config/types.js';
-import { portRouteId, workspaceRouteId } from '../route-ids.js';
+import { workspaceRouteId } from '../route-ids.js';
+import {
+  type PortRoute,
+  type WorkspaceEntries,
+  type WorkspaceRouteOptions,
+  workspaceEntries,
+} from './table-entries.js';
 
 /*
  * The workspace routing table as data: two lists of Caddy `map` entries (workspace name → its
- * gate's address and secret; `name/port` → the port, for a registered port), read from and written
- * into the routing subroute that buildWorkspaceRouting builds. Every function here is pure: the
- * WorkspaceRouter only reads a table from Caddy, applies one of these, and writes the result.
+ * gate's address and secret and its owner; `name/port` → the port and its sharing level, for a
+ * registered port), read from and written into the routing subroute that buildWorkspaceRouting
+ * builds. Every function here is pure: the WorkspaceRouter only reads a table from Caddy, applies
+ * one of these, and writes the result.
  */
 
-/** The `map` handler: workspace name → the gate's address, the gate's secret. */
+/** The `map` handler: workspace name → the gate's address, the gate's secret, the owner. */
 export const IDE_TABLE_ID = 'rockpool-workspace-ides';
-/** The `map` handler: `{name}/{port}` → `{port}` for each registered port. */
+/** The `map` handler: `{name}/{port}` → `{port}`, its sharing level, for each registered port. */
 export const PORT_TABLE_ID = 'rockpool-workspace-ports';
-
-export interface PortRouteOptions {
-  workspace: string;
-  port: number;
-}
-
-export interface WorkspaceRouteOptions {
-  name: string;
-  /**
-   * Where the workspace's gate is reachable from Caddy (`host:port` or `unix//path`): the guest's
-   * one service open to the outside. Its IDE and every registered port are proxied through it.
-   */
-  upstream: string;
-  /** The gate's secret: sent as `X-Rockpool-Gate` with every proxied request, and never logged. */
-  gateSecret: string;
-  /** Registered guest ports, reachable at `/workspace/{name}/port/{port}/`. */
-  ports?: number[];
-}
 
 /** Both lookup tables, as Caddy holds them. */
 export interface WorkspaceTable {
   ides: MapMapping[];
-  ports: MapMapping[];
-}
-
-/** One workspace's entries: its IDE, then its ports. */
-export interface WorkspaceEntries {
-  ide: MapMapping;
   ports: MapMapping[];
 }
 
@@ -53,56 +36,13 @@ export interface SyncResult {
   unchanged: string[];
 }
 
-/** A dial address with nothing Caddy would read as a placeholder, and no whitespace. */
-const UPSTREAM = /^(?:unix\/\/?[^\s{}]+|[A-Za-z0-9.[\]:-]+:\d{1,5})$/;
-
-/** A gate secret as the worker makes them: 32 random bytes or more, base64url (no placeholder braces). */
-const GATE_SECRET = /^[A-Za-z0-9_-]{43,}$/;
-
-function assertUpstream(upstream: string): void {
-  if (!UPSTREAM.test(upstream))
-    throw new RangeError(`invalid upstream ${JSON.stringify(upstream)}: expected host:port or unix//path`);
-}
-
-function assertGateSecret(secret: string): void {
-  // The message never echoes the value: it may be a real secret that is merely malformed.
-  if (!GATE_SECRET.test(secret))
-    throw new RangeError('invalid gate secret: expected at least 43 base64url characters (32 random bytes)');
-}
-
-/** The IDE table's entry for a workspace: its gate's address and secret. */
-export function ideEntry(name: string, upstream: string, gateSecret: string): MapMapping {
-  assertWorkspaceName(name);
-  assertUpstream(upstream);
-  assertGateSecret(gateSecret);
-  return { '@id': workspaceRouteId(name), input: name, outputs: [upstream, gateSecret] };
-}
-
-/** The port table's entry for one registered port; its output is the port, sent as X-Rockpool-Port. */
-export function portEntry(options: PortRouteOptions): MapMapping {
-  assertWorkspaceName(options.workspace);
-  assertPort(options.port);
-  return {
-    '@id': portRouteId(options.workspace, options.port),
-    input: `${options.workspace}/${options.port}`,
-    outputs: [String(options.port)],
-  };
-}
-
-/** The table entries of a workspace: its IDE, then its ports. */
-export function workspaceEntries(options: WorkspaceRouteOptions): WorkspaceEntries {
-  return {
-    ide: ideEntry(options.name, options.upstream, options.gateSecret),
-    ports: (options.ports ?? []).map((port) => portEntry({ workspace: options.name, port })),
-  };
-}
-
 /** The workspace a table entry belongs to (its input is `name` or `name/port`). */
 export function entryWorkspace(entry: MapMapping): string {
   return entry.input.split('/')[0] ?? entry.input;
 }
 
-function maybeTable(container: SubrouteHandler, id: string): MapHandler | undefined {
+/** The `map` handler `id` in a routing subroute, if it has one. */
+export function maybeTable(container: SubrouteHandler, id: string): MapHandler | undefined {
   for (const route of container.routes ?? [])
     for (const handler of route.handle ?? [])
       if (handler.handler === 'map' && handler['@id'] === id) return handler;
@@ -140,17 +80,20 @@ export function withTable(container: SubrouteHandler, table: WorkspaceTable): Su
 
 /** The routes a table describes, one per workspace in IDE-table order, each with its ports. */
 export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
-  const ports = new Map<string, number[]>();
+  const ports = new Map<string, PortRoute[]>();
   for (const entry of table.ports) {
     const [name = '', port] = entry.input.split('/');
     const list = ports.get(name) ?? [];
     ports.set(name, list);
-    list.push(Number(port));
+    // An entry written before sharing levels has none: it was owner-only, as `private` is.
+    const sharing = entry.outputs[1];
+    list.push({ port: Number(port), sharing: isPortSharing(sharing) ? sharing : DEFAULT_PORT_SHARING });
   }
   return table.ides.map((ide) => ({
     name: ide.input,
     upstream: ide.outputs[0] ?? '',
     gateSecret: ide.outputs[1] ?? '',
+    owner: ide.outputs[2] ?? '',
     ports: ports.get(ide.input) ?? [],
   }));
 }

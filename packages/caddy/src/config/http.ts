@@ -55,7 +55,11 @@ export interface MatcherSet {
   remote_ip?: { ranges: string[] };
   /** The client's IP: the peer, or what a trusted proxy says in `X-Forwarded-For`. */
   client_ip?: { ranges: string[] };
-  /** Keys may be placeholders (`{http.request.tls.client.fingerprint}`); an absent one is "". */
+  /**
+   * Keys may be placeholders (`{http.request.tls.client.fingerprint}`); an absent one is "". Values
+   * are expanded too (`{http.auth.user.id}`). Matches if ANY key has any of its values (Caddy
+   * 2.10's VarsMatcher): one key per matcher, and AND through another set (`not`, a subroute).
+   */
   vars?: Record<string, string[]>;
   /** A CEL expression; `{placeholder}` shorthands are allowed. */
   expression?: string;
@@ -68,6 +72,7 @@ export type Handler =
   | AcmeServerHandler
   | ErrorHandler
   | HeadersHandler
+  | LogAppendHandler
   | MapHandler
   | RateLimitHandler
   | RequestBodyHandler
@@ -86,6 +91,13 @@ export interface SubrouteHandler {
  * Sets `destinations` (placeholders) from the first mapping whose `input` equals `source` (a
  * placeholder string), else from `defaults`. Lazy: evaluated when a destination is read.
  */
+/** Adds a field to the request's access log entry (placeholders expanded). */
+export interface LogAppendHandler {
+  handler: 'log_append';
+  key: string;
+  value: string;
+}
+
 export interface MapHandler {
   handler: 'map';
   '@id'?: string;

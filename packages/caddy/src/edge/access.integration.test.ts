@@ -79,7 +79,12 @@ describe('restrict-app behind a trusted proxy', () => {
   it('applies to workspace routes added after the access check', async () => {
     const late = await startEchoUpstream({ name: 'late' });
     try {
-      await edge.router.putWorkspace({ name: 'late', upstream: late.address, gateSecret: TEST_GATE_SECRET });
+      await edge.router.putWorkspace({
+        name: 'late',
+        upstream: late.address,
+        gateSecret: TEST_GATE_SECRET,
+        owner: 'alice',
+      });
       expect(
         (await edgeRequest(`${edge.workspacesUrl}/workspace/late/`, from(STRANGER, edge.authHeader())))
           .status,

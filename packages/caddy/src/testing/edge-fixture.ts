@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { hashPassword } from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
+import type { ProxyTimings } from '../builders/gate-proxy.js';
 import type { RateLimitPolicy } from '../builders/rate-limit.js';
-import type { ProxyTimings } from '../builders/workspace-route.js';
 import type { EdgeSecurityOptions } from '../edge/edge-security.js';
 import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from './caddy-binary.js';
@@ -57,6 +57,10 @@ export async function startTestEdge(
     workspaceProxy?: ProxyTimings;
     /** Proxy srv0 here (`unix//path/server.sock`, a real control plane) instead of the echo upstream. */
     controlPlaneUpstream?: string;
+    /** Admins may open other users' IDEs (logged). Default off. */
+    adminIdeAccess?: boolean;
+    /** Ports shared `public` answer without sign-in. Default off. */
+    publicPorts?: boolean;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -93,6 +97,8 @@ export async function startTestEdge(
           : {}),
         ...(options.accessLogSocket ? { accessLogSocket: options.accessLogSocket } : {}),
         ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
+        adminIdeAccess: options.adminIdeAccess === true,
+        publicPorts: options.publicPorts === true,
       }),
     );
     const started = caddy;

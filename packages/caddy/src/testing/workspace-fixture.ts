@@ -33,7 +33,9 @@ export async function startEdgeWithWorkspace(
       name: 'w',
       upstream: gate.address,
       gateSecret: gate.secret,
-      ports: [3000],
+      // The edge's first user (alice) owns it.
+      owner: edge.users[0]?.username ?? '',
+      ports: [{ port: 3000 }],
     });
   } catch (error) {
     await close();

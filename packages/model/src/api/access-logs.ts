@@ -17,6 +17,10 @@ const accessLogFields = {
   remoteIp: z.string(),
   userAgent: z.string().nullable(),
   workspace: z.string().nullable().meta({ description: 'For /workspace/{name}/... requests' }),
+  adminAccess: z.string().nullable().meta({
+    description:
+      'The owner whose IDE an admin opened (allowed by ROCKPOOL_ADMIN_IDE_ACCESS, marked by the edge); null for every other request',
+  }),
 };
 
 export const AccessLogEntrySchema = z

@@ -5,6 +5,7 @@ import {
   createWorkspaceBody,
   PortBodySchema,
   PortParamsSchema,
+  PortUpdateBodySchema,
   WorkspaceListQuerySchema,
 } from './workspaces.js';
 
@@ -65,6 +66,30 @@ describe('ports', () => {
       message: 'Invalid port "http": a port is an integer from 1 to 65535.',
     });
     expect(PortParamsSchema.parse({ id: 'alice', port: '3000' })).toEqual({ id: 'alice', port: 3000 });
+  });
+
+  it('makes a port private unless told, and names a bad sharing level', () => {
+    expect(PortBodySchema.parse({ port: 3000 })).toEqual({ port: 3000, sharing: 'private' });
+    expect(PortBodySchema.parse({ port: 3000, sharing: 'public' })).toEqual({
+      port: 3000,
+      sharing: 'public',
+    });
+    expect(problemOf(PortBodySchema, { port: 3000, sharing: 'everyone' })).toEqual({
+      code: 'invalid_sharing',
+      message: 'Invalid sharing "everyone": one of private, authenticated, public.',
+      details: { field: 'sharing', allowed: ['private', 'authenticated', 'public'] },
+    });
+    expect(problemOf(PortBodySchema, { port: 3000, sharing: null }).code).toBe('invalid_sharing');
+  });
+
+  it('changes a sharing level only to a named one', () => {
+    expect(PortUpdateBodySchema.parse({ sharing: 'authenticated' })).toEqual({ sharing: 'authenticated' });
+    expect(problemOf(PortUpdateBodySchema, {})).toMatchObject({
+      code: 'invalid_sharing',
+      message: 'sharing is required: one of private, authenticated, public.',
+    });
+    expect(problemOf(PortUpdateBodySchema, { sharing: 'PUBLIC' }).code).toBe('invalid_sharing');
+    expect(problemOf(PortUpdateBodySchema, { sharing: 'public', port: 1 }).code).toBe('unknown_field');
   });
 });
 

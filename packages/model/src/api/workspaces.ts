@@ -6,6 +6,12 @@ import {
   WORKSPACE_NAME_PATTERN,
   workspaceNameProblem,
 } from '../names.js';
+import {
+  DEFAULT_PORT_SHARING,
+  isPortSharing,
+  PORT_SHARING_LEVELS,
+  type PortSharing,
+} from '../port-sharing.js';
 import { WORKSPACE_ACTIONS, WORKSPACE_PHASES, WORKSPACE_STATES } from '../workspace-state.js';
 import { checkedField, queryParam, type RequestProblem, requestBody } from './request-fields.js';
 
@@ -40,6 +46,10 @@ export const PortSchema = z
       .boolean()
       .nullable()
       .meta({ description: 'Whether an app answers on it, as the worker last saw; null until checked' }),
+    sharing: z.enum(PORT_SHARING_LEVELS).meta({
+      description:
+        'Who may reach it: private (the owner), authenticated (anyone signed in), public (anyone, no sign-in)',
+    }),
     createdAt: z.iso.datetime(),
   })
   .meta({ id: 'Port' });
@@ -117,6 +127,25 @@ export type CreateWorkspaceInput = z.output<ReturnType<typeof createWorkspaceBod
 
 const PORT_KEYWORDS = { type: 'integer', minimum: 1, maximum: 65535 };
 
+const sharingProblem = (input: unknown): RequestProblem | undefined =>
+  input === undefined || isPortSharing(input)
+    ? undefined
+    : {
+        code: 'invalid_sharing',
+        message: `Invalid sharing ${JSON.stringify(input)}: one of ${PORT_SHARING_LEVELS.join(', ')}.`,
+        details: { field: 'sharing', allowed: [...PORT_SHARING_LEVELS] },
+      };
+
+const SHARING_KEYWORDS = { type: 'string', enum: [...PORT_SHARING_LEVELS] };
+
+/** A sharing level that may be left out (the port is then private). */
+const optionalSharing = checkedField<PortSharing | undefined>(sharingProblem, {
+  ...SHARING_KEYWORDS,
+  default: DEFAULT_PORT_SHARING,
+})
+  .optional()
+  .transform((value): PortSharing => value ?? DEFAULT_PORT_SHARING);
+
 export const PortBodySchema = requestBody({
   port: checkedField<number>((port) => {
     const problem = portProblem(port);
@@ -124,8 +153,25 @@ export const PortBodySchema = requestBody({
       ? { code: 'invalid_port', message: `Invalid port: ${problem}.`, details: { field: 'port' } }
       : undefined;
   }, PORT_KEYWORDS),
+  sharing: optionalSharing,
 }).meta({ description: `A guest port to forward (at most ${MAX_PORTS_PER_WORKSPACE} a workspace)` });
-export type PortBody = z.infer<typeof PortBodySchema>;
+export type PortBody = z.input<typeof PortBodySchema>;
+
+/** `PATCH /api/workspaces/{id}/ports/{port}`: a new sharing level. */
+export const PortUpdateBodySchema = requestBody({
+  sharing: checkedField<PortSharing>(
+    (input) =>
+      input === undefined
+        ? {
+            code: 'invalid_sharing',
+            message: `sharing is required: one of ${PORT_SHARING_LEVELS.join(', ')}.`,
+            details: { field: 'sharing', allowed: [...PORT_SHARING_LEVELS] },
+          }
+        : sharingProblem(input),
+    SHARING_KEYWORDS,
+  ),
+}).meta({ description: 'Who may reach the port from now on' });
+export type PortUpdateBody = z.infer<typeof PortUpdateBodySchema>;
 
 export const WorkspaceParamsSchema = z.object({
   id: z.string().meta({ description: 'The workspace id (ws_...) or its name.' }),

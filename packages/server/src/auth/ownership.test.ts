@@ -42,6 +42,7 @@ beforeEach(() => {
       remoteIp: '127.0.0.1',
       userAgent: 'curl/8.0',
       workspace: null,
+      adminAccess: null,
     })),
   );
   app = createApp({

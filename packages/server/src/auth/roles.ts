@@ -1,5 +1,5 @@
 import type { UserStore } from '@rockpool/db';
-import type { UserRole } from '@rockpool/model';
+import { ADMINS_SETTING, listSetting, type UserRole } from '@rockpool/model';
 import type { RoleSource } from './viewer.js';
 
 /**
@@ -19,8 +19,5 @@ export function userRoles(
 
 /** `ROCKPOOL_ADMINS`: a comma-separated list of identities as the edge names them. */
 export function readAdmins(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.ROCKPOOL_ADMINS ?? '')
-    .split(',')
-    .map((name) => name.trim())
-    .filter(Boolean);
+  return listSetting(env, ADMINS_SETTING);
 }

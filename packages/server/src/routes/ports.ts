@@ -5,6 +5,8 @@ import {
   PortListSchema,
   PortParamsSchema,
   PortSchema,
+  PortUpdateBodySchema,
+  PUBLIC_PORTS_SETTING,
   WorkspaceParamsSchema,
 } from '@rockpool/model';
 import { viewerOf } from '../auth/viewer.js';
@@ -24,14 +26,31 @@ const list = createRoute({
 const add = createRoute({
   method: 'post',
   path: '/workspaces/{id}/ports',
-  summary: `Forward a guest port to /workspace/{name}/port/{port}/ (at most ${MAX_PORTS_PER_WORKSPACE}); 502 until something listens`,
+  summary: `Forward a guest port to /workspace/{name}/port/{port}/ (at most ${MAX_PORTS_PER_WORKSPACE}), shared with whom \`sharing\` says (default private); 502 until something listens`,
   request: { params: WorkspaceParamsSchema, body: jsonBody(PortBodySchema) },
   responses: {
     201: json(PortSchema, 'Forwarded'),
-    400: error('Port outside 1-65535 (invalid_port)'),
+    400: error('Port outside 1-65535 (invalid_port), or an unknown sharing level (invalid_sharing)'),
+    403: error(`public while public ports are off (public_ports_disabled; ${PUBLIC_PORTS_SETTING})`),
     404: error('No such workspace'),
     409: error('Already forwarded (port_exists), or one port too many (port_limit)'),
     502: error('The worker could not forward it (nothing was kept)'),
+    504: error('The worker has not finished yet (worker_timeout)'),
+  },
+});
+
+const update = createRoute({
+  method: 'patch',
+  path: '/workspaces/{id}/ports/{port}',
+  summary:
+    'Change who may reach a forwarded port: private (the owner), authenticated (anyone signed in), public',
+  request: { params: PortParamsSchema, body: jsonBody(PortUpdateBodySchema) },
+  responses: {
+    200: json(PortSchema, 'Changed'),
+    400: error('Not a port (invalid_port), or an unknown sharing level (invalid_sharing)'),
+    403: error(`public while public ports are off (public_ports_disabled; ${PUBLIC_PORTS_SETTING})`),
+    404: error('No such workspace, or the port is not forwarded'),
+    502: error('The worker could not change the route'),
     504: error('The worker has not finished yet (worker_timeout)'),
   },
 });
@@ -59,11 +78,18 @@ export function portRoutes(service: WorkspaceService, workspaceUrl: string) {
     return c.json({ items: workspace.ports.map((p) => presentPort(origin, workspace.name, p)) }, 200);
   });
   serve(router, add, async (c) => {
-    const { port } = c.req.valid('json');
+    const { port, sharing } = c.req.valid('json');
     const viewer = viewerOf(c);
     const workspace = service.get(c.req.valid('param').id, viewer);
-    const added = await service.addPort(workspace.id, port, viewer);
+    const added = await service.addPort(workspace.id, port, viewer, sharing);
     return c.json(presentPort(workspaceOrigin(c, workspaceUrl), workspace.name, added), 201);
+  });
+  serve(router, update, async (c) => {
+    const { id, port } = c.req.valid('param');
+    const viewer = viewerOf(c);
+    const workspace = service.get(id, viewer);
+    const changed = await service.setPortSharing(workspace.id, port, c.req.valid('json').sharing, viewer);
+    return c.json(presentPort(workspaceOrigin(c, workspaceUrl), workspace.name, changed), 200);
   });
   serve(router, remove, async (c) => {
     const { id, port } = c.req.valid('param');

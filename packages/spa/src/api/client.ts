@@ -8,6 +8,7 @@ import type {
   ErrorBody,
   Me,
   Port,
+  PortSharing,
   UpdateUserBody,
   User,
   UserList,
@@ -21,6 +22,7 @@ export type {
   AccessLogEntry,
   AccessLogFilters,
   Port,
+  PortSharing,
   User,
   UserRole,
   Workspace,
@@ -80,8 +82,10 @@ export const api = {
   act: (name: string, action: Exclude<WorkspaceAction, 'delete'>) =>
     request<Workspace>('POST', `/workspaces/${encodeURIComponent(name)}/${action}`),
   deleteWorkspace: (name: string) => request<Workspace>('DELETE', `/workspaces/${encodeURIComponent(name)}`),
-  addPort: (name: string, port: number) =>
-    request<Port>('POST', `/workspaces/${encodeURIComponent(name)}/ports`, { port }),
+  addPort: (name: string, port: number, sharing: PortSharing) =>
+    request<Port>('POST', `/workspaces/${encodeURIComponent(name)}/ports`, { port, sharing }),
+  setPortSharing: (name: string, port: number, sharing: PortSharing) =>
+    request<Port>('PATCH', `/workspaces/${encodeURIComponent(name)}/ports/${port}`, { sharing }),
   removePort: (name: string, port: number) =>
     request<void>('DELETE', `/workspaces/${encodeURIComponent(name)}/ports/${port}`),
   me: () => request<Me>('GET', '/me'),

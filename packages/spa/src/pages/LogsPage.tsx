@@ -121,7 +121,15 @@ function LogRow({ entry }: { entry: AccessLogEntry }) {
         <time dateTime={entry.time}>{new Date(entry.time).toLocaleString()}</time>
       </td>
       <td>{entry.server === 'control-plane' ? 'control plane' : 'workspaces'}</td>
-      <td>{entry.userId ?? <span className="muted">—</span>}</td>
+      <td>
+        {entry.userId ?? <span className="muted">—</span>}
+        {entry.adminAccess && (
+          <span className="badge" title="An admin opened another user's IDE (ROCKPOOL_ADMIN_IDE_ACCESS)">
+            {' '}
+            admin in {entry.adminAccess}'s IDE
+          </span>
+        )}
+      </td>
       <td>{entry.method}</td>
       <td className="path" title={entry.userAgent ?? undefined}>
         {entry.path}

@@ -1,8 +1,7 @@
-import { portProblem } from '@rockpool/model';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import { api, describeError, type Port, type Workspace, type WorkspaceAction } from '../api/client.js';
+import { api, describeError, type Workspace, type WorkspaceAction } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
+import { Ports } from '../components/Ports.js';
 import { BootProgress, ConfirmButton, formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link, useRouter } from '../router.js';
 
@@ -119,83 +118,5 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
       </dl>
       <Ports workspace={workspace} />
     </section>
-  );
-}
-
-function Ports({ workspace }: { workspace: Workspace }) {
-  const [value, setValue] = useState('');
-  const port = Number(value);
-  const problem = value === '' ? undefined : portProblem(Number.isInteger(port) ? port : Number.NaN);
-  const add = useMutation({
-    mutationFn: () => api.addPort(workspace.name, port),
-    onSuccess: () => setValue(''),
-  });
-  const remove = useMutation({ mutationFn: (p: number) => api.removePort(workspace.name, p) });
-  const full = workspace.ports.length >= 5;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (value !== '' && !problem) add.mutate();
-  };
-  return (
-    <section aria-labelledby="ports-heading">
-      <h2 id="ports-heading">Forwarded ports</h2>
-      {workspace.ports.length === 0 && (
-        <p className="muted">No ports yet. Forward one to reach an app running in the workspace.</p>
-      )}
-      <ul className="ports">
-        {workspace.ports.map((p) => (
-          <PortRow key={p.port} port={p} onRemove={() => remove.mutate(p.port)} removing={remove.isPending} />
-        ))}
-      </ul>
-      {(add.error || remove.error) && (
-        <Notice kind="error">{describeError(add.error ?? remove.error)}</Notice>
-      )}
-      <form className="inline-form" onSubmit={submit} noValidate>
-        <label htmlFor="port">Port</label>
-        <input
-          id="port"
-          inputMode="numeric"
-          value={value}
-          placeholder="3000"
-          aria-invalid={Boolean(problem)}
-          aria-describedby="port-help"
-          disabled={full}
-          onChange={(e) => setValue(e.target.value.trim())}
-        />
-        <button type="submit" disabled={full || add.isPending || value === '' || Boolean(problem)}>
-          Add port
-        </button>
-        <p id="port-help" className={problem ? 'error-text' : 'muted'}>
-          {full
-            ? 'A workspace forwards at most 5 ports.'
-            : problem
-              ? `${problem}.`
-              : '1–65535; at most 5 per workspace.'}
-        </p>
-      </form>
-    </section>
-  );
-}
-
-function PortRow({ port, onRemove, removing }: { port: Port; onRemove: () => void; removing: boolean }) {
-  const live =
-    port.listening === true ? 'listening' : port.listening === false ? 'not listening (502)' : 'checking…';
-  return (
-    <li className="port" data-port={port.port}>
-      <span
-        className={`dot dot-${port.listening === true ? 'on' : port.listening === false ? 'off' : 'unknown'}`}
-        aria-hidden
-      />
-      <strong>{port.port}</strong>
-      <span className="muted" data-testid="port-status">
-        {live}
-      </span>
-      <a href={port.url} target="_blank" rel="noreferrer">
-        {port.url}
-      </a>
-      <button type="button" onClick={onRemove} disabled={removing} aria-label={`Remove port ${port.port}`}>
-        Remove
-      </button>
-    </li>
   );
 }

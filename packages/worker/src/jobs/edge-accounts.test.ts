@@ -1,4 +1,4 @@
-import { hashPassword } from '@rockpool/caddy';
+import { hashPassword, ROLE_TABLE_ID } from '@rockpool/caddy';
 import type { TestUser } from '@rockpool/caddy/testing';
 import { USERS_JOB_SUBJECT, UserStore } from '@rockpool/db';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +50,22 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     expect(f.logs.filter((line) => line.startsWith('edge accounts'))).toEqual([
       'edge accounts: now alice, carol',
     ]);
+    expect(f.logs).toContain('edge admins: now carol');
     expect(f.logs.join('\n')).not.toContain(carol.password);
+  });
+
+  it('tells the edge who the admins are: the users table and the named ones, GitHub users included', async () => {
+    const users = new UserStore(f.db);
+    users.add({ name: 'root', role: 'admin', passwordHash: await hashPassword('root-password', 4) });
+    users.add({ name: 'eve', role: 'member', passwordHash: await hashPassword('eve-password', 4) });
+    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, f.log, { admins: ['github.com/octocat'] });
+    await accounts.sync();
+    const table = await f.edge.caddy.admin.getById<{ mappings: { input: string }[] }>(ROLE_TABLE_ID);
+    expect(table?.value.mappings.map((entry) => entry.input)).toEqual(['github.com/octocat', 'root']);
+    await accounts.sync();
+    expect(f.logs.filter((line) => line.startsWith('edge admins'))).toEqual([
+      'edge admins: now github.com/octocat, root',
+    ]);
   });
 
   it('a failing periodic sync is logged once', async () => {
@@ -59,10 +74,10 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     const failing = {
       list: () => [{ ...users.list()[0], passwordHash: 'not a hash' }],
     } as unknown as UserStore;
-    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, f.log, () => 0);
+    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, f.log, { now: () => 0 });
     await accounts.syncPeriodically();
     await accounts.syncPeriodically();
-    expect(f.logs).toEqual([
+    expect(f.logs.filter((line) => line.includes('failed'))).toEqual([
       expect.stringMatching(/^edge accounts sync failed: the password of dave must be a bcrypt hash/),
     ]);
   });

@@ -1,28 +1,43 @@
-import { type CaddyAdminClient, writeBasicAccounts } from '@rockpool/caddy';
+import { type CaddyAdminClient, writeBasicAccounts, writeEdgeAdmins } from '@rockpool/caddy';
 import type { UserStore } from '@rockpool/db';
 import { SyncBackoff } from './sync-backoff.js';
 
+export interface EdgeAccountsOptions {
+  /** Identities that are admins whatever the users table says (ROCKPOOL_ADMINS: GitHub users). */
+  admins?: readonly string[];
+  now?: () => number;
+}
+
 /**
- * Keeps the edge's basic-auth accounts equal to the users table: on a `sync_users` job (the server
- * enqueues one after each change to the users) and periodically (a change made while Caddy was
- * away). The control plane has no access to Caddy's admin socket; the worker, which already writes
- * the routes, does this too. Names are logged, never passwords or hashes.
+ * Keeps the edge's basic-auth accounts equal to the users table, and its role table to the admins
+ * (the users table's and ROCKPOOL_ADMINS): on a `sync_users` job (the server enqueues one after
+ * each change to the users) and periodically (a change made while Caddy was away). The control
+ * plane has no access to Caddy's admin socket; the worker, which already writes the routes, does
+ * this too. Names are logged, never passwords or hashes.
  */
 export class EdgeAccounts {
   readonly #backoff: SyncBackoff;
+  readonly #admins: readonly string[];
 
   constructor(
     private readonly users: Pick<UserStore, 'list'>,
     private readonly admin: CaddyAdminClient,
     private readonly log: (message: string) => void,
-    now: () => number = Date.now,
+    options: EdgeAccountsOptions = {},
   ) {
-    this.#backoff = new SyncBackoff(now);
+    this.#backoff = new SyncBackoff(options.now ?? Date.now);
+    this.#admins = options.admins ?? [];
   }
 
-  /** Writes the accounts if they differ; throws when Caddy cannot be written. */
+  /** Writes the accounts and the admins if they differ; throws when Caddy cannot be written. */
   async sync(): Promise<void> {
     const users = this.users.list();
+    const admins = [
+      ...this.#admins,
+      ...users.filter((user) => user.role === 'admin').map((user) => user.name),
+    ];
+    const roles = await writeEdgeAdmins(this.admin, admins);
+    if (roles.changed) this.log(`edge admins: now ${[...new Set(admins)].sort().join(', ') || 'none'}`);
     // An empty table is an install not set up yet (`rockpool up` adds the first admin): keep Caddy's.
     if (users.length === 0) return;
     const result = await writeBasicAccounts(

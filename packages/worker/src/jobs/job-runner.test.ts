@@ -106,6 +106,14 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     const job = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
     await until('port added', () => stores.jobs.get(job.id)?.state === 'done');
     expect((await get(f, '/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('app');
+    const sharing = async () =>
+      (await f.edge.router.list()).find((route) => route.name === 'alice')?.ports?.[0]?.sharing;
+    expect(await sharing()).toBe('private');
+    // A new sharing level reaches the edge the same way (the API enqueues an add_port).
+    stores.ports.setSharing(ws.id, 3000, 'authenticated');
+    const shared = stores.jobs.enqueue(ws.id, 'add_port', { port: 3000 });
+    await until('sharing changed', () => stores.jobs.get(shared.id)?.state === 'done');
+    expect(await sharing()).toBe('authenticated');
     const removal = stores.jobs.enqueue(ws.id, 'remove_port', { port: 3000 });
     await until('port removed', () => stores.jobs.get(removal.id)?.state === 'done');
     expect((await get(f, '/workspace/alice/port/3000/')).status).toBe(404);

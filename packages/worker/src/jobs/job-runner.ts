@@ -196,11 +196,13 @@ export class JobRunner {
   }
 
   async #addPort(workspace: Workspace, port: number): Promise<void> {
-    if (!this.#deps.ports.list(workspace.id).some((p) => p.port === port)) return;
+    const forwarded = this.#deps.ports.list(workspace.id).find((p) => p.port === port);
+    if (!forwarded) return;
     if (workspace.state !== 'running') return; // Applied when the workspace comes up.
     try {
-      // Nothing to do in the VM: its gate reaches every guest port; the route registers this one.
-      await this.#deps.routes.putPort({ workspace: workspace.name, port });
+      // Nothing to do in the VM: its gate reaches every guest port; the route registers this one,
+      // with its sharing level as the database has it now (a changed level comes this way too).
+      await this.#deps.routes.putPort({ workspace: workspace.name, port, sharing: forwarded.sharing });
     } catch (error) {
       if (error instanceof WorkspaceRouteMissingError) return; // Stopping meanwhile.
       throw error;

@@ -57,6 +57,7 @@ describe('RouteTurn', () => {
       name: 'alice',
       upstream: '127.0.0.1:1',
       gateSecret: 's'.repeat(43),
+      owner: 'alice',
       ports: [],
     });
     failing.reject(new Error('Caddy said no'));

@@ -4,7 +4,8 @@ import type { GateEndpoint } from '../runtime/vm-runtime.js';
 
 /**
  * The route of a running workspace: its gate (address and secret), through which the edge reaches
- * its IDE and every port the database lists.
+ * its IDE and every port the database lists, each with its sharing level; its owner, the only one
+ * the edge lets into its IDE and private ports.
  */
 export function workspaceRoute(
   ports: PortStore,
@@ -15,6 +16,7 @@ export function workspaceRoute(
     name: workspace.name,
     upstream: gate.address,
     gateSecret: gate.secret,
-    ports: ports.list(workspace.id).map(({ port }) => port),
+    owner: workspace.owner,
+    ports: ports.list(workspace.id).map(({ port, sharing }) => ({ port, sharing })),
   };
 }
