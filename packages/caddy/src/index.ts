@@ -5,9 +5,9 @@ export {
   type Versioned,
 } from './admin/admin-client.js';
 export {
-  type BasicAccountsResult,
-  withBasicAccounts,
-  writeBasicAccounts,
+  type EdgeAccountsResult,
+  withPasswordAccounts,
+  writeEdgeAccounts,
 } from './admin/basic-accounts.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
 export { reloadKeepingWorkspaces, workspaceRoutesOf } from './admin/reload.js';
@@ -25,7 +25,7 @@ export {
   serverAccessLogs,
 } from './builders/access-logging.js';
 export {
-  BASIC_AUTH_IDS,
+  BASIC_AUTH_ID,
   type BasicAccountInput,
   type BasicAuthOptions,
   buildBasicAuthHandler,
@@ -42,7 +42,14 @@ export {
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
-export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
+export { CLIENT_IP_HEADER } from './builders/control-plane-routes.js';
+export {
+  buildPasswordAuth,
+  type EdgeAuth,
+  type PasswordAuthOptions,
+  SESSION_COOKIE,
+  USER_HEADER,
+} from './builders/edge-auth.js';
 export {
   buildOAuthAuth,
   type OAuthOptions,
@@ -54,6 +61,13 @@ export {
   type RateLimitWindow,
   resolveRateLimits,
 } from './builders/rate-limit.js';
+export {
+  DEFAULT_SESSION_LIFETIME_S,
+  passwordSessionKey,
+  SESSION_ROLE,
+  type SessionClaims,
+  signSessionToken,
+} from './builders/session.js';
 export {
   buildWorkspaceRouting,
   GATE_ERROR_HEADER,

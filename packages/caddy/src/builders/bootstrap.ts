@@ -1,21 +1,21 @@
-import type {
-  CaddyConfig,
-  CaddyDuration,
-  Handler,
-  HeadersHandler,
-  HttpServer,
-  MatcherSet,
-  Route,
-} from '../config/types.js';
+import type { CaddyConfig, CaddyDuration, Handler, HttpServer, Route } from '../config/types.js';
 import {
   type EdgeSecurityOptions,
   edgeSecurityApps,
   resolveEdgeSecurity,
   secureServer,
 } from '../edge/edge-security.js';
-import { jsonErrorBody } from '../edge/json-error.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
-import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import {
+  crossOriginRefusalRoute,
+  type DashboardDevServer,
+  dashboardDevRoute,
+  notFound,
+  passwordSignInRoute,
+  STATE_CHANGING,
+  sessionCookieHttpOnly,
+} from './control-plane-routes.js';
+import { authHandler, type EdgeAuth, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
 import {
   buildRateLimitHandler,
@@ -27,6 +27,8 @@ import {
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { apiBodyLimitRoute } from './request-limits.js';
 import { buildWorkspaceRouting, type ProxyTimings } from './workspace-route.js';
+
+export type { DashboardDevServer };
 
 export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
@@ -67,98 +69,6 @@ export interface BootstrapOptions {
   dashboardDevServer?: DashboardDevServer;
 }
 
-/**
- * `/app/*` goes to Vite instead of the control plane, behind the same authentication, rate limits
- * and cross-origin check. Caddy proxies Vite's HMR WebSocket as it is; the page gets this CSP (the
- * control plane sets it on the built dashboard).
- */
-export interface DashboardDevServer {
-  /** Vite's loopback `host:port`. */
-  upstream: string;
-  contentSecurityPolicy: string;
-}
-
-const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
-const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
-
-/**
- * A page on the workspace origin (:8081) can still send credentialed requests to :8080: cookies
- * and basic-auth credentials are not port-scoped, and SameSite treats another port as same-site.
- * So state-changing requests are refused unless the browser says they come from this very origin.
- * Requests without these headers (curl, the CLI) carry no ambient browser credentials and pass.
- */
-export function crossOriginRefusalRoute(): Route {
-  return {
-    match: [
-      { ...STATE_CHANGING, header: { 'Sec-Fetch-Site': ['same-site', 'cross-site'] } },
-      {
-        ...STATE_CHANGING,
-        expression:
-          "{http.request.header.Origin} != '' && {http.request.header.Origin} != {http.request.scheme} + '://' + {http.request.hostport}",
-      },
-    ],
-    handle: [
-      {
-        handler: 'static_response',
-        status_code: 403,
-        headers: { 'Content-Type': ['application/json'] },
-        body: jsonErrorBody(
-          'cross_origin_request',
-          'State-changing requests must come from the Rockpool dashboard origin.',
-        ),
-      },
-    ],
-    terminal: true,
-  };
-}
-
-/**
- * caddy-security marks its cookie HttpOnly only together with Secure, so over plain HTTP a script
- * on the workspace port (same host: cookies are not port-scoped) could read the session from
- * `document.cookie`. The edge adds HttpOnly to the session cookie in every case.
- */
-function sessionCookieHttpOnly(): HeadersHandler {
-  return {
-    handler: 'headers',
-    response: {
-      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '$1 HttpOnly;' }] },
-      deferred: true,
-    },
-  };
-}
-
-function notFound(message: string): Handler {
-  return {
-    handler: 'static_response',
-    status_code: 404,
-    headers: { 'Content-Type': ['application/json'] },
-    body: jsonErrorBody('not_found', message),
-  };
-}
-
-function dashboardDevRoute(dev: DashboardDevServer): Route {
-  return {
-    match: [{ path: ['/app', '/app/*'] }],
-    handle: [
-      {
-        handler: 'headers',
-        response: {
-          set: {
-            'Content-Security-Policy': [dev.contentSecurityPolicy],
-            'X-Content-Type-Options': ['nosniff'],
-          },
-        },
-      },
-      {
-        handler: 'reverse_proxy',
-        upstreams: [{ dial: dev.upstream }],
-        headers: { request: { delete: ['Authorization', USER_HEADER] } },
-      },
-    ],
-    terminal: true,
-  };
-}
-
 function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
   const proxy: Handler = {
     handler: 'reverse_proxy',
@@ -191,7 +101,14 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       terminal: true,
     },
   ];
-  if (options.auth.kind === 'security') {
+  if (options.auth.kind === 'password')
+    routes.push(
+      passwordSignInRoute(
+        options.controlPlaneUpstream,
+        buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
+      ),
+    );
+  if (options.auth.kind === 'portal') {
     routes.push({
       '@id': 'rockpool-auth-portal',
       match: [{ path: ['/auth', '/auth/*'] }],
@@ -294,7 +211,7 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
         },
       },
       ...(tls ? { tls } : {}),
-      ...(options.auth.kind === 'security' ? { security: options.auth.app } : {}),
+      security: options.auth.app,
     },
   };
 }

@@ -1,0 +1,30 @@
+import type { BasicAccountInput } from '../builders/basic-auth.js';
+import { passwordSessionKey, SESSION_COOKIE, SESSION_ROLE, signSessionToken } from '../builders/session.js';
+
+/** The session signing key of test edges (never a real one). */
+export const TEST_SIGNING_KEY = 'test-session-signing-key-0123456789abcdef';
+
+export interface TestSessionOptions {
+  signingKey?: string;
+  lifetimeS?: number;
+  now?: number;
+}
+
+/** `access_token=…`: a session for this account, as the control plane's sign-in issues it. */
+export function sessionCookieFor(account: BasicAccountInput, options: TestSessionOptions = {}): string {
+  return `${SESSION_COOKIE}=${sessionTokenFor(account, options)}`;
+}
+
+/** A session token for this account, as the control plane's sign-in issues it. */
+export function sessionTokenFor(account: BasicAccountInput, options: TestSessionOptions = {}): string {
+  const iat = Math.floor((options.now ?? Date.now()) / 1000);
+  return signSessionToken(
+    {
+      sub: account.username,
+      roles: [SESSION_ROLE],
+      iat,
+      exp: iat + (options.lifetimeS ?? 3600),
+    },
+    passwordSessionKey(options.signingKey ?? TEST_SIGNING_KEY, account.username, account.passwordHash),
+  );
+}
