@@ -104,3 +104,4 @@ export {
 } from './process/caddy-process.js';
 export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
 export { portRouteId, workspaceRouteId } from './route-ids.js';
+export { readSessionSigningKey, SessionKeyMissingError } from './session-key.js';

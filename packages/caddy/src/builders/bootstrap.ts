@@ -70,6 +70,10 @@ export interface BootstrapOptions {
 }
 
 function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
+  // Set from the configuration, never from the request: a client-sent value is overwritten or deleted.
+  const workspacesOrigin: Record<string, string[]> = options.workspacesOrigin
+    ? { [WORKSPACES_ORIGIN_HEADER]: [options.workspacesOrigin] }
+    : {};
   const proxy: Handler = {
     handler: 'reverse_proxy',
     upstreams: [{ dial: options.controlPlaneUpstream }],
@@ -79,7 +83,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       request: {
         set: {
           [USER_HEADER]: [IDENTITY_KEY],
-          ...(options.workspacesOrigin ? { [WORKSPACES_ORIGIN_HEADER]: [options.workspacesOrigin] } : {}),
+          ...workspacesOrigin,
         },
         delete: ['Authorization', ...(options.workspacesOrigin ? [] : [WORKSPACES_ORIGIN_HEADER])],
       },
@@ -106,6 +110,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       passwordSignInRoute(
         options.controlPlaneUpstream,
         buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
+        workspacesOrigin,
       ),
     );
   if (options.auth.kind === 'portal') {

@@ -107,7 +107,12 @@ export function dashboardDevRoute(dev: DashboardDevServer): Route {
  * failed sign-ins), refused when another origin caused it (login CSRF). The server learns the
  * client's address from {@link CLIENT_IP_HEADER}.
  */
-export function passwordSignInRoute(upstream: string, limits: Handler): Route {
+export function passwordSignInRoute(
+  upstream: string,
+  limits: Handler,
+  /** Headers the edge sets from its configuration (the workspaces' origin: where sign-in may return to). */
+  configured: Record<string, string[]> = {},
+): Route {
   return {
     '@id': 'rockpool-sign-in',
     match: [{ path: ['/auth', '/auth/*', '/api/session'] }],
@@ -118,7 +123,10 @@ export function passwordSignInRoute(upstream: string, limits: Handler): Route {
         handler: 'reverse_proxy',
         upstreams: [{ dial: upstream }],
         headers: {
-          request: { set: { [CLIENT_IP_HEADER]: [CLIENT_IP_KEY] }, delete: ['Authorization', USER_HEADER] },
+          request: {
+            set: { [CLIENT_IP_HEADER]: [CLIENT_IP_KEY], ...configured },
+            delete: ['Authorization', USER_HEADER],
+          },
         },
       },
     ],
