@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
+import { CaddyAdminClient, readSessionSigningKey, WorkspaceRouter } from '@rockpool/caddy';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, WorkspaceStore } from '@rockpool/db';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { EdgeAccounts } from './jobs/edge-accounts.js';
@@ -23,7 +23,12 @@ const worker = new Worker({
   heartbeats: new HeartbeatStore(db),
   runtime,
   router: new WorkspaceRouter(admin),
-  accounts: new EdgeAccounts(new UserStore(db), admin, log),
+  accounts: new EdgeAccounts(
+    new UserStore(db),
+    admin,
+    () => readSessionSigningKey(dataDirLayout(dataDir).sessionSigningKey),
+    log,
+  ),
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);

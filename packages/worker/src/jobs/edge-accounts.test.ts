@@ -13,7 +13,7 @@ const carol: TestUser = { username: 'carol', password: 'carol-password-1' };
 async function controlPlaneStatus(user: TestUser): Promise<number> {
   const send = () =>
     fetch(`${f.edge.controlPlaneUrl}/api/me`, {
-      headers: { ...f.edge.authHeader(user), Connection: 'close' },
+      headers: { ...f.edge.basicAuthHeader(user), Connection: 'close' },
     });
   let res: Response;
   try {
@@ -34,7 +34,7 @@ describe('EdgeAccounts: the users table on the real edge', () => {
       users.add({ name: user.username, role: 'member', passwordHash: await hashPassword(user.password, 4) });
     users.add({ name: carol.username, role: 'admin', passwordHash: await hashPassword(carol.password, 4) });
     users.remove(bob.username);
-    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, f.log);
+    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, async () => f.edge.signingKey, f.log);
     const worker = new Worker(
       { ...f.stores, runtime: f.runtime, router: f.edge.router, accounts, log: f.log },
       { pollMs: 20, healthIntervalMs: 60_000 },
@@ -59,7 +59,13 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     const failing = {
       list: () => [{ ...users.list()[0], passwordHash: 'not a hash' }],
     } as unknown as UserStore;
-    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, f.log, () => 0);
+    const accounts = new EdgeAccounts(
+      failing,
+      f.edge.caddy.admin,
+      async () => f.edge.signingKey,
+      f.log,
+      () => 0,
+    );
     await accounts.syncPeriodically();
     await accounts.syncPeriodically();
     expect(f.logs).toEqual([

@@ -1,12 +1,13 @@
-import { type CaddyAdminClient, writeBasicAccounts } from '@rockpool/caddy';
+import { type CaddyAdminClient, writeEdgeAccounts } from '@rockpool/caddy';
 import type { UserStore } from '@rockpool/db';
 import { SyncBackoff } from './sync-backoff.js';
 
 /**
- * Keeps the edge's basic-auth accounts equal to the users table: on a `sync_users` job (the server
- * enqueues one after each change to the users) and periodically (a change made while Caddy was
- * away). The control plane has no access to Caddy's admin socket; the worker, which already writes
- * the routes, does this too. Names are logged, never passwords or hashes.
+ * Keeps the edge's password accounts equal to the users table (basic auth for API clients, and
+ * whose sessions are valid: a removed user's or an old password's end here): on a `sync_users`
+ * job (the server enqueues one after each change to the users) and periodically (a change made
+ * while Caddy was away). The control plane has no access to Caddy's admin socket; the worker,
+ * which already writes the routes, does this too. Names are logged, never passwords, hashes or keys.
  */
 export class EdgeAccounts {
   readonly #backoff: SyncBackoff;
@@ -14,6 +15,8 @@ export class EdgeAccounts {
   constructor(
     private readonly users: Pick<UserStore, 'list'>,
     private readonly admin: CaddyAdminClient,
+    /** The data dir's session signing key, read when needed (never from the environment). */
+    private readonly signingKey: () => Promise<string>,
     private readonly log: (message: string) => void,
     now: () => number = Date.now,
   ) {
@@ -25,10 +28,10 @@ export class EdgeAccounts {
     const users = this.users.list();
     // An empty table is an install not set up yet (`rockpool up` adds the first admin): keep Caddy's.
     if (users.length === 0) return;
-    const result = await writeBasicAccounts(
-      this.admin,
-      users.map((user) => ({ username: user.name, passwordHash: user.passwordHash })),
-    );
+    const result = await writeEdgeAccounts(this.admin, {
+      accounts: users.map((user) => ({ username: user.name, passwordHash: user.passwordHash })),
+      signingKey: await this.signingKey(),
+    });
     if (result.changed) this.log(`edge accounts: now ${users.map((user) => user.name).join(', ')}`);
   }
 
