@@ -66,6 +66,7 @@ export {
   passwordSessionKey,
   SESSION_ROLE,
   type SessionClaims,
+  sessionCheck,
   signSessionToken,
 } from './builders/session.js';
 export {
