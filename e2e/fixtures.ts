@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { test as base, expect, type Page } from '@playwright/test';
+import { signInCookie } from '@rockpool/caddy/testing';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { QemuRuntime } from '@rockpool/worker';
 
@@ -20,10 +21,12 @@ export interface Stack {
   credentials: { username: string; password: string };
   /** Runs a command inside a workspace VM, as root (QEMU's guest agent, or ssh to a tart guest). */
   exec(workspace: string, command: string): Promise<{ exitCode: number; stdout: string }>;
-  /** A request to the control plane with the user's credentials. */
+  /** A request to the control plane with the user's credentials (basic auth, as the CLI sends). */
   api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
-  /** A request to the workspace server (:8081) with the user's credentials. */
+  /** A request to the workspace server (:8081) with the user's session (it takes no password). */
   workspaceGet(path: string): Promise<{ status: number; text: string }>;
+  /** `access_token=…`: the user's session from the control plane's sign-in, for a Cookie header. */
+  session(): Promise<string>;
   screenshot(page: Page, name: string): Promise<void>;
 }
 
@@ -34,6 +37,13 @@ const credentials = {
 const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 const controlPlane = process.env.E2E_CONTROL_PLANE ?? '';
 const workspaces = process.env.E2E_WORKSPACES ?? '';
+
+/** Signed in once per worker, as a browser signs in (one bcrypt); every page then holds the cookie. */
+let signedIn: Promise<string> | undefined;
+const session = (): Promise<string> => {
+  signedIn ??= signInCookie(controlPlane, credentials);
+  return signedIn;
+};
 
 // Caddy closes idle keep-alive connections on every route change: never reuse one.
 const CLOSE = { Connection: 'close' };
@@ -63,7 +73,7 @@ async function workspaceGet(path: string): Promise<{ status: number; text: strin
   for (let attempt = 1; ; attempt++) {
     try {
       const res = await fetch(`${workspaces}${path}`, {
-        headers: { Authorization: authorization, ...CLOSE },
+        headers: { Cookie: await session(), ...CLOSE },
       });
       return { status: res.status, text: await res.text() };
     } catch (error) {
@@ -159,9 +169,26 @@ async function deleteWorkspace(name: string): Promise<void> {
 }
 
 export const test = base.extend<{ stack: Stack }, { workspace: string }>({
+  /** Every page starts signed in: the session cookie, host-only, so it covers both ports. */
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
-  httpCredentials: async ({}, use) => {
-    await use(credentials);
+  storageState: async ({}, use) => {
+    const [name = '', value = ''] = (await session()).split(/=(.*)/s);
+    const url = new URL(controlPlane);
+    await use({
+      cookies: [
+        {
+          name,
+          value,
+          domain: url.hostname,
+          path: '/',
+          expires: -1,
+          httpOnly: true,
+          secure: url.protocol === 'https:',
+          sameSite: 'Lax',
+        },
+      ],
+      origins: [],
+    });
   },
   /**
    * One running workspace shared by the specs that only need "a workspace" (ports, IDE, WebSockets):
@@ -186,6 +213,7 @@ export const test = base.extend<{ stack: Stack }, { workspace: string }>({
       exec,
       api,
       workspaceGet,
+      session,
       // Screenshots of each page are kept as artifacts of the run.
       screenshot: async (page, name) => {
         const path = join(import.meta.dirname, 'test-results', 'screenshots', `${name}.png`);

@@ -9,9 +9,10 @@ test('requests through the edge appear on the Logs page and filter by path, stat
   stack,
 }) => {
   const marker = `e2e-logs-${Date.now().toString(36)}`;
-  const authorization = `Basic ${Buffer.from(`${stack.credentials.username}:${stack.credentials.password}`).toString('base64')}`;
+  // The user's session: the workspace server takes no password.
+  const cookie = await stack.session();
   const send = (url: string) =>
-    fetch(url, { headers: { Authorization: authorization, Connection: 'close' } }).then((r) => r.status);
+    fetch(url, { headers: { Cookie: cookie, Connection: 'close' } }).then((r) => r.status);
 
   await test.step('requests through srv0 and srv1 reach the log store', async () => {
     // Caddy may still be redialling the log socket it found closed at start-up (at most every 10 s):

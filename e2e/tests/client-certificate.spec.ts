@@ -63,7 +63,7 @@ test.afterAll(async () => {
 });
 
 test('without a client certificate the dashboard is refused at the edge', async ({ browser }) => {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, httpCredentials: user });
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   const response = await page.goto(`${controlPlane}/app/`);
   expect(response?.status()).toBe(403);
@@ -77,13 +77,16 @@ test('Settings → Users → Cert downloads a .p12 that opens with its password'
   const admin = join(dataDirLayout(dataDir).clientCertsDir, `${user.username}.p12`);
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
-    httpCredentials: user,
     clientCertificates: [
       { origin: controlPlane, pfxPath: admin, passphrase: readFileSync(`${admin}.password`, 'utf8').trim() },
     ],
   });
   const page = await context.newPage();
+  // Past the certificate check, the edge sends the browser to sign in, and the sign-in back here.
   await page.goto(`${controlPlane}/app/settings`);
+  await page.fill('#username', user.username);
+  await page.fill('#password', user.password);
+  await Promise.all([page.waitForURL(`${controlPlane}/app/settings`), page.click('button[type=submit]')]);
   await page
     .getByRole('row', { name: new RegExp(user.username) })
     .getByRole('button', { name: 'Cert' })

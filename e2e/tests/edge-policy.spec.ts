@@ -1,7 +1,9 @@
 import { expect, test } from '../fixtures.js';
 
 /** What the edge asks of every request before it reaches the control plane or a workspace. */
-test('without credentials every server answers 401, except /api/health', async ({ stack }) => {
+test('without credentials every server answers 401 (a browser is sent to sign in), except /api/health', async ({
+  stack,
+}) => {
   const anonymous = async (url: string, init: RequestInit = {}) => {
     const res = await fetch(url, { ...init, headers: { Connection: 'close', ...init.headers } });
     return { status: res.status, challenge: res.headers.get('WWW-Authenticate'), text: await res.text() };
@@ -20,12 +22,15 @@ test('without credentials every server answers 401, except /api/health', async (
   ];
   for (const url of protectedUrls) {
     const res = await anonymous(url);
+    // No basic-auth prompt: a browser gets the sign-in page instead.
     expect({ url, status: res.status, challenge: res.challenge }).toEqual({
       url,
       status: 401,
-      challenge: expect.stringMatching(/^Basic /),
+      challenge: null,
     });
     expect((await anonymous(url, { headers: { Authorization: wrongPassword } })).status).toBe(401);
+    const navigation = await anonymous(url, { headers: { Accept: 'text/html' }, redirect: 'manual' });
+    expect({ url, status: navigation.status }).toEqual({ url, status: 302 });
   }
   // State-changing requests too, and nothing changes.
   expect(

@@ -44,13 +44,15 @@ export async function ensureCredentials(
   return { ...next, generatedPasswordFile: passwordFile };
 }
 
-/** A signing key for OAuth session tokens, kept in the data dir so logins survive restarts. */
+/**
+ * The key that signs every session (password sign-ins and GitHub's portal), kept in the data dir
+ * (0600) so sessions survive restarts. The server and the worker read it there: it is never in a
+ * child's environment. ROCKPOOL_OAUTH_SIGNING_KEY, when set, is written there.
+ */
 export async function ensureSigningKey(dataDir: string, fromEnv?: string): Promise<string> {
-  if (fromEnv) return fromEnv;
-  const file = dataDirLayout(dataDir).oauthSigningKey;
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing?.trim()) return existing.trim();
-  const key = randomBytes(48).toString('base64url');
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  const file = dataDirLayout(dataDir).sessionSigningKey;
+  const existing = (await readFile(file, 'utf8').catch(() => undefined))?.trim();
+  const key = fromEnv || existing || randomBytes(48).toString('base64url');
+  if (key !== existing) await writeFile(file, `${key}\n`, { mode: 0o600 });
   return key;
 }

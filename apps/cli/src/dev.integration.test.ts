@@ -146,13 +146,18 @@ describe.skipIf(!existsSync(CHROMIUM))('pnpm dev', () => {
     expect(await html.text()).toContain('/app/@vite/client');
     expect(html.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
 
-    const context = await browser?.newContext({ httpCredentials: { username: 'admin', password: PASSWORD } });
+    const context = await browser?.newContext();
     const page = await context?.newPage();
     if (!page) throw new Error('no browser page');
     const console: string[] = [];
     page.on('console', (message) => console.push(message.text()));
     const connected = page.waitForEvent('console', (message) => message.text().includes('[vite] connected'));
+    // No session yet: the edge sends the browser to the sign-in page, which sends it back.
     await page.goto(`${origin}/app/`);
+    expect(new URL(page.url()).pathname).toBe('/auth/');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', PASSWORD);
+    await Promise.all([page.waitForURL(`${origin}/app/`), page.click('button[type=submit]')]);
     await connected;
     const heading = (await page.locator('h1').first().textContent()) ?? '';
     expect(heading.length).toBeGreaterThan(0);

@@ -88,7 +88,7 @@ export const api: Benchmark = {
       try {
         const listUrl = `${edge.controlPlaneUrl}/api/workspaces`;
         for (let i = 0; ; i++) {
-          const probe = await timedRequest(listUrl, { headers: edge.authHeader }).catch(() => undefined);
+          const probe = await timedRequest(listUrl, { headers: edge.basicAuthHeader }).catch(() => undefined);
           if (probe?.status === 200) {
             const page = JSON.parse(probe.body) as { items: unknown[] };
             if (page.items.length !== 50) throw new Error(`expected a page of 50, got ${page.items.length}`);
@@ -106,12 +106,12 @@ export const api: Benchmark = {
         };
         for (const [name, url] of Object.entries(lists))
           for (const connections of parameters.listConcurrency) {
-            await runWrk({ url, connections, durationS: 1, headers: edge.authHeader });
+            await runWrk({ url, connections, durationS: 1, headers: edge.basicAuthHeader });
             const r = await runWrk({
               url,
               connections,
               durationS: parameters.listDurationS,
-              headers: edge.authHeader,
+              headers: edge.basicAuthHeader,
             });
             if (r.non2xx > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers`);
             const labels = { request: name, concurrency: connections };
@@ -127,7 +127,7 @@ export const api: Benchmark = {
         for (let i = 0; i < parameters.creates; i++) {
           const r = await timedRequest(`${edge.controlPlaneUrl}/api/workspaces`, {
             method: 'POST',
-            headers: { ...edge.authHeader, 'Content-Type': 'application/json' },
+            headers: { ...edge.basicAuthHeader, 'Content-Type': 'application/json' },
             body: JSON.stringify({ name: `created-${i}` }),
           });
           if (r.status !== 201) throw new Error(`create answered ${r.status}: ${r.body}`);

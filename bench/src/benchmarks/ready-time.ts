@@ -56,9 +56,9 @@ function isConnectionReset(error: unknown): boolean {
  */
 async function pollIde(stack: RunningStack, name: string): Promise<Poll[]> {
   const url = `${stack.workspacesUrl}/workspace/${name}/`;
-  const first = await timedPoll(url, stack.authHeader);
+  const first = await timedPoll(url, stack.sessionHeader);
   if (first.status < 300 || first.status >= 400 || !first.location) return [first];
-  return [first, await timedPoll(new URL(first.location, url).toString(), stack.authHeader)];
+  return [first, await timedPoll(new URL(first.location, url).toString(), stack.sessionHeader)];
 }
 
 /**

@@ -59,7 +59,10 @@ async function runCase(edge: BenchEdge, upstream: string, c: Case, pingEveryMs: 
   for (let i = 0; i < c.sockets; i++)
     // Half on the IDE route, half on a port route.
     probes.push(
-      await openProbe(`${base}/workspace/${name}/${i % 2 ? 'port/3000/' : ''}socket-${i}`, edge.authHeader),
+      await openProbe(
+        `${base}/workspace/${name}/${i % 2 ? 'port/3000/' : ''}socket-${i}`,
+        edge.sessionHeader,
+      ),
     );
   type Phase = 'baseline' | 'churn' | 'settle';
   let phase = 'baseline' as Phase;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildBootstrapConfig,
+  buildPasswordAuth,
   buildWorkspaceRouting,
   type CaddyConfig,
   type CaddyProcess,
@@ -11,15 +12,17 @@ import {
   ideEntry,
   type ProxyTimings,
   type RateLimitPolicy,
+  sessionCheck,
   startCaddy,
   WorkspaceRouter,
 } from '@rockpool/caddy';
-import { caddyBinaryForTests, freePort, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
+import { caddyBinaryForTests, freePort, sessionCookieFor, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 
 /** The workspace the proxy benchmarks route to. */
 export const BENCH_WORKSPACE = 'bench';
 
 export const BENCH_USER = { username: 'bench', password: 'bench-password-not-secret' };
+const BENCH_SIGNING_KEY = 'bench-session-signing-key-not-secret-0123456789';
 
 /** Provides `{http.auth.user.id}` = the bench user, as authentication would. */
 const SIGNED_IN_AS_BENCH_USER = {
@@ -53,7 +56,15 @@ export interface BenchEdge extends AsyncDisposable {
    * rate limits): separates the route's own cost from the edge's.
    */
   readonly routeOnlyUrl: string | undefined;
-  readonly authHeader: Record<string, string>;
+  /**
+   * A server with only Rockpool's session check (the workspace server's) in front of a bare
+   * `reverse_proxy` to `bareUpstream`: the session check's own cost over a bare hop.
+   */
+  readonly sessionOnlyUrl: string | undefined;
+  /** Basic auth, which only srv0 takes (API clients). */
+  readonly basicAuthHeader: Record<string, string>;
+  /** A session cookie, as the control plane's sign-in issues it: what a browser sends to both servers. */
+  readonly sessionHeader: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -79,27 +90,25 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
   const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-bench-'));
   let caddy: CaddyProcess | undefined;
   try {
-    const [srv0, srv1, bare, routeOnly] = [
+    const [srv0, srv1, bare, routeOnly, sessionOnly] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
     ];
+    const account = {
+      username: BENCH_USER.username,
+      passwordHash: await hashPassword(BENCH_USER.password, options.bcryptCost ?? DEFAULT_BCRYPT_COST),
+    };
+    const auth = buildPasswordAuth({ accounts: [account], signingKey: BENCH_SIGNING_KEY });
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     const config: CaddyConfig = buildBootstrapConfig({
       adminListen: caddy.adminEndpoint,
       controlPlaneListen: `127.0.0.1:${srv0}`,
       workspacesListen: `127.0.0.1:${srv1}`,
       controlPlaneUpstream: options.controlPlaneUpstream ?? `unix/${join(dataDir, 'no-server.sock')}`,
-      auth: {
-        kind: 'basic',
-        accounts: [
-          {
-            username: BENCH_USER.username,
-            passwordHash: await hashPassword(BENCH_USER.password, options.bcryptCost ?? DEFAULT_BCRYPT_COST),
-          },
-        ],
-      },
+      auth,
       rateLimits: options.rateLimits ?? UNTHROTTLED_WORKSPACE_LIMITS,
       ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
     });
@@ -124,6 +133,18 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
           ports: [],
         },
       });
+      servers['bench-session-only'] = {
+        listen: [`127.0.0.1:${sessionOnly}`],
+        routes: [
+          {
+            handle: [
+              sessionCheck('workspaces'),
+              { handler: 'reverse_proxy', upstreams: [{ dial: options.bareUpstream }] },
+            ],
+          },
+        ],
+        automatic_https: { disable: true },
+      };
       servers['bench-route-only'] = {
         listen: [`127.0.0.1:${routeOnly}`],
         // No sign-in here (routing alone is measured): a map names the bench user as the signed-in
@@ -145,9 +166,11 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
       workspacesUrl: `http://127.0.0.1:${srv1}`,
       bareUrl: options.bareUpstream ? `http://127.0.0.1:${bare}` : undefined,
       routeOnlyUrl: options.bareUpstream ? `http://127.0.0.1:${routeOnly}` : undefined,
-      authHeader: {
+      sessionOnlyUrl: options.bareUpstream ? `http://127.0.0.1:${sessionOnly}` : undefined,
+      basicAuthHeader: {
         Authorization: `Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}`,
       },
+      sessionHeader: { Cookie: sessionCookieFor(account, { signingKey: BENCH_SIGNING_KEY }) },
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@rockpool/caddy/testing';
+import { freePort, signInCookie } from '@rockpool/caddy/testing';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -14,7 +14,10 @@ export interface RunningStack {
   dataDir: string;
   controlPlaneUrl: string;
   workspacesUrl: string;
+  /** Basic auth, for the control plane's API (what the CLI and curl send). */
   authHeader: Record<string, string>;
+  /** A signed-in session (Cookie), for the workspace server, which takes no password. */
+  sessionHeader: Record<string, string>;
   /** Ctrl-C, as a user stops it; then kills any VM left in this data dir, by its pid file. */
   stop(): Promise<{ leftoverVms: number }>;
 }
@@ -116,6 +119,8 @@ export async function startStack(options: {
     authHeader: {
       Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
     },
+    // The workspace server takes no password: sign in as a browser does.
+    sessionHeader: { Cookie: await signInCookie(controlPlaneUrl, credentials) },
     stop,
   };
 }

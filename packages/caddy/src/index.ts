@@ -5,9 +5,9 @@ export {
   type Versioned,
 } from './admin/admin-client.js';
 export {
-  type BasicAccountsResult,
-  withBasicAccounts,
-  writeBasicAccounts,
+  type EdgeAccountsResult,
+  withPasswordAccounts,
+  writeEdgeAccounts,
 } from './admin/basic-accounts.js';
 export { type EdgeAdminsResult, writeEdgeAdmins } from './admin/edge-admins.js';
 export { CaddyAdminError, CaddyConflictError, CaddyUnreachableError } from './admin/errors.js';
@@ -26,7 +26,7 @@ export {
   serverAccessLogs,
 } from './builders/access-logging.js';
 export {
-  BASIC_AUTH_IDS,
+  BASIC_AUTH_ID,
   type BasicAccountInput,
   type BasicAuthOptions,
   buildBasicAuthHandler,
@@ -42,8 +42,14 @@ export {
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
-export type { DashboardDevServer } from './builders/dashboard-dev.js';
-export { type EdgeAuth, USER_HEADER } from './builders/edge-auth.js';
+export { CLIENT_IP_HEADER, type DashboardDevServer } from './builders/control-plane-routes.js';
+export {
+  buildPasswordAuth,
+  type EdgeAuth,
+  type PasswordAuthOptions,
+  SESSION_COOKIE,
+  USER_HEADER,
+} from './builders/edge-auth.js';
 export { ADMIN_ROLE, adminsOf, ROLE_TABLE_ID, roleEntries } from './builders/edge-roles.js';
 export {
   GATE_ERROR_HEADER,
@@ -62,6 +68,14 @@ export {
   type RateLimitWindow,
   resolveRateLimits,
 } from './builders/rate-limit.js';
+export {
+  DEFAULT_SESSION_LIFETIME_S,
+  passwordSessionKey,
+  SESSION_ROLE,
+  type SessionClaims,
+  sessionCheck,
+  signSessionToken,
+} from './builders/session.js';
 export {
   assertEdgeIdentity,
   ideEntry,
@@ -97,3 +111,4 @@ export {
 } from './process/caddy-process.js';
 export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
 export { portRouteId, workspaceRouteId } from './route-ids.js';
+export { readSessionSigningKey, SessionKeyMissingError } from './session-key.js';

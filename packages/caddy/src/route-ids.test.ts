@@ -1,6 +1,7 @@
 import { isWorkspaceName } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import { buildBootstrapConfig, WORKSPACES_CONTAINER_ID } from './builders/bootstrap.js';
+import { buildPasswordAuth } from './builders/edge-auth.js';
 import { withAdmins } from './builders/edge-roles.js';
 import { workspaceEntries } from './builders/table-entries.js';
 import { entriesByWorkspace, replaceWorkspaces, withTable } from './builders/workspace-table.js';
@@ -89,7 +90,10 @@ describe('route ids in the whole edge config', () => {
       controlPlaneListen: ':8080',
       workspacesListen: ':8081',
       controlPlaneUpstream: 'unix//s.sock',
-      auth: { kind: 'basic', accounts: [{ username: 'admin', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      auth: buildPasswordAuth({
+        accounts: [{ username: 'admin', passwordHash: `$2b$04$${'x'.repeat(53)}` }],
+        signingKey: 'k'.repeat(48),
+      }),
       adminIdeAccess: true,
       publicPorts: true,
     });

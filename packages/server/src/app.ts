@@ -1,7 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogStore } from '@rockpool/db';
 import type { ResourceLimits } from '@rockpool/model';
+import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import type { Sessions } from './auth/sessions.js';
 import type { UserAdmin } from './auth/user-admin.js';
 import { type RoleSource, resolveViewer } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
@@ -14,6 +16,8 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { logRoutes } from './routes/logs.js';
 import { portRoutes } from './routes/ports.js';
+import { sessionRoutes } from './routes/session.js';
+import { signInPage } from './routes/sign-in-page.js';
 import { userRoutes } from './routes/users.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import type { WorkspaceService } from './service.js';
@@ -38,6 +42,8 @@ export interface AppOptions {
   roles?: RoleSource;
   /** Basic-auth users, managed by admins (Settings → Users); changes reach the edge through jobs. */
   userAdmin?: UserAdmin;
+  /** Password sign-in (`/api/session`, the `/auth/` page); without it neither is served. */
+  sessions?: Sessions;
 }
 
 const document = createRoute({
@@ -84,7 +90,7 @@ export function createApp(options: AppOptions): Router {
 
   // Defence in depth behind the edge's own check: a browser page on another origin (a workspace
   // port is same-site) must not change state with the user's ambient credentials.
-  app.use('/api/*', async (c, next) => {
+  const refuseCrossOrigin: MiddlewareHandler = async (c, next) => {
     if (STATE_CHANGING.has(c.req.method)) {
       const site = c.req.header('sec-fetch-site');
       const origin = c.req.header('origin');
@@ -102,8 +108,12 @@ export function createApp(options: AppOptions): Router {
         );
     }
     await next();
-  });
+  };
+  app.use('/api/*', refuseCrossOrigin);
+  // The sign-in form too: another site must not sign a browser in as someone else (login CSRF).
+  app.use('/auth/*', refuseCrossOrigin);
   app.use('/api/*', apiBodyLimit());
+  app.use('/auth/*', apiBodyLimit());
 
   // Who is asking, for every route below: ownership and admin checks read it.
   app.use('/api/*', resolveViewer(options.roles ?? { roleOf: () => 'member' }));
@@ -113,6 +123,10 @@ export function createApp(options: AppOptions): Router {
   app.route('/api', workspaceRoutes(service, options.limits, workspaceUrl));
   app.route('/api', portRoutes(service, workspaceUrl));
   app.route('/api', userRoutes(options.edgeUsers, options.userAdmin));
+  if (options.sessions) {
+    app.route('/api', sessionRoutes(options.sessions));
+    app.route('/', signInPage(options.sessions, workspaceUrl));
+  }
   if (options.accessLogs) app.route('/api', logRoutes(options.accessLogs));
 
   const spa = options.spa;

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSessionSigningKey } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
@@ -15,6 +16,8 @@ if (!dataDir) {
   process.exit(2);
 }
 const layout = dataDirLayout(dataDir);
+// `rockpool up` writes the key before it starts the server; it is read here, never from the environment.
+const signingKey = await readSessionSigningKey(layout.sessionSigningKey);
 const server = await startServer({
   databaseFile: layout.database,
   socketPath: layout.serverSocket,
@@ -34,6 +37,7 @@ const server = await startServer({
     }),
   admins: readAdmins(),
   publicPorts: readPublicPorts(),
+  sessions: { signingKey },
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

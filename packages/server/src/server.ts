@@ -12,6 +12,7 @@ import type { ResourceLimits } from '@rockpool/model';
 import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
 import { createApp } from './app.js';
 import { userRoles } from './auth/roles.js';
+import { type SessionOptions, Sessions } from './auth/sessions.js';
 import { UserAdmin } from './auth/user-admin.js';
 import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   accessLogRetention?: AccessLogRetention;
   /** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS). Default off. */
   publicPorts?: boolean;
+  /** Password sign-in: the data dir's session signing key (never from the environment). */
+  sessions?: Omit<SessionOptions, 'now'>;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -60,6 +63,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     accessLogs,
     roles,
     userAdmin: new UserAdmin({ users, jobs }),
+    ...(options.sessions ? { sessions: new Sessions(users, options.sessions) } : {}),
     limits: options.limits,
     workspaceUrl: options.workspaceUrl,
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),

@@ -1,3 +1,4 @@
+import { api, describeError } from './api/client.js';
 import { useLiveWorkspaces } from './api/live.js';
 import { Notice } from './components/ui.js';
 import { CreatePage } from './pages/CreatePage.js';
@@ -23,6 +24,14 @@ function Page() {
   );
 }
 
+/** Ends the session (on every origin the cookie covers) and shows the sign-in page. */
+function signOut(): void {
+  api.signOut().then(
+    () => window.location.assign('/auth/'),
+    (error: unknown) => window.alert(`Signing out failed: ${describeError(error)}`),
+  );
+}
+
 export function App() {
   const connection = useLiveWorkspaces();
   return (
@@ -39,6 +48,9 @@ export function App() {
         <span className={`live live-${connection}`} role="status" aria-live="polite">
           {connection === 'live' ? 'Live' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
         </span>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
       </header>
       <main>
         {connection === 'reconnecting' && (

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { CaddyAdminClient, WorkspaceRouter } from '@rockpool/caddy';
+import { CaddyAdminClient, readSessionSigningKey, WorkspaceRouter } from '@rockpool/caddy';
 import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, WorkspaceStore } from '@rockpool/db';
 import { ADMINS_SETTING, listSetting } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
@@ -24,9 +24,13 @@ const worker = new Worker({
   heartbeats: new HeartbeatStore(db),
   runtime,
   router: new WorkspaceRouter(admin),
-  accounts: new EdgeAccounts(new UserStore(db), admin, log, {
-    admins: listSetting(process.env, ADMINS_SETTING),
-  }),
+  accounts: new EdgeAccounts(
+    new UserStore(db),
+    admin,
+    () => readSessionSigningKey(dataDirLayout(dataDir).sessionSigningKey),
+    log,
+    { admins: listSetting(process.env, ADMINS_SETTING) },
+  ),
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);

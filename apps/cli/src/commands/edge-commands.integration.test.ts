@@ -8,9 +8,11 @@ import {
   caddyBinaryForTests,
   edgeRequest,
   freePort,
+  sessionCookieFor,
   startEchoUpstream,
   TEST_GATE_SECRET,
 } from '@rockpool/caddy/testing';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { openP12 } from '@rockpool/pki';
 import { startServer } from '@rockpool/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +25,17 @@ import { readStatus } from './status.js';
 import { renderCaddyConfig } from './up.js';
 
 const PASSWORD = 'correct horse battery staple';
-const auth = { Authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` };
+
+/**
+ * A session for the first admin, as the sign-in would issue it (no server runs here): signed with
+ * the key `rockpool up` keeps in the data dir, for the hash the users table holds.
+ */
+async function adminSession(dataDir: string): Promise<Record<string, string>> {
+  const layout = dataDirLayout(dataDir);
+  const { username, passwordHash } = JSON.parse(await readFile(layout.credentials, 'utf8'));
+  const signingKey = (await readFile(layout.sessionSigningKey, 'utf8')).trim();
+  return { Cookie: sessionCookieFor({ username, passwordHash }, { signingKey }) };
+}
 
 function io(env: NodeJS.ProcessEnv, answers?: string[]): CommandIo & { text(): string } {
   const input = new PassThrough();
@@ -115,6 +127,8 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
   let ide: Awaited<ReturnType<typeof startEchoUpstream>>;
   let cp: string;
   let ws: string;
+  /** The workspace server takes no password: a browser's session. */
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
     env = await tempEnv();
@@ -133,6 +147,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
       config,
     });
     ide = await startEchoUpstream({ name: 'ide' });
+    auth = await adminSession(env.ROCKPOOL_DATA_DIR as string);
     await new WorkspaceRouter(caddy.admin).putWorkspace({
       name: 'w',
       upstream: ide.address,

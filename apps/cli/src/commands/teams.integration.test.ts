@@ -13,6 +13,7 @@ import {
   caddyBinaryForTests,
   type EchoUpstream,
   freePort,
+  signInCookie,
   startEchoUpstream,
   startTestGate,
   type TestGate,
@@ -239,8 +240,10 @@ describe('users and roles on a running stack', () => {
       gateSecret: gate?.secret ?? '',
       owner: 'alice',
     });
+    // The workspace server takes no password: a browser signs in on the control plane.
+    const aliceSession = await signInCookie(cp, { username: 'alice', password: PASSWORDS.alice ?? '' });
     const socket = new WebSocket(`${ws.replace('http', 'ws')}/workspace/probe/socket`, {
-      headers: basic('alice', PASSWORDS.alice ?? ''),
+      headers: { Cookie: aliceSession },
     });
     let closed: number | undefined;
     socket.on('close', (code) => {
@@ -257,9 +260,18 @@ describe('users and roles on a running stack', () => {
       });
     expect((await rockpoolUser(['add', 'carol', '--password-stdin'], PASSWORDS.carol)).code).toBe(0);
     expect((await api('carol', 'GET', '/api/me')).status).toBe(200);
+    const carolSession = await signInCookie(cp, { username: 'carol', password: PASSWORDS.carol ?? '' });
+    const probe = async (cookie: string) => {
+      const res = await send(`${ws}/workspace/probe/`, { headers: { Cookie: cookie } });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    expect(await probe(carolSession)).toBe(200);
     expect(await echo('after add')).toBe('after add');
     expect((await rockpoolUser(['passwd', 'carol', '--password-stdin'], 'carol-new-password')).code).toBe(0);
     expect((await api('carol', 'GET', '/api/me')).status).toBe(401);
+    // Her session from the old password ends with it, on the workspace server too.
+    expect(await probe(carolSession)).toBe(401);
     expect(await meStatus('carol', 'carol-new-password')).toBe(200);
     expect((await rockpoolUser(['remove', 'bob'])).output).toBe(
       'Removed bob.\nApplied to the running edge.\n',

@@ -4,6 +4,7 @@ import {
   type BootstrapOptions,
   buildBootstrapConfig,
   buildOAuthAuth,
+  buildPasswordAuth,
   type CaddyConfig,
   type CaddyProcess,
   type DashboardDevServer,
@@ -52,8 +53,14 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
   const hint = credentials.generatedPasswordFile
     ? `user ${credentials.username}, password in ${credentials.generatedPasswordFile}`
     : `user ${credentials.username} with the password from CADDY_PASSWORD`;
-  // Every user in the table; the first run makes this account the first user, an admin.
-  return { auth: { kind: 'basic', accounts: await basicAccounts(settings.dataDir, credentials) }, hint };
+  const auth = buildPasswordAuth({
+    // Every user in the table; the first run makes this account the first user, an admin.
+    accounts: await basicAccounts(settings.dataDir, credentials),
+    signingKey: await ensureSigningKey(settings.dataDir),
+    // Workspaces (:8081) send a browser without a session to the control plane's sign-in page.
+    signInUrl: `${publicUrls(settings).controlPlane}/auth/`,
+  });
+  return { auth, hint };
 }
 
 /** Caddy's whole configuration for these settings, with every file it needs in place. */
@@ -179,7 +186,7 @@ export function upBanner(settings: Settings, hint: string, mode: StackMode): str
     `  Dashboard:   ${cp}/app/${dev ? `  (Vite on 127.0.0.1:${mode.vitePort}, hot reload)` : ''}`,
     `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
     `  Workspaces:  ${ws}/workspace/{name}/`,
-    `  Sign in:     ${hint}`,
+    `  Sign in:     ${hint}${settings.github ? '' : ` (browsers: ${cp}/auth/)`}`,
     `  Data:        ${settings.dataDir}  (logs in ${dataDirLayout(settings.dataDir).logsDir})`,
     ...(dev
       ? [

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { CaddyUnreachableError, writeBasicAccounts, writeEdgeAdmins } from '@rockpool/caddy';
+import {
+  CaddyUnreachableError,
+  readSessionSigningKey,
+  SessionKeyMissingError,
+  writeEdgeAccounts,
+  writeEdgeAdmins,
+} from '@rockpool/caddy';
 import type { UserStore } from '@rockpool/db';
 import { ADMINS_SETTING, listSetting, passwordProblem, userNameProblem } from '@rockpool/model';
+import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirFromEnv } from '../settings.js';
 import { edgeAdmins, hashUserPassword, withUsers } from '../users.js';
 import type { CommandIo } from './init.js';
@@ -84,14 +91,18 @@ async function applyToEdge(io: CommandIo, dataDir: string, users: UserStore): Pr
   try {
     const admin = adminClientFor(dataDir);
     await writeEdgeAdmins(admin, edgeAdmins(users, listSetting(io.env, ADMINS_SETTING)));
-    const result = await writeBasicAccounts(admin, accounts);
+    const result = await writeEdgeAccounts(admin, {
+      accounts,
+      signingKey: await readSessionSigningKey(dataDirLayout(dataDir).sessionSigningKey),
+    });
     io.output.write(
       result.handlers === 0
         ? 'Note: the edge signs in with GitHub; basic-auth users are used when it is back on basic auth.\n'
         : 'Applied to the running edge.\n',
     );
   } catch (error) {
-    if (!(error instanceof CaddyUnreachableError)) throw error;
+    // No key yet: Rockpool was never started here (`rockpool up` creates it).
+    if (!(error instanceof CaddyUnreachableError || error instanceof SessionKeyMissingError)) throw error;
     io.output.write('Rockpool is not running: the change applies at the next `rockpool up`.\n');
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
+import { buildPasswordAuth } from '../builders/edge-auth.js';
 import { adminsOf, withAdmins } from '../builders/edge-roles.js';
 import { workspaceEntries } from '../builders/table-entries.js';
 import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
@@ -11,7 +12,10 @@ const bootstrap = () =>
     controlPlaneListen: ':8080',
     workspacesListen: ':8081',
     controlPlaneUpstream: 'unix//s.sock',
-    auth: { kind: 'basic', accounts: [{ username: 'alice', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+    auth: buildPasswordAuth({
+      accounts: [{ username: 'alice', passwordHash: `$2b$04$${'x'.repeat(53)}` }],
+      signingKey: 'k'.repeat(48),
+    }),
   });
 
 /** The workspace routing subroute inside a config (changed in place). */

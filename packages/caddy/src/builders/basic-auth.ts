@@ -2,9 +2,9 @@ import bcrypt from 'bcryptjs';
 import type { AuthenticationHandler } from '../config/types.js';
 
 /**
- * Cost 10 takes ~70 ms per verification in Caddy. Caddy caches verified passwords (`hash_cache`),
- * but every config change empties that cache, so each user pays one full verification after each
- * route change: a higher cost makes that visible. Raise it for long human-chosen passwords.
+ * Cost 10 takes ~70 ms per verification. Browsers pay it once, at sign-in (their session is then
+ * checked with HMAC); API clients' basic auth on srv0 pays it again after each config change,
+ * which empties Caddy's `hash_cache`. Raise it for long human-chosen passwords.
  */
 export const DEFAULT_BCRYPT_COST = 10;
 
@@ -19,11 +19,11 @@ export interface BasicAuthOptions {
   realm?: string;
 }
 
-/** The `@id`s of the two `http_basic` handlers (srv0, srv1), whose accounts change at run time. */
-export const BASIC_AUTH_IDS = {
-  'control-plane': 'rockpool-basic-auth-control-plane',
-  workspaces: 'rockpool-basic-auth-workspaces',
-} as const;
+/**
+ * The `@id` of srv0's `http_basic` handler (API clients), whose accounts change at run time. The
+ * workspace server takes no password: browsers there hold a session.
+ */
+export const BASIC_AUTH_ID = 'rockpool-basic-auth-control-plane';
 
 export async function hashPassword(password: string, cost = DEFAULT_BCRYPT_COST): Promise<string> {
   if (password.length === 0) throw new RangeError('a password must not be empty');

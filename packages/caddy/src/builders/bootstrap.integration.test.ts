@@ -21,10 +21,56 @@ describe('bootstrap config on the real Caddy', () => {
     async (path) => {
       const res = await fetch(`${edge.controlPlaneUrl}${path}`, { redirect: 'manual' });
       expect(res.status).toBe(401);
-      expect(res.headers.get('www-authenticate')).toContain('Basic');
+      // No basic-auth prompt: a browser's fetch would open one over the dashboard.
+      expect(res.headers.get('www-authenticate')).toBeNull();
       expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
     },
   );
+
+  it('sends a browser without a session to the sign-in page, from either server', async () => {
+    const html = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const app = await fetch(`${edge.controlPlaneUrl}/app/`, { headers: html, redirect: 'manual' });
+    expect(app.status).toBe(302);
+    expect(app.headers.get('location')).toBe(
+      `/auth/?redirect_url=${encodeURIComponent(`${edge.controlPlaneUrl}/app/`)}`,
+    );
+    const ide = await fetch(`${edge.workspacesUrl}/workspace/w/?folder=/src`, {
+      headers: html,
+      redirect: 'manual',
+    });
+    expect(ide.status).toBe(302);
+    const location = new URL(ide.headers.get('location') ?? '');
+    expect(location.origin + location.pathname).toBe(`${edge.controlPlaneUrl}/auth/`);
+    expect(location.searchParams.get('redirect_url')).toBe(`${edge.workspacesUrl}/workspace/w/?folder=/src`);
+  });
+
+  it('takes basic auth on srv0 only: the workspace server takes no password', async () => {
+    const api = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, { headers: edge.basicAuthHeader() });
+    expect(api.status).toBe(200);
+    expect(((await api.json()) as { headers: Record<string, string> }).headers['x-rockpool-user']).toBe(
+      'alice',
+    );
+    const ide = await fetch(`${edge.workspacesUrl}/workspace/nope/`, { headers: edge.basicAuthHeader() });
+    expect(ide.status).toBe(401);
+    expect(ide.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('takes the session from the cookie on both servers', async () => {
+    const cookie = { Cookie: edge.sessionCookie() };
+    const api = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, { headers: cookie });
+    expect(((await api.json()) as { headers: Record<string, string> }).headers['x-rockpool-user']).toBe(
+      'alice',
+    );
+    expect((await fetch(`${edge.workspacesUrl}/workspace/nope/`, { headers: cookie })).status).toBe(404);
+    // Another user's name under alice's signature is no session.
+    const [name, header, payload, signature] = edge.sessionCookie().split(/[=.]/) as string[];
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+    const bob = Buffer.from(JSON.stringify({ ...claims, sub: 'bob' })).toString('base64url');
+    const forged = `${name}=${header}.${bob}.${signature}`;
+    expect(
+      (await fetch(`${edge.workspacesUrl}/workspace/nope/`, { headers: { Cookie: forged } })).status,
+    ).toBe(401);
+  });
 
   it('answers 401 with a wrong password', async () => {
     const res = await fetch(`${edge.controlPlaneUrl}/api/workspaces`, {

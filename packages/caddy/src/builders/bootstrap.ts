@@ -1,22 +1,21 @@
-import type {
-  CaddyConfig,
-  CaddyDuration,
-  Handler,
-  HeadersHandler,
-  HttpServer,
-  MatcherSet,
-  Route,
-} from '../config/types.js';
+import type { CaddyConfig, CaddyDuration, Handler, HttpServer, Route } from '../config/types.js';
 import {
   type EdgeSecurityOptions,
   edgeSecurityApps,
   resolveEdgeSecurity,
   secureServer,
 } from '../edge/edge-security.js';
-import { jsonErrorBody } from '../edge/json-error.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
-import { type DashboardDevServer, dashboardDevRoute } from './dashboard-dev.js';
-import { authHandler, type EdgeAuth, SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
+import {
+  crossOriginRefusalRoute,
+  type DashboardDevServer,
+  dashboardDevRoute,
+  notFound,
+  passwordSignInRoute,
+  STATE_CHANGING,
+  sessionCookieHttpOnly,
+} from './control-plane-routes.js';
+import { authHandler, type EdgeAuth, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
 import type { ProxyTimings } from './gate-proxy.js';
 import {
@@ -29,6 +28,8 @@ import {
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { apiBodyLimitRoute } from './request-limits.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
+
+export type { DashboardDevServer };
 
 export const CONTROL_PLANE_SERVER = 'srv0';
 export const WORKSPACE_SERVER = 'srv1';
@@ -75,65 +76,11 @@ export interface BootstrapOptions {
   admins?: readonly string[];
 }
 
-const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
-const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
-
-/**
- * A page on the workspace origin (:8081) can still send credentialed requests to :8080: cookies
- * and basic-auth credentials are not port-scoped, and SameSite treats another port as same-site.
- * So state-changing requests are refused unless the browser says they come from this very origin.
- * Requests without these headers (curl, the CLI) carry no ambient browser credentials and pass.
- */
-export function crossOriginRefusalRoute(): Route {
-  return {
-    match: [
-      { ...STATE_CHANGING, header: { 'Sec-Fetch-Site': ['same-site', 'cross-site'] } },
-      {
-        ...STATE_CHANGING,
-        expression:
-          "{http.request.header.Origin} != '' && {http.request.header.Origin} != {http.request.scheme} + '://' + {http.request.hostport}",
-      },
-    ],
-    handle: [
-      {
-        handler: 'static_response',
-        status_code: 403,
-        headers: { 'Content-Type': ['application/json'] },
-        body: jsonErrorBody(
-          'cross_origin_request',
-          'State-changing requests must come from the Rockpool dashboard origin.',
-        ),
-      },
-    ],
-    terminal: true,
-  };
-}
-
-/**
- * caddy-security marks its cookie HttpOnly only together with Secure, so over plain HTTP a script
- * on the workspace port (same host: cookies are not port-scoped) could read the session from
- * `document.cookie`. The edge adds HttpOnly to the session cookie in every case.
- */
-function sessionCookieHttpOnly(): HeadersHandler {
-  return {
-    handler: 'headers',
-    response: {
-      replace: { 'Set-Cookie': [{ search_regexp: `^(${SESSION_COOKIE}=.*)$`, replace: '$1 HttpOnly;' }] },
-      deferred: true,
-    },
-  };
-}
-
-function notFound(message: string): Handler {
-  return {
-    handler: 'static_response',
-    status_code: 404,
-    headers: { 'Content-Type': ['application/json'] },
-    body: jsonErrorBody('not_found', message),
-  };
-}
-
 function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
+  // Set from the configuration, never from the request: a client-sent value is overwritten or deleted.
+  const workspacesOrigin: Record<string, string[]> = options.workspacesOrigin
+    ? { [WORKSPACES_ORIGIN_HEADER]: [options.workspacesOrigin] }
+    : {};
   const proxy: Handler = {
     handler: 'reverse_proxy',
     upstreams: [{ dial: options.controlPlaneUpstream }],
@@ -143,7 +90,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       request: {
         set: {
           [USER_HEADER]: [IDENTITY_KEY],
-          ...(options.workspacesOrigin ? { [WORKSPACES_ORIGIN_HEADER]: [options.workspacesOrigin] } : {}),
+          ...workspacesOrigin,
         },
         delete: ['Authorization', ...(options.workspacesOrigin ? [] : [WORKSPACES_ORIGIN_HEADER])],
       },
@@ -165,7 +112,15 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
       terminal: true,
     },
   ];
-  if (options.auth.kind === 'security') {
+  if (options.auth.kind === 'password')
+    routes.push(
+      passwordSignInRoute(
+        options.controlPlaneUpstream,
+        buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
+        workspacesOrigin,
+      ),
+    );
+  if (options.auth.kind === 'portal') {
     routes.push({
       '@id': 'rockpool-auth-portal',
       match: [{ path: ['/auth', '/auth/*'] }],
@@ -276,7 +231,7 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
         },
       },
       ...(tls ? { tls } : {}),
-      ...(options.auth.kind === 'security' ? { security: options.auth.app } : {}),
+      security: options.auth.app,
     },
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReverseProxyHandler } from '../config/types.js';
 import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
 import { buildBootstrapConfig } from './bootstrap.js';
+import { buildPasswordAuth } from './edge-auth.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
@@ -17,14 +18,18 @@ const bootstrapOptions = {
   workspacesListen: ':8081',
   controlPlaneUpstream: 'unix//var/lib/rockpool/server.sock',
   workspacesOrigin: 'http://localhost:8081',
-  auth: { kind: 'basic' as const, accounts: [{ username: 'admin', passwordHash: HASH }] },
+  auth: buildPasswordAuth({
+    accounts: [{ username: 'admin', passwordHash: HASH }],
+    signingKey: 'k'.repeat(48),
+    signInUrl: 'http://localhost:8080/auth/',
+  }),
 };
 
 const golden = (name: string, value: unknown) =>
   expect(`${JSON.stringify(value, null, 2)}\n`).toMatchFileSnapshot(`./__golden__/${name}.json`);
 
 describe('golden configs', () => {
-  it('bootstrap (basic auth, default rate limits)', async () => {
+  it('bootstrap (password sign-in, default rate limits)', async () => {
     await golden('bootstrap-basic', buildBootstrapConfig(bootstrapOptions));
   });
 
@@ -159,7 +164,7 @@ describe('builders', () => {
       signingKey: 's'.repeat(40),
       allow: { users: ['octocat'], orgs: ['rock.pool'] },
     });
-    if (auth.kind !== 'security') throw new Error('expected caddy-security');
+    if (auth.kind !== 'portal') throw new Error('expected the caddy-security portal');
     const { identity_providers, authentication_portals, authorization_policies } = auth.app.config;
     // The portal serves /auth/oauth2/{realm}/authorization-code-callback: realm github gives the
     // callback URL to register at GitHub.
@@ -197,8 +202,12 @@ describe('builders', () => {
     expect(
       authorization_policies?.map((p) => [p.name, p.user_identity_field, p.disable_auth_redirect]),
     ).toEqual([
-      ['rockpool-policy', 'sub', undefined],
-      ['rockpool-policy-workspaces', 'sub', true],
+      ['rockpool-session', 'sub', undefined],
+      ['rockpool-session-workspaces', 'sub', true],
+      ['rockpool-session-api', 'sub', true],
+    ]);
+    expect(authorization_policies?.[0]?.access_list_rules).toEqual([
+      { conditions: ['match roles rockpool/user'], action: 'allow log debug' },
     ]);
     // Users only: no org look-up, no read:org.
     const usersOnly = buildOAuthAuth({
@@ -206,7 +215,7 @@ describe('builders', () => {
       signingKey: 's'.repeat(40),
       allow: { users: ['octocat'] },
     });
-    if (usersOnly.kind !== 'security') throw new Error('expected caddy-security');
+    if (usersOnly.kind !== 'portal') throw new Error('expected the caddy-security portal');
     expect(usersOnly.app.config.identity_providers?.[0]?.params).not.toHaveProperty('user_org_filters');
     expect(usersOnly.app.config.identity_providers?.[0]?.params.scopes).toEqual(['read:user']);
   });
@@ -283,7 +292,10 @@ describe('bootstrap with edge security off', () => {
       controlPlaneListen: ':8080',
       workspacesListen: ':8081',
       controlPlaneUpstream: 'unix//s.sock',
-      auth: { kind: 'basic', accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }] },
+      auth: buildPasswordAuth({
+        accounts: [{ username: 'a', passwordHash: `$2b$04$${'x'.repeat(53)}` }],
+        signingKey: 'k'.repeat(48),
+      }),
       edge: { tls: { mode: 'off' }, access: { mode: 'all' }, httpRedirectListen: ':80' },
     });
     expect(Object.keys(config.apps.http.servers)).toEqual(['srv0', 'srv1']);
@@ -292,6 +304,7 @@ describe('bootstrap with edge security off', () => {
     expect(config.apps.http.servers.srv0?.routes.map((route) => route['@id'])).toEqual([
       undefined,
       'rockpool-health',
+      'rockpool-sign-in',
       'rockpool-control-plane',
     ]);
   });

@@ -1,31 +1,76 @@
-import type { AuthenticationHandler, SecurityApp } from '../config/types.js';
-import { BASIC_AUTH_IDS, type BasicAuthOptions, buildBasicAuthHandler } from './basic-auth.js';
+import type { Handler, SecurityApp } from '../config/types.js';
+import { BASIC_AUTH_ID, type BasicAuthOptions, basicAccounts, buildBasicAuthHandler } from './basic-auth.js';
+import {
+  buildSessionPolicies,
+  DEFAULT_SESSION_LIFETIME_S,
+  passwordSessionKeys,
+  sessionCheck,
+} from './session.js';
 
-/** How the edge signs users in: basic auth, or caddy-security (OAuth, see buildOAuthAuth). */
+export { SESSION_COOKIE } from './session.js';
+
+/**
+ * How the edge signs users in. Either way a browser holds one session cookie (an HMAC-signed JWT)
+ * that caddy-security's policies check on both servers, without bcrypt.
+ */
 export type EdgeAuth =
-  | ({ kind: 'basic' } & BasicAuthOptions)
   | {
-      /** caddy-security: the portal is served at `/auth/*` on srv0; routes are guarded by a policy. */
-      kind: 'security';
+      /**
+       * Passwords (the users table): the control plane's sign-in page (`/auth/`, `POST
+       * /api/session`) issues the sessions; API clients may send basic auth to srv0 instead.
+       * The workspace server takes no password at all.
+       */
+      kind: 'password';
+      basic: BasicAuthOptions;
+      /** Only the session policies (see buildSessionPolicies). */
+      app: SecurityApp;
+    }
+  | {
+      /** caddy-security's portal at `/auth/*` on srv0 (GitHub, OIDC) issues the sessions. */
+      kind: 'portal';
       app: SecurityApp;
       portalName: string;
-      policyName: string;
-      /** srv1's policy (workspaces need the same session; only the login redirect differs). */
-      workspacePolicyName: string;
     };
 
 /** The header through which the edge tells the control plane who the user is. */
 export const USER_HEADER = 'X-Rockpool-User';
 
-/** The cookie (and token name) that carries a caddy-security session. */
-export const SESSION_COOKIE = 'access_token';
+export interface PasswordAuthOptions extends BasicAuthOptions {
+  /** Signs the session tokens (the server signs with it too); at least 32 characters. */
+  signingKey: string;
+  /** Session length in seconds. Default 12 h. */
+  tokenLifetime?: number;
+  /** The sign-in page's absolute URL (`{control-plane origin}/auth/`), where srv1 sends browsers. */
+  signInUrl?: string;
+}
+
+/** Password sign-in: sessions from the control plane, admitted while the user and password stand. */
+export function buildPasswordAuth(options: PasswordAuthOptions): EdgeAuth {
+  const accounts = options.accounts;
+  basicAccounts(accounts);
+  return {
+    kind: 'password',
+    basic: { accounts, ...(options.realm ? { realm: options.realm } : {}) },
+    app: {
+      config: {
+        authorization_policies: buildSessionPolicies({
+          keys: passwordSessionKeys(
+            options.signingKey,
+            accounts,
+            options.tokenLifetime ?? DEFAULT_SESSION_LIFETIME_S,
+          ),
+          ...(options.signInUrl ? { signInUrl: options.signInUrl } : {}),
+        }),
+      },
+    },
+  };
+}
 
 /** The handler that authenticates a request on one of the two servers. */
-export function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): AuthenticationHandler {
-  if (auth.kind === 'basic') return buildBasicAuthHandler(auth, BASIC_AUTH_IDS[server]);
-  const policy = server === 'workspaces' ? auth.workspacePolicyName : auth.policyName;
-  return {
-    handler: 'authentication',
-    providers: { authorizer: { gatekeeper_name: policy, route_matcher: '*' } },
-  };
+export function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): Handler {
+  const basic =
+    auth.kind === 'password' && server === 'control-plane'
+      ? buildBasicAuthHandler(auth.basic, BASIC_AUTH_ID)
+      : undefined;
+  return sessionCheck(server, basic);
 }

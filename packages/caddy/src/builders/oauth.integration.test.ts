@@ -101,11 +101,18 @@ afterAll(async () => {
 
 describe('OAuth login through caddy-security (generic OIDC driver, local provider)', () => {
   it('sends an anonymous browser to the portal and refuses anonymous API and workspace calls', async () => {
-    const api = await fetch(`${srv0}/api/workspaces`, { redirect: 'manual' });
-    expect(api.status).toBe(302);
-    expect(api.headers.get('location')).toMatch(/^\/auth\/\?redirect_url=/);
+    const html = { Accept: 'text/html' };
+    const app = await fetch(`${srv0}/app/`, { headers: html, redirect: 'manual' });
+    expect(app.status).toBe(302);
+    expect(app.headers.get('location')).toMatch(/^\/auth\/\?redirect_url=/);
+    // Anything but a browser navigation gets 401 JSON, never a redirect to a login page.
+    for (const url of [`${srv0}/api/workspaces`, `${srv1}/workspace/demo/`]) {
+      const api = await fetch(url, { redirect: 'manual' });
+      expect(api.status).toBe(401);
+      expect(await api.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    }
     // srv1 sends the browser to the portal on the control-plane origin, to come back afterwards.
-    const ws = await fetch(`${srv1}/workspace/demo/?folder=/src`, { redirect: 'manual' });
+    const ws = await fetch(`${srv1}/workspace/demo/?folder=/src`, { headers: html, redirect: 'manual' });
     expect(ws.status).toBe(302);
     const location = new URL(ws.headers.get('location') ?? '');
     expect(location.origin + location.pathname).toBe(`${srv0}/auth/`);

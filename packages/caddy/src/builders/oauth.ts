@@ -1,10 +1,6 @@
-import type {
-  AuthorizationPolicy,
-  CryptoKeyConfig,
-  IdentityProvider,
-  UserTransformer,
-} from '../config/types.js';
-import { type EdgeAuth, SESSION_COOKIE } from './edge-auth.js';
+import type { IdentityProvider, UserTransformer } from '../config/types.js';
+import type { EdgeAuth } from './edge-auth.js';
+import { buildSessionPolicies, DEFAULT_SESSION_LIFETIME_S, SESSION_ROLE, sessionKey } from './session.js';
 
 export type OAuthProvider =
   | { kind: 'github'; clientId: string; clientSecret: string }
@@ -50,20 +46,14 @@ export interface OAuthOptions {
 }
 
 export const OAUTH_PORTAL = 'rockpool-portal';
-export const OAUTH_POLICY = 'rockpool-policy';
-/** srv1's policy: the same rules, but its login redirect points at the portal on the control-plane origin. */
-export const OAUTH_WORKSPACE_POLICY = 'rockpool-policy-workspaces';
-const USER_ROLE = 'rockpool/user';
 
 /** GitHub OAuth (or a generic OIDC provider) through caddy-security: provider, portal and policy. */
 export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
-  if (options.signingKey.length < 32)
-    throw new RangeError('the OAuth signing key needs at least 32 characters');
   const realm = options.provider.kind === 'github' ? 'github' : options.provider.realm;
   const transforms: UserTransformer[] = [];
   const grant = (matcher: string): UserTransformer => ({
     matchers: [`exact match realm ${realm}`, matcher],
-    actions: [`action add role ${USER_ROLE}`],
+    actions: [`action add role ${SESSION_ROLE}`],
   });
   for (const user of options.allow.users ?? [])
     transforms.push(
@@ -90,21 +80,7 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
     if (!/^[A-Za-z0-9@._+-]+$/.test(value))
       throw new RangeError(`invalid allow-list entry ${JSON.stringify(value)}`);
 
-  if (options.portalUrl !== undefined) {
-    const url = URL.canParse(options.portalUrl) ? new URL(options.portalUrl) : undefined;
-    if (!url || !['http:', 'https:'].includes(url.protocol))
-      throw new RangeError(`the OAuth portal URL must be an absolute http(s) URL (got ${options.portalUrl})`);
-  }
-  const lifetime = options.tokenLifetime ?? 12 * 3600;
-  const key = (usage: CryptoKeyConfig['usage']): CryptoKeyConfig => ({
-    id: '0',
-    usage,
-    token_name: SESSION_COOKIE,
-    source: 'config',
-    algorithm: 'hmac',
-    token_lifetime: lifetime,
-    token_secret: options.signingKey,
-  });
+  const lifetime = options.tokenLifetime ?? DEFAULT_SESSION_LIFETIME_S;
   const provider: IdentityProvider =
     options.provider.kind === 'github'
       ? {
@@ -137,25 +113,9 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
             base_auth_url: options.provider.baseAuthUrl,
           },
         };
-  const policy = (
-    name: string,
-    redirect: Pick<AuthorizationPolicy, 'auth_url_path' | 'disable_auth_redirect'>,
-  ): AuthorizationPolicy => ({
-    name,
-    ...redirect,
-    auth_redirect_query_param: 'redirect_url',
-    auth_redirect_status_code: 302,
-    // `{http.auth.user.id}` (the X-Rockpool-User header, the rate-limit key) is the token's
-    // subject, e.g. `github.com/alice`: stable, unlike the e-mail caddy-security uses by default.
-    user_identity_field: 'sub',
-    access_list_rules: [{ conditions: [`match roles ${USER_ROLE}`], action: 'allow log debug' }],
-    crypto_key_configs: [key('verify')],
-  });
   return {
-    kind: 'security',
+    kind: 'portal',
     portalName: OAUTH_PORTAL,
-    policyName: OAUTH_POLICY,
-    workspacePolicyName: OAUTH_WORKSPACE_POLICY,
     app: {
       config: {
         identity_providers: [provider],
@@ -166,21 +126,16 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
             // Host-only (no Domain), Secure unless insecureCookie, SameSite=Lax: Strict would drop the cookie
             // on the redirect chain that starts at the provider and loop the login.
             cookie_config: { ...(options.insecureCookie ? { insecure: true } : {}), same_site: 'lax' },
-            crypto_key_configs: [key('sign-verify')],
+            crypto_key_configs: [sessionKey(options.signingKey, lifetime, 'sign-verify')],
             crypto_key_store_config: { token_lifetime: lifetime },
             user_transformer_configs: transforms,
-            portal_user_roles: { [USER_ROLE]: true },
+            portal_user_roles: { [SESSION_ROLE]: true },
           },
         ],
-        authorization_policies: [
-          policy(OAUTH_POLICY, { auth_url_path: '/auth/' }),
-          policy(
-            OAUTH_WORKSPACE_POLICY,
-            options.portalUrl
-              ? { auth_url_path: options.portalUrl }
-              : { auth_url_path: '/auth/', disable_auth_redirect: true },
-          ),
-        ],
+        authorization_policies: buildSessionPolicies({
+          keys: [sessionKey(options.signingKey, lifetime, 'verify')],
+          ...(options.portalUrl ? { signInUrl: options.portalUrl } : {}),
+        }),
       },
     },
   };

@@ -74,6 +74,10 @@ export interface AuthorizationPolicy {
   auth_redirect_status_code?: number;
   /** Which token claim becomes `{http.auth.user.id}`: `sub`, `id`, or (default) the e-mail, else `sub`. */
   user_identity_field?: 'sub' | 'id';
+  /** Where sessions are read from: `cookie`, `header` (Authorization), `query` (all three by default). */
+  allowed_token_sources?: ('cookie' | 'header' | 'query')[];
+  /** Reads `Authorization: Bearer <token>` too. */
+  validate_bearer_header?: boolean;
   header_injection_configs?: { header: string; field: string }[];
   access_list_rules: AccessListRule[];
   crypto_key_configs: CryptoKeyConfig[];

@@ -23,7 +23,12 @@ export class CookieJarClient {
     const res = await fetch(url, {
       ...init,
       redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { Cookie: cookie } : {}) },
+      headers: {
+        // What a browser's navigation sends: the edge redirects only these to the sign-in page.
+        Accept: 'text/html,application/xhtml+xml,*/*;q=0.8',
+        ...(init.headers as Record<string, string>),
+        ...(cookie ? { Cookie: cookie } : {}),
+      },
     });
     for (const line of res.headers.getSetCookie()) {
       this.setCookies.push(line);

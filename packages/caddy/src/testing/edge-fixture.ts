@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { hashPassword } from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
+import { buildPasswordAuth } from '../builders/edge-auth.js';
 import type { ProxyTimings } from '../builders/gate-proxy.js';
 import type { RateLimitPolicy } from '../builders/rate-limit.js';
 import type { EdgeSecurityOptions } from '../edge/edge-security.js';
 import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from './caddy-binary.js';
 import { freePort } from './free-port.js';
+import { sessionCookieFor, sessionTokenFor, TEST_SIGNING_KEY } from './session.js';
 import { type EchoUpstream, startEchoUpstream } from './upstream.js';
 
 export interface TestUser {
@@ -31,8 +33,20 @@ export interface TestEdge extends AsyncDisposable {
   readonly router: WorkspaceRouter;
   readonly users: TestUser[];
   readonly dataDir: string;
-  /** An Authorization header for a user (the first by default). */
+  /**
+   * An Authorization header with a session for a user (the first by default), as a bearer token:
+   * both servers take it. caddy-security reads the session from this header as from the cookie.
+   */
   authHeader(user?: TestUser): Record<string, string>;
+  /** Basic auth for a user (the first by default), which only srv0 takes (API clients). */
+  basicAuthHeader(user?: TestUser): Record<string, string>;
+  /**
+   * `access_token=…`: a session for a user (the first by default), signed as the control plane's
+   * sign-in signs it, for a Cookie header: what a browser holds after signing in.
+   */
+  sessionCookie(user?: TestUser): string;
+  /** The key the edge verifies sessions with (give it to a real control plane behind this edge). */
+  readonly signingKey: string;
   close(): Promise<void>;
 }
 
@@ -73,6 +87,15 @@ export async function startTestEdge(
     const [srv0, srv1] = [await freePort(), await freePort()];
     const httpPort = tlsOn ? (options.httpPort ?? (await freePort())) : undefined;
     const scheme = tlsOn ? 'https' : 'http';
+    // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
+    const accounts = await Promise.all(
+      users.map(async (u) => ({ username: u.username, passwordHash: await hashPassword(u.password, 4) })),
+    );
+    const accountOf = (user: TestUser) => {
+      const account = accounts.find((a) => a.username === user.username);
+      if (!account) throw new RangeError(`${user.username} is not a user of this edge`);
+      return account;
+    };
     caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
     await caddy.admin.load(
       buildBootstrapConfig({
@@ -81,16 +104,11 @@ export async function startTestEdge(
         workspacesListen: `${host}:${srv1}`,
         controlPlaneUpstream: options.controlPlaneUpstream ?? controlPlane.address,
         workspacesOrigin: `${scheme}://${host}:${srv1}`,
-        // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
-        auth: {
-          kind: 'basic',
-          accounts: await Promise.all(
-            users.map(async (u) => ({
-              username: u.username,
-              passwordHash: await hashPassword(u.password, 4),
-            })),
-          ),
-        },
+        auth: buildPasswordAuth({
+          accounts,
+          signingKey: TEST_SIGNING_KEY,
+          signInUrl: `${scheme}://${host}:${srv0}/auth/`,
+        }),
         rateLimits: options.rateLimits ?? {},
         ...(options.edge
           ? { edge: { ...options.edge, ...(httpPort ? { httpRedirectListen: `${host}:${httpPort}` } : {}) } }
@@ -117,8 +135,13 @@ export async function startTestEdge(
       users,
       dataDir,
       authHeader: (user = users[0] as TestUser) => ({
+        Authorization: `Bearer ${sessionTokenFor(accountOf(user))}`,
+      }),
+      basicAuthHeader: (user = users[0] as TestUser) => ({
         Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
       }),
+      sessionCookie: (user = users[0] as TestUser) => sessionCookieFor(accountOf(user)),
+      signingKey: TEST_SIGNING_KEY,
       close,
       [Symbol.asyncDispose]: close,
     };

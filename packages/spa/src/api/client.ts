@@ -89,6 +89,8 @@ export const api = {
   removePort: (name: string, port: number) =>
     request<void>('DELETE', `/workspaces/${encodeURIComponent(name)}/ports/${port}`),
   me: () => request<Me>('GET', '/me'),
+  /** Clears this browser's session cookie: the control plane and every workspace ask to sign in again. */
+  signOut: () => request<void>('DELETE', '/session'),
   users: () => request<UserList>('GET', '/users'),
   addUser: (body: CreateUserBody) => request<CreatedUser>('POST', '/users', body),
   updateUser: (name: string, body: UpdateUserBody) =>

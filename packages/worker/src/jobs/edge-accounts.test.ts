@@ -13,7 +13,7 @@ const carol: TestUser = { username: 'carol', password: 'carol-password-1' };
 async function controlPlaneStatus(user: TestUser): Promise<number> {
   const send = () =>
     fetch(`${f.edge.controlPlaneUrl}/api/me`, {
-      headers: { ...f.edge.authHeader(user), Connection: 'close' },
+      headers: { ...f.edge.basicAuthHeader(user), Connection: 'close' },
     });
   let res: Response;
   try {
@@ -34,7 +34,7 @@ describe('EdgeAccounts: the users table on the real edge', () => {
       users.add({ name: user.username, role: 'member', passwordHash: await hashPassword(user.password, 4) });
     users.add({ name: carol.username, role: 'admin', passwordHash: await hashPassword(carol.password, 4) });
     users.remove(bob.username);
-    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, f.log);
+    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, async () => f.edge.signingKey, f.log);
     const worker = new Worker(
       { ...f.stores, runtime: f.runtime, router: f.edge.router, accounts, log: f.log },
       { pollMs: 20, healthIntervalMs: 60_000 },
@@ -58,7 +58,9 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     const users = new UserStore(f.db);
     users.add({ name: 'root', role: 'admin', passwordHash: await hashPassword('root-password', 4) });
     users.add({ name: 'eve', role: 'member', passwordHash: await hashPassword('eve-password', 4) });
-    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, f.log, { admins: ['github.com/octocat'] });
+    const accounts = new EdgeAccounts(users, f.edge.caddy.admin, async () => f.edge.signingKey, f.log, {
+      admins: ['github.com/octocat'],
+    });
     await accounts.sync();
     const table = await f.edge.caddy.admin.getById<{ mappings: { input: string }[] }>(ROLE_TABLE_ID);
     expect(table?.value.mappings.map((entry) => entry.input)).toEqual(['github.com/octocat', 'root']);
@@ -74,7 +76,9 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     const failing = {
       list: () => [{ ...users.list()[0], passwordHash: 'not a hash' }],
     } as unknown as UserStore;
-    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, f.log, { now: () => 0 });
+    const accounts = new EdgeAccounts(failing, f.edge.caddy.admin, async () => f.edge.signingKey, f.log, {
+      now: () => 0,
+    });
     await accounts.syncPeriodically();
     await accounts.syncPeriodically();
     expect(f.logs.filter((line) => line.includes('failed'))).toEqual([

@@ -1,4 +1,4 @@
-import { type CaddyAdminClient, writeBasicAccounts, writeEdgeAdmins } from '@rockpool/caddy';
+import { type CaddyAdminClient, writeEdgeAccounts, writeEdgeAdmins } from '@rockpool/caddy';
 import type { UserStore } from '@rockpool/db';
 import { SyncBackoff } from './sync-backoff.js';
 
@@ -9,11 +9,12 @@ export interface EdgeAccountsOptions {
 }
 
 /**
- * Keeps the edge's basic-auth accounts equal to the users table, and its role table to the admins
- * (the users table's and ROCKPOOL_ADMINS): on a `sync_users` job (the server enqueues one after
- * each change to the users) and periodically (a change made while Caddy was away). The control
- * plane has no access to Caddy's admin socket; the worker, which already writes the routes, does
- * this too. Names are logged, never passwords or hashes.
+ * Keeps the edge's password accounts equal to the users table (basic auth for API clients, and
+ * whose sessions are valid: a removed user's or an old password's end here), and its role table to
+ * the admins (the users table's and ROCKPOOL_ADMINS): on a `sync_users` job (the server enqueues
+ * one after each change to the users) and periodically (a change made while Caddy was away). The
+ * control plane has no access to Caddy's admin socket; the worker, which already writes the routes,
+ * does this too. Names are logged, never passwords, hashes or keys.
  */
 export class EdgeAccounts {
   readonly #backoff: SyncBackoff;
@@ -22,6 +23,8 @@ export class EdgeAccounts {
   constructor(
     private readonly users: Pick<UserStore, 'list'>,
     private readonly admin: CaddyAdminClient,
+    /** The data dir's session signing key, read when needed (never from the environment). */
+    private readonly signingKey: () => Promise<string>,
     private readonly log: (message: string) => void,
     options: EdgeAccountsOptions = {},
   ) {
@@ -40,10 +43,10 @@ export class EdgeAccounts {
     if (roles.changed) this.log(`edge admins: now ${[...new Set(admins)].sort().join(', ') || 'none'}`);
     // An empty table is an install not set up yet (`rockpool up` adds the first admin): keep Caddy's.
     if (users.length === 0) return;
-    const result = await writeBasicAccounts(
-      this.admin,
-      users.map((user) => ({ username: user.name, passwordHash: user.passwordHash })),
-    );
+    const result = await writeEdgeAccounts(this.admin, {
+      accounts: users.map((user) => ({ username: user.name, passwordHash: user.passwordHash })),
+      signingKey: await this.signingKey(),
+    });
     if (result.changed) this.log(`edge accounts: now ${users.map((user) => user.name).join(', ')}`);
   }
 

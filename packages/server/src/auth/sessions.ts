@@ -1,0 +1,111 @@
+import {
+  DEFAULT_SESSION_LIFETIME_S,
+  hashPassword,
+  passwordSessionKey,
+  SESSION_COOKIE,
+  SESSION_ROLE,
+  signSessionToken,
+  verifyPassword,
+} from '@rockpool/caddy';
+import type { UserStore } from '@rockpool/db';
+import { ApiError } from '../errors.js';
+import { SignInBudget, type SignInBudgetPolicy } from './sign-in-budget.js';
+
+export interface SessionOptions {
+  /** The data dir's session signing key; each user's sessions are signed with a key derived from it. */
+  signingKey: string;
+  /** Seconds; default 12 h (the edge's tokens say the same). */
+  lifetimeS?: number;
+  budget?: SignInBudgetPolicy;
+  now?: () => number;
+}
+
+export interface SignedIn {
+  user: string;
+  token: string;
+  expiresAt: Date;
+}
+
+/** The cookie's scope. Path mode: host-only, which covers both ports (cookies are not port-scoped). */
+export interface CookieScope {
+  /** HTTPS: the cookie is Secure. Plain HTTP (local use only) cannot carry a Secure cookie. */
+  secure: boolean;
+  /**
+   * Subdomain mode (later): the workspace domain (`ws.example.com`), so the cookie reaches every
+   * workspace host. Unset: host-only.
+   */
+  domain?: string;
+}
+
+function cookieAttributes(scope: CookieScope, maxAgeS: number): string {
+  return [
+    'Path=/',
+    `Max-Age=${maxAgeS}`,
+    'HttpOnly',
+    // Lax: a top-level navigation from a link still carries it; a cross-site form post does not.
+    'SameSite=Lax',
+    ...(scope.secure ? ['Secure'] : []),
+    ...(scope.domain ? [`Domain=${scope.domain}`] : []),
+  ].join('; ');
+}
+
+export const sessionCookie = (token: string, scope: CookieScope, maxAgeS: number): string =>
+  `${SESSION_COOKIE}=${token}; ${cookieAttributes(scope, maxAgeS)}`;
+
+/** Clears the session cookie (same scope, so the browser replaces the one it holds). */
+export const clearedSessionCookie = (scope: CookieScope): string =>
+  `${SESSION_COOKIE}=; ${cookieAttributes(scope, 0)}`;
+
+const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Wrong user name or password.');
+
+/**
+ * Password sign-in: checks the password against the users table's bcrypt hash (the only bcrypt a
+ * browser pays) and issues a session the edge verifies with HMAC. Failures count against the
+ * client IP's {@link SignInBudget}; once it is spent the answer is 429 with Retry-After, whatever
+ * the password.
+ */
+export class Sessions {
+  readonly #budget: SignInBudget;
+  readonly #lifetimeS: number;
+  readonly #now: () => number;
+  /** An unknown user costs a bcrypt too, so the time taken does not tell which names exist. */
+  #decoy: Promise<string> | undefined;
+
+  constructor(
+    private readonly users: Pick<UserStore, 'find'>,
+    private readonly options: SessionOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#budget = new SignInBudget(options.budget, this.#now);
+    this.#lifetimeS = options.lifetimeS ?? DEFAULT_SESSION_LIFETIME_S;
+  }
+
+  get lifetimeS(): number {
+    return this.#lifetimeS;
+  }
+
+  async signIn(username: string, password: string, clientIp: string): Promise<SignedIn> {
+    const retryAfter = this.#budget.retryAfterS(clientIp);
+    if (retryAfter > 0)
+      throw new ApiError(
+        429,
+        'too_many_sign_in_failures',
+        `Too many failed sign-ins from this address; try again in ${retryAfter} seconds.`,
+        { retryAfterSeconds: retryAfter },
+      );
+    const user = this.users.find(username);
+    this.#decoy ??= hashPassword('rockpool-decoy-password');
+    const hash = user?.passwordHash ?? (await this.#decoy);
+    if (!(await verifyPassword(password, hash)) || !user) {
+      this.#budget.fail(clientIp);
+      throw invalidCredentials();
+    }
+    const iat = Math.floor(this.#now() / 1000);
+    const exp = iat + this.#lifetimeS;
+    const token = signSessionToken(
+      { sub: user.name, roles: [SESSION_ROLE], iat, exp },
+      passwordSessionKey(this.options.signingKey, user.name, user.passwordHash),
+    );
+    return { user: user.name, token, expiresAt: new Date(exp * 1000) };
+  }
+}

@@ -1,0 +1,80 @@
+import { createRoute } from '@hono/zod-openapi';
+import { CLIENT_IP_HEADER } from '@rockpool/caddy';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { type CookieScope, clearedSessionCookie, type Sessions, sessionCookie } from '../auth/sessions.js';
+import { ApiError } from '../errors.js';
+import { newRouter, serve } from '../request.js';
+import { error, json, jsonBody } from './responses.js';
+
+export const SignInBodySchema = z
+  .object({
+    username: z.string().min(1).max(64).describe('The user name'),
+    password: z.string().min(1).max(1024).describe('The password'),
+  })
+  .openapi('SignIn');
+
+const SignedInSchema = z
+  .object({
+    user: z.string().describe('Who is signed in'),
+    expiresAt: z.string().describe('When the session ends (ISO 8601)'),
+  })
+  .openapi('SignedIn');
+
+const signIn = createRoute({
+  method: 'post',
+  path: '/session',
+  summary:
+    'Sign in with a password: sets the session cookie (HttpOnly), which the edge checks on the control plane and every workspace',
+  request: { body: jsonBody(SignInBodySchema) },
+  responses: {
+    200: json(SignedInSchema, 'Signed in; the session is in the Set-Cookie header'),
+    401: error('Wrong user name or password (invalid_credentials)'),
+    429: error('Too many failed sign-ins from this address (too_many_sign_in_failures); see Retry-After'),
+  },
+});
+
+const signOut = createRoute({
+  method: 'delete',
+  path: '/session',
+  summary: "Sign out: clears this browser's session cookie (on every origin it covers)",
+  responses: { 204: { description: 'Signed out' } },
+});
+
+/** Where the client is: the edge says (from Caddy's `client_ip`, never from the request). */
+export const clientIpOf = (c: Context): string => c.req.header(CLIENT_IP_HEADER) ?? 'unknown';
+
+/** Secure over HTTPS (the edge's X-Forwarded-Proto); host-only in path mode. */
+export const cookieScopeOf = (c: Context): CookieScope => ({
+  secure: c.req.header('x-forwarded-proto') === 'https',
+});
+
+/** The 429 of a spent sign-in budget, with Retry-After; any other error as it is. */
+export function answerSignInError(c: Context, failure: unknown): Response {
+  if (failure instanceof ApiError && failure.status === 429)
+    return c.json(failure.toJSON(), 429, {
+      'Retry-After': String(failure.details.retryAfterSeconds ?? 60),
+    });
+  throw failure;
+}
+
+/** `/api/session`: password sign-in and sign-out. */
+export function sessionRoutes(sessions: Sessions) {
+  const router = newRouter();
+  serve(router, signIn, async (c) => {
+    const { username, password } = c.req.valid('json');
+    try {
+      const signed = await sessions.signIn(username, password, clientIpOf(c));
+      c.header('Set-Cookie', sessionCookie(signed.token, cookieScopeOf(c), sessions.lifetimeS));
+      c.header('Cache-Control', 'no-store');
+      return c.json({ user: signed.user, expiresAt: signed.expiresAt.toISOString() }, 200);
+    } catch (failure) {
+      return answerSignInError(c, failure) as never;
+    }
+  });
+  serve(router, signOut, (c) => {
+    c.header('Set-Cookie', clearedSessionCookie(cookieScopeOf(c)));
+    return c.body(null, 204);
+  });
+  return router;
+}
