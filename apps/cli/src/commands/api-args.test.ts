@@ -5,17 +5,21 @@ describe('parseWorkspaceArgs', () => {
   it.each([
     [['list'], { verb: 'list', as: undefined, json: false }],
     [['list', '--json', '--as', 'alice'], { verb: 'list', as: 'alice', json: true }],
-    [['create', 'dev'], { verb: 'create', name: 'dev', as: undefined, json: false }],
+    [['create', 'dev'], { verb: 'create', name: 'dev', wait: false, as: undefined, json: false }],
+    [['create', 'dev', '--wait'], { verb: 'create', name: 'dev', wait: true, as: undefined, json: false }],
     [
       ['create', 'dev', '--cpus', '2', '--memory', '4096'],
-      { verb: 'create', name: 'dev', cpus: 2, memoryMiB: 4096, as: undefined, json: false },
+      { verb: 'create', name: 'dev', cpus: 2, memoryMiB: 4096, wait: false, as: undefined, json: false },
     ],
-    [['start', 'dev'], { verb: 'start', workspace: 'dev', as: undefined, json: false }],
-    [['stop', 'ws_abc123'], { verb: 'stop', workspace: 'ws_abc123', as: undefined, json: false }],
-    [['suspend', 'dev'], { verb: 'suspend', workspace: 'dev', as: undefined, json: false }],
+    [['start', 'dev'], { verb: 'start', workspace: 'dev', wait: false, as: undefined, json: false }],
+    [
+      ['stop', 'ws_abc123'],
+      { verb: 'stop', workspace: 'ws_abc123', wait: false, as: undefined, json: false },
+    ],
+    [['suspend', 'dev'], { verb: 'suspend', workspace: 'dev', wait: false, as: undefined, json: false }],
     [
       ['delete', '--as', 'github.com/bob', 'dev'],
-      { verb: 'delete', workspace: 'dev', as: 'github.com/bob', json: false },
+      { verb: 'delete', workspace: 'dev', wait: false, as: 'github.com/bob', json: false },
     ],
   ])('%j', (argv, expected) => {
     expect(parseWorkspaceArgs(argv)).toEqual(expected);
@@ -32,6 +36,7 @@ describe('parseWorkspaceArgs', () => {
     [['create', 'dev', '--cpus', 'two'], /--cpus takes a whole number above 0 \(got "two"\)/],
     [['create', 'dev', '--memory', '0'], /--memory takes a whole number/],
     [['start', 'dev', '--cpus', '2'], /--cpus and --memory go with workspace create only/],
+    [['list', '--wait'], /--wait goes with create, start, stop, suspend and delete/],
   ])('refuses %j', (argv, message) => {
     expect(() => parseWorkspaceArgs(argv)).toThrow(message);
   });

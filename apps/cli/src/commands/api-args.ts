@@ -33,8 +33,8 @@ export type WorkspaceVerb = (typeof WORKSPACE_VERBS)[number];
 export type WorkspaceCommand = ApiFlags &
   (
     | { verb: 'list' }
-    | { verb: 'create'; name: string; cpus?: number; memoryMiB?: number }
-    | { verb: 'start' | 'stop' | 'suspend' | 'delete'; workspace: string }
+    | { verb: 'create'; name: string; cpus?: number; memoryMiB?: number; wait: boolean }
+    | { verb: 'start' | 'stop' | 'suspend' | 'delete'; workspace: string; wait: boolean }
   );
 
 export const PORT_VERBS = ['list', 'add', 'share', 'remove'] as const;
@@ -129,10 +129,17 @@ export function parseWorkspaceArgs(argv: string[]): WorkspaceCommand {
   const { verb, args, values, flags } = split('workspace', WORKSPACE_VERBS, argv, {
     cpus: { type: 'string' },
     memory: { type: 'string' },
+    wait: { type: 'boolean' },
   });
+  const wait = values.wait === true;
   if (verb !== 'create' && (values.cpus !== undefined || values.memory !== undefined))
     throw new CommandInputError('unexpected_flag', '--cpus and --memory go with workspace create only');
   if (verb === 'list') {
+    if (wait)
+      throw new CommandInputError(
+        'unexpected_flag',
+        '--wait goes with create, start, stop, suspend and delete',
+      );
     expectArgs('workspace', args, 0, 'list');
     return { ...flags, verb };
   }
@@ -150,11 +157,12 @@ export function parseWorkspaceArgs(argv: string[]): WorkspaceCommand {
       ...flags,
       verb,
       name,
+      wait,
       ...(cpus === undefined ? {} : { cpus }),
       ...(memoryMiB === undefined ? {} : { memoryMiB }),
     };
   }
-  return { ...flags, verb, workspace: workspaceArg(args[0]) };
+  return { ...flags, verb, workspace: workspaceArg(args[0]), wait };
 }
 
 /** `rockpool port ARGV`, checked. */

@@ -4,6 +4,7 @@ import { dataDirFromEnv } from '../settings.js';
 import { workspaceTable } from '../table.js';
 import { parseWorkspaceArgs, type WorkspaceCommand } from './api-args.js';
 import type { CommandIo } from './init.js';
+import { waitUntilSettled } from './workspace-wait.js';
 
 /** Who the API commands act as, and why that is safe: said in each one's --help and the README. */
 export const ACTING_USER_HELP = `The command talks to the control plane on its unix socket in the data dir (mode 0600: only the
@@ -13,20 +14,22 @@ acts as the first admin. An admin sees and acts on every workspace; a member on 
 
 Errors from the API are printed as one line with their code (e.g. not_found), exit status 1.`;
 
-export const WORKSPACE_HELP = `Usage: rockpool workspace <list|create|start|stop|suspend|delete> ... [--as USER] [--json]
+export const WORKSPACE_HELP = `Usage: rockpool workspace <list|create|start|stop|suspend|delete> ... [--wait] [--as USER] [--json]
        (alias: rockpool ws)
 
   workspace list                               Every workspace you may see: name, state, owner, IDE URL
   workspace create NAME [--cpus N] [--memory MiB]
                                                Create one (it boots in the background; list shows
-                                               its state). Defaults: the server's.
+                                               its state). Defaults: the server's
   workspace start NAME                         Start a stopped one, resume a suspended one, retry one in error
   workspace stop NAME                          Shut it down (its disk is kept)
   workspace suspend NAME                       Save its memory to disk and end its VM; start resumes it
   workspace delete NAME                        Delete it: its routes, VM and disk
 
-NAME is a workspace's name or its id (ws_...). --json prints the API's objects instead (list: an
-array of every workspace), for scripts.
+NAME is a workspace's name or its id (ws_...). The API answers as soon as it has accepted an
+action; with --wait the command returns once it is done (running, stopped, suspended or deleted;
+exit status 1 when the workspace ends in error, with the reason). --json prints the API's objects
+instead, for scripts (list: an array of every workspace; delete --wait: nothing).
 
 ${ACTING_USER_HELP}
 `;
@@ -53,6 +56,13 @@ function accepted(command: WorkspaceCommand, w: Workspace): string {
   return `${w.name}: ${w.state}.\n`;
 }
 
+/** Where `--wait` left the workspace, for people. */
+function settledLine(w: Workspace): string {
+  if (w.state === 'error') return `${w.name}: error: ${w.error ?? 'no reason given'}\n`;
+  if (w.state === 'running') return `${w.name}: running. IDE: ${w.ideUrl}\n`;
+  return `${w.name}: ${w.state}.\n`;
+}
+
 export async function workspace(argv: string[], io: CommandIo): Promise<number> {
   const command = parseWorkspaceArgs(argv);
   const api = await controlPlaneFor(dataDirFromEnv(io.env), command.as);
@@ -74,6 +84,15 @@ export async function workspace(argv: string[], io: CommandIo): Promise<number> 
           command.verb === 'delete' ? 'DELETE' : 'POST',
           `/api/workspaces/${encodeURIComponent(command.workspace)}${ACTION_PATHS[command.verb]}`,
         );
-  print(answer, accepted(command, answer));
-  return 0;
+  if (!command.wait) {
+    print(answer, accepted(command, answer));
+    return 0;
+  }
+  const settled = await waitUntilSettled(api, answer.id);
+  if (settled === 'deleted') {
+    if (!command.json) io.output.write(`Deleted ${answer.name}.\n`);
+    return 0;
+  }
+  print(settled, settledLine(settled));
+  return settled.state === 'error' ? 1 : 0;
 }
