@@ -3,7 +3,9 @@
  * the server and the worker with the tart runtime and the fake tart (no VM needed), on a data dir
  * and free ports of its own.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -20,6 +22,39 @@ const FAKE_TART = join(
   'tart',
 );
 
+/** The base VM the worker clones (ROCKPOOL_TART_IMAGE's default). */
+const BASE_VM = 'rockpool-base';
+
+/**
+ * The fake's guests: their gate on 8080, where the worker's tart runtime looks, each at an address
+ * of its own (Linux routes all of 127/8 to loopback; a random /24 keeps clear of other suites).
+ */
+function bootableGuests(): Record<string, string> {
+  const net = `127.${100 + randomInt(150)}.${randomInt(256)}`;
+  return {
+    FAKE_TART_IDE_PORT: '8080',
+    FAKE_TART_BOOT_MS: '200',
+    FAKE_TART_LEASE_IPS:
+      process.platform === 'linux'
+        ? Array.from({ length: 4 }, (_, i) => `${net}.${i + 2}`).join(',')
+        : '127.0.0.1',
+  };
+}
+
+/** Every `tart run` the fake started (it appends each pid to $TART_HOME/run-pids). */
+const runPids = (tartHome: string): number[] =>
+  existsSync(join(tartHome, 'run-pids'))
+    ? readFileSync(join(tartHome, 'run-pids'), 'utf8').trim().split('\n').map(Number)
+    : [];
+
+function killIfRunning(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 export interface TestStackOptions {
   /** Names the temporary directory (`rockpool-NAME-...`). */
   name: string;
@@ -29,6 +64,12 @@ export interface TestStackOptions {
   settingsEnv?: Record<string, string>;
   /** Where `up` writes its progress (default: nowhere). */
   echo?: NodeJS.WritableStream;
+  /**
+   * Workspaces boot (to `running`): the fake tart gets a base VM and its guests a gate on the
+   * port the worker expects (8080) on addresses of their own. Without it a workspace ends in error
+   * (no base VM), which tests of users and routes do not mind.
+   */
+  bootable?: boolean;
 }
 
 export interface TestStack {
@@ -48,19 +89,25 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
   const root = mkdtempSync(join(tmpdir(), `rockpool-${options.name}-`));
   // Not created yet: `up` makes it.
   const dataDir = join(root, 'data');
+  const tartHome = join(root, 'tart');
   const cleanUp = () => {
     process.env = savedEnv;
+    // `rockpool up` keeps VMs when it stops (the next run adopts them): here they go with the test.
+    for (const pid of runPids(tartHome)) killIfRunning(pid);
     rmSync(root, { recursive: true, force: true });
   };
   try {
     // The fake tart keeps its VMs in TART_HOME; the worker passes it no such variable.
     const bin = join(root, 'bin');
     mkdirSync(bin);
+    const fakeEnv = { TART_HOME: tartHome, ...(options.bootable ? bootableGuests() : {}) };
+    const assignments = Object.entries(fakeEnv).map(([key, value]) => `${key}=${JSON.stringify(value)}`);
     writeFileSync(
       join(bin, 'tart'),
-      `#!/bin/sh\nTART_HOME=${JSON.stringify(join(root, 'tart'))} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
+      `#!/bin/sh\n${assignments.join(' ')} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
     );
     chmodSync(join(bin, 'tart'), 0o755);
+    if (options.bootable) execFileSync(join(bin, 'tart'), ['create', '--linux', BASE_VM]);
     Object.assign(process.env, options.shellEnv, {
       ROCKPOOL_RUNTIME: 'tart',
       PATH: `${bin}:${process.env.PATH}`,
