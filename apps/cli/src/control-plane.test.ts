@@ -34,6 +34,7 @@ describe('actingUser', () => {
   it('refuses a basic-auth name with no user, and a table with no admin to default to', () => {
     expect(() => actingUser(users, 'alcie')).toThrow(/no user "alcie" \(`rockpool user list` lists them/);
     expect(() => actingUser(users, '')).toThrow(/no user ""/);
+    expect(() => actingUser(users, 'github.com/a\nX-Evil: 1')).toThrow(/no user "github.com\/a\\nX-Evil: 1"/);
     expect(() => actingUser(usersOf([]), undefined)).toThrow(/no admin in the users table.*--as USER/);
   });
 });

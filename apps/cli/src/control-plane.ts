@@ -82,7 +82,8 @@ export function controlPlaneAs(
  */
 export function actingUser(users: Pick<UserStore, 'list' | 'find'>, named: string | undefined): string {
   if (named !== undefined) {
-    if (named === '' || (!named.includes('/') && !users.find(named)))
+    // A header carries it: printable ASCII without spaces, as every identity the edge names.
+    if (!/^[\x21-\x7e]+$/.test(named) || (!named.includes('/') && !users.find(named)))
       throw new ControlPlaneError(
         'unknown_user',
         0,

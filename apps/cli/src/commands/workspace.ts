@@ -19,8 +19,8 @@ export const WORKSPACE_HELP = `Usage: rockpool workspace <list|create|start|stop
 
   workspace list                               Every workspace you may see: name, state, owner, IDE URL
   workspace create NAME [--cpus N] [--memory MiB]
-                                               Create one (it boots in the background; list shows
-                                               its state). Defaults: the server's
+                                               Create one (it boots in the background: list shows
+                                               its state; defaults: the server's)
   workspace start NAME                         Start a stopped one, resume a suspended one, retry one in error
   workspace stop NAME                          Shut it down (its disk is kept)
   workspace suspend NAME                       Save its memory to disk and end its VM; start resumes it
