@@ -93,11 +93,11 @@ function positiveIntArg(flag: string, raw: string | undefined): number | undefin
 const API_OPTIONS = { as: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 /** `VERB ARGS... [flags]`: the verb (one of `verbs`), its positionals in order, the flags. */
-function split<Verb extends string, Extra extends Record<string, { type: 'string' | 'boolean' }>>(
+function split<Verb extends string>(
   command: string,
   verbs: readonly Verb[],
   argv: string[],
-  extra: Extra,
+  extra: Record<string, { type: 'string' | 'boolean' }>,
 ) {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -111,9 +111,10 @@ function split<Verb extends string, Extra extends Record<string, { type: 'string
       'unknown_verb',
       `${verb === undefined ? `${command} needs` : `unknown ${command} command ${JSON.stringify(verb)}:`} one of ${verbs.join(', ')} (rockpool ${command} --help)`,
     );
-  const values_ = values as Record<string, string | boolean | undefined>;
-  const flags: ApiFlags = { as: values_.as as string | undefined, json: values_.json === true };
-  return { verb: verb as Verb, args, values: values_, flags };
+  const given = values as Record<string, string | boolean | undefined>;
+  const text = (flag: string) => (typeof given[flag] === 'string' ? given[flag] : undefined);
+  const flags: ApiFlags = { as: text('as'), json: given.json === true };
+  return { verb: verb as Verb, args, text, wait: given.wait === true, flags };
 }
 
 function expectArgs(command: string, args: string[], count: number, synopsis: string): void {
@@ -126,13 +127,12 @@ function expectArgs(command: string, args: string[], count: number, synopsis: st
 
 /** `rockpool workspace ARGV`, checked. */
 export function parseWorkspaceArgs(argv: string[]): WorkspaceCommand {
-  const { verb, args, values, flags } = split('workspace', WORKSPACE_VERBS, argv, {
+  const { verb, args, text, wait, flags } = split('workspace', WORKSPACE_VERBS, argv, {
     cpus: { type: 'string' },
     memory: { type: 'string' },
     wait: { type: 'boolean' },
   });
-  const wait = values.wait === true;
-  if (verb !== 'create' && (values.cpus !== undefined || values.memory !== undefined))
+  if (verb !== 'create' && (text('cpus') !== undefined || text('memory') !== undefined))
     throw new CommandInputError('unexpected_flag', '--cpus and --memory go with workspace create only');
   if (verb === 'list') {
     if (wait)
@@ -151,8 +151,8 @@ export function parseWorkspaceArgs(argv: string[]): WorkspaceCommand {
         'invalid_name',
         `invalid workspace name ${JSON.stringify(name)}: ws_ starts an id`,
       );
-    const cpus = positiveIntArg('--cpus', values.cpus as string | undefined);
-    const memoryMiB = positiveIntArg('--memory', values.memory as string | undefined);
+    const cpus = positiveIntArg('--cpus', text('cpus'));
+    const memoryMiB = positiveIntArg('--memory', text('memory'));
     return {
       ...flags,
       verb,
@@ -167,8 +167,9 @@ export function parseWorkspaceArgs(argv: string[]): WorkspaceCommand {
 
 /** `rockpool port ARGV`, checked. */
 export function parsePortArgs(argv: string[]): PortCommand {
-  const { verb, args, values, flags } = split('port', PORT_VERBS, argv, { sharing: { type: 'string' } });
-  if (verb !== 'add' && values.sharing !== undefined)
+  const { verb, args, text, flags } = split('port', PORT_VERBS, argv, { sharing: { type: 'string' } });
+  const sharingFlag = text('sharing');
+  if (verb !== 'add' && sharingFlag !== undefined)
     throw new CommandInputError(
       'unexpected_flag',
       "--sharing goes with port add; change a port's level with `port share WORKSPACE PORT LEVEL`",
@@ -179,7 +180,7 @@ export function parsePortArgs(argv: string[]): PortCommand {
       return { ...flags, verb, workspace: workspaceArg(args[0]) };
     case 'add': {
       expectArgs('port', args, 2, 'add WORKSPACE PORT [--sharing LEVEL]');
-      const sharing = values.sharing === undefined ? undefined : sharingArg(values.sharing as string);
+      const sharing = sharingFlag === undefined ? undefined : sharingArg(sharingFlag);
       return {
         ...flags,
         verb,
