@@ -34,6 +34,8 @@ describe('rockpool', () => {
       'reconfigure',
       'gen-client-cert',
       'user',
+      'workspace',
+      'port',
       'status',
     ]);
   });
@@ -50,6 +52,27 @@ describe('rockpool', () => {
         expect(out, argv.join(' ')).toMatch(new RegExp(`^Usage: rockpool ${name}\\b`));
       }
     expect((await run(['init', '--help'])).out).toContain('--access all|restrict-app|restrict-all|mtls-app');
+  });
+
+  it('ws is workspace: its help, and its commands', async () => {
+    for (const argv of [
+      ['ws', '--help'],
+      ['help', 'ws'],
+    ])
+      expect((await run(argv)).out, argv.join(' ')).toMatch(/^Usage: rockpool workspace\b/);
+    // Refused before any request: the data dir does not exist.
+    await expect(run(['ws', 'start', 'Bad_Name'])).rejects.toThrow(/invalid workspace name "Bad_Name"/);
+    await expect(run(['ws', 'list'])).rejects.toThrow(
+      /Rockpool has never run with the data dir \/nonexistent/,
+    );
+  });
+
+  it('workspace and port --help say who the command acts as, and the sharing levels', async () => {
+    for (const name of ['workspace', 'port'])
+      expect((await run([name, '--help'])).out).toMatch(/acts as the user --as names.*\n.*\n.*first admin/);
+    expect((await run(['port', '--help'])).out).toContain(
+      'Sharing levels (LEVEL): private, authenticated, public.',
+    );
   });
 
   it('refuses an unknown command with exit status 2, naming it', async () => {

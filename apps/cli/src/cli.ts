@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import { dev } from './commands/dev.js';
 import { genClientCert } from './commands/gen-client-cert.js';
 import { type CommandIo, init } from './commands/init.js';
+import { PORT_HELP, port } from './commands/port.js';
 import { reconfigure } from './commands/reconfigure.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 import { USER_HELP, user } from './commands/user.js';
+import { WORKSPACE_HELP, workspace } from './commands/workspace.js';
 import { CONFIG_FLAGS_HELP } from './config-flags.js';
 
 interface Command {
@@ -94,6 +96,16 @@ $ROCKPOOL_DATA_DIR/client-certs). Without --password one is generated and writte
     help: USER_HELP,
     run: user,
   },
+  workspace: {
+    summary: 'Workspaces: list, create, start, stop, suspend, delete (alias: ws)',
+    help: WORKSPACE_HELP,
+    run: workspace,
+  },
+  port: {
+    summary: "A workspace's forwarded ports and their sharing: list, add, share, remove",
+    help: PORT_HELP,
+    run: port,
+  },
   status: {
     summary: 'Is Rockpool running, its modes, ports and running workspaces',
     help: `Usage: rockpool status [--json]
@@ -103,6 +115,10 @@ Exit status: 0 when Rockpool is running, 3 when it is not (as systemctl status).
     run: status,
   },
 };
+
+/** Other names of commands: `rockpool ws list` is `rockpool workspace list`. */
+const ALIASES: Record<string, string> = { ws: 'workspace' };
+const unalias = (name: string): string => (Object.hasOwn(ALIASES, name) ? (ALIASES[name] ?? name) : name);
 
 export function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
@@ -124,9 +140,10 @@ export async function runCli(
   io: CommandIo,
   errors: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const [name, ...rest] = argv;
+  const [given, ...rest] = argv;
+  const name = given === undefined ? undefined : unalias(given);
   if (name === undefined || name === 'help' || HELP_FLAGS.includes(name)) {
-    const topic = name === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined;
+    const topic = name === 'help' && rest[0] !== undefined ? COMMANDS[unalias(rest[0])] : undefined;
     io.output.write(topic?.help ?? usage());
     return 0;
   }

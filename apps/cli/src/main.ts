@@ -2,8 +2,10 @@
 import { CaddyInvalidConfigError, EdgeConfigError } from '@rockpool/caddy';
 import { PkiError } from '@rockpool/pki';
 import { runCli } from './cli.js';
+import { CommandInputError } from './commands/api-args.js';
 import { UserCommandError } from './commands/user.js';
 import { ConfigError } from './config-file.js';
+import { ControlPlaneError } from './control-plane.js';
 import { SettingsError } from './settings.js';
 import { StackNotReadyError } from './stack-ready.js';
 
@@ -16,6 +18,8 @@ const USER_ERRORS = [
   CaddyInvalidConfigError,
   StackNotReadyError,
   UserCommandError,
+  CommandInputError,
+  ControlPlaneError,
 ];
 
 runCli(process.argv.slice(2), { env: process.env, input: process.stdin, output: process.stdout }).then(

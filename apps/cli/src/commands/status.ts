@@ -3,10 +3,11 @@ import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
-import { getFromServerSocket } from '../server-socket.js';
+import { controlPlaneFor } from '../control-plane.js';
 import type { CommandIo } from './init.js';
 import { adminClientFor } from './reconfigure.js';
 import { publicUrls } from './up.js';
+import { listWorkspaces } from './workspace.js';
 
 export interface Status {
   running: boolean;
@@ -49,33 +50,16 @@ export function runtimeLines(runtime: Status['runtime']): string[] {
   ];
 }
 
-interface WorkspacePage {
-  items: { name: string; state: string }[];
-  nextCursor: string | null;
-}
-
-async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
-  const { status, body } = await getFromServerSocket(dataDirLayout(dataDir).serverSocket, path);
-  if (status !== 200) throw new Error(`${path} answered ${status}`);
-  return body as T;
-}
-
+/** Every workspace by state, as the first admin sees them (a member would see only their own). */
 async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
   const suspended: string[] = [];
-  let total = 0;
-  let cursor: string | null = null;
-  do {
-    const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-    const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
-    for (const { name, state } of page.items) {
-      byState[state] = (byState[state] ?? 0) + 1;
-      if (state === 'suspended') suspended.push(name);
-    }
-    total += page.items.length;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return { total, byState, suspended };
+  const workspaces = await listWorkspaces(await controlPlaneFor(dataDir, undefined));
+  for (const { name, state } of workspaces) {
+    byState[state] = (byState[state] ?? 0) + 1;
+    if (state === 'suspended') suspended.push(name);
+  }
+  return { total: workspaces.length, byState, suspended };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */

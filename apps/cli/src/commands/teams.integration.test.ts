@@ -3,16 +3,10 @@
  * server and the worker with the fake tart): the `rockpool user` commands and the dashboard's API
  * change the running edge at once, and members see only their own workspaces.
  */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { type MapHandler, ROLE_TABLE_ID, WorkspaceRouter } from '@rockpool/caddy';
 import {
-  caddyBinaryForTests,
   type EchoUpstream,
-  freePort,
   signInCookie,
   startEchoUpstream,
   startTestGate,
@@ -21,20 +15,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { runCli } from '../cli.js';
-import { readSettings } from '../settings.js';
 import { adminClientFor } from './reconfigure.js';
-import { type RunningStack, up } from './up.js';
+import { startTestStack, type TestStack } from './stack.fixture.js';
+import type { RunningStack } from './up.js';
 
 const ADMIN_PASSWORD = 'teams-admin-password';
-const FAKE_TART = join(
-  dirname(fileURLToPath(import.meta.resolve('@rockpool/worker/main'))),
-  '..',
-  'test',
-  'fake-tart',
-  'tart',
-);
 
-let root: string;
+let running: TestStack | undefined;
 let dataDir: string;
 let cp: string;
 let ws: string;
@@ -42,49 +29,23 @@ let stack: RunningStack | undefined;
 let upstream: EchoUpstream | undefined;
 /** The guest's gate in front of `upstream`, as a workspace route needs. */
 let gate: TestGate | undefined;
-const savedEnv = { ...process.env };
-const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'rockpool-teams-'));
-  dataDir = join(root, 'data');
-  const bin = join(root, 'bin');
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, 'tart'),
-    `#!/bin/sh\nFAKE_TART_HOME=${JSON.stringify(join(root, 'tart'))} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
-  );
-  chmodSync(join(bin, 'tart'), 0o755);
-  Object.assign(process.env, {
-    CADDY_PASSWORD: ADMIN_PASSWORD,
-    ROCKPOOL_RUNTIME: 'tart',
-    PATH: `${bin}:${process.env.PATH}`,
+  running = await startTestStack({
+    name: 'teams',
+    shellEnv: { CADDY_PASSWORD: ADMIN_PASSWORD },
+    // bob tries every write route on alice's workspace and on an unknown one: more than 10 a minute.
+    settingsEnv: { ROCKPOOL_RATE_LIMITS: JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] }) },
   });
-  const [controlPlanePort, workspacePort] = [await freePort(), await freePort()];
-  cp = `http://127.0.0.1:${controlPlanePort}`;
-  ws = `http://127.0.0.1:${workspacePort}`;
-  stack = await up(
-    readSettings({
-      ROCKPOOL_DATA_DIR: dataDir,
-      ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
-      ROCKPOOL_CONTROL_PLANE_PORT: String(controlPlanePort),
-      ROCKPOOL_WORKSPACE_PORT: String(workspacePort),
-      CADDY_PASSWORD: ADMIN_PASSWORD,
-      // bob tries every write route on alice's workspace and on an unknown one: more than 10 a minute.
-      ROCKPOOL_RATE_LIMITS: JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] }),
-    }),
-    quiet,
-  );
+  ({ dataDir, cp, ws, stack } = running);
   upstream = await startEchoUpstream({ name: 'app' });
   gate = await startTestGate({ codeServer: upstream.address });
 });
 
 afterAll(async () => {
-  await stack?.stop();
+  await running?.stop();
   await gate?.close();
   await upstream?.close();
-  process.env = savedEnv;
-  rmSync(root, { recursive: true, force: true });
 });
 
 const basic = (user: string, password: string) => ({
@@ -234,12 +195,18 @@ describe('users and roles on a running stack', () => {
     // Without the worker, whose periodic sync would take this route (no such workspace) back out.
     stack?.worker.holdRestarts();
     await stack?.worker.stop();
-    await new WorkspaceRouter(adminClientFor(dataDir)).putWorkspace({
-      name: 'probe',
-      upstream: gate?.address ?? '',
-      gateSecret: gate?.secret ?? '',
-      owner: 'alice',
-    });
+    const router = new WorkspaceRouter(adminClientFor(dataDir));
+    // alice's, for the WebSocket; carol's, for her sessions (the edge admits only a workspace's owner).
+    for (const [name, owner] of [
+      ['probe', 'alice'],
+      ['carols', 'carol'],
+    ])
+      await router.putWorkspace({
+        name,
+        upstream: gate?.address ?? '',
+        gateSecret: gate?.secret ?? '',
+        owner,
+      });
     // The workspace server takes no password: a browser signs in on the control plane.
     const aliceSession = await signInCookie(cp, { username: 'alice', password: PASSWORDS.alice ?? '' });
     const socket = new WebSocket(`${ws.replace('http', 'ws')}/workspace/probe/socket`, {
@@ -262,7 +229,7 @@ describe('users and roles on a running stack', () => {
     expect((await api('carol', 'GET', '/api/me')).status).toBe(200);
     const carolSession = await signInCookie(cp, { username: 'carol', password: PASSWORDS.carol ?? '' });
     const probe = async (cookie: string) => {
-      const res = await send(`${ws}/workspace/probe/`, { headers: { Cookie: cookie } });
+      const res = await send(`${ws}/workspace/carols/`, { headers: { Cookie: cookie } });
       await res.arrayBuffer();
       return res.status;
     };

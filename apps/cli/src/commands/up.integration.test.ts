@@ -2,25 +2,14 @@
  * `rockpool up` with real processes: the xcaddy-built Caddy, the server and the worker (the tart
  * runtime with the fake tart, so no VM is needed), on a data dir of its own.
  */
-import {
-  chmodSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { caddyBinaryForTests, edgeRequest, freePort } from '@rockpool/caddy/testing';
+import { edgeRequest } from '@rockpool/caddy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSettings } from '../settings.js';
-import { type RunningStack, up } from './up.js';
+import { startTestStack, type TestStack } from './stack.fixture.js';
+import type { RunningStack } from './up.js';
 
 const SECRETS = {
   CADDY_PASSWORD: 'up-test-password',
@@ -30,20 +19,12 @@ const SECRETS = {
 const auth = {
   Authorization: `Basic ${Buffer.from(`admin:${SECRETS.CADDY_PASSWORD}`).toString('base64')}`,
 };
-const FAKE_TART = join(
-  dirname(fileURLToPath(import.meta.resolve('@rockpool/worker/main'))),
-  '..',
-  'test',
-  'fake-tart',
-  'tart',
-);
 
-let root: string;
+let running: TestStack | undefined;
 let dataDir: string;
 let cp: string;
 let ws: string;
 let stack: RunningStack | undefined;
-const savedEnv = { ...process.env };
 const log: string[] = [];
 const echo = new Writable({
   write(chunk: Buffer, _encoding, done) {
@@ -53,36 +34,13 @@ const echo = new Writable({
 });
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'rockpool-up-'));
-  // Not created yet: `up` makes it.
-  dataDir = join(root, 'data');
-  // The fake tart needs to know where its VMs live; the worker passes it no such variable.
-  const bin = join(root, 'bin');
-  mkdirSync(bin);
-  writeFileSync(
-    join(bin, 'tart'),
-    `#!/bin/sh\nTART_HOME=${JSON.stringify(join(root, 'tart'))} exec ${JSON.stringify(FAKE_TART)} "$@"\n`,
-  );
-  chmodSync(join(bin, 'tart'), 0o755);
-  // What a user's shell has when running `rockpool up`: the secrets and the runtime choice.
-  Object.assign(process.env, SECRETS, { ROCKPOOL_RUNTIME: 'tart', PATH: `${bin}:${process.env.PATH}` });
-  const [controlPlanePort, workspacePort] = [await freePort(), await freePort()];
-  cp = `http://127.0.0.1:${controlPlanePort}`;
-  ws = `http://127.0.0.1:${workspacePort}`;
-  const settings = readSettings({
-    ROCKPOOL_DATA_DIR: dataDir,
-    ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
-    ROCKPOOL_CONTROL_PLANE_PORT: String(controlPlanePort),
-    ROCKPOOL_WORKSPACE_PORT: String(workspacePort),
-    CADDY_PASSWORD: SECRETS.CADDY_PASSWORD,
-  });
-  stack = await up(settings, echo);
+  // What a user's shell has when running `rockpool up`: the secrets.
+  running = await startTestStack({ name: 'up', shellEnv: SECRETS, echo });
+  ({ dataDir, cp, ws, stack } = running);
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  process.env = savedEnv;
-  rmSync(root, { recursive: true, force: true });
+  await running?.stop();
 });
 
 describe('rockpool up', () => {
