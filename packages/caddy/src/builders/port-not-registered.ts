@@ -1,4 +1,4 @@
-import type { Route } from '../config/types.js';
+import type { MatcherSet, Route } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
 import { htmlPage } from './edge-errors.js';
 
@@ -13,7 +13,7 @@ const NUMERIC_PORT_PATH = '^/workspace/[a-z0-9-]+/port/[0-9]{1,5}(/|$)';
 
 /** The routes that answer it, for the subroute of `/workspace/{name}/port/...`; `unregistered` matches them. */
 export function portNotRegisteredRoutes(
-  unregistered: Record<string, unknown>,
+  unregistered: MatcherSet,
   name: string,
   port: string,
 ): Route[] {
