@@ -12,11 +12,7 @@ import { htmlPage } from './edge-errors.js';
 const NUMERIC_PORT_PATH = '^/workspace/[a-z0-9-]+/port/[0-9]{1,5}(/|$)';
 
 /** The routes that answer it, for the subroute of `/workspace/{name}/port/...`; `unregistered` matches them. */
-export function portNotRegisteredRoutes(
-  unregistered: MatcherSet,
-  name: string,
-  port: string,
-): Route[] {
+export function portNotRegisteredRoutes(unregistered: MatcherSet, name: string, port: string): Route[] {
   return [
     {
       match: [
