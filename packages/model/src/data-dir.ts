@@ -25,6 +25,8 @@ export function dataDirLayout(dataDir: string) {
     initialPassword: join(dataDir, 'initial-password'),
     /** Signs OAuth session tokens when ROCKPOOL_OAUTH_SIGNING_KEY is unset (0600). */
     oauthSigningKey: join(dataDir, 'oauth-signing-key'),
+    /** The token in the edge's on-demand TLS ask URL, which the control plane checks (0600). */
+    tlsAskToken: join(dataDir, 'tls-ask-token'),
     /** Server certificates and the client CA (keys 0600). */
     tlsDir: join(dataDir, 'tls'),
     /** Where `.p12` client certificates are written by default. */

@@ -15,8 +15,10 @@ import { userRoles } from './auth/roles.js';
 import { UserAdmin } from './auth/user-admin.js';
 import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
+import { tlsAskRoutes } from './routes/tls-ask.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
+import { storeLookups } from './tls-ask.js';
 
 export interface ServerOptions {
   /** The SQLite file, e.g. `<data dir>/rockpool.db`. */
@@ -37,6 +39,8 @@ export interface ServerOptions {
   accessLogRetention?: AccessLogRetention;
   /** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS). Default off. */
   publicPorts?: boolean;
+  /** The token file of the edge's on-demand TLS ask (acme with a workspace domain); without it no ask route. */
+  tlsAskTokenFile?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -65,6 +69,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
     ...(options.edgeUsers ? { edgeUsers: options.edgeUsers(users, roles) } : {}),
   });
+  // Beside the API, not in it: only the edge's loopback ask server forwards to it.
+  if (options.tlsAskTokenFile)
+    app.route(
+      '/',
+      tlsAskRoutes({ lookups: storeLookups(workspaces, ports), tokenFile: options.tlsAskTokenFile }),
+    );
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A socket left by a crashed server would make listen fail with EADDRINUSE.
   await rm(options.socketPath, { force: true });
