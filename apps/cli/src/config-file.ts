@@ -9,6 +9,7 @@ import {
   resolveEdgeSecurity,
   TLS_MODES,
 } from '@rockpool/caddy';
+import { workspaceDomainProblem } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirFromEnv, readSettings, type Settings } from './settings.js';
 
@@ -25,6 +26,12 @@ export interface RockpoolConfig {
   ports: { controlPlane: number; workspaces: number; http: number };
   tls: TlsConfig;
   access: { mode: AccessMode; allow: string[]; trustedProxies: string[] };
+  /**
+   * The parent of the workspace hosts (`ws.example.com`: `alice.ws.example.com`); needs a wildcard
+   * DNS record. For now only TLS uses it: the certificate's wildcard SAN (self-signed, custom) or
+   * on-demand certificates (acme).
+   */
+  workspaceDomain?: string;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +78,13 @@ function port(value: unknown, field: string): number {
   return value;
 }
 
+function parseWorkspaceDomain(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const problem = workspaceDomainProblem(value);
+  if (problem) throw new ConfigError(`workspaceDomain: ${problem}`);
+  return value as string;
+}
+
 function parseTls(raw: unknown): TlsConfig {
   if (!isObject(raw)) throw new ConfigError('tls must be an object with a mode');
   if (!isTlsMode(raw.mode))
@@ -112,6 +126,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Rockpoo
       throw new ConfigError(
         `unknown access mode ${JSON.stringify(access.mode)}: use one of ${ACCESS_MODES.join(', ')}`,
       );
+    const workspaceDomain = parseWorkspaceDomain(raw.workspaceDomain);
     const config: RockpoolConfig = {
       listenHost: raw.listenHost === undefined ? '127.0.0.1' : str(raw.listenHost, 'listenHost'),
       ports: {
@@ -128,6 +143,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Rockpoo
           'trusted proxies',
         ),
       },
+      ...(workspaceDomain ? { workspaceDomain } : {}),
     };
     const { controlPlane, workspaces, http } = config.ports;
     if (
@@ -135,13 +151,16 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Rockpoo
       (tls.mode === 'off' ? 2 : 3)
     )
       throw new ConfigError('the control plane, the workspaces and the HTTP redirect need different ports');
-    // The same checks the Caddy builders make, with placeholder files: mode combinations, domains.
+    // The same checks the Caddy builders make, with placeholder files and ask: mode combinations, domains.
     resolveEdgeSecurity({
       tls:
         tls.mode === 'self-signed' || tls.mode === 'custom'
           ? { mode: tls.mode, certFile: '-', keyFile: '-' }
           : tls,
       access: { ...config.access, clientCaFile: '-' },
+      ...(workspaceDomain
+        ? { workspaceDomain, tlsAsk: { listen: '127.0.0.1:1', token: '0'.repeat(64) } }
+        : {}),
     });
     return config;
   } catch (error) {

@@ -17,6 +17,7 @@ export const CONFIG_FLAGS = {
   'control-plane-port': { type: 'string' },
   'workspace-port': { type: 'string' },
   'http-port': { type: 'string' },
+  'workspace-domain': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type ConfigFlags = Partial<Record<keyof typeof CONFIG_FLAGS, string>>;
@@ -30,6 +31,9 @@ export const CONFIG_FLAGS_HELP = `  --tls off|acme|self-signed|custom   TLS mode
   --trusted-proxies IP,CIDR,...       proxies whose X-Forwarded-For is believed
   --listen-host ADDR                  127.0.0.1 (this machine) or 0.0.0.0 (the network)
   --control-plane-port N --workspace-port N --http-port N
+  --workspace-domain NAME             workspace hosts under NAME ({name}.NAME; needs DNS *.NAME -> this
+                                      host): a wildcard SAN (self-signed, checked for custom), on-demand
+                                      certificates (acme); '' removes it
 `;
 
 const list = (raw: string) =>
@@ -59,6 +63,7 @@ export function applyConfigFlags(base: RockpoolConfig | undefined, flags: Config
   // Ports follow the TLS mode's defaults when the mode changes and no port was given.
   const ports =
     base && (base.tls.mode === 'off') === (mode === 'off') ? base.ports : defaultPorts(mode as 'off');
+  const workspaceDomain = flags['workspace-domain'] ?? base?.workspaceDomain;
   return parseConfig(
     {
       // TLS modes are for reaching Rockpool over the network; plain HTTP stays on this machine.
@@ -77,6 +82,7 @@ export function applyConfigFlags(base: RockpoolConfig | undefined, flags: Config
             ? list(flags['trusted-proxies'])
             : (base?.access.trustedProxies ?? []),
       },
+      ...(workspaceDomain ? { workspaceDomain } : {}),
     },
     'the new configuration',
   );

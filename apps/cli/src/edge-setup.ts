@@ -8,11 +8,13 @@ import {
   clientCaFiles,
   ensureClientCa,
   generateSelfSignedServerCertificate,
+  hostIdentities,
   issueClientCertificate,
   type PkiError,
   writeClientCertificate,
 } from '@rockpool/pki';
 import type { Settings } from './settings.js';
+import { prepareTlsAsk } from './tls-ask.js';
 
 /** Server certificates and the client CA live here (keys 0600). */
 export function tlsDir(dataDir: string): string {
@@ -32,15 +34,18 @@ const exists = (file: string) =>
 
 /**
  * The edge options for these settings, with the files they need in place: the self-signed server
- * certificate is generated once, custom files are checked (they exist, parse and match), and
- * `mtls-app` gets its client CA and, the first time, an `admin.p12` (password in a 0600 file).
- * Anything wrong is an error before Caddy is touched.
+ * certificate is generated once, custom files are checked (they exist, parse and match), both
+ * covering `*.{workspace domain}` when there is one, acme with a workspace domain gets its on-demand
+ * ask (token file and port), and `mtls-app` gets its client CA and, the first time, an `admin.p12`
+ * (password in a 0600 file). Anything wrong is an error before Caddy is touched.
  */
 export async function prepareEdge(
   settings: Settings,
   echo: NodeJS.WritableStream = process.stderr,
 ): Promise<EdgeSecurityOptions> {
   const dir = tlsDir(settings.dataDir);
+  const domain = settings.workspaceDomain;
+  const requirements = { wildcardDomains: domain ? [domain] : [] };
   let tls: EdgeSecurityOptions['tls'];
   switch (settings.tls.mode) {
     case 'off':
@@ -48,25 +53,26 @@ export async function prepareEdge(
       tls = settings.tls;
       break;
     case 'custom':
-      await checkCertificateFiles(settings.tls.certFile, settings.tls.keyFile);
+      await checkCertificateFiles(settings.tls.certFile, settings.tls.keyFile, new Date(), requirements);
       tls = settings.tls;
       break;
     case 'self-signed': {
       const files = { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') };
-      // Generated once, and again when it is missing or expires within 30 days.
+      // Generated once, and again when it is missing, expires within 30 days or lacks the wildcard.
       const soon = new Date(Date.now() + 30 * 24 * 3600 * 1000);
       const usable =
         (await exists(files.certFile)) &&
         (await exists(files.keyFile)) &&
-        (await checkCertificateFiles(files.certFile, files.keyFile, soon).then(
+        (await checkCertificateFiles(files.certFile, files.keyFile, soon, requirements).then(
           () => true,
           (error: PkiError) => {
-            if (error.code === 'certificate_expired') return false;
+            if (error.code === 'certificate_expired' || error.code === 'certificate_not_wildcard')
+              return false;
             throw error;
           },
         ));
       if (!usable) {
-        await generateSelfSignedServerCertificate(dir);
+        await generateSelfSignedServerCertificate(dir, { ...hostIdentities(), ...requirements });
         echo.write(`==> Generated a self-signed certificate: ${files.certFile}\n`);
       }
       tls = { mode: 'self-signed', ...files };
@@ -91,6 +97,8 @@ export async function prepareEdge(
     tls,
     access: { ...settings.access, ...(clientCaFile ? { clientCaFile } : {}) },
     httpRedirectListen: `${settings.listenHost}:${settings.httpPort}`,
+    ...(domain ? { workspaceDomain: domain } : {}),
+    ...(domain && tls.mode === 'acme' ? { tlsAsk: await prepareTlsAsk(settings.dataDir) } : {}),
   };
 }
 

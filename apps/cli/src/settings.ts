@@ -21,6 +21,8 @@ export interface Settings {
   /** TLS and access modes, from the config file (`rockpool init`); plain HTTP and `all` without one. */
   tls: RockpoolConfig['tls'];
   access: RockpoolConfig['access'];
+  /** Workspace hosts live under it (config file); only TLS uses it so far. */
+  workspaceDomain: string | undefined;
   caddyBinary: string;
   username: string;
   /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
@@ -147,6 +149,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     httpPort,
     tls: config?.tls ?? { mode: 'off' },
     access: config?.access ?? { mode: 'all', allow: [], trustedProxies: [] },
+    workspaceDomain: config?.workspaceDomain,
     caddyBinary,
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,

@@ -102,6 +102,12 @@ export {
 } from './edge/edge-security.js';
 export { EdgeConfigError } from './edge/errors.js';
 export { ipRangeProblem, parseIpRanges } from './edge/ip-ranges.js';
+export {
+  TLS_ASK_PATH_PREFIX,
+  type TlsAskOptions,
+  tlsAskProblem,
+  WORKSPACE_DOMAIN_HEADER,
+} from './edge/on-demand-tls.js';
 export { isTlsMode, TLS_MODES, type TlsModeName, type TlsOptions } from './edge/tls.js';
 export {
   type CaddyProcess,

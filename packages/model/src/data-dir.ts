@@ -29,6 +29,8 @@ export function dataDirLayout(dataDir: string) {
      * passed in an environment.
      */
     sessionSigningKey: join(dataDir, 'session-signing-key'),
+    /** The token in the edge's on-demand TLS ask URL, which the control plane checks (0600). */
+    tlsAskToken: join(dataDir, 'tls-ask-token'),
     /** Server certificates and the client CA (keys 0600). */
     tlsDir: join(dataDir, 'tls'),
     /** Where `.p12` client certificates are written by default. */

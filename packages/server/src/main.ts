@@ -38,6 +38,7 @@ const server = await startServer({
   admins: readAdmins(),
   publicPorts: readPublicPorts(),
   sessions: { signingKey },
+  tlsAskTokenFile: layout.tlsAskToken,
   // The dashboard is built into the @rockpool/spa package; ROCKPOOL_SPA_DIR points elsewhere.
   spaDir:
     process.env.ROCKPOOL_SPA_DIR ||

@@ -16,8 +16,10 @@ import { type SessionOptions, Sessions } from './auth/sessions.js';
 import { UserAdmin } from './auth/user-admin.js';
 import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
+import { tlsAskRoutes } from './routes/tls-ask.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
+import { storeLookups } from './tls-ask.js';
 
 export interface ServerOptions {
   /** The SQLite file, e.g. `<data dir>/rockpool.db`. */
@@ -40,6 +42,8 @@ export interface ServerOptions {
   publicPorts?: boolean;
   /** Password sign-in: the data dir's session signing key (never from the environment). */
   sessions?: Omit<SessionOptions, 'now'>;
+  /** The token file of the edge's on-demand TLS ask (acme with a workspace domain); without it no ask route. */
+  tlsAskTokenFile?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -69,6 +73,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
     ...(options.edgeUsers ? { edgeUsers: options.edgeUsers(users, roles) } : {}),
   });
+  // Beside the API, not in it: only the edge's loopback ask server forwards to it.
+  if (options.tlsAskTokenFile)
+    app.route(
+      '/',
+      tlsAskRoutes({ lookups: storeLookups(workspaces, ports), tokenFile: options.tlsAskTokenFile }),
+    );
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A socket left by a crashed server would make listen fail with EADDRINUSE.
   await rm(options.socketPath, { force: true });

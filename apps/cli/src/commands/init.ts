@@ -71,6 +71,12 @@ const QUESTIONS: {
     prompt: 'Listen on (127.0.0.1: this machine only, 0.0.0.0: the network)',
     fallback: (a) => (a.tls && a.tls !== 'off' ? '0.0.0.0' : '127.0.0.1'),
   },
+  {
+    flag: 'workspace-domain',
+    prompt:
+      'Workspace domain, empty for none (workspaces at {name}.DOMAIN; needs a DNS record *.DOMAIN for this host)',
+    fallback: () => '',
+  },
 ];
 
 /** The wizard: asks each question no flag answered, showing the default. */
@@ -123,7 +129,7 @@ export async function init(argv: string[], io: CommandIo): Promise<number> {
   io.output.write(
     [
       `Wrote ${file}`,
-      `  TLS: ${config.tls.mode}   access: ${config.access.mode}${config.access.allow.length ? ` (allow ${config.access.allow.join(', ')})` : ''}`,
+      `  TLS: ${config.tls.mode}   access: ${config.access.mode}${config.access.allow.length ? ` (allow ${config.access.allow.join(', ')})` : ''}${config.workspaceDomain ? `   workspace domain: ${config.workspaceDomain}` : ''}`,
       `  Dashboard: ${urls.controlPlane}/app/   Workspaces: ${urls.workspaces}/workspace/{name}/`,
       'Start Rockpool with `rockpool up` (or ./scripts/run.sh); change modes later with `rockpool reconfigure`.',
       '',

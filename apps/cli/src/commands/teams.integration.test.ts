@@ -200,7 +200,7 @@ describe('users and roles on a running stack', () => {
     for (const [name, owner] of [
       ['probe', 'alice'],
       ['carols', 'carol'],
-    ])
+    ] as const)
       await router.putWorkspace({
         name,
         upstream: gate?.address ?? '',

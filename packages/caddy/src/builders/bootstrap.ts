@@ -213,7 +213,7 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
 export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
   const edge = resolveEdgeSecurity(options.edge);
-  const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options.controlPlaneListen);
+  const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
     ...(options.accessLogSocket ? { logging: buildAccessLogging({ socket: options.accessLogSocket }) } : {}),

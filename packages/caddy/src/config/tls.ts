@@ -1,7 +1,15 @@
 /** Caddy's `tls` app: where certificates come from and how they are obtained. */
 export interface TlsApp {
   certificates?: { load_files?: LoadedCertificateFile[]; automate?: string[] };
-  automation?: { policies: AutomationPolicy[] };
+  automation?: { policies: AutomationPolicy[]; on_demand?: OnDemandConfig };
+}
+
+/**
+ * On-demand TLS: a certificate is obtained at the first handshake for a name, if `permission`
+ * allows it. `http` asks `endpoint` (`?domain={name}` is appended); a 2xx answer allows it.
+ */
+export interface OnDemandConfig {
+  permission: { module: 'http'; endpoint: string };
 }
 
 export interface LoadedCertificateFile {
@@ -12,8 +20,11 @@ export interface LoadedCertificateFile {
 }
 
 export interface AutomationPolicy {
+  /** Names the policy applies to; `*.example.com` matches one label. */
   subjects?: string[];
   issuers: AcmeIssuer[];
+  /** Names under this policy get their certificates at handshake time (see {@link OnDemandConfig}). */
+  on_demand?: boolean;
 }
 
 export interface AcmeIssuer {

@@ -1,14 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generateSelfSignedServerCertificate } from '@rockpool/pki';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
-import { caddyBinaryForTests } from '../testing/caddy-binary.js';
+import { startTestAcmeCa, type TestAcmeCa } from '../testing/acme-ca.js';
 import { startTestEdge, type TestEdge } from '../testing/edge-fixture.js';
 import { edgeRequest } from '../testing/edge-request.js';
-import { freePort } from '../testing/free-port.js';
 
 /**
  * A second Caddy is the ACME CA (the pki app's `acme_server`), and the edge obtains its certificate
@@ -18,44 +15,13 @@ import { freePort } from '../testing/free-port.js';
  */
 describe('ACME TLS against a local ACME CA', () => {
   let dir: string;
-  let ca: CaddyProcess;
+  let ca: TestAcmeCa;
   let edge: TestEdge;
   const ip = `127.${20 + Math.floor(Math.random() * 200)}.${Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rockpool-acme-'));
-    const caListenerCert = await generateSelfSignedServerCertificate(join(dir, 'ca-tls'), {
-      dnsNames: ['localhost'],
-      ips: ['127.0.0.1'],
-    });
-    const caPort = await freePort();
-    const caDataDir = join(dir, 'ca');
-    ca = await startCaddy({
-      binary: caddyBinaryForTests(),
-      dataDir: caDataDir,
-      config: {
-        apps: {
-          pki: { certificate_authorities: { local: { install_trust: false } } },
-          tls: {
-            certificates: {
-              load_files: [
-                { certificate: caListenerCert.certFile, key: caListenerCert.keyFile, tags: ['acme-ca'] },
-              ],
-            },
-          },
-          http: {
-            servers: {
-              acme: {
-                listen: [`127.0.0.1:${caPort}`],
-                routes: [{ handle: [{ handler: 'acme_server', ca: 'local', challenges: ['http-01'] }] }],
-                tls_connection_policies: [{ certificate_selection: { any_tag: ['acme-ca'] } }],
-                automatic_https: { disable: true },
-              },
-            },
-          },
-        },
-      },
-    });
+    ca = await startTestAcmeCa(dir);
     edge = await startTestEdge({
       host: ip,
       httpPort: 80,
@@ -64,8 +30,8 @@ describe('ACME TLS against a local ACME CA', () => {
           mode: 'acme',
           domain: ip,
           email: 'ops@rockpool.test',
-          caDirectoryUrl: `https://127.0.0.1:${caPort}/acme/local/directory`,
-          trustedRootsPemFiles: [caListenerCert.certFile],
+          caDirectoryUrl: ca.directoryUrl,
+          trustedRootsPemFiles: [ca.listenerCertFile],
         },
         access: { mode: 'all' },
       },
@@ -73,15 +39,12 @@ describe('ACME TLS against a local ACME CA', () => {
   }, 60_000);
   afterAll(async () => {
     await edge?.close();
-    await ca?.stop();
+    await ca?.caddy.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   it('obtains a certificate for the control plane and the workspaces, signed by the ACME CA', async () => {
-    const root = await readFile(
-      join(dir, 'ca', 'data', 'caddy', 'pki', 'authorities', 'local', 'root.crt'),
-      'utf8',
-    );
+    const root = await ca.root();
     let last: unknown;
     for (let attempt = 0; attempt < 100; attempt++) {
       try {

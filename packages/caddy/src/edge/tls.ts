@@ -1,5 +1,12 @@
-import type { ClientAuthentication, HttpServer, TlsApp, TlsConnectionPolicy } from '../config/types.js';
+import type {
+  AcmeIssuer,
+  ClientAuthentication,
+  HttpServer,
+  TlsApp,
+  TlsConnectionPolicy,
+} from '../config/types.js';
 import { EdgeConfigError } from './errors.js';
+import { onDemandConfig, type TlsAskOptions } from './on-demand-tls.js';
 
 export const TLS_MODES = ['off', 'acme', 'self-signed', 'custom'] as const;
 export type TlsModeName = (typeof TLS_MODES)[number];
@@ -53,32 +60,42 @@ export function assertTlsOptions(tls: TlsOptions): void {
     );
 }
 
-/** Caddy's `tls` app for these options; none for plain HTTP. */
-export function buildTlsApp(tls: TlsOptions): TlsApp | undefined {
+/** Workspace hosts under `domain` get on-demand certificates (acme) after asking `ask`. */
+export interface OnDemandWorkspaces {
+  domain: string;
+  ask: TlsAskOptions;
+}
+
+/**
+ * Caddy's `tls` app for these options; none for plain HTTP. With acme and `workspaces`, the
+ * control plane's domain keeps its certificate obtained at start, and every workspace host gets
+ * one at its first handshake, if the ask endpoint allows it. The other modes serve one loaded
+ * certificate, whose wildcard SAN the CLI checked or generated.
+ */
+export function buildTlsApp(tls: TlsOptions, workspaces?: OnDemandWorkspaces): TlsApp | undefined {
   switch (tls.mode) {
     case 'off':
       return undefined;
-    case 'acme':
+    case 'acme': {
+      const issuer: AcmeIssuer = {
+        module: 'acme',
+        ...(tls.caDirectoryUrl ? { ca: tls.caDirectoryUrl } : {}),
+        ...(tls.email ? { email: tls.email } : {}),
+        ...(tls.trustedRootsPemFiles?.length ? { trusted_roots_pem_files: tls.trustedRootsPemFiles } : {}),
+      };
       return {
         certificates: { automate: [tls.domain] },
         automation: {
           policies: [
-            {
-              subjects: [tls.domain],
-              issuers: [
-                {
-                  module: 'acme',
-                  ...(tls.caDirectoryUrl ? { ca: tls.caDirectoryUrl } : {}),
-                  ...(tls.email ? { email: tls.email } : {}),
-                  ...(tls.trustedRootsPemFiles?.length
-                    ? { trusted_roots_pem_files: tls.trustedRootsPemFiles }
-                    : {}),
-                },
-              ],
-            },
+            { subjects: [tls.domain], issuers: [issuer] },
+            ...(workspaces
+              ? [{ subjects: [`*.${workspaces.domain}`], issuers: [issuer], on_demand: true }]
+              : []),
           ],
+          ...(workspaces ? { on_demand: onDemandConfig(workspaces.ask) } : {}),
         },
       };
+    }
     case 'self-signed':
     case 'custom':
       return {

@@ -17,6 +17,8 @@ export interface StartCaddyOptions {
   adminListen?: string;
   /** How long to wait for the admin API. Default 15 s. */
   readyTimeoutMs?: number;
+  /** More environment, e.g. a test ACME CA's `HTTP_PROXY` (its HTTP-01 requests honour it). */
+  env?: Record<string, string>;
 }
 
 /** A running Caddy. `stop()` is safe to call more than once. */
@@ -62,6 +64,7 @@ export async function startCaddy(options: StartCaddyOptions): Promise<CaddyProce
       HOME: options.dataDir,
       XDG_DATA_HOME: join(options.dataDir, 'data'),
       XDG_CONFIG_HOME: join(options.dataDir, 'config'),
+      ...options.env,
     },
     stdio: ['ignore', log, log],
   });
