@@ -32,7 +32,7 @@ test('a new user creates, uses, stops and deletes a workspace from the dashboard
     await page.getByRole('link', { name: 'New workspace' }).click();
     const name = page.getByLabel('Name', { exact: true });
     await name.fill('My App');
-    await expect(page.getByText(/lowercase letters, digits and inner hyphens/)).toBeVisible();
+    await expect(page.getByText(/lowercase letters, digits and single inner hyphens/)).toBeVisible();
     await expect(page.getByRole('button', { name: 'Create workspace' })).toBeDisabled();
     await stack.screenshot(page, '02-create-invalid');
     await name.fill('web');

@@ -1,4 +1,5 @@
 import type { Browser } from '@playwright/test';
+import { signInCookie } from '@rockpool/caddy/testing';
 import { type ApiResponse, expect, type Stack, test } from '../fixtures.js';
 
 /**
@@ -32,9 +33,31 @@ async function apiAs(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
 }
 
-/** What `user`'s Chromium shows at `url` on the workspace origin: the status and the page's text. */
-async function openAs(browser: Browser, user: typeof alice, url: string) {
-  const context = await browser.newContext({ httpCredentials: user });
+/**
+ * What `user`'s Chromium shows at `url` on the workspace origin: the status and the page's text.
+ * The browser holds `user`'s own session, from the control plane's sign-in (the workspace server
+ * takes no password).
+ */
+async function openAs(browser: Browser, stack: Stack, user: typeof alice, url: string) {
+  const [cookieName = '', value = ''] = (await signInCookie(stack.controlPlane, user)).split(/=(.*)/s);
+  const origin = new URL(stack.controlPlane);
+  const context = await browser.newContext({
+    storageState: {
+      cookies: [
+        {
+          name: cookieName,
+          value,
+          domain: origin.hostname,
+          path: '/',
+          expires: -1,
+          httpOnly: true,
+          secure: origin.protocol === 'https:',
+          sameSite: 'Lax',
+        },
+      ],
+      origins: [],
+    },
+  });
   try {
     const page = await context.newPage();
     const response = await page.goto(url);
@@ -82,16 +105,16 @@ test.describe('two users', () => {
 
     const ide = `${stack.workspaces}/workspace/${name}/`;
     await test.step('alice opens her IDE in Chromium', async () => {
-      expect((await openAs(browser, alice, ide)).status).toBe(200);
+      expect((await openAs(browser, stack, alice, ide)).status).toBe(200);
     });
 
     await test.step('bob, in his own Chromium, gets the 404 of an unknown workspace', async () => {
-      const unknown = await openAs(browser, bob, `${stack.workspaces}/workspace/nobodys/`);
+      const unknown = await openAs(browser, stack, bob, `${stack.workspaces}/workspace/nobodys/`);
       expect(unknown.status).toBe(404);
       const expected = { status: 404, text: unknown.text.replace('nobodys', name) };
       expect(JSON.parse(expected.text)).toMatchObject({ error: { code: 'not_found' } });
-      expect(await openAs(browser, bob, ide)).toEqual(expected);
-      expect(await openAs(browser, bob, `${ide}port/3000/`)).toEqual(expected);
+      expect(await openAs(browser, stack, bob, ide)).toEqual(expected);
+      expect(await openAs(browser, stack, bob, `${ide}port/3000/`)).toEqual(expected);
       // The API says the same: for bob, alice's workspace does not exist.
       expect((await apiAs(stack, bob, 'GET', `/api/workspaces/${name}`)).status).toBe(404);
     });
