@@ -36,6 +36,8 @@ export interface QemuLaunch {
    * before the guest runs again and writes to its disk.
    */
   incomingSocket?: string;
+  /** The kernel command line the saved guest booted with, when restoring a snapshot made for another name. */
+  kernelCommandLine?: string;
 }
 
 /** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
@@ -77,7 +79,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-initrd',
     image.initrd,
     '-append',
-    kernelCommandLine(spec.workspace, launch.tscKhz),
+    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz),
     '-drive',
     `id=root,file=${paths.disk},format=qcow2,if=none`,
     '-device',

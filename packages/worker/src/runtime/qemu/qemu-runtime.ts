@@ -1,15 +1,16 @@
 import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
-import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { directoryBytes, exists } from '../host-files.js';
 import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
+import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
+import { createDisk, firstStart } from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
@@ -21,6 +22,11 @@ export interface QemuRuntimeOptions {
   imageDir: string;
   /** One directory per VM: overlay disk, sockets, pid file, console log. */
   stateDir: string;
+  /**
+   * A guest snapshot (scripts/build-guest-snapshot.sh): new VMs are restored from it when it fits,
+   * else booted cold with the reason. Without it every VM boots cold.
+   */
+  snapshotDir?: string;
   qemuBinary?: string;
   qemuImgBinary?: string;
   /** 'auto' probes KVM once and falls back to TCG. */
@@ -41,12 +47,17 @@ export interface QemuRuntimeOptions {
   gateSecretTimeoutMs?: number;
 }
 
+/** How QEMU restores saved memory: where it listens for it, and the saved guest's command line. */
+type Restore = { incomingSocket: string; kernelCommandLine?: string };
+
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
-  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation'>> & { isolation: Isolation };
+  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'snapshotDir'>> &
+    Pick<QemuRuntimeOptions, 'snapshotDir'> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
+  #qemuVersion: Promise<string> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
     this.#options = {
@@ -93,15 +104,22 @@ export class QemuRuntime implements VmRuntime {
         `guest image not found in ${this.#options.imageDir}; run scripts/build-guest-image.sh`,
       );
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
-    // Create under a temporary name so a crash never leaves a half-made disk that looks real.
-    const partial = `${paths.disk}.partial`;
-    await rm(partial, { force: true });
-    await runCommand(
-      this.#options.qemuImgBinary,
-      overlayArgs(this.image.rootfs, partial),
-      'creating the disk',
+    const dir = this.#options.snapshotDir;
+    await createDisk(
+      { paths, overlay: (file) => this.#overlay(file) },
+      dir ? { dir, wanted: await this.snapshotHardware(spec) } : undefined,
     );
-    await execa('mv', [partial, paths.disk]);
+  }
+
+  /** What a guest snapshot must have been made with for `spec` on this host. */
+  async snapshotHardware(spec: Pick<VmSpec, 'cpus' | 'memoryMiB'>): Promise<SnapshotHardware> {
+    this.#qemuVersion ??= qemuVersion(this.#options.qemuBinary);
+    const host = { qemuVersion: await this.#qemuVersion, imageDir: this.#options.imageDir };
+    return wantedHardware(spec, { ...host, accel: (await this.accelerator()).accel });
+  }
+
+  #overlay(file: string): Promise<void> {
+    return runCommand(this.#options.qemuImgBinary, overlayArgs(this.image.rootfs, file), 'creating the disk');
   }
 
   async start(spec: VmSpec): Promise<VmInfo> {
@@ -110,18 +128,23 @@ export class QemuRuntime implements VmRuntime {
     const deps = {
       spec,
       paths,
-      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket),
+      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket ? { incomingSocket } : {}),
+      overlay: (file: string) => this.#overlay(file),
       inspect: () => this.inspect(spec.workspace),
       timeoutMs: this.#options.resumeTimeoutMs,
       now: this.#options.now,
     };
+    const birthDeps = { ...deps, launch: (restore?: Restore) => this.#launch(spec, restore ?? {}) };
     const current = await this.inspect(spec.workspace);
     let info: VmInfo;
     if (current.state === 'running')
-      info = (await settleRunning(deps, current)) ?? (await resumeOrBoot(deps));
+      info =
+        (await firstStart(birthDeps, current)) ??
+        (await settleRunning(deps, current)) ??
+        (await resumeOrBoot(deps));
     else {
       if (current.state === 'absent') await this.create(spec);
-      info = await resumeOrBoot(deps);
+      info = (await firstStart(birthDeps)) ?? (await resumeOrBoot(deps));
     }
     if (!info.gate)
       throw new RuntimeError(
@@ -143,7 +166,7 @@ export class QemuRuntime implements VmRuntime {
   }
 
   /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
-  async #launch(spec: VmSpec, incomingSocket?: string): Promise<VmInfo> {
+  async #launch(spec: VmSpec, restore: Partial<Restore>): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
     // A new secret every launch (a resume too): one that leaked earlier dies with the VM that used it.
@@ -161,7 +184,7 @@ export class QemuRuntime implements VmRuntime {
       gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
-      ...(incomingSocket ? { incomingSocket } : {}),
+      ...restore,
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
     await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chown, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
@@ -187,7 +188,9 @@ export interface LoadOptions {
   qmpSocket: string;
   /** The QEMU started with `-incoming` on `files.loadSocket`. */
   pid: number;
-  files: MemoryFiles;
+  files: Pick<MemoryFiles, 'state' | 'loadSocket'>;
+  /** The state's SHA-256, checked as it is sent: a mismatch fails the load before the guest runs. */
+  sha256?: string;
   timeoutMs: number;
   now: () => number;
 }
@@ -202,7 +205,10 @@ export async function loadMemory(options: LoadOptions): Promise<void> {
   const deadline = options.now() + options.timeoutMs;
   const expired = () => options.now() > deadline;
   const socket = await connectWhenListening(files.loadSocket, pid, expired);
-  const sent = pipeline(createReadStream(files.state), socket);
+  const hash = createHash('sha256');
+  const source = createReadStream(files.state);
+  if (options.sha256) source.on('data', (chunk) => hash.update(chunk));
+  const sent = pipeline(source, socket);
   sent.catch(() => undefined); // QEMU may close early on a bad stream; its own status says why.
   try {
     await untilMigrated(options.qmpSocket, expired, 'loading the memory', pid);
@@ -210,6 +216,9 @@ export async function loadMemory(options: LoadOptions): Promise<void> {
     socket.destroy();
   }
   await sent.catch(() => undefined);
+  // QEMU took the whole stream (it stays paused): a damaged page would only show in the guest.
+  if (options.sha256 && hash.digest('hex') !== options.sha256)
+    throw new Error(`the memory file ${files.state} is damaged (its SHA-256 does not match)`);
 }
 
 async function connectWhenListening(path: string, pid: number, expired: () => boolean): Promise<Socket> {
