@@ -135,6 +135,11 @@ const MIGRATIONS: Migration[] = [
     db.exec(`ALTER TABLE workspaces ADD COLUMN notice TEXT;
              ALTER TABLE workspaces ADD COLUMN disk_bytes INTEGER;`);
   },
+  // Create from a snapshot (issue 16): how the VM last came up.
+  (db) => {
+    db.exec(`ALTER TABLE workspaces ADD COLUMN boot_path TEXT
+               CHECK (boot_path IS NULL OR boot_path IN ('snapshot', 'resumed', 'cold'));`);
+  },
 ];
 
 /**

@@ -127,7 +127,10 @@ export class JobRunner {
     const vm = await runtime.start(this.#spec(workspace));
     if (!vm.gate) throw new Error('the VM runs but reports no gate');
     // A retry that finds the VM running keeps what the first attempt reported.
-    if (before !== 'running') workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
+    if (before !== 'running') {
+      workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
+      workspaces.setBootPath(workspace.id, state, vm.boot?.kind ?? 'cold');
+    }
     if (vm.boot) this.#deps.log(`${workspace.name}: ${bootLog(vm.boot)}`);
     workspaces.setPhase(workspace.id, state, 'ide_starting');
     await waitForIde(vm.gate, {

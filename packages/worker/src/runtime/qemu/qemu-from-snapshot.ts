@@ -10,7 +10,7 @@ import {
   snapshotFiles,
 } from './guest-snapshot.js';
 import type { QemuVmPaths } from './qemu-paths.js';
-import { loadMemory, setGuestClock } from './qemu-snapshot.js';
+import { loadMemory } from './qemu-snapshot.js';
 import { qmp } from './qmp.js';
 
 /**
@@ -110,21 +110,24 @@ export async function firstStart(deps: BirthDeps, running?: VmInfo): Promise<VmI
   return makeOwn(deps);
 }
 
-/** Fix-ups (name, machine-id, RNG; see guest-fixups.ts) and the clock, on a restored guest that runs. */
+/**
+ * Fix-ups on a restored guest that runs (name, machine-id, RNG, clock, the gate's secret: see
+ * guest-fixups.ts). The caller need not install the gate's secret again.
+ */
 async function makeOwn(deps: BirthDeps): Promise<VmInfo> {
   const { paths, spec } = deps;
   const status = (await qmp(paths.qmpSocket, 'query-status')) as { status: string };
   if (status.status !== 'running') await qmp(paths.qmpSocket, 'cont');
-  await applyFixups(paths.qgaSocket, spec.workspace);
+  const info = await deps.inspect();
+  if (!info.gate) throw new Error(`the restored VM of ${spec.workspace} has no gate secret on the host`);
+  const skewMs = await applyFixups(paths.qgaSocket, spec.workspace, {
+    gateSecret: info.gate.secret,
+    now: deps.now,
+  });
   const boot: BootReport = { kind: 'snapshot' };
-  try {
-    const skewMs = await setGuestClock(paths.qgaSocket, deps.now);
-    if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
-  } catch (error) {
-    boot.notice = `the guest clock could not be set: ${(error as Error).message}`;
-  }
+  if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
   await rm(paths.birth, { force: true });
-  return { ...(await deps.inspect()), boot };
+  return { ...info, boot };
 }
 
 /**

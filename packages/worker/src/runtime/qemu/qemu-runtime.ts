@@ -153,15 +153,16 @@ export class QemuRuntime implements VmRuntime {
       );
     // /run is a tmpfs in the guest: the secret is installed on every boot. A resumed guest still
     // has the one of the boot it was saved in, and a running one gets its own again, in case a
-    // worker died between booting the VM and installing it.
-    await installGateSecret({
-      workspace: spec.workspace,
-      qgaSocket: paths.qgaSocket,
-      secret: info.gate.secret,
-      timeoutMs: this.#options.gateSecretTimeoutMs,
-      running: async () => (await this.#livePid(spec.workspace)) !== undefined,
-      consoleTail: () => this.consoleTail(spec.workspace),
-    });
+    // worker died between booting the VM and installing it. The snapshot's fix-ups installed it.
+    if (info.boot?.kind !== 'snapshot')
+      await installGateSecret({
+        workspace: spec.workspace,
+        qgaSocket: paths.qgaSocket,
+        secret: info.gate.secret,
+        timeoutMs: this.#options.gateSecretTimeoutMs,
+        running: async () => (await this.#livePid(spec.workspace)) !== undefined,
+        consoleTail: () => this.consoleTail(spec.workspace),
+      });
     return info;
   }
 

@@ -206,7 +206,8 @@ export async function loadMemory(options: LoadOptions): Promise<void> {
   const expired = () => options.now() > deadline;
   const socket = await connectWhenListening(files.loadSocket, pid, expired);
   const hash = createHash('sha256');
-  const source = createReadStream(files.state);
+  // Large reads: with the default 64 KiB the stream, not QEMU, set the pace (1.5 s instead of 3 s for 300 MB here).
+  const source = createReadStream(files.state, { highWaterMark: 4 * 1024 ** 2 });
   if (options.sha256) source.on('data', (chunk) => hash.update(chunk));
   const sent = pipeline(source, socket);
   sent.catch(() => undefined); // QEMU may close early on a bad stream; its own status says why.
