@@ -23,6 +23,8 @@ export interface Status {
     byState: Record<string, number>;
     /** Suspended workspaces by name: memory on disk, no CPU or RAM used; start resumes them. */
     suspended: string[];
+    /** Workspace names by how their VM last came up (snapshot, resumed, cold); absent: never ran. */
+    bootPaths?: Record<string, string[]>;
   };
   /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
   runtime?: { runtime: string; network: string; warnings: string[] };
@@ -45,12 +47,28 @@ export function runtimeLines(runtime: Status['runtime']): string[] {
   const network = runtime.network === 'softnet' ? 'softnet (guests isolated from each other)' : 'shared NAT';
   return [
     `  VM runtime:  ${runtime.runtime}, network ${network}`,
+    // The report is tart's (QEMU writes none): its guests have no memory snapshot to start from.
+    '  New workspaces: cold boot (create from a snapshot is not available with tart)',
     ...runtime.warnings.map((warning) => `  WARNING: ${warning}`),
   ];
 }
 
+const BOOT_PATH_TITLES: Record<string, string> = {
+  snapshot: 'from the guest snapshot',
+  resumed: 'resumed from memory',
+  cold: 'cold boot',
+};
+
+/** How each workspace's VM last came up, e.g. "from the guest snapshot 2 (alice, bob), cold boot 1 (carol)". */
+export function bootPathLines(bootPaths: Record<string, string[]> | undefined): string[] {
+  const parts = Object.entries(bootPaths ?? {})
+    .filter(([, names]) => names.length > 0)
+    .map(([path, names]) => `${BOOT_PATH_TITLES[path] ?? path} ${names.length} (${names.join(', ')})`);
+  return parts.length ? [`  Last start:  ${parts.join(', ')}`] : [];
+}
+
 interface WorkspacePage {
-  items: { name: string; state: string }[];
+  items: { name: string; state: string; bootPath?: string | null }[];
   nextCursor: string | null;
 }
 
@@ -63,19 +81,21 @@ async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
 async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
   const suspended: string[] = [];
+  const bootPaths: Record<string, string[]> = {};
   let total = 0;
   let cursor: string | null = null;
   do {
     const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
-    for (const { name, state } of page.items) {
+    for (const { name, state, bootPath } of page.items) {
       byState[state] = (byState[state] ?? 0) + 1;
       if (state === 'suspended') suspended.push(name);
+      if (bootPath) bootPaths[bootPath] = [...(bootPaths[bootPath] ?? []), name];
     }
     total += page.items.length;
     cursor = page.nextCursor;
   } while (cursor);
-  return { total, byState, suspended };
+  return { total, byState, suspended, bootPaths };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -128,6 +148,7 @@ export function formatStatus(s: Status): string {
     ...(s.workspaces
       ? [
           `  Suspended workspaces: ${s.workspaces.suspended.length}${s.workspaces.suspended.length ? ` (${s.workspaces.suspended.join(', ')})` : ''}`,
+          ...bootPathLines(s.workspaces.bootPaths),
         ]
       : []),
     ...runtimeLines(s.runtime),
