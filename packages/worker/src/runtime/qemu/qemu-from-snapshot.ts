@@ -23,11 +23,14 @@ export type Birth =
   | { path: 'snapshot'; dir: string; snapshot: SnapshotDescription; ran?: true }
   | { path: 'cold'; reason: string };
 
+/** How QEMU restores saved memory: where it listens for it, and the saved guest's command line. */
+export type Restore = { incomingSocket: string; kernelCommandLine?: string };
+
 export interface BirthDeps {
   spec: VmSpec;
   paths: QemuVmPaths;
   /** Starts QEMU to boot, or to wait for saved memory on `incomingSocket` with the saved guest's command line. */
-  launch(restore?: { incomingSocket: string; kernelCommandLine: string }): Promise<VmInfo>;
+  launch(restore?: Restore): Promise<VmInfo>;
   /** Writes a new copy-on-write overlay of the guest image at `file`. */
   overlay(file: string): Promise<void>;
   inspect(): Promise<VmInfo>;

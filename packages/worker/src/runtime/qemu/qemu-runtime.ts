@@ -10,7 +10,7 @@ import { detectAccelerator, hostTscKhz } from './accel.js';
 import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
-import { createDisk, firstStart } from './qemu-from-snapshot.js';
+import { createDisk, firstStart, type Restore } from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
@@ -22,10 +22,7 @@ export interface QemuRuntimeOptions {
   imageDir: string;
   /** One directory per VM: overlay disk, sockets, pid file, console log. */
   stateDir: string;
-  /**
-   * A guest snapshot (scripts/build-guest-snapshot.sh): new VMs are restored from it when it fits,
-   * else booted cold with the reason. Without it every VM boots cold.
-   */
+  /** The guest snapshot new VMs are restored from when it fits (scripts/build-guest-snapshot.sh). */
   snapshotDir?: string;
   qemuBinary?: string;
   qemuImgBinary?: string;
@@ -46,9 +43,6 @@ export interface QemuRuntimeOptions {
    */
   gateSecretTimeoutMs?: number;
 }
-
-/** How QEMU restores saved memory: where it listens for it, and the saved guest's command line. */
-type Restore = { incomingSocket: string; kernelCommandLine?: string };
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
 export class QemuRuntime implements VmRuntime {
@@ -176,6 +170,9 @@ export class QemuRuntime implements VmRuntime {
     await writeFile(paths.gatePort, `${gatePort}\n`);
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
+    // A restored guest's disk is opened when it continues, after QEMU became the VM user: let it
+    // reach the directory (it can open nothing there it does not own: the rest is the worker's, 0600).
+    if (isolation.enforced && restore.incomingSocket) await chmod(paths.dir, 0o711);
     const { accel } = await this.accelerator();
     const args = qemuArgs({
       spec,
