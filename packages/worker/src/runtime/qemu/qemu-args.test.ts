@@ -55,6 +55,13 @@ describe('qemuArgs', () => {
     expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
   });
 
+  it('restores the guest snapshot with the command line it booted with, not the workspace’s', () => {
+    const saved = 'console=ttyS0 root=/dev/vda rw rockpool.workspace=rockpool-snapshot';
+    const restore = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/s', kernelCommandLine: saved });
+    expect(value(restore, '-append')).toBe(saved);
+    expect(value(qemuArgs({ ...launch, accel: 'tcg' }), '-append')).toContain('rockpool.workspace=alice');
+  });
+
   it('builds the overlay command and the kernel command line', () => {
     expect(overlayArgs('/img/rootfs.img', '/d.qcow2')).toEqual([
       'create',
