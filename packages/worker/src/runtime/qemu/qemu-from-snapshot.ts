@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { chmod, copyFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { signal, waitForExit } from '../host-process.js';
 import type { BootReport, VmInfo, VmSpec } from '../vm-runtime.js';
 import { applyFixups } from './guest-fixups.js';
@@ -144,6 +144,23 @@ async function bootCold(deps: BirthDeps, reason: string): Promise<VmInfo> {
   await rename(partial, deps.paths.disk);
   await rm(deps.paths.birth, { force: true });
   return { ...(await deps.launch()), boot: { kind: 'cold', instead: 'snapshot', reason } };
+}
+
+/**
+ * Runs `launch` with the disk open read-write and read-only, as QEMU's descriptors 3 and 4
+ * (QemuLaunch.diskFds) when `restoring`; QEMU keeps its copies, these are closed after.
+ */
+export async function withDiskFds<T>(
+  disk: string,
+  restoring: boolean,
+  launch: (fds: number[]) => Promise<T>,
+): Promise<T> {
+  const handles = restoring ? await Promise.all([open(disk, 'r+'), open(disk, 'r')]) : [];
+  try {
+    return await launch(handles.map((handle) => handle.fd));
+  } finally {
+    await Promise.all(handles.map((handle) => handle.close()));
+  }
 }
 
 async function kill(pid: number): Promise<void> {

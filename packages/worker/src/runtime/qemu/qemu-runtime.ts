@@ -10,7 +10,7 @@ import { detectAccelerator, hostTscKhz } from './accel.js';
 import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
-import { createDisk, firstStart, type Restore } from './qemu-from-snapshot.js';
+import { createDisk, firstStart, type Restore, withDiskFds } from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
@@ -170,9 +170,6 @@ export class QemuRuntime implements VmRuntime {
     await writeFile(paths.gatePort, `${gatePort}\n`);
     const isolation = this.#options.isolation;
     if (isolation.enforced) await chown(paths.disk, ...(await vmUserIds()));
-    // A restored guest's disk is opened when it continues, after QEMU became the VM user: let it
-    // reach the directory (it can open nothing there it does not own: the rest is the worker's, 0600).
-    if (isolation.enforced && restore.incomingSocket) await chmod(paths.dir, 0o711);
     const { accel } = await this.accelerator();
     const args = qemuArgs({
       spec,
@@ -183,9 +180,12 @@ export class QemuRuntime implements VmRuntime {
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
       ...restore,
+      ...(restore.incomingSocket ? { diskFds: true as const } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    await withDiskFds(paths.disk, restore.incomingSocket !== undefined, (fds) =>
+      runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`, fds),
+    );
     const info = await this.inspect(spec.workspace);
     if (info.state !== 'running')
       throw new RuntimeError(
