@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
@@ -226,9 +226,6 @@ export class QemuRuntime implements VmRuntime {
     const pid = await this.#livePid(workspace);
     if (pid === undefined) return;
     const isolation = this.#options.isolation;
-    // QEMU, running as the VM user, connects to the save socket: let it reach the directory (it can
-    // open nothing there it does not own: sockets, logs and pid file are the worker's, 0600).
-    if (isolation.enforced) await chmod(paths.dir, 0o711);
     await saveMemory({
       timeoutMs: this.#options.suspendTimeoutMs,
       now: this.#options.now,
