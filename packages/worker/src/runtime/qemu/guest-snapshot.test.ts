@@ -40,10 +40,11 @@ describe('hardwareMismatch', () => {
 });
 
 describe('chooseSnapshot', () => {
-  let dir: string;
+  let dir = '';
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   function writeSnapshot(memory: string, description: Partial<SnapshotDescription> = {}) {
+    if (dir) rmSync(dir, { recursive: true, force: true });
     dir = mkdtempSync(join(tmpdir(), 'rockpool-snapshot-test-'));
     const files = snapshotFiles(dir);
     writeFileSync(files.memory, memory);
