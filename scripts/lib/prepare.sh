@@ -72,6 +72,20 @@ build_packages() {
   pnpm turbo run build --output-logs=errors-only >&2 || die "build failed"
 }
 
+# Linux: the memory snapshot new workspaces are restored from (needs the image and the built worker).
+# Without it (ROCKPOOL_GUEST_SNAPSHOT=off) every workspace boots cold.
+ensure_guest_snapshot() {
+  [ "$(uname -s)" = Linux ] && [ -n "${ROCKPOOL_GUEST_IMAGE:-}" ] || return 0
+  if [ "${ROCKPOOL_GUEST_SNAPSHOT:-}" = off ]; then
+    info "Guest snapshot: off (workspaces boot cold)"
+    return 0
+  fi
+  ROCKPOOL_GUEST_SNAPSHOT=$("$ROCKPOOL_ROOT/scripts/build-guest-snapshot.sh" "$ROCKPOOL_GUEST_IMAGE") \
+    || die "building the guest snapshot failed (ROCKPOOL_GUEST_SNAPSHOT=off boots every workspace cold)"
+  export ROCKPOOL_GUEST_SNAPSHOT
+  info "Guest snapshot: $ROCKPOOL_GUEST_SNAPSHOT"
+}
+
 prepare_all() {
   ensure_node
   ensure_pnpm
@@ -79,4 +93,5 @@ prepare_all() {
   ensure_caddy
   ensure_vm_runtime
   build_packages
+  ensure_guest_snapshot
 }

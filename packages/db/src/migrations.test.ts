@@ -22,6 +22,7 @@ describe('migrate', () => {
       state: 'running',
       notice: null,
       diskBytes: null,
+      bootPath: null,
     });
     expect(db.prepare('SELECT port FROM ports').all()).toEqual([{ port: 3000 }]);
     expect(store.transition('ws_1', ['running'], { state: 'suspended', phase: 'suspended' })?.state).toBe(

@@ -142,6 +142,11 @@ const MIGRATIONS: Migration[] = [
     CHECK (sharing IN ('private','authenticated','public'));
   ALTER TABLE access_logs ADD COLUMN admin_access TEXT;
   `,
+  // Create from a snapshot how the VM last came up.
+  (db) => {
+    db.exec(`ALTER TABLE workspaces ADD COLUMN boot_path TEXT
+               CHECK (boot_path IS NULL OR boot_path IN ('snapshot', 'resumed', 'cold'));`);
+  },
 ];
 
 /**

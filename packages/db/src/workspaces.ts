@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { WorkspacePhase, WorkspaceRecord, WorkspaceState } from '@rockpool/model';
+import type { BootPath, WorkspacePhase, WorkspaceRecord, WorkspaceState } from '@rockpool/model';
 import type { Db } from './database.js';
 
 /** A workspace as stored (the model's record; the API adds URLs, ports and actions). */
@@ -15,6 +15,7 @@ interface WorkspaceRow {
   error: string | null;
   notice: string | null;
   disk_bytes: number | null;
+  boot_path: BootPath | null;
   owner: string;
   created_at: string;
   updated_at: string;
@@ -31,6 +32,7 @@ function fromRow(row: WorkspaceRow): Workspace {
     error: row.error,
     notice: row.notice,
     diskBytes: row.disk_bytes,
+    bootPath: row.boot_path,
     owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -66,14 +68,15 @@ export class WorkspaceStore {
       error: null,
       notice: null,
       disk_bytes: null,
+      boot_path: null,
       owner: input.owner,
       created_at: now,
       updated_at: now,
     };
     this.db
       .prepare(
-        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, notice, disk_bytes, owner, created_at, updated_at)
-         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @notice, @disk_bytes, @owner, @created_at, @updated_at)`,
+        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, notice, disk_bytes, boot_path, owner, created_at, updated_at)
+         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @notice, @disk_bytes, @boot_path, @owner, @created_at, @updated_at)`,
       )
       .run(row);
     return fromRow(row);
@@ -155,6 +158,13 @@ export class WorkspaceStore {
         'UPDATE workspaces SET notice = ?, updated_at = ? WHERE id = ? AND state = ? AND notice IS NOT ?',
       )
       .run(notice, this.#timestamp(), id, state, notice);
+  }
+
+  /** How its VM came up on the last start (with setNotice for the why); no-op if the state moved on. */
+  setBootPath(id: string, state: WorkspaceState, bootPath: BootPath): void {
+    this.db
+      .prepare('UPDATE workspaces SET boot_path = ?, updated_at = ? WHERE id = ? AND state = ?')
+      .run(bootPath, this.#timestamp(), id, state);
   }
 
   /**

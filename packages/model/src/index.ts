@@ -106,6 +106,8 @@ export {
 } from './users.js';
 export {
   allowedActions,
+  BOOT_PATHS,
+  type BootPath,
   TRANSITIONS,
   type Transition,
   WORKSPACE_ACTIONS,

@@ -33,6 +33,10 @@ export type WorkspacePhase = (typeof WORKSPACE_PHASES)[number];
 export const WORKSPACE_ACTIONS = ['start', 'suspend', 'stop', 'delete'] as const;
 export type WorkspaceAction = (typeof WORKSPACE_ACTIONS)[number];
 
+/** How a workspace's VM last came up: from the guest snapshot, from its own saved memory, or a cold boot. */
+export const BOOT_PATHS = ['snapshot', 'resumed', 'cold'] as const;
+export type BootPath = (typeof BOOT_PATHS)[number];
+
 export interface Transition {
   from: readonly WorkspaceState[];
   to: WorkspaceState;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatStatus, runtimeLines, type Status } from './status.js';
+import { bootPathLines, formatStatus, runtimeLines, type Status } from './status.js';
 
 const base: Status = {
   running: true,
@@ -21,6 +21,20 @@ describe('formatStatus', () => {
     expect(text).toContain('  Suspended workspaces: 2 (bob, carol)\n');
   });
 
+  it('says how each workspace last came up: from the guest snapshot, resumed, or a cold boot', () => {
+    const text = formatStatus({
+      ...base,
+      workspaces: {
+        total: 3,
+        byState: { running: 3 },
+        suspended: [],
+        bootPaths: { snapshot: ['alice', 'bob'], cold: ['carol'] },
+      },
+    });
+    expect(text).toContain('  Last start:  from the guest snapshot 2 (alice, bob), cold boot 1 (carol)\n');
+    expect(bootPathLines({})).toEqual([]);
+  });
+
   it('leaves the suspended line out when the control plane did not answer', () => {
     expect(formatStatus(base)).not.toContain('Suspended');
     expect(formatStatus({ ...base, workspaces: { total: 0, byState: {}, suspended: [] } })).toContain(
@@ -39,11 +53,13 @@ describe('rockpool status: the VM runtime', () => {
       }),
     ).toEqual([
       '  VM runtime:  tart, network shared NAT',
+      '  New workspaces: cold boot (create from a snapshot is not available with tart)',
       '  WARNING: guests are NOT isolated: x',
       '  WARNING: lease: y',
     ]);
     expect(runtimeLines({ runtime: 'tart', network: 'softnet', warnings: [] })).toEqual([
       '  VM runtime:  tart, network softnet (guests isolated from each other)',
+      '  New workspaces: cold boot (create from a snapshot is not available with tart)',
     ]);
     expect(runtimeLines(undefined)).toEqual([]);
   });

@@ -24,6 +24,8 @@ export interface Status {
     byState: Record<string, number>;
     /** Suspended workspaces by name: memory on disk, no CPU or RAM used; start resumes them. */
     suspended: string[];
+    /** Workspace names by how their VM last came up (snapshot, resumed, cold); absent: never ran. */
+    bootPaths?: Record<string, string[]>;
   };
   /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
   runtime?: { runtime: string; network: string; warnings: string[] };
@@ -46,20 +48,38 @@ export function runtimeLines(runtime: Status['runtime']): string[] {
   const network = runtime.network === 'softnet' ? 'softnet (guests isolated from each other)' : 'shared NAT';
   return [
     `  VM runtime:  ${runtime.runtime}, network ${network}`,
+    // The report is tart's (QEMU writes none): its guests have no memory snapshot to start from.
+    '  New workspaces: cold boot (create from a snapshot is not available with tart)',
     ...runtime.warnings.map((warning) => `  WARNING: ${warning}`),
   ];
+}
+
+const BOOT_PATH_TITLES: Record<string, string> = {
+  snapshot: 'from the guest snapshot',
+  resumed: 'resumed from memory',
+  cold: 'cold boot',
+};
+
+/** How each workspace's VM last came up, e.g. "from the guest snapshot 2 (alice, bob), cold boot 1 (carol)". */
+export function bootPathLines(bootPaths: Record<string, string[]> | undefined): string[] {
+  const parts = Object.entries(bootPaths ?? {})
+    .filter(([, names]) => names.length > 0)
+    .map(([path, names]) => `${BOOT_PATH_TITLES[path] ?? path} ${names.length} (${names.join(', ')})`);
+  return parts.length ? [`  Last start:  ${parts.join(', ')}`] : [];
 }
 
 /** Every workspace by state, as the first admin sees them (a member would see only their own). */
 async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
   const suspended: string[] = [];
+  const bootPaths: Record<string, string[]> = {};
   const workspaces = await listWorkspaces(await controlPlaneFor(dataDir, undefined));
-  for (const { name, state } of workspaces) {
+  for (const { name, state, bootPath } of workspaces) {
     byState[state] = (byState[state] ?? 0) + 1;
     if (state === 'suspended') suspended.push(name);
+    if (bootPath) bootPaths[bootPath] = [...(bootPaths[bootPath] ?? []), name];
   }
-  return { total: workspaces.length, byState, suspended };
+  return { total: workspaces.length, byState, suspended, bootPaths };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -112,6 +132,7 @@ export function formatStatus(s: Status): string {
     ...(s.workspaces
       ? [
           `  Suspended workspaces: ${s.workspaces.suspended.length}${s.workspaces.suspended.length ? ` (${s.workspaces.suspended.join(', ')})` : ''}`,
+          ...bootPathLines(s.workspaces.bootPaths),
         ]
       : []),
     ...runtimeLines(s.runtime),

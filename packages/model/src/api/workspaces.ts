@@ -12,7 +12,7 @@ import {
   PORT_SHARING_LEVELS,
   type PortSharing,
 } from '../port-sharing.js';
-import { WORKSPACE_ACTIONS, WORKSPACE_PHASES, WORKSPACE_STATES } from '../workspace-state.js';
+import { BOOT_PATHS, WORKSPACE_ACTIONS, WORKSPACE_PHASES, WORKSPACE_STATES } from '../workspace-state.js';
 import { checkedField, queryParam, type RequestProblem, requestBody } from './request-fields.js';
 
 /** A workspace as stored: what the database keeps and the API reports. */
@@ -27,6 +27,10 @@ export const WorkspaceRecordSchema = z.object({
   notice: z.string().nullable().meta({
     description:
       'What to know about the last start or suspend, e.g. why a resume fell back to a cold boot, or that this host cannot keep memory on suspend; null when nothing',
+  }),
+  bootPath: z.enum(BOOT_PATHS).nullable().meta({
+    description:
+      'How its VM last came up: restored from the guest `snapshot` (a create), `resumed` from its saved memory, or booted `cold` (notice says why when the snapshot or the memory could not be used); null until it ran',
   }),
   diskBytes: z.int().nullable().meta({
     description:

@@ -63,6 +63,7 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     stores.ports.add(ws.id, 3000);
     const running = stores.workspaces.find(ws.id);
     expect(running?.diskBytes).toBe(64 * 1024 ** 2);
+    expect(running?.bootPath).toBe('cold'); // The fake runtime has no snapshot: a plain boot.
 
     stores.workspaces.transition(ws.id, ['running'], { state: 'suspending', phase: 'suspending' });
     stores.jobs.enqueue(ws.id, 'suspend');
@@ -77,6 +78,7 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     await until('running again', () => stateOf(f, 'alice') === 'running');
     expect(stores.workspaces.phaseHistory(ws.id).map((h) => h.phase)).toContain('vm_resuming');
     expect(f.logs).toContain('alice: resumed from memory');
+    expect(stores.workspaces.find(ws.id)?.bootPath).toBe('resumed');
     expect((await get(f, '/workspace/alice/port/3000/')).status).not.toBe(404);
     expect(stores.workspaces.find(ws.id)?.diskBytes).toBe(64 * 1024 ** 2);
   });

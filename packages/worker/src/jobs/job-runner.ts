@@ -127,9 +127,11 @@ export class JobRunner {
     const vm = await runtime.start(this.#spec(workspace));
     if (!vm.gate) throw new Error('the VM runs but reports no gate');
     // A retry that finds the VM running keeps what the first attempt reported.
-    if (before !== 'running') workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
-    if (vm.boot?.kind === 'resumed') this.#deps.log(`${workspace.name}: resumed from memory`);
-    else if (vm.boot) this.#deps.log(`${workspace.name}: ${vm.boot.reason}; booted afresh`);
+    if (before !== 'running') {
+      workspaces.setNotice(workspace.id, state, bootNotice(vm.boot));
+      workspaces.setBootPath(workspace.id, state, vm.boot?.kind ?? 'cold');
+    }
+    if (vm.boot) this.#deps.log(`${workspace.name}: ${bootLog(vm.boot)}`);
     workspaces.setPhase(workspace.id, state, 'ide_starting');
     await waitForIde(vm.gate, {
       timeoutMs: this.#options.ideTimeoutMs,
@@ -242,6 +244,17 @@ export class JobRunner {
 function bootNotice(boot: BootReport | undefined): string | null {
   if (!boot) return null;
   if (boot.kind === 'cold')
-    return `Resumed with a cold boot: ${boot.reason}. Open editors, terminals and processes were not kept.`;
-  return boot.notice ? `Resumed from memory, but ${boot.notice}.` : null;
+    return boot.instead === 'resume'
+      ? `Resumed with a cold boot: ${boot.reason}. Open editors, terminals and processes were not kept.`
+      : `Created with a cold boot (slower): ${boot.reason}.`;
+  const done = boot.kind === 'resumed' ? 'Resumed from memory' : 'Created from the guest snapshot';
+  return boot.notice ? `${done}, but ${boot.notice}.` : null;
+}
+
+/** The worker's log line about the path a start took. */
+function bootLog(boot: BootReport): string {
+  if (boot.kind === 'cold')
+    return `booted cold instead of from ${boot.instead === 'resume' ? 'its saved memory' : 'the guest snapshot'}: ${boot.reason}`;
+  const path = boot.kind === 'resumed' ? 'resumed from memory' : 'created from the guest snapshot';
+  return boot.notice ? `${path} (${boot.notice})` : path;
 }

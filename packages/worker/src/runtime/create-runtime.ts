@@ -26,9 +26,22 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
     const accel = env.ROCKPOOL_QEMU_ACCEL || 'auto';
     if (accel !== 'auto' && accel !== 'kvm' && accel !== 'tcg')
       throw new Error(`ROCKPOOL_QEMU_ACCEL must be auto, kvm or tcg (got ${accel})`);
-    const runtime = new QemuRuntime({ imageDir, stateDir, accel, isolation, workspacesOrigin });
+    // scripts/run.sh builds the guest snapshot and sets it; unset or `off`: every VM boots cold.
+    const snapshot = env.ROCKPOOL_GUEST_SNAPSHOT;
+    const snapshotDir = snapshot && snapshot !== 'off' ? snapshot : undefined;
+    const runtime = new QemuRuntime({
+      imageDir,
+      stateDir,
+      accel,
+      isolation,
+      workspacesOrigin,
+      ...(snapshotDir ? { snapshotDir } : {}),
+    });
     const chosen = await runtime.accelerator();
     process.stderr.write(`rockpool-worker: QEMU accelerator ${chosen.accel} (${chosen.reason})\n`);
+    process.stderr.write(
+      `rockpool-worker: new workspaces ${snapshotDir ? `are restored from the guest snapshot ${snapshotDir} when it fits` : 'boot cold (no guest snapshot: ROCKPOOL_GUEST_SNAPSHOT)'}\n`,
+    );
     return runtime;
   }
   if (kind === 'tart') {

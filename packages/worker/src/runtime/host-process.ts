@@ -1,5 +1,5 @@
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { RuntimeError } from './vm-runtime.js';
 
 /** Waits until process `pid` is gone; true if it went within `timeoutMs`. */
@@ -35,12 +35,28 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Runs a host command to its end; a non-zero exit is a RuntimeError saying `what` failed and why. */
-export async function runCommand(binary: string, args: string[], what: string): Promise<void> {
-  const result = await execa(binary, args, { reject: false, stdin: 'ignore' });
-  if (result.exitCode !== 0)
-    throw new RuntimeError(
-      'vm_command_failed',
-      `${what} failed (${binary} exited ${result.exitCode}): ${`${result.stderr}`.trim() || `${result.stdout}`.trim()}`,
-    );
+/**
+ * Runs a host command to its end; a non-zero exit is a RuntimeError saying `what` failed and why.
+ * `fds` are handed to it as its file descriptors 3, 4, ...
+ */
+export function runCommand(binary: string, args: string[], what: string, fds: number[] = []): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe', ...fds] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.stdout += chunk;
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output.stderr += chunk;
+    });
+    const fail = (status: string) =>
+      reject(
+        new RuntimeError(
+          'vm_command_failed',
+          `${what} failed (${binary} ${status}): ${output.stderr.trim() || output.stdout.trim()}`,
+        ),
+      );
+    child.once('error', (error) => fail(`could not run: ${error.message}`));
+    child.once('close', (code) => (code === 0 ? resolve() : fail(`exited ${code}`)));
+  });
 }

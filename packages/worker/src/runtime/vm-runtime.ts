@@ -17,16 +17,19 @@ export interface VmSpec {
 export type VmState = 'absent' | 'stopped' | 'suspended' | 'running';
 
 /**
- * What a `start` that used saved memory did: `resumed` from it, or booted `cold` because it could
- * not be restored (corrupt, truncated, made for other hardware, or too slow to load), with the
- * reason; the memory is then gone. A start that found no saved memory reports nothing.
+ * What a `start` that used saved memory did: `resumed` from it, came up from the guest `snapshot`
+ * (the first start of a workspace created from it), or booted `cold` `instead` of either because it
+ * could not be used (missing, corrupt, truncated, made for other hardware, or too slow to load), with
+ * the reason; the memory is then gone. A start that found no saved memory reports nothing.
  */
 export type BootReport =
   | {
-      kind: 'resumed' /** Something the user should know, e.g. the guest clock could not be set. */;
+      kind:
+        | 'resumed'
+        | 'snapshot' /** Something the user should know, e.g. the guest clock could not be set. */;
       notice?: string;
     }
-  | { kind: 'cold'; reason: string };
+  | { kind: 'cold'; instead: 'resume' | 'snapshot'; reason: string };
 
 /**
  * How the host reaches a running guest: its gate (packages/guest), the one guest service open to

@@ -55,6 +55,19 @@ describe('qemuArgs', () => {
     expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
   });
 
+  it('restores the guest snapshot with the command line it booted with, not the workspace’s', () => {
+    const saved = 'console=ttyS0 root=/dev/vda rw rockpool.workspace=rockpool-snapshot';
+    const restore = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/s', kernelCommandLine: saved });
+    expect(value(restore, '-append')).toBe(saved);
+    expect(value(qemuArgs({ ...launch, accel: 'tcg' }), '-append')).toContain('rockpool.workspace=alice');
+  });
+
+  it('takes a restored disk from its descriptors 3 (read-write) and 4 (read-only), not its path', () => {
+    const args = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/s', diskFds: true });
+    expect(value(args, '-drive')).toBe('id=root,file=/dev/fdset/1,format=qcow2,if=none');
+    expect(args.filter((_, i) => args[i - 1] === '-add-fd')).toEqual(['fd=3,set=1', 'fd=4,set=1']);
+  });
+
   it('builds the overlay command and the kernel command line', () => {
     expect(overlayArgs('/img/rootfs.img', '/d.qcow2')).toEqual([
       'create',

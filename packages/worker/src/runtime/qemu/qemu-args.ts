@@ -38,7 +38,18 @@ export interface QemuLaunch {
    * before the guest runs again and writes to its disk.
    */
   incomingSocket?: string;
+  /** The kernel command line the saved guest booted with, when restoring a snapshot made for another name. */
+  kernelCommandLine?: string;
+  /**
+   * Open the disk through QEMU's file descriptors 3 (read-write) and 4 (read-only) instead of its
+   * path. A restored guest's disk is opened for writing when it continues, after `runAs` took
+   * effect: by then QEMU may not reach the path (the data directory is the worker's, 0700).
+   */
+  diskFds?: true;
 }
+
+/** The fd set `diskFds` puts the disk's descriptors in. */
+const DISK_FDSET = 1;
 
 /** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
 export function vmProcessName(workspace: string): string {
@@ -84,9 +95,10 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-initrd',
     image.initrd,
     '-append',
-    kernelCommandLine(spec.workspace, launch.tscKhz, launch.portUrl),
+    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz, launch.portUrl),
+    ...(launch.diskFds ? ['-add-fd', `fd=3,set=${DISK_FDSET}`, '-add-fd', `fd=4,set=${DISK_FDSET}`] : []),
     '-drive',
-    `id=root,file=${paths.disk},format=qcow2,if=none`,
+    `id=root,file=${launch.diskFds ? `/dev/fdset/${DISK_FDSET}` : paths.disk},format=qcow2,if=none`,
     '-device',
     'virtio-blk-device,drive=root',
     '-netdev',

@@ -13,6 +13,8 @@ export interface QemuVmPaths extends VmPaths {
   gateSecret: string;
   /** Saved memory, while the VM is suspended. */
   memory: MemoryFiles;
+  /** How the first start brings up a new VM (qemu-from-snapshot.ts), until it did. */
+  birth: string;
 }
 
 /** One directory (0700) per VM: overlay disk, sockets, pid file, console log, gate, saved memory. */
@@ -28,6 +30,7 @@ export function qemuVmPaths(stateDir: string, workspace: string): QemuVmPaths {
     gatePort: join(dir, 'gate-port'),
     gateSecret: join(dir, 'gate-secret'),
     memory: memoryFiles(dir),
+    birth: join(dir, 'birth.json'),
   };
 }
 

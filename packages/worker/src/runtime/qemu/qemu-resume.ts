@@ -46,7 +46,7 @@ export async function resumeOrBoot(deps: ResumeDeps): Promise<VmInfo> {
   }
   if (reason === 'none') return deps.launch();
   await discardMemory(memory);
-  return { ...(await deps.launch()), boot: { kind: 'cold', reason } };
+  return { ...(await deps.launch()), boot: { kind: 'cold', instead: 'resume', reason } };
 }
 
 /**

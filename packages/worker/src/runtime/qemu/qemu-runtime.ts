@@ -1,7 +1,6 @@
-import { chmod, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
-import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { checkWorkspacesOrigin, guestSettings } from '../guest-settings.js';
 import { directoryBytes, exists } from '../host-files.js';
@@ -9,8 +8,10 @@ import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
+import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
+import { createDisk, firstStart, type Restore, withDiskFds } from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
@@ -22,6 +23,8 @@ export interface QemuRuntimeOptions {
   imageDir: string;
   /** One directory per VM: overlay disk, sockets, pid file, console log. */
   stateDir: string;
+  /** The guest snapshot new VMs are restored from when it fits (scripts/build-guest-snapshot.sh). */
+  snapshotDir?: string;
   qemuBinary?: string;
   qemuImgBinary?: string;
   /** 'auto' probes KVM once and falls back to TCG. */
@@ -48,9 +51,10 @@ export interface QemuRuntimeOptions {
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
-  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'workspacesOrigin'>> &
-    Pick<QemuRuntimeOptions, 'workspacesOrigin'> & { isolation: Isolation };
+  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'snapshotDir' | 'workspacesOrigin'>> &
+    Pick<QemuRuntimeOptions, 'snapshotDir' | 'workspacesOrigin'> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
+  #qemuVersion: Promise<string> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
     checkWorkspacesOrigin(options.workspacesOrigin);
@@ -98,15 +102,22 @@ export class QemuRuntime implements VmRuntime {
         `guest image not found in ${this.#options.imageDir}; run scripts/build-guest-image.sh`,
       );
     await mkdir(paths.dir, { recursive: true, mode: 0o700 });
-    // Create under a temporary name so a crash never leaves a half-made disk that looks real.
-    const partial = `${paths.disk}.partial`;
-    await rm(partial, { force: true });
-    await runCommand(
-      this.#options.qemuImgBinary,
-      overlayArgs(this.image.rootfs, partial),
-      'creating the disk',
+    const dir = this.#options.snapshotDir;
+    await createDisk(
+      { paths, overlay: (file) => this.#overlay(file) },
+      dir ? { dir, wanted: await this.snapshotHardware(spec) } : undefined,
     );
-    await execa('mv', [partial, paths.disk]);
+  }
+
+  /** What a guest snapshot must have been made with for `spec` on this host. */
+  async snapshotHardware(spec: Pick<VmSpec, 'cpus' | 'memoryMiB'>): Promise<SnapshotHardware> {
+    this.#qemuVersion ??= qemuVersion(this.#options.qemuBinary);
+    const host = { qemuVersion: await this.#qemuVersion, imageDir: this.#options.imageDir };
+    return wantedHardware(spec, { ...host, accel: (await this.accelerator()).accel });
+  }
+
+  #overlay(file: string): Promise<void> {
+    return runCommand(this.#options.qemuImgBinary, overlayArgs(this.image.rootfs, file), 'creating the disk');
   }
 
   async start(spec: VmSpec): Promise<VmInfo> {
@@ -115,18 +126,23 @@ export class QemuRuntime implements VmRuntime {
     const deps = {
       spec,
       paths,
-      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket),
+      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket ? { incomingSocket } : {}),
+      overlay: (file: string) => this.#overlay(file),
       inspect: () => this.inspect(spec.workspace),
       timeoutMs: this.#options.resumeTimeoutMs,
       now: this.#options.now,
     };
+    const birthDeps = { ...deps, launch: (restore?: Restore) => this.#launch(spec, restore ?? {}) };
     const current = await this.inspect(spec.workspace);
     let info: VmInfo;
     if (current.state === 'running')
-      info = (await settleRunning(deps, current)) ?? (await resumeOrBoot(deps));
+      info =
+        (await firstStart(birthDeps, current)) ??
+        (await settleRunning(deps, current)) ??
+        (await resumeOrBoot(deps));
     else {
       if (current.state === 'absent') await this.create(spec);
-      info = await resumeOrBoot(deps);
+      info = (await firstStart(birthDeps)) ?? (await resumeOrBoot(deps));
     }
     if (!info.gate)
       throw new RuntimeError(
@@ -135,20 +151,21 @@ export class QemuRuntime implements VmRuntime {
       );
     // /run is a tmpfs in the guest: the secret is installed on every boot. A resumed guest still
     // has the one of the boot it was saved in, and a running one gets its own again, in case a
-    // worker died between booting the VM and installing it.
-    await installGateSecret({
-      workspace: spec.workspace,
-      qgaSocket: paths.qgaSocket,
-      secret: info.gate.secret,
-      timeoutMs: this.#options.gateSecretTimeoutMs,
-      running: async () => (await this.#livePid(spec.workspace)) !== undefined,
-      consoleTail: () => this.consoleTail(spec.workspace),
-    });
+    // worker died between booting the VM and installing it. The snapshot's fix-ups installed it.
+    if (info.boot?.kind !== 'snapshot')
+      await installGateSecret({
+        workspace: spec.workspace,
+        qgaSocket: paths.qgaSocket,
+        secret: info.gate.secret,
+        timeoutMs: this.#options.gateSecretTimeoutMs,
+        running: async () => (await this.#livePid(spec.workspace)) !== undefined,
+        consoleTail: () => this.consoleTail(spec.workspace),
+      });
     return info;
   }
 
   /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
-  async #launch(spec: VmSpec, incomingSocket?: string): Promise<VmInfo> {
+  async #launch(spec: VmSpec, restore: Partial<Restore>): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
     // A new secret every launch (a resume too): one that leaked earlier dies with the VM that used it.
@@ -167,10 +184,13 @@ export class QemuRuntime implements VmRuntime {
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       portUrl: guestSettings(spec.workspace, this.#options.workspacesOrigin).VSCODE_PROXY_URI,
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
-      ...(incomingSocket ? { incomingSocket } : {}),
+      ...restore,
+      ...(restore.incomingSocket ? { diskFds: true as const } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`);
+    await withDiskFds(paths.disk, restore.incomingSocket !== undefined, (fds) =>
+      runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`, fds),
+    );
     const info = await this.inspect(spec.workspace);
     if (info.state !== 'running')
       throw new RuntimeError(
@@ -211,9 +231,6 @@ export class QemuRuntime implements VmRuntime {
     const pid = await this.#livePid(workspace);
     if (pid === undefined) return;
     const isolation = this.#options.isolation;
-    // QEMU, running as the VM user, connects to the save socket: let it reach the directory (it can
-    // open nothing there it does not own: sockets, logs and pid file are the worker's, 0600).
-    if (isolation.enforced) await chmod(paths.dir, 0o711);
     await saveMemory({
       timeoutMs: this.#options.suspendTimeoutMs,
       now: this.#options.now,

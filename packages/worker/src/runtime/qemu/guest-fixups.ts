@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto';
+import { assertWorkspaceName } from '@rockpool/model';
+import { RuntimeError } from '../vm-runtime.js';
+import { guestCommand, guestExec } from './qmp.js';
+
+/**
+ * Makes a guest restored from the shared snapshot this workspace's own: one perl-base program (in
+ * every Debian, so the image needs nothing new) run as root through the guest agent; one process,
+ * because each one costs ~0.2 s under TCG. Every restored copy starts with the snapshot's kernel RNG
+ * state, clock, hostname, machine-id and environment, and no gate secret; this sets each. Secrets come
+ * on stdin, never on a command line; the name is a validated DNS label.
+ *
+ * - RNG: the host's random bytes go into the kernel's input pool with RNDADDENTROPY (credited), then
+ *   RNDRESEEDCRNG makes the CRNG take its next key from that pool at once, so /dev/urandom,
+ *   getrandom() and /proc/sys/kernel/random/uuid differ between copies from here on (boot_id too, as
+ *   the kernel makes it on first read, which the snapshot guest never did). What it cannot change: the
+ *   state of user-space generators in processes that ran when the snapshot was taken (code-server,
+ *   the gate).
+ * - Clock: still where it was at save time; moved by the offset the host measured just before
+ *   (a relative step, so the time this program takes to start does not matter). The agent's own
+ *   guest-set-time also runs hwclock, which waits up to a second for the RTC.
+ * - Name: hostname, /etc/hostname and /etc/hosts, as rockpool-init does on a cold boot;
+ *   ROCKPOOL_WORKSPACE_NAME in /etc/profile.d/rockpool.sh and /etc/environment (login shells), and in
+ *   code-server's machine settings as `terminal.integrated.env.linux`: code-server itself kept the
+ *   snapshot's environment, and the IDE's terminals (non-login bash, which reads only ~/.bashrc)
+ *   inherit from it; the setting puts the right name in every new terminal.
+ * - /etc/machine-id: new, from the host.
+ * - The gate's secret, as scripts/guest/rockpool-gate-secret installs it (0600, renamed into place).
+ * Syscall numbers are x86_64's (clock_gettime 228, clock_settime 227), the only QEMU guest.
+ */
+export const FIXUP_PROGRAM = `use strict; use warnings; use integer;
+my $name = $ARGV[0];
+my @in = map { my $l = <STDIN> // die "short input\\n"; chomp $l; $l } 1 .. 4;
+my ($machine_id, $seed, $offset_ns, $secret) = ($in[0], pack("H*", $in[1]), $in[2], $in[3]);
+length($seed) >= 32 or die "expected a seed of at least 32 bytes\\n";
+length($secret) >= 32 or die "expected a gate secret of at least 32 characters\\n";
+open(my $random, ">", "/dev/random") or die "open /dev/random: $!\\n";
+ioctl($random, 0x40085203, pack("ii", 8 * length($seed), length($seed)) . $seed) or die "RNDADDENTROPY: $!\\n";
+ioctl($random, 0x5207, 0) or die "RNDRESEEDCRNG: $!\\n";
+close($random);
+my $ts = pack("q<q<", 0, 0);
+syscall(228, 0, $ts) == 0 or die "clock_gettime: $!\\n";
+my ($sec, $nsec) = unpack("q<q<", $ts);
+my $t = $sec * 1000000000 + $nsec + $offset_ns;
+syscall(227, 0, pack("q<q<", $t / 1000000000, $t % 1000000000)) == 0 or die "clock_settime: $!\\n";
+sub put { my ($file, $text, $mode) = @_;
+  open(my $f, ">", "$file.new") or die "write $file: $!\\n"; print $f $text; close($f) or die "write $file: $!\\n";
+  chmod($mode, "$file.new") if defined $mode;
+  rename("$file.new", $file) or die "rename $file: $!\\n"; }
+umask(077);
+mkdir("/run/rockpool", 0700);
+put("/run/rockpool/gate-secret", "$secret\\n");
+umask(022);
+put("/etc/machine-id", "$machine_id\\n", 0444);
+open(my $h, ">", "/proc/sys/kernel/hostname") or die "hostname: $!\\n"; print $h $name; close($h) or die "hostname: $!\\n";
+put("/etc/hostname", "$name\\n");
+put("/etc/hosts", "127.0.0.1 localhost\\n127.0.1.1 $name\\n");
+put("/etc/profile.d/rockpool.sh", "export ROCKPOOL_WORKSPACE_NAME=$name\\n");
+put("/etc/environment", "ROCKPOOL_WORKSPACE_NAME=$name\\n");
+my ($uid, $gid) = (getpwnam("coder"))[2, 3];
+defined $uid or die "no user coder\\n";
+my $dir = "/home/coder";
+for my $part (".local", "share", "code-server", "Machine") {
+  $dir .= "/$part";
+  next if -d $dir;
+  mkdir($dir, 0755) or die "mkdir $dir: $!\\n";
+  chown($uid, $gid, $dir) or die "chown $dir: $!\\n"; }
+put("$dir/settings.json", "{\\n  \\"terminal.integrated.env.linux\\": { \\"ROCKPOOL_WORKSPACE_NAME\\": \\"$name\\" }\\n}\\n");
+chown($uid, $gid, "$dir/settings.json") or die "chown settings: $!\\n";
+`;
+
+/** What the fix-ups read on stdin, one per line: machine-id and RNG seed (hex), clock offset (ns), gate secret. */
+export function fixupInput(
+  clockOffsetNs: bigint,
+  gateSecret: string,
+  random: (bytes: number) => Buffer = randomBytes,
+): string {
+  return `${random(16).toString('hex')}\n${random(64).toString('hex')}\n${clockOffsetNs}\n${gateSecret}\n`;
+}
+
+/** How far the host's clock is ahead of the guest's, in ns (half the agent's round trip allowed for). */
+export async function clockOffsetNs(qgaSocket: string, now: () => number): Promise<bigint> {
+  const before = now();
+  const guestNs = BigInt((await guestCommand(qgaSocket, 'guest-get-time')) as number);
+  const hostNs = BigInt(Math.round(((before + now()) / 2) * 1e6));
+  return hostNs - guestNs;
+}
+
+/**
+ * Runs the fix-ups in the restored guest of `workspace`, with its gate secret, and returns the
+ * clock's remaining offset in ms (host minus guest); throws with the guest's own words if they fail.
+ */
+export async function applyFixups(
+  qgaSocket: string,
+  workspace: string,
+  options: { gateSecret: string; now: () => number; timeoutMs?: number },
+): Promise<number> {
+  assertWorkspaceName(workspace);
+  const offset = await clockOffsetNs(qgaSocket, options.now);
+  const result = await guestExec(qgaSocket, ['/usr/bin/perl', '-e', FIXUP_PROGRAM, workspace], {
+    input: fixupInput(offset, options.gateSecret),
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
+  if (result.exitCode !== 0)
+    throw new RuntimeError(
+      'vm_start_failed',
+      `making the restored guest ${workspace}'s own failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+    );
+  return Number((await clockOffsetNs(qgaSocket, options.now)) / 1_000_000n);
+}
