@@ -46,6 +46,8 @@ export {
   PortParamsSchema,
   PortSchema,
   type ResourceLimits,
+  type UpdateWorkspaceBody,
+  UpdateWorkspaceBodySchema,
   type Workspace,
   WorkspaceListQuerySchema,
   type WorkspacePage,
@@ -55,6 +57,17 @@ export {
   WorkspaceRecordSchema,
   WorkspaceSchema,
 } from './api/workspaces.js';
+export {
+  DEFAULT_IDLE_TIMEOUT_MINUTES,
+  describeIdle,
+  formatIdle,
+  type IdleFacts,
+  type IdleStatus,
+  idleStatus,
+  idleSuspendDue,
+  lastActive,
+  MAX_IDLE_TIMEOUT_MINUTES,
+} from './idle.js';
 export {
   assertPort,
   assertWorkspaceName,
