@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_IDLE_TIMEOUT_MINUTES, MAX_IDLE_TIMEOUT_MINUTES } from '../idle.js';
 import {
   MAX_PORTS_PER_WORKSPACE,
   MAX_WORKSPACE_NAME_LENGTH,
@@ -6,7 +7,6 @@ import {
   WORKSPACE_NAME_PATTERN,
   workspaceNameProblem,
 } from '../names.js';
-import { DEFAULT_IDLE_TIMEOUT_MINUTES, MAX_IDLE_TIMEOUT_MINUTES } from '../idle.js';
 import { WORKSPACE_ACTIONS, WORKSPACE_PHASES, WORKSPACE_STATES } from '../workspace-state.js';
 import { checkedField, queryParam, type RequestProblem, requestBody } from './request-fields.js';
 
