@@ -62,9 +62,9 @@ export function frameReader(onFrame) {
   /** Parses one frame header from `pending`; false when it is not all there yet. */
   const readHeader = () => {
     if (pending.length < 2) return false;
-    const opcode = pending[0] & 0x0f;
-    const masked = (pending[1] & 0x80) !== 0;
-    let length = pending[1] & 0x7f;
+    const opcode = pending.readUInt8(0) & 0x0f;
+    const masked = (pending.readUInt8(1) & 0x80) !== 0;
+    let length = pending.readUInt8(1) & 0x7f;
     let at = 2;
     if (length === 126) {
       if (pending.length < 4) return false;
@@ -85,7 +85,10 @@ export function frameReader(onFrame) {
   const finish = () => {
     if (!frame) return;
     const payload = Buffer.concat(frame.kept);
-    if (frame.mask) for (let i = 0; i < payload.length; i++) payload[i] ^= frame.mask[i % 4];
+    const { mask } = frame;
+    if (mask)
+      for (let i = 0; i < payload.length; i++)
+        payload.writeUInt8(payload.readUInt8(i) ^ mask.readUInt8(i % 4), i);
     const { opcode } = frame;
     frame = undefined;
     onFrame(opcode, payload);
