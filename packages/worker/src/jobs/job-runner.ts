@@ -147,6 +147,8 @@ export class JobRunner {
       await routes.removeWorkspace(workspace.name);
       return;
     }
+    // Coming up is activity: the idle clock starts now, whatever the gate slept through.
+    workspaces.markActive(workspace.id, this.#deps.now());
     this.#deps.onRunning?.(workspace);
     this.#deps.log(`${workspace.name} is running (its gate at ${vm.gate.address})`);
     await this.#measureDisk(workspace);
