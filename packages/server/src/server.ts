@@ -17,6 +17,7 @@ import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
+import { startWakeServer, type WakeServer } from './wake/wake-server.js';
 
 export interface ServerOptions {
   /** The SQLite file, e.g. `<data dir>/rockpool.db`. */
@@ -35,6 +36,8 @@ export interface ServerOptions {
   /** Where Caddy ships its access logs (see buildAccessLogging); without it none are received. */
   accessLogSocket?: string;
   accessLogRetention?: AccessLogRetention;
+  /** Where the wake handler listens (see wake/); without it, opening a sleeping workspace answers 404. */
+  wakeSocket?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -66,7 +69,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await chmod(options.socketPath, 0o600);
   let ingest: AccessLogIngest | undefined;
+  let wake: WakeServer | undefined;
   try {
+    wake = options.wakeSocket
+      ? await startWakeServer(options.wakeSocket, {
+          workspaces,
+          jobs,
+          log: (line) => process.stderr.write(`rockpool-server: ${line}\n`),
+        })
+      : undefined;
     ingest = options.accessLogSocket
       ? await startAccessLogIngest({
           socketPath: options.accessLogSocket,
@@ -75,6 +86,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         })
       : undefined;
   } catch (error) {
+    await wake?.close();
     server.close();
     db.close();
     throw error;
@@ -82,7 +94,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined;
   const close = () => {
     // The ingest flushes its last batch into the database, so it closes first.
-    closing ??= (ingest?.close() ?? Promise.resolve()).then(
+    closing ??= Promise.all([ingest?.close(), wake?.close()]).then(
       () =>
         new Promise<void>((resolve) => {
           server.closeAllConnections();

@@ -24,6 +24,7 @@ const worker = new Worker({
   runtime,
   router: new WorkspaceRouter(admin),
   accounts: new EdgeAccounts(new UserStore(db), admin, log),
+  wakeUpstream: `unix/${dataDirLayout(dataDir).wakeSocket}`,
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);
