@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
+import { describeIdle, type WorkspaceState } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { getFromServerSocket } from '../server-socket.js';
@@ -15,7 +16,7 @@ export interface Status {
   allow: string[];
   urls: { controlPlane: string; workspaces: string };
   ports: { controlPlane: number; workspaces: number; http: number };
-  /** Workspaces with a route at the edge (running ones), when Rockpool runs. */
+  /** Workspaces routed to their VM at the edge (running ones), when Rockpool runs. */
   workspaceRoutes?: string[];
   /** Workspaces in the control plane's database by state, when its server answers. */
   workspaces?: {
@@ -23,6 +24,8 @@ export interface Status {
     byState: Record<string, number>;
     /** Suspended workspaces by name: memory on disk, no CPU or RAM used; start resumes them. */
     suspended: string[];
+    /** Each running workspace's idle time and when it suspends ("idle for 12 min, suspends in 48 min"). */
+    idle: { name: string; text: string }[];
   };
   /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
   runtime?: { runtime: string; network: string; warnings: string[] };
@@ -50,7 +53,7 @@ export function runtimeLines(runtime: Status['runtime']): string[] {
 }
 
 interface WorkspacePage {
-  items: { name: string; state: string }[];
+  items: { name: string; state: WorkspaceState; idleTimeoutMinutes: number; activeAt: string | null }[];
   nextCursor: string | null;
 }
 
@@ -60,22 +63,26 @@ async function getFromServer<T>(dataDir: string, path: string): Promise<T> {
   return body as T;
 }
 
-async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
+async function countWorkspaces(dataDir: string, now: number): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
   const suspended: string[] = [];
+  const idle: { name: string; text: string }[] = [];
   let total = 0;
   let cursor: string | null = null;
   do {
     const query: string = `/api/workspaces?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
     const page: WorkspacePage = await getFromServer<WorkspacePage>(dataDir, query);
-    for (const { name, state } of page.items) {
+    for (const workspace of page.items) {
+      const { name, state } = workspace;
       byState[state] = (byState[state] ?? 0) + 1;
       if (state === 'suspended') suspended.push(name);
+      const text = describeIdle(workspace, now);
+      if (text) idle.push({ name, text });
     }
     total += page.items.length;
     cursor = page.nextCursor;
   } while (cursor);
-  return { total, byState, suspended };
+  return { total, byState, suspended, idle };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -95,9 +102,13 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
   };
   try {
     const { value } = await adminClientFor(settings.dataDir).getConfig<CaddyConfig>('');
-    const names = workspaceRoutesOf(value).map((route) => route.name);
+    // A sleeping workspace's route leads to the wake handler, not to a VM: it is not running.
+    const wake = `unix/${dataDirLayout(settings.dataDir).wakeSocket}`;
+    const names = workspaceRoutesOf(value)
+      .filter((route) => route.upstream !== wake)
+      .map((route) => route.name);
     // The server may be restarting while Caddy runs: the counts are then left out, not an error.
-    const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
+    const workspaces = await countWorkspaces(settings.dataDir, Date.now()).catch(() => undefined);
     const runtime = await readRuntimeReport(settings.dataDir);
     return {
       ...base,
@@ -125,6 +136,7 @@ export function formatStatus(s: Status): string {
           `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
         ]
       : []),
+    ...(s.workspaces?.idle ?? []).map(({ name, text }) => `    ${name}: ${text}`),
     ...(s.workspaces
       ? [
           `  Suspended workspaces: ${s.workspaces.suspended.length}${s.workspaces.suspended.length ? ` (${s.workspaces.suspended.join(', ')})` : ''}`,

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { api, describeError, type Port, type Workspace, type WorkspaceAction } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
+import { IdleText, IdleTimeoutForm } from '../components/idle.js';
 import { BootProgress, ConfirmButton, formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link, useRouter } from '../router.js';
 
@@ -113,6 +114,19 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
         <dd data-testid="disk">
           {formatBytes(workspace.diskBytes)}
           {workspace.state === 'suspended' && ' (disk and saved memory; no CPU or RAM in use)'}
+        </dd>
+        <dt>Idle</dt>
+        <dd>
+          {workspace.state === 'running' ? (
+            <IdleText workspace={workspace} />
+          ) : (
+            <span className="muted">
+              {workspace.state === 'suspended' || workspace.state === 'stopped'
+                ? 'opening its IDE or a port starts it'
+                : '—'}
+            </span>
+          )}
+          <IdleTimeoutForm workspace={workspace} />
         </dd>
         <dt>Owner</dt>
         <dd>{workspace.owner}</dd>
