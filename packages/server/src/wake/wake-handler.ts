@@ -2,14 +2,17 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { GATE_SECRET_HEADER } from '@rockpool/caddy';
 import type { JobQueue, Workspace, WorkspaceStore } from '@rockpool/db';
 import { isWorkspaceName, TRANSITIONS } from '@rockpool/model';
-import { RETRY_AFTER_SECONDS, WAKING_HEADER, wakeMessage, wakePage } from './wake-page.js';
+import { RETRY_AFTER_SECONDS, WAKE_HEADER, WAKING_HEADER, wakeMessage, wakePage } from './wake-page.js';
 
 /*
  * Start on open. While a workspace is suspended or stopped, the routing table sends its IDE and
  * ports here instead of to a gate, with the workspace's wake token where the gate's secret would
  * be. The owner's request (the edge lets no one else through) starts it and gets a page that moves
- * on by itself; a WebSocket upgrade gets 503 with Retry-After, which VS Code retries, and does not
- * start it: VS Code reconnects by itself from a tab left open, which would undo every idle suspend.
+ * on by itself. Only a request someone made starts it: a page opened in the browser (a navigation),
+ * a request from outside a browser (curl, an API client), or the waking page's own poll. A tab left
+ * open does not: VS Code reconnects its WebSocket by itself, and its scripts fetch in the
+ * background, which would undo every idle suspend. Those get 503 with Retry-After, which VS Code
+ * retries.
  */
 
 export interface WakeDeps {
@@ -25,6 +28,8 @@ export interface WakeRequest {
   /** X-Rockpool-Gate: the workspace's wake token. */
   token: string | undefined;
   accept: string | undefined;
+  /** Whether the request starts the workspace (see above); an upgrade never does. */
+  wakes: boolean;
   upgrade: boolean;
 }
 
@@ -60,7 +65,7 @@ const WAKES_FROM = ['suspended', 'stopped'] as const;
 
 /**
  * Answers one request to a sleeping workspace: 404 unless it carries the workspace's wake token;
- * otherwise a plain request starts it (once: later ones find it starting) and every answer is a 503
+ * otherwise a request that wakes starts it (once: later ones find it starting) and every answer is a 503
  * with Retry-After, an HTML page for a browser, JSON for anything else.
  */
 export function answerWake(deps: WakeDeps, request: WakeRequest): WakeAnswer {
@@ -68,7 +73,7 @@ export function answerWake(deps: WakeDeps, request: WakeRequest): WakeAnswer {
   const found = name === undefined ? undefined : deps.workspaces.find(name);
   if (!found || !tokenMatches(request.token, deps.workspaces.wakeToken(found.id))) return notFound;
   let workspace: Workspace = found;
-  if (!request.upgrade && (WAKES_FROM as readonly string[]).includes(workspace.state)) {
+  if (request.wakes && !request.upgrade && (WAKES_FROM as readonly string[]).includes(workspace.state)) {
     const { to, phase } = TRANSITIONS.start;
     const moved = deps.workspaces.transition(workspace.id, WAKES_FROM, { state: to, phase });
     if (moved) {
@@ -106,10 +111,15 @@ export function wakeRequestOf(
     const value = headers[name.toLowerCase()];
     return typeof value === 'string' ? value : undefined;
   };
+  // Browsers send Sec-Fetch-Mode on every request: `navigate` for a page opened, `cors`,
+  // `no-cors` or `same-origin` for what scripts and subresources fetch. Other clients send none.
+  const mode = one('sec-fetch-mode');
+  const wakes = !upgrade && (mode === undefined || mode === 'navigate' || one(WAKE_HEADER) !== undefined);
   return {
     prefix: one('x-forwarded-prefix'),
     token: one(GATE_SECRET_HEADER),
     accept: one('accept'),
+    wakes,
     upgrade,
   };
 }

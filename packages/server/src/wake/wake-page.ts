@@ -2,6 +2,8 @@ import type { Workspace } from '@rockpool/db';
 
 /** Set on every answer of the wake handler: the page's poll moves on once an answer lacks it. */
 export const WAKING_HEADER = 'X-Rockpool-Waking';
+/** The waking page's poll sets it: a poll may have to start a workspace that was still going to sleep. */
+export const WAKE_HEADER = 'X-Rockpool-Wake';
 /** How long a client should wait before asking again (seconds): a resume takes about one. */
 export const RETRY_AFTER_SECONDS = 2;
 
@@ -55,7 +57,7 @@ p { color: #666; }
 <script>
 (function poll() {
   setTimeout(function () {
-    fetch(location.href, { cache: 'no-store', headers: { Accept: 'text/html' } })
+    fetch(location.href, { cache: 'no-store', headers: { Accept: 'text/html', '${WAKE_HEADER}': '1' } })
       .then(function (res) {
         if (!res.headers.has('${WAKING_HEADER.toLowerCase()}')) location.reload();
         else poll();

@@ -94,6 +94,24 @@ describe('opening a sleeping workspace through the real edge', () => {
     expect(jobKinds(ws.id)).toEqual([]);
   });
 
+  it("does not start it for a tab's background fetches, only for a page opened or the waking page's poll", async () => {
+    const ws = await sleeping('gina', 'suspended');
+    const background = await send('/workspace/gina/stable-1/static/x.js', {
+      headers: { 'Sec-Fetch-Mode': 'no-cors', 'Sec-Fetch-Dest': 'script' },
+    });
+    expect(background.status).toBe(503);
+    expect(jobKinds(ws.id)).toEqual([]);
+    const poll = await send('/workspace/gina/', {
+      headers: { ...HTML, 'Sec-Fetch-Mode': 'cors', 'X-Rockpool-Wake': '1' },
+    });
+    expect(poll.status).toBe(503);
+    expect(jobKinds(ws.id)).toEqual(['start']);
+
+    const other = await sleeping('hank', 'suspended');
+    await send('/workspace/hank/', { headers: { ...HTML, 'Sec-Fetch-Mode': 'navigate' } });
+    expect(jobKinds(other.id)).toEqual(['start']);
+  });
+
   it('starts a stopped workspace from a request to one of its ports, answering JSON to a non-browser', async () => {
     const ws = await sleeping('carol', 'stopped', [3000]);
     const res = await send('/workspace/carol/port/3000/api/items', {
