@@ -1,46 +1,37 @@
 // What counts as the owner using the workspace, as the gate sees it: the worker suspends a
 // workspace that has been idle for its timeout (see "Idle suspend" in the README).
 //
-// Active: an HTTP request that came through the edge, a WebSocket upgrade through the edge, or a
-// WebSocket data frame from the browser that is not connection upkeep. code-server's VS Code keeps
-// its WebSockets alive by itself, from an untouched tab: keep-alive and acknowledgement messages
-// every few seconds, and, while the window has focus, a latency ping on its `telemetry` channel
-// every minute. Those are upkeep. Frames to the browser never count (a build printing to a terminal
-// nobody watches is idle). code-server's own heartbeat file does not help: code-server touches it
-// every minute while any connection is open, so an untouched tab would never be idle.
+// An untouched VS Code tab talks to code-server all the time by itself (measured with code-server
+// 4.139 through the edge): keep-alives and acknowledgements every few seconds, replies to the
+// extension host, file events, file system calls (stat, readdir, writeFile of its own state every
+// few seconds), telemetry and latency pings, and fetches of icons and scripts. None of that is the
+// user. What the user does reaches code-server as a few kinds of calls, and only those count on the
+// IDE's WebSocket: a keystroke in a terminal (`$input`), an edit in an editor
+// (`$acceptModelChanged`), moving the cursor or scrolling in one (`$acceptEditorPropertiesChanged`),
+// opening, closing or switching editors (`$acceptDocumentsAndEditorsDelta`), running an extension's
+// command (`$executeContributedCommand`) and a text search (`$provideTextSearchResults`). On an app's
+// port every request and every message from the browser counts. code-server's own heartbeat file
+// does not help: code-server touches it every minute while any connection is open.
 
-/** VS Code's protocol (src/vs/base/parts/ipc/common/ipc.net.ts): every message has a 13-byte header. */
-const VSCODE_HEADER_BYTES = 13;
-/** Message types that only keep the connection going: Ack (3) and KeepAlive (9). */
-const VSCODE_UPKEEP_TYPES = new Set([3, 9]);
-/** A Regular (1) message on this channel is the latency ping (or telemetry, off by default). */
-const VSCODE_REGULAR = 1;
-const TELEMETRY_CHANNEL = Buffer.from('telemetry');
-/** Upkeep frames are small; a bigger one is always activity, and only this much is looked at. */
-const MAX_UPKEEP_FRAME = 512;
+/** The calls that are the user's doing, as they appear (ASCII) in a VS Code message from the browser. */
+export const VSCODE_USER_CALLS = [
+  '$input',
+  '$acceptModelChanged',
+  '$acceptEditorPropertiesChanged',
+  '$acceptDocumentsAndEditorsDelta',
+  '$executeContributedCommand',
+  '$provideTextSearchResults',
+].map((name) => Buffer.from(name));
+/** How much of a frame is looked at: a call's name comes within the first few dozen bytes. */
+const MAX_LOOKED_AT = 512;
 
 /**
- * Whether a browser→code-server WebSocket payload (unmasked, uncompressed) is only upkeep: a run of
- * VS Code messages that are keep-alives and acknowledgements without data, or latency pings.
+ * Whether a browser→code-server WebSocket payload (unmasked, uncompressed, its first bytes) carries
+ * one of the user's calls.
  * @param {Buffer} payload
  */
-export function isVscodeUpkeep(payload) {
-  if (payload.length === 0 || payload.length > MAX_UPKEEP_FRAME) return false;
-  let at = 0;
-  while (at < payload.length) {
-    if (payload.length - at < VSCODE_HEADER_BYTES) return false;
-    const type = payload.readUInt8(at);
-    const dataLength = payload.readUInt32BE(at + 9);
-    const end = at + VSCODE_HEADER_BYTES + dataLength;
-    if (end > payload.length) return false;
-    const data = payload.subarray(at + VSCODE_HEADER_BYTES, end);
-    const upkeep =
-      (VSCODE_UPKEEP_TYPES.has(type) && dataLength === 0) ||
-      (type === VSCODE_REGULAR && data.includes(TELEMETRY_CHANNEL));
-    if (!upkeep) return false;
-    at = end;
-  }
-  return true;
+export function isVscodeUserInput(payload) {
+  return VSCODE_USER_CALLS.some((name) => payload.includes(name));
 }
 
 /** Data frame opcodes (RFC 6455 §5.2): continuation, text, binary. Control frames (8-10) never count. */
@@ -49,7 +40,7 @@ const DATA_OPCODES = new Set([0, 1, 2]);
 /**
  * Reads the WebSocket frames a client sends (masked, RFC 6455 §5.2) from the bytes as they pass,
  * without changing or holding them, and calls `onFrame` with each frame's opcode and its unmasked
- * payload (at most `MAX_UPKEEP_FRAME + 1` bytes of it, enough to tell upkeep from activity).
+ * payload (at most `MAX_LOOKED_AT` bytes of it, enough to find a call's name).
  * @param {(opcode: number, payload: Buffer) => void} onFrame
  */
 export function frameReader(onFrame) {
@@ -57,7 +48,7 @@ export function frameReader(onFrame) {
   let pending = Buffer.alloc(0);
   /** @type {{ opcode: number, mask: Buffer | undefined, left: number, kept: Buffer[], keptBytes: number, offset: number } | undefined} */
   let frame;
-  const keepLimit = MAX_UPKEEP_FRAME + 1;
+  const keepLimit = MAX_LOOKED_AT;
 
   /** Parses one frame header from `pending`; false when it is not all there yet. */
   const readHeader = () => {
@@ -133,15 +124,26 @@ export function activityTracker(clock = () => performance.now()) {
     },
     /**
      * A reader of the browser's frames on one WebSocket that touches the tracker on activity:
-     * for code-server, a data frame that is not VS Code upkeep; for an app's port, any data frame.
+     * for code-server, a frame with one of the user's calls; for an app's port, any data frame.
      * @param {'code-server' | 'port'} upstream
      */
     watchClientFrames(upstream) {
       return frameReader((opcode, payload) => {
         if (!DATA_OPCODES.has(opcode)) return;
-        if (upstream === 'code-server' && opcode !== 0 && isVscodeUpkeep(payload)) return;
+        if (upstream === 'code-server' && !isVscodeUserInput(payload)) return;
         last = clock();
       });
     },
   };
+}
+
+/**
+ * Whether a plain HTTP request through the edge is activity: any to an app's port; to code-server
+ * only one someone made, a page opened (`Sec-Fetch-Mode: navigate`) or a request from outside a
+ * browser (no Sec-Fetch-Mode), not what VS Code's scripts fetch by themselves.
+ * @param {'code-server' | 'port'} upstream
+ * @param {string | undefined} fetchMode
+ */
+export function requestIsActivity(upstream, fetchMode) {
+  return upstream === 'port' || fetchMode === undefined || fetchMode === 'navigate';
 }

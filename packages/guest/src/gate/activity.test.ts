@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { activityTracker, frameReader, isVscodeUpkeep } from './activity.mjs';
+import { activityTracker, frameReader, isVscodeUserInput, requestIsActivity } from './activity.mjs';
 
 /** One VS Code protocol message: type, id, ack, data length, data. */
 function vscodeMessage(type: number, data = Buffer.alloc(0)): Buffer {
@@ -28,27 +28,67 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
 
 const KEEP_ALIVE = vscodeMessage(9);
 const ACK = vscodeMessage(3);
-/** The IPC call VS Code's latency check makes: channel `telemetry`, command `ping`. */
-const LATENCY_PING = vscodeMessage(1, Buffer.from('\x04\x64\x05\x09telemetry\x04ping\x00'));
-/** What a keystroke in the editor sends the extension host. */
-const KEYSTROKE = vscodeMessage(1, Buffer.from('$acceptModelChanged{"changes":[{"text":"a"}]}'));
+/** An IPC call as VS Code's management connection sends it: header [100, id, channel, command], then the argument. */
+const ipcCall = (channel: string, command: string, arg = '') =>
+  vscodeMessage(
+    1,
+    Buffer.concat([
+      Buffer.from([4, 4, 6, 100, 6, 1, 1, channel.length]),
+      Buffer.from(channel),
+      Buffer.from([1, command.length]),
+      Buffer.from(command),
+      Buffer.from(arg),
+    ]),
+  );
+/** An RPC request to the extension host: type, id, method, arguments. */
+const rpc = (method: string, args: string) =>
+  vscodeMessage(
+    1,
+    Buffer.concat([Buffer.from([1, 0, 0, 0, 7, 102, method.length]), Buffer.from(method), Buffer.from(args)]),
+  );
 
-describe('isVscodeUpkeep', () => {
-  it('takes keep-alives, acknowledgements and latency pings, alone or together, as upkeep', () => {
-    expect(isVscodeUpkeep(KEEP_ALIVE)).toBe(true);
-    expect(isVscodeUpkeep(Buffer.concat([ACK, KEEP_ALIVE]))).toBe(true);
-    expect(isVscodeUpkeep(LATENCY_PING)).toBe(true);
+/** What an untouched tab sends by itself (seen through the edge with code-server 4.139). */
+const BACKGROUND = [
+  KEEP_ALIVE,
+  Buffer.concat([ACK, KEEP_ALIVE]),
+  ipcCall('telemetry', 'ping'),
+  ipcCall('telemetry', 'logTelemetry', '{"eventName":"x"}'),
+  ipcCall(
+    'remoteFilesystem',
+    'writeFile',
+    '{"$mid":1,"path":"/home/coder/.local/share/code-server/User/state"}',
+  ),
+  ipcCall('remoteFilesystem', 'stat'),
+  rpc('$onFileEvent', '[{"created":[],"changed":[]}]'),
+  vscodeMessage(1, Buffer.from([5, 0, 0, 1, 154])), // an RPC acknowledgement
+];
+/** What the user's actions send. */
+const USER = [
+  ipcCall('remoteterminal', '$input', '[1,"e"]'),
+  rpc('$acceptModelChanged', '[{"changes":[{"text":"a"}]}]'),
+  rpc('$acceptEditorPropertiesChanged', '[{"selections":{}}]'),
+  rpc('$acceptDocumentsAndEditorsDelta', '[{"addedDocuments":[]}]'),
+];
+
+describe('isVscodeUserInput', () => {
+  it("takes an untouched tab's chatter as background", () => {
+    for (const payload of BACKGROUND)
+      expect(isVscodeUserInput(payload), payload.toString('latin1')).toBe(false);
   });
 
-  it('takes anything else as activity: a keystroke, one beside upkeep, a cut or odd payload', () => {
-    expect(isVscodeUpkeep(KEYSTROKE)).toBe(false);
-    expect(isVscodeUpkeep(Buffer.concat([ACK, KEYSTROKE]))).toBe(false);
-    expect(isVscodeUpkeep(KEEP_ALIVE.subarray(0, 12))).toBe(false);
-    expect(isVscodeUpkeep(vscodeMessage(9, Buffer.from('x')))).toBe(false);
-    expect(isVscodeUpkeep(Buffer.alloc(0))).toBe(false);
-    expect(
-      isVscodeUpkeep(vscodeMessage(1, Buffer.concat([Buffer.from('telemetry'), Buffer.alloc(600)]))),
-    ).toBe(false);
+  it('takes a keystroke, an edit, a cursor move and a switch of editors as the user', () => {
+    for (const payload of USER) expect(isVscodeUserInput(payload), payload.toString('latin1')).toBe(true);
+    expect(isVscodeUserInput(Buffer.concat([ACK, USER[0] as Buffer]))).toBe(true);
+  });
+});
+
+describe('requestIsActivity', () => {
+  it("counts a page opened or a non-browser request to the IDE, not its scripts' fetches; anything to a port", () => {
+    expect(requestIsActivity('code-server', 'navigate')).toBe(true);
+    expect(requestIsActivity('code-server', undefined)).toBe(true);
+    expect(requestIsActivity('code-server', 'no-cors')).toBe(false);
+    expect(requestIsActivity('code-server', 'cors')).toBe(false);
+    expect(requestIsActivity('port', 'cors')).toBe(true);
   });
 });
 
@@ -84,16 +124,15 @@ describe('activityTracker', () => {
     expect(tracker.idleMs()).toBe(2_000);
   });
 
-  it('on code-server, a keystroke is activity and VS Code upkeep is not; on a port, any data frame is', () => {
+  it('on code-server, a keystroke is activity and background chatter is not; on a port, any data frame is', () => {
     let now = 0;
     const tracker = activityTracker(() => now);
     const ide = tracker.watchClientFrames('code-server');
     now = 60_000;
-    ide.push(clientFrame(2, KEEP_ALIVE));
-    ide.push(clientFrame(2, Buffer.concat([ACK, LATENCY_PING])));
+    for (const payload of BACKGROUND) ide.push(clientFrame(2, payload));
     ide.push(clientFrame(9, Buffer.from('ws ping')));
     expect(tracker.idleMs()).toBe(60_000);
-    ide.push(clientFrame(2, KEYSTROKE));
+    ide.push(clientFrame(2, USER[0] as Buffer));
     expect(tracker.idleMs()).toBe(0);
 
     now = 120_000;

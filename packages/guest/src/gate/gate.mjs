@@ -1,10 +1,11 @@
 // The gate's HTTP server: checks the secret on every request and WebSocket upgrade, then proxies.
 import { createServer, request, STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream';
-import { activityTracker } from './activity.mjs';
+import { activityTracker, requestIsActivity } from './activity.mjs';
 import {
   ACTIVITY_HEADER,
   EDGE_HEADER,
+  FETCH_MODE_HEADER,
   forwardedHeaders,
   GATE_ERROR_HEADER,
   headerValues,
@@ -35,7 +36,7 @@ const REFUSALS = /** @type {const} */ ({ refused: 403, not_installed: 503 });
 
 /**
  * Where a request goes: a status to answer with (the worker's activity query among them), or the
- * upstream to forward to. A request through the edge is the owner's activity.
+ * upstream to forward to.
  * @param {string[]} rawHeaders
  * @param {ReturnType<typeof secretStore>} secrets
  * @param {ReturnType<typeof activityTracker>} activity
@@ -53,7 +54,6 @@ async function decide(rawHeaders, secrets, activity, { codeServer, guestPort = o
       body: `${JSON.stringify({ idleMs: activity.idleMs() })}\n`,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
     };
-  if (fromEdge) activity.touch();
   const ports = headerValues(rawHeaders, PORT_HEADER);
   if (ports.length === 0) return { upstream: codeServer, to: 'code-server', fromEdge };
   const port = ports.length === 1 ? parsePort(String(ports[0]).trim()) : undefined;
@@ -106,6 +106,8 @@ export function createGate(options) {
     };
     const decision = await decide(req.rawHeaders, secrets, activity, options);
     if ('status' in decision) return answer(decision);
+    const fetchMode = headerValues(req.rawHeaders, FETCH_MODE_HEADER)[0];
+    if (decision.fromEdge && requestIsActivity(decision.to, fetchMode)) activity.touch();
     const upstream = await dial(decision.upstream).catch(() => undefined);
     if (!upstream) return answer(badGateway(decision.upstream));
     upstream.setNoDelay(true);
@@ -146,6 +148,8 @@ export function createGate(options) {
     if (!upstream) return answer(badGateway(decision.upstream));
     let headers = forwardedHeaders(req.rawHeaders, true);
     if (decision.fromEdge) {
+      // An app's WebSocket opened is activity; VS Code opens and reopens its own by itself.
+      if (decision.to === 'port') activity.touch();
       // The browser's frames tell a keystroke from VS Code's keep-alives only uncompressed: offer
       // code-server no permessage-deflate (its own --disable-websocket-compression does the same).
       if (decision.to === 'code-server')

@@ -212,7 +212,22 @@ describe('activity', () => {
     // The worker's own health check (no X-Forwarded-Prefix) is not the owner using the workspace.
     await send(port, { path: '/healthz', headers: { 'x-rockpool-gate': secret } });
     expect(await idle()).toBe(90_000);
-    await send(port, { headers: { 'x-rockpool-gate': secret, 'x-forwarded-prefix': '/workspace/a' } });
+    // What VS Code's scripts fetch by themselves is not the owner either.
+    await send(port, {
+      headers: {
+        'x-rockpool-gate': secret,
+        'x-forwarded-prefix': '/workspace/a',
+        'sec-fetch-mode': 'no-cors',
+      },
+    });
+    expect(await idle()).toBe(90_000);
+    await send(port, {
+      headers: {
+        'x-rockpool-gate': secret,
+        'x-forwarded-prefix': '/workspace/a',
+        'sec-fetch-mode': 'navigate',
+      },
+    });
     now = 100_000;
     expect(await idle()).toBe(10_000);
     // Without the secret, nobody learns anything.

@@ -11,6 +11,8 @@ export const PORT_HEADER = 'x-rockpool-port';
 export const ACTIVITY_HEADER = 'x-rockpool-activity';
 /** The edge sets it on every request it proxies (the prefix it stripped); the worker's probes do not. */
 export const EDGE_HEADER = 'x-forwarded-prefix';
+/** Browsers say what a request is for: `navigate` for a page opened, `cors`/`no-cors`/`same-origin` for scripts' fetches. */
+export const FETCH_MODE_HEADER = 'sec-fetch-mode';
 /** The WebSocket extensions a browser offers; not passed to code-server (see gate.mjs). */
 export const WEBSOCKET_EXTENSIONS_HEADER = 'sec-websocket-extensions';
 /** On the gate's own 502 (nothing listens upstream), so the edge can tell it from an app's 502. */

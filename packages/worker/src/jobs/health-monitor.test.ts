@@ -93,7 +93,7 @@ describe('HealthMonitor against the real Caddy and SQLite (fake VMs)', () => {
     f.gateClock = () => now;
     const start = now;
     const alice = await running(f, 'alice');
-    const bob = await running(f, 'bob');
+    const bob = await running(f, 'bob', [3000]);
     const carol = await running(f, 'carol');
     for (const ws of [alice, bob]) f.stores.workspaces.setIdleTimeout(ws.id, 1);
     f.stores.workspaces.setIdleTimeout(carol.id, 0);
@@ -101,7 +101,8 @@ describe('HealthMonitor against the real Caddy and SQLite (fake VMs)', () => {
     expect(f.stores.workspaces.find('alice')?.activeAt).toBe(new Date(start).toISOString());
 
     now += 50_000;
-    expect((await get(f, '/workspace/bob/')).status).toBe(200);
+    // A request to one of its ports (fetch says Sec-Fetch-Mode: cors, which on the IDE would not count).
+    expect((await get(f, '/workspace/bob/port/3000/')).status).toBe(200);
     // The worker's own checks are not activity: alice stays idle through them.
     await monitor.checkAll();
     now += 20_000;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startTestEdge, type TestEdge } from '@rockpool/caddy/testing';
+import { edgeRequest, startTestEdge, type TestEdge } from '@rockpool/caddy/testing';
 import { type Db, openDatabase, type Stores, storesOf } from '@rockpool/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QemuRuntime } from '../runtime/qemu/qemu-runtime.js';
@@ -60,8 +60,9 @@ async function until(what: string, timeoutMs: number, check: () => boolean | Pro
 }
 
 const stateOf = (name: string) => stores.workspaces.find(name)?.state;
+/** A request from outside a browser (no Sec-Fetch-Mode): activity, as the gate counts it. */
 const throughEdge = (path: string) =>
-  fetch(`${edge.workspacesUrl}${path}`, { headers: { ...edge.authHeader(), Connection: 'close' } });
+  edgeRequest(`${edge.workspacesUrl}${path}`, { headers: edge.authHeader() });
 
 describe('idle suspend on real VMs', () => {
   it('suspends the untouched workspace after its timeout; requests keep the other one running', async () => {
