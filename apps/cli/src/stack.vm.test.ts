@@ -199,12 +199,17 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     }
   }, 120_000);
 
-  it('stops and starts again', async () => {
+  it('stops, and starts again when its IDE is opened', async () => {
     expect((await call('POST', '/api/workspaces/alpha/stop')).status).toBe(202);
     await waitForState('alpha', 'stopped', 60_000);
     expect((await qemu.inspect('alpha')).state).toBe('stopped');
-    expect((await ws('/workspace/alpha/')).status).toBe(404);
-    expect((await call('POST', '/api/workspaces/alpha/start')).status).toBe(202);
+    // Opening a stopped workspace starts it: the browser gets the waking page, not a 404.
+    const opened = await fetch(`${workspaces}/workspace/alpha/`, {
+      headers: { ...auth, Accept: 'text/html' },
+      redirect: 'manual',
+    });
+    expect(opened.status).toBe(503);
+    expect(await opened.text()).toContain('Starting alpha…');
     await waitForState('alpha', 'running');
     expect((await openIde('alpha')).status).toBe(200);
     expect((await ws('/workspace/alpha/port/3000/')).status).toBe(502);

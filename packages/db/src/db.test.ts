@@ -84,6 +84,30 @@ describe('WorkspaceStore on a real SQLite file', () => {
     expect(store.find(ws.id)?.diskBytes).toBe(6_000_001);
   });
 
+  it('keeps an idle timeout, a last-activity time that only moves forward, and a wake token', () => {
+    const store = new WorkspaceStore(db);
+    const ws = store.insert({ name: 'a', cpus: 1, memoryMiB: 512, owner: 'x' });
+    const quiet = store.insert({ name: 'b', cpus: 1, memoryMiB: 512, owner: 'x', idleTimeoutMinutes: 0 });
+    expect(ws).toMatchObject({ idleTimeoutMinutes: 60, activeAt: null });
+    expect(quiet.idleTimeoutMinutes).toBe(0);
+    expect(store.setIdleTimeout(ws.id, 5)?.idleTimeoutMinutes).toBe(5);
+    expect(store.setIdleTimeout('ws_none', 5)).toBeUndefined();
+
+    const t0 = Date.parse('2026-11-30T08:00:00.000Z');
+    expect(store.markActive(ws.id, t0, 60_000)).toBe(true);
+    expect(store.markActive(ws.id, t0 + 59_000, 60_000)).toBe(false);
+    expect(store.markActive(ws.id, t0 - 120_000)).toBe(false);
+    expect(store.find(ws.id)?.activeAt).toBe('2026-11-30T08:00:00.000Z');
+    expect(store.markActive(ws.id, t0 + 60_000, 60_000)).toBe(true);
+    expect(store.markActive(ws.id, t0 + 60_001)).toBe(true);
+    expect(store.find(ws.id)?.activeAt).toBe('2026-11-30T08:01:00.001Z');
+
+    const token = store.wakeToken(ws.id);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(store.wakeToken(quiet.id)).not.toBe(token);
+    expect(JSON.stringify(store.find(ws.id))).not.toContain(token);
+  });
+
   it('stamps every change with the time from its clock', () => {
     let now = Date.parse('2026-01-02T03:04:05.000Z');
     const store = new WorkspaceStore(db, () => now);

@@ -23,7 +23,10 @@ describe('migrate', () => {
       notice: null,
       diskBytes: null,
       bootPath: null,
+      idleTimeoutMinutes: 60,
+      activeAt: null,
     });
+    expect(store.wakeToken('ws_1')).toMatch(/^[0-9a-f]{64}$/);
     expect(db.prepare('SELECT port FROM ports').all()).toEqual([{ port: 3000 }]);
     expect(store.transition('ws_1', ['running'], { state: 'suspended', phase: 'suspended' })?.state).toBe(
       'suspended',

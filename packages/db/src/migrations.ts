@@ -147,6 +147,15 @@ const MIGRATIONS: Migration[] = [
     db.exec(`ALTER TABLE workspaces ADD COLUMN boot_path TEXT
                CHECK (boot_path IS NULL OR boot_path IN ('snapshot', 'resumed', 'cold'));`);
   },
+  // Sleep and wake: each workspace's idle timeout (minutes, 0 = never; 60 for existing ones), when
+  // it was last active (null until it first runs), and the token its wake route carries (random,
+  // 32 bytes, as hex for the rows that exist).
+  `
+  ALTER TABLE workspaces ADD COLUMN idle_timeout_minutes INTEGER NOT NULL DEFAULT 60 CHECK (idle_timeout_minutes >= 0);
+  ALTER TABLE workspaces ADD COLUMN active_at TEXT;
+  ALTER TABLE workspaces ADD COLUMN wake_token TEXT;
+  UPDATE workspaces SET wake_token = lower(hex(randomblob(32)));
+  `,
 ];
 
 /**

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { BootPath, WorkspacePhase, WorkspaceRecord, WorkspaceState } from '@rockpool/model';
+import {
+  type BootPath,
+  DEFAULT_IDLE_TIMEOUT_MINUTES,
+  type WorkspacePhase,
+  type WorkspaceRecord,
+  type WorkspaceState,
+} from '@rockpool/model';
 import type { Db } from './database.js';
 
 /** A workspace as stored (the model's record; the API adds URLs, ports and actions). */
@@ -16,6 +22,8 @@ interface WorkspaceRow {
   notice: string | null;
   disk_bytes: number | null;
   boot_path: BootPath | null;
+  idle_timeout_minutes: number;
+  active_at: string | null;
   owner: string;
   created_at: string;
   updated_at: string;
@@ -33,6 +41,8 @@ function fromRow(row: WorkspaceRow): Workspace {
     notice: row.notice,
     diskBytes: row.disk_bytes,
     bootPath: row.boot_path,
+    idleTimeoutMinutes: row.idle_timeout_minutes,
+    activeAt: row.active_at,
     owner: row.owner,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -56,9 +66,16 @@ export class WorkspaceStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  insert(input: { name: string; cpus: number; memoryMiB: number; owner: string }): Workspace {
+  insert(input: {
+    name: string;
+    cpus: number;
+    memoryMiB: number;
+    owner: string;
+    /** Default 60; 0 = never. */
+    idleTimeoutMinutes?: number;
+  }): Workspace {
     const now = this.#timestamp();
-    const row: WorkspaceRow = {
+    const row: WorkspaceRow & { wake_token: string } = {
       id: newWorkspaceId(),
       name: input.name,
       state: 'creating',
@@ -69,14 +86,19 @@ export class WorkspaceStore {
       notice: null,
       disk_bytes: null,
       boot_path: null,
+      idle_timeout_minutes: input.idleTimeoutMinutes ?? DEFAULT_IDLE_TIMEOUT_MINUTES,
+      active_at: null,
       owner: input.owner,
       created_at: now,
       updated_at: now,
+      wake_token: randomBytes(32).toString('base64url'),
     };
     this.db
       .prepare(
-        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, notice, disk_bytes, boot_path, owner, created_at, updated_at)
-         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @notice, @disk_bytes, @boot_path, @owner, @created_at, @updated_at)`,
+        `INSERT INTO workspaces (id, name, state, phase, cpus, memory_mib, error, notice, disk_bytes, boot_path,
+                                 idle_timeout_minutes, active_at, owner, created_at, updated_at, wake_token)
+         VALUES (@id, @name, @state, @phase, @cpus, @memory_mib, @error, @notice, @disk_bytes, @boot_path,
+                 @idle_timeout_minutes, @active_at, @owner, @created_at, @updated_at, @wake_token)`,
       )
       .run(row);
     return fromRow(row);
@@ -181,6 +203,43 @@ export class WorkspaceStore {
         )
         .run(bytes, this.#timestamp(), id, bytes, minChange).changes === 1
     );
+  }
+
+  /** Sets the idle timeout (minutes, 0 = never); the updated workspace, or undefined if none has that id. */
+  setIdleTimeout(id: string, minutes: number): Workspace | undefined {
+    const changed = this.db
+      .prepare('UPDATE workspaces SET idle_timeout_minutes = ?, updated_at = ? WHERE id = ?')
+      .run(minutes, this.#timestamp(), id).changes;
+    return changed === 1 ? this.find(id) : undefined;
+  }
+
+  /**
+   * Records that the workspace was active at `at` (ms since the epoch). Never moves the time back,
+   * and a move under `minChangeMs` is not written: every write is an update pushed to every
+   * dashboard. True when it was written.
+   */
+  markActive(id: string, at: number, minChangeMs = 0): boolean {
+    // Every active_at is written by toISOString, so the strings compare as the times do.
+    const latest = new Date(at - Math.max(minChangeMs, 1)).toISOString();
+    return (
+      this.db
+        .prepare(
+          `UPDATE workspaces SET active_at = ?, updated_at = ?
+           WHERE id = ? AND (active_at IS NULL OR active_at <= ?)`,
+        )
+        .run(new Date(at).toISOString(), this.#timestamp(), id, latest).changes === 1
+    );
+  }
+
+  /**
+   * The token the workspace's wake route carries (see the server's wake handler): never part of
+   * the workspace as the API shows it.
+   */
+  wakeToken(id: string): string | undefined {
+    const row = this.db.prepare('SELECT wake_token FROM workspaces WHERE id = ?').get(id) as
+      | { wake_token: string | null }
+      | undefined;
+    return row?.wake_token ?? undefined;
   }
 
   /** When each phase began, oldest first (a restart appends the phases again). */

@@ -8,6 +8,7 @@ describe('dataDirLayout', () => {
       database: '/var/lib/rockpool/rockpool.db',
       serverSocket: '/var/lib/rockpool/server.sock',
       serverPid: '/var/lib/rockpool/server.pid',
+      wakeSocket: '/var/lib/rockpool/wake.sock',
       accessLogSocket: '/var/lib/rockpool/access-log.sock',
       config: '/var/lib/rockpool/rockpool.json',
       caddyAdminSocket: '/var/lib/rockpool/caddy/admin.sock',

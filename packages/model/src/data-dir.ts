@@ -13,6 +13,11 @@ export function dataDirLayout(dataDir: string) {
     database: join(dataDir, 'rockpool.db'),
     /** The control plane listens here only (0600); Caddy proxies /api and /app to it. */
     serverSocket: join(dataDir, 'server.sock'),
+    /**
+     * The control plane's wake handler (0600): the routing table points a suspended or stopped
+     * workspace here, and a request to it starts the workspace (see the server's wake/).
+     */
+    wakeSocket: join(dataDir, 'wake.sock'),
     /** The control plane's process id, for operators and tests. */
     serverPid: join(dataDir, 'server.pid'),
     /** Caddy's access-log writer ships both servers' logs here (0600). */

@@ -61,6 +61,8 @@ export {
   type PortUpdateBody,
   PortUpdateBodySchema,
   type ResourceLimits,
+  type UpdateWorkspaceBody,
+  UpdateWorkspaceBodySchema,
   type Workspace,
   WorkspaceListQuerySchema,
   type WorkspacePage,
@@ -77,6 +79,17 @@ export {
   listSetting,
   PUBLIC_PORTS_SETTING,
 } from './edge-settings.js';
+export {
+  DEFAULT_IDLE_TIMEOUT_MINUTES,
+  describeIdle,
+  formatIdle,
+  type IdleFacts,
+  type IdleStatus,
+  idleStatus,
+  idleSuspendDue,
+  lastActive,
+  MAX_IDLE_TIMEOUT_MINUTES,
+} from './idle.js';
 export {
   assertPort,
   assertWorkspaceName,

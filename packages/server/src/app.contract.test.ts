@@ -126,6 +126,9 @@ describe('the API contract', () => {
     expect((await check('GET', '/api/workspaces?limit=0')).status).toBe(400);
     expect((await check('GET', '/api/workspaces/alice')).status).toBe(200);
     expect((await check('GET', '/api/workspaces/bob')).status).toBe(404);
+    expect((await check('PATCH', '/api/workspaces/alice', { idleTimeoutMinutes: 30 })).status).toBe(200);
+    expect((await check('PATCH', '/api/workspaces/alice', { idleTimeoutMinutes: 'soon' })).status).toBe(400);
+    expect((await check('PATCH', '/api/workspaces/bob', { idleTimeoutMinutes: 30 })).status).toBe(404);
 
     expect((await check('POST', '/api/workspaces/alice/ports', { port: 3000 })).status).toBe(201);
     expect((await check('POST', '/api/workspaces/alice/ports', { port: 3000 })).status).toBe(409);

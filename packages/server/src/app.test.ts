@@ -123,6 +123,29 @@ describe('workspaces API', () => {
     expect(stores.jobs.pending()).toEqual([]);
   });
 
+  it('sets the idle timeout at create (default 60 min) and changes it with PATCH', async () => {
+    const created = await json(
+      await call('POST', '/api/workspaces', { name: 'alice', idleTimeoutMinutes: 15 }),
+    );
+    expect(created).toMatchObject({ idleTimeoutMinutes: 15, activeAt: null });
+    expect((await json(await call('POST', '/api/workspaces', { name: 'bob' }))).idleTimeoutMinutes).toBe(60);
+    const patched = await call('PATCH', '/api/workspaces/alice', { idleTimeoutMinutes: 0 });
+    expect(patched.status).toBe(200);
+    expect((await json(patched)).idleTimeoutMinutes).toBe(0);
+    expect(stores.workspaces.find('alice')?.idleTimeoutMinutes).toBe(0);
+    const bad = await call('PATCH', '/api/workspaces/alice', { idleTimeoutMinutes: -5 });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.code).toBe('invalid_idletimeoutminutes');
+    const hidden = await call(
+      'PATCH',
+      '/api/workspaces/alice',
+      { idleTimeoutMinutes: 5 },
+      { 'X-Rockpool-User': 'mallory' },
+    );
+    expect(hidden.status).toBe(404);
+    expect(stores.workspaces.find('alice')?.idleTimeoutMinutes).toBe(0);
+  });
+
   it('refuses a taken name with 409', async () => {
     await call('POST', '/api/workspaces', { name: 'alice' });
     const res = await call('POST', '/api/workspaces', { name: 'alice' });
@@ -375,7 +398,7 @@ describe('health and documentation', () => {
   });
 
   it.each([
-    ['PUT', '/api/workspaces/alice', 'GET, HEAD, DELETE'],
+    ['PUT', '/api/workspaces/alice', 'GET, HEAD, PATCH, DELETE'],
     ['GET', '/api/workspaces/alice/start', 'POST'],
     ['DELETE', '/api/workspaces', 'GET, HEAD, POST'],
     ['PUT', '/api/workspaces/alice/ports/3000', 'PATCH, DELETE'],

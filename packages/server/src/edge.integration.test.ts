@@ -139,7 +139,7 @@ describe('the API behind the real edge', () => {
   it('answers a wrong method with 405 and the Allow header of the path', async () => {
     const res = await send('/api/workspaces/spoofed', { method: 'PUT', body: '{}', headers: JSON_TYPE });
     expect(res.status).toBe(405);
-    expect(res.headers.allow).toBe('GET, HEAD, DELETE');
+    expect(res.headers.allow).toBe('GET, HEAD, PATCH, DELETE');
     expect(res.json().error.code).toBe('method_not_allowed');
     expect((await send('/api/nothing-here', { method: 'PUT' })).status).toBe(404);
   });

@@ -25,6 +25,7 @@ const server = await startServer({
   // `rockpool up` points Caddy's access log writer here (buildAccessLogging).
   accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
+  wakeSocket: layout.wakeSocket,
   workspaceUrl: readWorkspaceUrl(),
   edgeUsers: (users, roles) =>
     dataDirEdgeUsers(dataDir, {

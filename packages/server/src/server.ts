@@ -20,6 +20,7 @@ import { tlsAskRoutes } from './routes/tls-ask.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
 import { storeLookups } from './tls-ask.js';
+import { startWakeServer, type WakeServer } from './wake/wake-server.js';
 
 export interface ServerOptions {
   /** The SQLite file, e.g. `<data dir>/rockpool.db`. */
@@ -44,6 +45,8 @@ export interface ServerOptions {
   sessions?: Omit<SessionOptions, 'now'>;
   /** The token file of the edge's on-demand TLS ask (acme with a workspace domain); without it no ask route. */
   tlsAskTokenFile?: string;
+  /** Where the wake handler listens (see wake/); without it, opening a sleeping workspace answers 404. */
+  wakeSocket?: string;
 }
 
 export interface RunningServer extends AsyncDisposable {
@@ -88,7 +91,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   await chmod(options.socketPath, 0o600);
   let ingest: AccessLogIngest | undefined;
+  let wake: WakeServer | undefined;
   try {
+    wake = options.wakeSocket
+      ? await startWakeServer(options.wakeSocket, {
+          workspaces,
+          jobs,
+          log: (line) => process.stderr.write(`rockpool-server: ${line}\n`),
+        })
+      : undefined;
     ingest = options.accessLogSocket
       ? await startAccessLogIngest({
           socketPath: options.accessLogSocket,
@@ -97,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         })
       : undefined;
   } catch (error) {
+    await wake?.close();
     server.close();
     db.close();
     throw error;
@@ -104,7 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined;
   const close = () => {
     // The ingest flushes its last batch into the database, so it closes first.
-    closing ??= (ingest?.close() ?? Promise.resolve()).then(
+    closing ??= Promise.all([ingest?.close(), wake?.close()]).then(
       () =>
         new Promise<void>((resolve) => {
           server.closeAllConnections();

@@ -14,6 +14,7 @@ import {
   type PortSharing,
   PUBLIC_PORTS_SETTING,
   TRANSITIONS,
+  type UpdateWorkspaceBody,
   type WorkspaceAction,
   whyNot,
 } from '@rockpool/model';
@@ -96,6 +97,14 @@ export class WorkspaceService {
       ...(viewer.role === 'admin' ? {} : { owner: viewer.name }),
     });
     return { ...result, items: result.items.map((w) => ({ ...w, ports: this.#deps.ports.list(w.id) })) };
+  }
+
+  /** Changes the workspace's settings (the idle timeout takes effect at the worker's next check). */
+  update(idOrName: string, changes: UpdateWorkspaceBody, viewer: Viewer): WorkspaceWithPorts {
+    const workspace = this.get(idOrName, viewer);
+    const updated = this.#deps.workspaces.setIdleTimeout(workspace.id, changes.idleTimeoutMinutes);
+    if (!updated) throw notFound(`No workspace ${idOrName}.`);
+    return { ...updated, ports: this.#deps.ports.list(updated.id) };
   }
 
   act(idOrName: string, action: WorkspaceAction, viewer: Viewer): WorkspaceWithPorts {

@@ -31,6 +31,7 @@ const worker = new Worker({
     log,
     { admins: listSetting(process.env, ADMINS_SETTING) },
   ),
+  wakeUpstream: `unix/${dataDirLayout(dataDir).wakeSocket}`,
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);

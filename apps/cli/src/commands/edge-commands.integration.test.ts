@@ -241,7 +241,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
         tls: 'self-signed',
         access: 'all',
         workspaceRoutes: ['w'],
-        workspaces: { total: 1, byState: { creating: 1 }, suspended: [] },
+        workspaces: { total: 1, byState: { creating: 1 }, suspended: [], idle: [] },
       });
       // Links name a loopback-bound Rockpool `localhost`, as browsers do.
       expect(s.urls.workspaces).toBe(`https://${ws.replace('127.0.0.1', 'localhost')}`);

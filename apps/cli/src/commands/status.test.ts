@@ -15,9 +15,16 @@ describe('formatStatus', () => {
   it('names the running and the suspended workspaces', () => {
     const text = formatStatus({
       ...base,
-      workspaces: { total: 3, byState: { running: 1, suspended: 2 }, suspended: ['bob', 'carol'] },
+      workspaces: {
+        total: 3,
+        byState: { running: 1, suspended: 2 },
+        suspended: ['bob', 'carol'],
+        idle: [{ name: 'alice', text: 'idle for 12 min, suspends in 48 min' }],
+      },
     });
-    expect(text).toContain('  Running workspaces: 1 (alice)\n');
+    expect(text).toContain(
+      '  Running workspaces: 1 (alice)\n    alice: idle for 12 min, suspends in 48 min\n',
+    );
     expect(text).toContain('  Suspended workspaces: 2 (bob, carol)\n');
   });
 
@@ -29,6 +36,7 @@ describe('formatStatus', () => {
         byState: { running: 3 },
         suspended: [],
         bootPaths: { snapshot: ['alice', 'bob'], cold: ['carol'] },
+        idle: [],
       },
     });
     expect(text).toContain('  Last start:  from the guest snapshot 2 (alice, bob), cold boot 1 (carol)\n');
@@ -37,9 +45,9 @@ describe('formatStatus', () => {
 
   it('leaves the suspended line out when the control plane did not answer', () => {
     expect(formatStatus(base)).not.toContain('Suspended');
-    expect(formatStatus({ ...base, workspaces: { total: 0, byState: {}, suspended: [] } })).toContain(
-      '  Suspended workspaces: 0\n',
-    );
+    expect(
+      formatStatus({ ...base, workspaces: { total: 0, byState: {}, suspended: [], idle: [] } }),
+    ).toContain('  Suspended workspaces: 0\n');
   });
 });
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
+import { describeIdle, type WorkspaceState } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { controlPlaneFor } from '../control-plane.js';
@@ -16,7 +17,7 @@ export interface Status {
   allow: string[];
   urls: { controlPlane: string; workspaces: string };
   ports: { controlPlane: number; workspaces: number; http: number };
-  /** Workspaces with a route at the edge (running ones), when Rockpool runs. */
+  /** Workspaces routed to their VM at the edge (running ones), when Rockpool runs. */
   workspaceRoutes?: string[];
   /** Workspaces in the control plane's database by state, when its server answers. */
   workspaces?: {
@@ -26,6 +27,8 @@ export interface Status {
     suspended: string[];
     /** Workspace names by how their VM last came up (snapshot, resumed, cold); absent: never ran. */
     bootPaths?: Record<string, string[]>;
+    /** Each running workspace's idle time and when it suspends ("idle for 12 min, suspends in 48 min"). */
+    idle: { name: string; text: string }[];
   };
   /** What the worker found about its VM runtime when it started (tart: the network, warnings). */
   runtime?: { runtime: string; network: string; warnings: string[] };
@@ -69,17 +72,21 @@ export function bootPathLines(bootPaths: Record<string, string[]> | undefined): 
 }
 
 /** Every workspace by state, as the first admin sees them (a member would see only their own). */
-async function countWorkspaces(dataDir: string): Promise<Status['workspaces']> {
+async function countWorkspaces(dataDir: string, now: number): Promise<Status['workspaces']> {
   const byState: Record<string, number> = {};
   const suspended: string[] = [];
   const bootPaths: Record<string, string[]> = {};
+  const idle: { name: string; text: string }[] = [];
   const workspaces = await listWorkspaces(await controlPlaneFor(dataDir, undefined));
-  for (const { name, state, bootPath } of workspaces) {
+  for (const workspace of workspaces) {
+    const { name, state, bootPath } = workspace;
     byState[state] = (byState[state] ?? 0) + 1;
     if (state === 'suspended') suspended.push(name);
     if (bootPath) bootPaths[bootPath] = [...(bootPaths[bootPath] ?? []), name];
+    const text = describeIdle(workspace, now);
+    if (text) idle.push({ name, text });
   }
-  return { total: workspaces.length, byState, suspended, bootPaths };
+  return { total: workspaces.length, byState, suspended, bootPaths, idle };
 }
 
 /** What `rockpool status` reports, read from the config file and the running Caddy. */
@@ -99,9 +106,13 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
   };
   try {
     const { value } = await adminClientFor(settings.dataDir).getConfig<CaddyConfig>('');
-    const names = workspaceRoutesOf(value).map((route) => route.name);
+    // A sleeping workspace's route leads to the wake handler, not to a VM: it is not running.
+    const wake = `unix/${dataDirLayout(settings.dataDir).wakeSocket}`;
+    const names = workspaceRoutesOf(value)
+      .filter((route) => route.upstream !== wake)
+      .map((route) => route.name);
     // The server may be restarting while Caddy runs: the counts are then left out, not an error.
-    const workspaces = await countWorkspaces(settings.dataDir).catch(() => undefined);
+    const workspaces = await countWorkspaces(settings.dataDir, Date.now()).catch(() => undefined);
     const runtime = await readRuntimeReport(settings.dataDir);
     return {
       ...base,
@@ -129,6 +140,7 @@ export function formatStatus(s: Status): string {
           `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,
         ]
       : []),
+    ...(s.workspaces?.idle ?? []).map(({ name, text }) => `    ${name}: ${text}`),
     ...(s.workspaces
       ? [
           `  Suspended workspaces: ${s.workspaces.suspended.length}${s.workspaces.suspended.length ? ` (${s.workspaces.suspended.join(', ')})` : ''}`,

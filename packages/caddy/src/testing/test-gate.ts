@@ -31,6 +31,8 @@ export async function startTestGate(options: {
   ports?: Record<number, string>;
   otherPorts?: string;
   secret?: string;
+  /** The gate's monotonic clock for idle times (ms); default performance.now. */
+  clock?: () => number;
 }): Promise<TestGate> {
   const dir = await mkdtemp(join(tmpdir(), 'rockpool-test-gate-'));
   const secret = options.secret ?? randomBytes(32).toString('base64url');
@@ -45,6 +47,7 @@ export async function startTestGate(options: {
       const app = ports[port] ?? options.otherPorts;
       return app ? hostPort(app) : nothing;
     },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

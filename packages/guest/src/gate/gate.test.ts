@@ -192,6 +192,71 @@ describe('the secret file', () => {
   });
 });
 
+describe('activity', () => {
+  it('answers the worker how long it has been idle; only requests through the edge reset it', async () => {
+    let now = 0;
+    const gate = createGate({
+      secretFile,
+      codeServer: { socketPath: join(dir, 'code-server.sock') },
+      clock: () => now,
+    });
+    servers.push(gate);
+    const port = await listen(gate, { host: '127.0.0.1', port: 0 });
+    const idle = async () => {
+      const answer = await send(port, { headers: { 'x-rockpool-gate': secret, 'x-rockpool-activity': '1' } });
+      expect(answer.headers['content-type']).toBe('application/json');
+      return (JSON.parse(answer.body) as { idleMs: number }).idleMs;
+    };
+    now = 90_000;
+    expect(await idle()).toBe(90_000);
+    // The worker's own health check (no X-Forwarded-Prefix) is not the owner using the workspace.
+    await send(port, { path: '/healthz', headers: { 'x-rockpool-gate': secret } });
+    expect(await idle()).toBe(90_000);
+    // What VS Code's scripts fetch by themselves is not the owner either.
+    await send(port, {
+      headers: {
+        'x-rockpool-gate': secret,
+        'x-forwarded-prefix': '/workspace/a',
+        'sec-fetch-mode': 'no-cors',
+      },
+    });
+    expect(await idle()).toBe(90_000);
+    await send(port, {
+      headers: {
+        'x-rockpool-gate': secret,
+        'x-forwarded-prefix': '/workspace/a',
+        'sec-fetch-mode': 'navigate',
+      },
+    });
+    now = 100_000;
+    expect(await idle()).toBe(10_000);
+    // Without the secret, nobody learns anything.
+    expect((await send(port, { headers: { 'x-rockpool-activity': '1' } })).status).toBe(403);
+    // Through the edge the header is not a query: it goes on to code-server.
+    const proxied = await send(port, {
+      headers: {
+        'x-rockpool-gate': secret,
+        'x-forwarded-prefix': '/workspace/a',
+        'x-rockpool-activity': '1',
+      },
+    });
+    expect(proxied.headers['x-upstream']).toBe('code-server');
+  });
+
+  it('offers code-server no WebSocket compression, so the browser frames can be read', async () => {
+    const ws = await upgrade(gatePort, {
+      host: 'alice.ws.example',
+      origin: 'https://alice.ws.example',
+      'x-rockpool-gate': secret,
+      'x-forwarded-prefix': '/workspace/alice',
+      'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits',
+    });
+    if (!ws.upgraded) throw new Error(`no upgrade: ${ws.status}`);
+    expect(named(codeServer.seen.at(-1)?.headers ?? [], 'sec-websocket-extensions')).toBe(0);
+    ws.socket.destroy();
+  });
+});
+
 describe('X-Rockpool-Port', () => {
   it('answers 502 when nothing listens on the port, for requests and upgrades', async () => {
     const port = String(await closedPort());

@@ -4,6 +4,17 @@
 export const SECRET_HEADER = 'x-rockpool-gate';
 /** A guest port to forward to instead of code-server. Never forwarded. */
 export const PORT_HEADER = 'x-rockpool-port';
+/**
+ * Asks the gate how long the workspace has been idle instead of proxying (the worker's poll). Only
+ * honoured on a request that did not come through the edge: the edge always sets X-Forwarded-Prefix.
+ */
+export const ACTIVITY_HEADER = 'x-rockpool-activity';
+/** The edge sets it on every request it proxies (the prefix it stripped); the worker's probes do not. */
+export const EDGE_HEADER = 'x-forwarded-prefix';
+/** Browsers say what a request is for: `navigate` for a page opened, `cors`/`no-cors`/`same-origin` for scripts' fetches. */
+export const FETCH_MODE_HEADER = 'sec-fetch-mode';
+/** The WebSocket extensions a browser offers; not passed to code-server (see gate.mjs). */
+export const WEBSOCKET_EXTENSIONS_HEADER = 'sec-websocket-extensions';
 /** On the gate's own 502 (nothing listens upstream), so the edge can tell it from an app's 502. */
 export const GATE_ERROR_HEADER = 'x-rockpool-gate-error';
 // Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and are not forwarded.

@@ -6,6 +6,7 @@ import {
   PortBodySchema,
   PortParamsSchema,
   PortUpdateBodySchema,
+  UpdateWorkspaceBodySchema,
   WorkspaceListQuerySchema,
 } from './workspaces.js';
 
@@ -22,11 +23,17 @@ describe('createWorkspaceBody', () => {
   const schema = createWorkspaceBody(limits);
 
   it('fills in the defaults, for absent and null values alike', () => {
-    expect(schema.parse({ name: 'alice' })).toEqual({ name: 'alice', cpus: 2, memoryMiB: 2048 });
-    expect(schema.parse({ name: 'alice', cpus: null, memoryMiB: 4096 })).toEqual({
+    expect(schema.parse({ name: 'alice' })).toEqual({
+      name: 'alice',
+      cpus: 2,
+      memoryMiB: 2048,
+      idleTimeoutMinutes: 60,
+    });
+    expect(schema.parse({ name: 'alice', cpus: null, memoryMiB: 4096, idleTimeoutMinutes: 0 })).toEqual({
       name: 'alice',
       cpus: 2,
       memoryMiB: 4096,
+      idleTimeoutMinutes: 0,
     });
   });
 
@@ -36,7 +43,7 @@ describe('createWorkspaceBody', () => {
       { name: 'Alice', disk: 1 },
       {
         code: 'unknown_field',
-        message: 'Unknown field(s): disk. Allowed: name, cpus, memoryMiB.',
+        message: 'Unknown field(s): disk. Allowed: name, cpus, memoryMiB, idleTimeoutMinutes.',
         details: { fields: ['disk'] },
       },
     ],
@@ -49,8 +56,25 @@ describe('createWorkspaceBody', () => {
       { name: 'ok', memoryMiB: '1024' },
       { code: 'invalid_memorymib', message: 'memoryMiB must be an integer from 512 to 8192.' },
     ],
+    [
+      { name: 'ok', idleTimeoutMinutes: -1 },
+      { code: 'invalid_idletimeoutminutes', details: { field: 'idleTimeoutMinutes', min: 0, max: 10080 } },
+    ],
   ])('answers %j with the API error %j (unknown fields first, then fields in order)', (body, expected) => {
     expect(problemOf(schema, body)).toMatchObject(expected);
+  });
+});
+
+describe('UpdateWorkspaceBodySchema', () => {
+  it('takes an idle timeout from 0 (never) to a week, and nothing else', () => {
+    expect(UpdateWorkspaceBodySchema.parse({ idleTimeoutMinutes: 0 })).toEqual({ idleTimeoutMinutes: 0 });
+    expect(problemOf(UpdateWorkspaceBodySchema, {}).code).toBe('invalid_idletimeoutminutes');
+    expect(problemOf(UpdateWorkspaceBodySchema, { idleTimeoutMinutes: 1.5 }).message).toBe(
+      'idleTimeoutMinutes must be an integer from 0 (never) to 10080.',
+    );
+    expect(problemOf(UpdateWorkspaceBodySchema, { idleTimeoutMinutes: 5, cpus: 2 }).code).toBe(
+      'unknown_field',
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_IDLE_TIMEOUT_MINUTES, MAX_IDLE_TIMEOUT_MINUTES } from '../idle.js';
 import {
   MAX_PORTS_PER_WORKSPACE,
   MAX_WORKSPACE_NAME_LENGTH,
@@ -35,6 +36,13 @@ export const WorkspaceRecordSchema = z.object({
   diskBytes: z.int().nullable().meta({
     description:
       'Bytes the workspace takes on the host disk (its disk and any saved memory), as the worker last measured; null until measured',
+  }),
+  idleTimeoutMinutes: z.int().meta({
+    description: 'Minutes without activity after which the workspace is suspended; 0 = never',
+  }),
+  activeAt: z.iso.datetime().nullable().meta({
+    description:
+      'When the workspace was last active (a request, or a WebSocket message that is not keep-alive, from its owner), as the worker last recorded it (to the minute); null until it first runs',
   }),
   owner: z.string(),
   createdAt: z.iso.datetime(),
@@ -124,8 +132,30 @@ export function createWorkspaceBody(limits: ResourceLimits) {
     name: workspaceName,
     cpus: integerIn('cpus', 1, limits.maxCpus, limits.defaultCpus),
     memoryMiB: integerIn('memoryMiB', limits.minMemoryMiB, limits.maxMemoryMiB, limits.defaultMemoryMiB),
+    idleTimeoutMinutes: idleTimeoutField(),
   });
 }
+
+const idleTimeoutField = () =>
+  integerIn('idleTimeoutMinutes', 0, MAX_IDLE_TIMEOUT_MINUTES, DEFAULT_IDLE_TIMEOUT_MINUTES).meta({
+    description: `Minutes without activity before the workspace is suspended; 0 = never (default ${DEFAULT_IDLE_TIMEOUT_MINUTES})`,
+  });
+
+/** `PATCH /api/workspaces/{id}`: what can change after create (required: a PATCH that changes nothing is a mistake). */
+export const UpdateWorkspaceBodySchema = requestBody({
+  idleTimeoutMinutes: checkedField<number>(
+    (value) =>
+      typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_IDLE_TIMEOUT_MINUTES
+        ? {
+            code: 'invalid_idletimeoutminutes',
+            message: `idleTimeoutMinutes must be an integer from 0 (never) to ${MAX_IDLE_TIMEOUT_MINUTES}.`,
+            details: { field: 'idleTimeoutMinutes', min: 0, max: MAX_IDLE_TIMEOUT_MINUTES },
+          }
+        : undefined,
+    { type: 'integer', minimum: 0, maximum: MAX_IDLE_TIMEOUT_MINUTES },
+  ),
+}).meta({ description: 'The settings to change' });
+export type UpdateWorkspaceBody = z.input<typeof UpdateWorkspaceBodySchema>;
 export type CreateWorkspaceBody = z.input<ReturnType<typeof createWorkspaceBody>>;
 export type CreateWorkspaceInput = z.output<ReturnType<typeof createWorkspaceBody>>;
 

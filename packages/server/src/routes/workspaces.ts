@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import {
   createWorkspaceBody,
   type ResourceLimits,
+  UpdateWorkspaceBodySchema,
   type WorkspaceAction,
   WorkspaceListQuerySchema,
   WorkspacePageSchema,
@@ -49,6 +50,19 @@ const get = createRoute({
   responses: {
     200: json(WorkspaceSchema, 'The workspace'),
     404: error("No such workspace, or another user's (a member sees their own only)"),
+  },
+});
+
+const update = createRoute({
+  method: 'patch',
+  path: '/workspaces/{id}',
+  summary:
+    "Change a workspace's settings: its idle timeout (minutes without activity before it is suspended; 0 = never)",
+  request: { params, body: jsonBody(UpdateWorkspaceBodySchema) },
+  responses: {
+    200: json(WorkspaceSchema, 'The workspace, changed'),
+    400: error('Invalid or unknown field'),
+    404: error("No such workspace, or another user's"),
   },
 });
 
@@ -119,6 +133,15 @@ export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimit
   serve(router, get, (c) =>
     c.json(
       presentWorkspace(workspaceOrigin(c, workspaceUrl), service.get(c.req.valid('param').id, viewerOf(c))),
+      200,
+    ),
+  );
+  serve(router, update, (c) =>
+    c.json(
+      presentWorkspace(
+        workspaceOrigin(c, workspaceUrl),
+        service.update(c.req.valid('param').id, c.req.valid('json'), viewerOf(c)),
+      ),
       200,
     ),
   );

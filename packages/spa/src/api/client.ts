@@ -10,6 +10,7 @@ import type {
   Port,
   PortSharing,
   UpdateUserBody,
+  UpdateWorkspaceBody,
   User,
   UserList,
   Workspace,
@@ -81,6 +82,8 @@ export const api = {
   createWorkspace: (input: CreateWorkspaceBody) => request<Workspace>('POST', '/workspaces', input),
   act: (name: string, action: Exclude<WorkspaceAction, 'delete'>) =>
     request<Workspace>('POST', `/workspaces/${encodeURIComponent(name)}/${action}`),
+  updateWorkspace: (name: string, body: UpdateWorkspaceBody) =>
+    request<Workspace>('PATCH', `/workspaces/${encodeURIComponent(name)}`, body),
   deleteWorkspace: (name: string) => request<Workspace>('DELETE', `/workspaces/${encodeURIComponent(name)}`),
   addPort: (name: string, port: number, sharing: PortSharing) =>
     request<Port>('POST', `/workspaces/${encodeURIComponent(name)}/ports`, { port, sharing }),

@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, describeError, type Workspace, type WorkspaceAction } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
+import { IdleText, IdleTimeoutForm } from '../components/idle.js';
 import { Ports } from '../components/Ports.js';
 import { BootProgress, ConfirmButton, formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link, useRouter } from '../router.js';
@@ -112,6 +113,19 @@ function WorkspaceDetail({ workspace }: { workspace: Workspace }) {
         <dd data-testid="disk">
           {formatBytes(workspace.diskBytes)}
           {workspace.state === 'suspended' && ' (disk and saved memory; no CPU or RAM in use)'}
+        </dd>
+        <dt>Idle</dt>
+        <dd>
+          {workspace.state === 'running' ? (
+            <IdleText workspace={workspace} />
+          ) : (
+            <span className="muted">
+              {workspace.state === 'suspended' || workspace.state === 'stopped'
+                ? 'opening its IDE or a port starts it'
+                : '—'}
+            </span>
+          )}
+          <IdleTimeoutForm workspace={workspace} />
         </dd>
         <dt>Owner</dt>
         <dd>{workspace.owner}</dd>

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { api, describeError, type Workspace } from '../api/client.js';
 import { workspaceKeys } from '../api/live.js';
+import { IdleText } from '../components/idle.js';
 import { formatBytes, Notice, StateBadge } from '../components/ui.js';
 import { Link } from '../router.js';
 
@@ -48,6 +49,12 @@ function WorkspaceCard({ workspace, showOwner }: { workspace: Workspace; showOwn
         {workspace.cpus} CPU · {workspace.memoryMiB} MiB · {workspace.ports.length} port
         {workspace.ports.length === 1 ? '' : 's'} ·{' '}
         <span data-testid="disk">{formatBytes(workspace.diskBytes)} on disk</span>
+        {workspace.state === 'running' && workspace.activeAt && (
+          <>
+            {' '}
+            · <IdleText workspace={workspace} />
+          </>
+        )}
         {showOwner && (
           <>
             {' '}

@@ -88,4 +88,35 @@ describe('HealthMonitor against the real Caddy and SQLite (fake VMs)', () => {
     await monitor.checkAll();
     expect(f.stores.ports.list(ws.id)[0]?.listening).toBe(false);
   });
+
+  it('suspends a workspace idle for its timeout, while requests through the edge keep another awake', async () => {
+    f.gateClock = () => now;
+    const start = now;
+    const alice = await running(f, 'alice');
+    const bob = await running(f, 'bob', [3000]);
+    const carol = await running(f, 'carol');
+    for (const ws of [alice, bob]) f.stores.workspaces.setIdleTimeout(ws.id, 1);
+    f.stores.workspaces.setIdleTimeout(carol.id, 0);
+    await monitor.checkAll();
+    expect(f.stores.workspaces.find('alice')?.activeAt).toBe(new Date(start).toISOString());
+
+    now += 50_000;
+    // A request to one of its ports (fetch says Sec-Fetch-Mode: cors, which on the IDE would not count).
+    expect((await get(f, '/workspace/bob/port/3000/')).status).toBe(200);
+    // The worker's own checks are not activity: alice stays idle through them.
+    await monitor.checkAll();
+    now += 20_000;
+    await monitor.checkAll();
+    expect(stateOf(f, 'alice')).toBe('suspending');
+    expect(f.stores.jobs.pending(alice.id).map((j) => j.kind)).toEqual(['suspend']);
+    expect(said('alice: idle for 1 min (its timeout: 1 min); suspending it')).toHaveLength(1);
+    // Idle 20 s since the request (70 s without it).
+    expect(stateOf(f, 'bob')).toBe('running');
+    expect(stateOf(f, 'carol')).toBe('running');
+
+    now += 50_000;
+    await monitor.checkAll();
+    expect(stateOf(f, 'bob')).toBe('suspending');
+    expect(stateOf(f, 'carol')).toBe('running');
+  });
 });

@@ -1,6 +1,7 @@
 import type { Workspace } from '@rockpool/db';
 import type { GateEndpoint } from '../runtime/vm-runtime.js';
 import { ideProblem, portListening } from './ide-health.js';
+import { IdleWatch } from './idle-watch.js';
 import type { WorkerPartDeps } from './part-deps.js';
 import type { RouteWrites } from './route-turn.js';
 
@@ -27,17 +28,20 @@ interface IdeOutage {
 
 /**
  * Watches running workspaces: a VM that dies, or an IDE that stops answering, turns its workspace to
- * error and takes its route down instead of leaving a silent 502; and it records whether an app
- * answers on each registered port, for the dashboard's live indicator.
+ * error and takes its route down instead of leaving a silent 502; it records whether an app
+ * answers on each registered port, for the dashboard's live indicator; and it suspends a workspace
+ * idle for its timeout (IdleWatch).
  */
 export class HealthMonitor {
   readonly #deps: HealthMonitorDeps;
   readonly #options: HealthMonitorOptions;
   readonly #ideOutages = new Map<string, IdeOutage>();
+  readonly #idle: IdleWatch;
 
   constructor(deps: HealthMonitorDeps, options: HealthMonitorOptions) {
     this.#deps = deps;
     this.#options = options;
+    this.#idle = new IdleWatch(deps);
   }
 
   /**
@@ -62,20 +66,25 @@ export class HealthMonitor {
   /** Forgets the IDE outage of a workspace that was (re)started: its new IDE starts with a clean slate. */
   forget(workspaceId: string): void {
     this.#ideOutages.delete(workspaceId);
+    this.#idle.forget(workspaceId);
   }
 
   async #check(workspace: Workspace): Promise<void> {
     const { runtime, workspaces, routes, log } = this.#deps;
     const vm = await runtime.inspect(workspace.name);
     let problem: string | undefined;
+    let ideAnswered = false;
     if (vm.state !== 'running') problem = `the VM stopped unexpectedly (it is ${vm.state})`;
     else if (vm.gate) {
       const ide = await ideProblem(vm.gate, this.#options.ideProbeTimeoutMs);
       if (ide) problem = this.#ideUnanswered(workspace, ide);
       else this.#ideAnswered(workspace);
+      ideAnswered = !ide;
     }
     if (!problem) {
       if (vm.gate) await this.#checkPorts(workspace, vm.gate);
+      // A guest too busy to answer its health check is not asked how idle it is.
+      if (vm.gate && ideAnswered) await this.#idle.check(workspace, vm.gate, this.#options.ideProbeTimeoutMs);
       return;
     }
     log(`${workspace.name}: ${problem}`);

@@ -3,7 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GATE_ERROR_HEADER, GATE_PORT_HEADER, GATE_SECRET_HEADER } from '@rockpool/caddy';
 import type { GateEndpoint } from '../runtime/vm-runtime.js';
 
-type GateAnswer = { status: number; fromGate: boolean } | { failure: string };
+type GateAnswer = { status: number; fromGate: boolean; body: string } | { failure: string };
+
+/** Asks the gate for its activity record instead of proxying (see packages/guest/src/gate/activity.mjs). */
+const ACTIVITY_HEADER = 'X-Rockpool-Activity';
+/** More than an activity answer ever holds: the body of anything else is not kept. */
+const MAX_ACTIVITY_BODY = 256;
 
 /**
  * GET `path` through the workspace's gate, with its secret, to code-server or (with `port`) to that
@@ -14,11 +19,13 @@ function throughGate(
   path: string,
   timeoutMs: number,
   port?: number,
+  activity = false,
 ): Promise<GateAnswer> {
   const colon = gate.address.lastIndexOf(':');
   const headers = {
     [GATE_SECRET_HEADER]: gate.secret,
     ...(port === undefined ? {} : { [GATE_PORT_HEADER]: String(port) }),
+    ...(activity ? { [ACTIVITY_HEADER]: '1' } : {}),
   };
   return new Promise((resolve) => {
     const req = request(
@@ -31,11 +38,20 @@ function throughGate(
         agent: false,
       },
       (res) => {
-        res.resume();
-        resolve({
-          status: res.statusCode ?? 0,
-          fromGate: res.headers[GATE_ERROR_HEADER.toLowerCase()] !== undefined,
+        const status = res.statusCode ?? 0;
+        const fromGate = res.headers[GATE_ERROR_HEADER.toLowerCase()] !== undefined;
+        if (!activity) {
+          res.resume();
+          return resolve({ status, fromGate, body: '' });
+        }
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+          if (body.length > MAX_ACTIVITY_BODY) res.destroy();
         });
+        res.on('end', () => resolve({ status, fromGate, body }));
+        res.on('close', () => resolve({ failure: 'the answer was cut off or too long' }));
       },
     );
     req.on('timeout', () => {
@@ -75,6 +91,27 @@ export async function ideProblem(gate: GateEndpoint, timeoutMs: number): Promise
 export async function portListening(gate: GateEndpoint, port: number, timeoutMs = 1_500): Promise<boolean> {
   const answer = await throughGate(gate, '/', timeoutMs, port);
   return !('failure' in answer) && !answer.fromGate;
+}
+
+/**
+ * How long the workspace has been idle, as its gate counts it (ms), or why that is not known: a
+ * gate from an image older than idle suspend proxies the query to code-server instead of answering.
+ */
+export async function gateIdleMs(
+  gate: GateEndpoint,
+  timeoutMs: number,
+): Promise<{ idleMs: number } | { problem: string }> {
+  const answer = await throughGate(gate, '/', timeoutMs, undefined, true);
+  if ('failure' in answer) return { problem: answer.failure };
+  try {
+    const { idleMs } = JSON.parse(answer.body) as { idleMs?: unknown };
+    if (answer.status === 200 && typeof idleMs === 'number' && idleMs >= 0) return { idleMs };
+  } catch {
+    // Not the gate's JSON: said below.
+  }
+  return {
+    problem: `the gate does not report activity (it answered ${answer.status}; an older guest image?)`,
+  };
 }
 
 export interface WaitForIdeOptions {

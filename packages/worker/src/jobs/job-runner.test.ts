@@ -1,3 +1,4 @@
+import { type EchoUpstream, startEchoUpstream } from '@rockpool/caddy/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { JobRunner } from './job-runner.js';
 import { RouteTurn } from './route-turn.js';
@@ -6,9 +7,13 @@ import { create, get, stateOf, until, useWorkerFixture } from './worker.fixture.
 const f = useWorkerFixture();
 /** Workspaces the runner reported as come up, in order. */
 let cameUp: string[];
+/** Stands in for the control plane's wake handler: where a sleeping workspace's routes lead. */
+let wake: EchoUpstream;
 
-beforeEach(() => {
+beforeEach(async () => {
   cameUp = [];
+  wake = await startEchoUpstream({ name: 'wake' });
+  f.cleanups.push(() => wake.close());
   const runner = new JobRunner(
     {
       workerId: 'runner-under-test',
@@ -18,6 +23,7 @@ beforeEach(() => {
       log: f.log,
       now: Date.now,
       onRunning: (workspace) => cameUp.push(workspace.name),
+      wakeUpstream: wake.address,
     },
     { leaseMs: 1_000, pollMs: 20, concurrency: 2, ideTimeoutMs: 5_000 },
   );
@@ -41,7 +47,10 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     stores.workspaces.transition(ws.id, ['running'], { state: 'stopping', phase: 'stopping' });
     stores.jobs.enqueue(ws.id, 'stop');
     await until('stopped', () => stateOf(f, 'alice') === 'stopped');
-    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+    // A stopped workspace's IDE leads to the wake handler, with its wake token for the gate secret.
+    const woken = await get(f, '/workspace/alice/');
+    expect(woken.headers.get('x-upstream')).toBe('wake');
+    expect(wake.requests.at(-1)?.headers['x-rockpool-gate']).toBe(stores.workspaces.wakeToken(ws.id));
 
     stores.workspaces.transition(ws.id, ['stopped'], { state: 'starting', phase: 'queued' });
     stores.jobs.enqueue(ws.id, 'start');
@@ -71,7 +80,8 @@ describe('JobRunner against the real Caddy and SQLite (fake VMs)', () => {
     expect(await runtime.inspect('alice')).toEqual({ workspace: 'alice', state: 'suspended' });
     expect(stores.workspaces.find(ws.id)).toMatchObject({ phase: 'suspended', notice: null });
     expect(stores.workspaces.find(ws.id)?.diskBytes).toBe((64 + 512 / 8) * 1024 ** 2);
-    expect((await get(f, '/workspace/alice/')).status).toBe(404);
+    expect((await get(f, '/workspace/alice/')).headers.get('x-upstream')).toBe('wake');
+    expect((await get(f, '/workspace/alice/port/3000/')).headers.get('x-upstream')).toBe('wake');
 
     stores.workspaces.transition(ws.id, ['suspended'], { state: 'starting', phase: 'queued' });
     stores.jobs.enqueue(ws.id, 'start');

@@ -6,7 +6,7 @@ import { waitForIde } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
 import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteWrites } from './route-turn.js';
-import { workspaceRoute } from './workspace-route.js';
+import { wakeRoute, workspaceRoute } from './workspace-route.js';
 
 export interface JobRunnerDeps extends WorkerPartDeps {
   /** Owner of the leases this runner takes. */
@@ -149,6 +149,8 @@ export class JobRunner {
       await routes.removeWorkspace(workspace.name);
       return;
     }
+    // Coming up is activity: the idle clock starts now, whatever the gate slept through.
+    workspaces.markActive(workspace.id, this.#deps.now());
     this.#deps.onRunning?.(workspace);
     this.#deps.log(`${workspace.name} is running (its gate at ${vm.gate.address})`);
     await this.#measureDisk(workspace);
@@ -156,7 +158,7 @@ export class JobRunner {
 
   async #stop(workspace: Workspace): Promise<void> {
     if (workspace.state !== 'stopping') return;
-    await this.#deps.routes.removeWorkspace(workspace.name);
+    await this.#routeToWake(workspace);
     await this.#deps.runtime.stop(workspace.name);
     if (
       this.#deps.workspaces.transition(workspace.id, ['stopping'], { state: 'stopped', phase: 'stopped' })
@@ -166,11 +168,22 @@ export class JobRunner {
     }
   }
 
-  /** Route down, memory saved (or the VM stopped where the runtime cannot keep memory), suspended. */
+  /**
+   * Before a workspace goes to sleep, its routes lead to the wake handler instead of its gate: a
+   * request meanwhile gets the waking page, not a 404 or a dead gate.
+   */
+  async #routeToWake(workspace: Workspace): Promise<void> {
+    const { routes, wakeUpstream } = this.#deps;
+    const route = wakeUpstream ? wakeRoute(this.#deps, workspace, wakeUpstream) : undefined;
+    if (route) await routes.putWorkspace(route);
+    else await routes.removeWorkspace(workspace.name);
+  }
+
+  /** Route to the wake handler, memory saved (or the VM stopped where the runtime cannot keep memory), suspended. */
   async #suspend(workspace: Workspace): Promise<void> {
-    const { routes, runtime, workspaces } = this.#deps;
+    const { runtime, workspaces } = this.#deps;
     if (workspace.state !== 'suspending') return;
-    await routes.removeWorkspace(workspace.name);
+    await this.#routeToWake(workspace);
     await runtime.suspend(workspace.name);
     const kept = runtime.suspendKeepsMemory;
     if (!workspaces.transition(workspace.id, ['suspending'], { state: 'suspended', phase: 'suspended' }))

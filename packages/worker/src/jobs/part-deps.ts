@@ -8,4 +8,9 @@ export interface WorkerPartDeps {
   jobs: JobQueue;
   runtime: VmRuntime;
   log: (message: string) => void;
+  /**
+   * Where the control plane's wake handler listens (`unix//path`): a suspended or stopped
+   * workspace's routes lead there, so opening it starts it. Without it, they are removed.
+   */
+  wakeUpstream?: string;
 }

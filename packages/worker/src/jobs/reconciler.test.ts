@@ -1,3 +1,4 @@
+import { startEchoUpstream } from '@rockpool/caddy/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Reconciler } from './reconciler.js';
 import { RouteTurn } from './route-turn.js';
@@ -119,6 +120,34 @@ describe('Reconciler against the real Caddy and SQLite (fake VMs)', () => {
     expect((await get(f, '/workspace/bob/')).status).toBe(200);
     await reconciler.syncRoutes();
     expect(f.logs).toHaveLength(1); // all right: nothing written, nothing said
+  });
+
+  it('routes sleeping workspaces (suspended, stopped) and their ports to the wake handler, failed ones nowhere', async () => {
+    const wake = await startEchoUpstream({ name: 'wake' });
+    f.cleanups.push(() => wake.close());
+    const withWake = new Reconciler({
+      ...f.stores,
+      runtime: f.runtime,
+      router: f.edge.router,
+      turn,
+      log: f.log,
+      wakeUpstream: wake.address,
+    });
+    await running(f, 'alice');
+    const sleepers = ['bob', 'carol', 'dave'].map((name) =>
+      f.stores.workspaces.insert({ name, cpus: 1, memoryMiB: 512, owner: 'alice' }),
+    );
+    const [bob, carol, dave] = sleepers as [(typeof sleepers)[0], (typeof sleepers)[0], (typeof sleepers)[0]];
+    f.stores.workspaces.transition(bob.id, ['creating'], { state: 'suspended', phase: 'suspended' });
+    f.stores.workspaces.transition(carol.id, ['creating'], { state: 'stopped', phase: 'stopped' });
+    f.stores.ports.add(carol.id, 3000);
+    f.stores.workspaces.transition(dave.id, ['creating'], { state: 'error', phase: 'failed', error: 'x' });
+    await withWake.syncRoutes();
+    expect((await get(f, '/workspace/alice/')).headers.get('x-upstream')).toBe('ide-alice');
+    expect((await get(f, '/workspace/bob/')).headers.get('x-upstream')).toBe('wake');
+    expect((await get(f, '/workspace/carol/port/3000/')).headers.get('x-upstream')).toBe('wake');
+    expect(wake.requests.at(-1)?.headers['x-rockpool-port']).toBe('3000');
+    expect((await get(f, '/workspace/dave/')).status).toBe(404);
   });
 
   it('a sync holds the route turn from its snapshot to its write: a port added meanwhile stays', async () => {

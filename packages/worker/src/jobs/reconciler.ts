@@ -3,7 +3,7 @@ import type { WorkerPartDeps } from './part-deps.js';
 import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteTurn } from './route-turn.js';
 import { SyncBackoff } from './sync-backoff.js';
-import { workspaceRoute } from './workspace-route.js';
+import { SLEEPING_STATES, wakeRoute, workspaceRoute } from './workspace-route.js';
 
 export interface ReconcilerDeps extends WorkerPartDeps {
   router: Pick<WorkspaceRouter, 'sync' | 'putWorkspace'>;
@@ -58,7 +58,8 @@ export class Reconciler {
   }
 
   /**
-   * Makes Caddy's workspace routes match the running workspaces, in one guarded write that leaves
+   * Makes Caddy's workspace routes match the database (running workspaces to their gates, sleeping
+   * ones to the wake handler), in one guarded write that leaves
    * right routes alone (nothing is written when all are right). Workspaces with a job in flight
    * are left to that job. Runs at start-up and periodically, so a Caddy restarted with only its
    * bootstrap config gets its routes back.
@@ -84,12 +85,17 @@ export class Reconciler {
   }
 
   async #syncRoutes(verbose: boolean): Promise<void> {
-    const { workspaces, runtime, router, ports, jobs, log } = this.#deps;
+    const { workspaces, runtime, router, ports, jobs, log, wakeUpstream } = this.#deps;
     const routes = [];
     const busy = [];
     for (const workspace of workspaces.all()) {
       if (jobs.pending(workspace.id).length > 0) {
         busy.push(workspace.name);
+        continue;
+      }
+      if (SLEEPING_STATES.includes(workspace.state)) {
+        const route = wakeUpstream ? wakeRoute(this.#deps, workspace, wakeUpstream) : undefined;
+        if (route) routes.push(route);
         continue;
       }
       if (workspace.state !== 'running') continue;

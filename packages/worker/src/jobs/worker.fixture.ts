@@ -26,6 +26,8 @@ export interface WorkerFixture {
   edge: TestEdge;
   app: EchoUpstream;
   runtime: FakeRuntime;
+  /** The clock of every guest's gate (ms, monotonic): a test that moves idle time by hand replaces it. */
+  gateClock: () => number;
   /** What the part under test logged. */
   logs: string[];
   log: (message: string) => void;
@@ -61,7 +63,8 @@ export function useWorkerFixture(): WorkerFixture {
     const app = await startEchoUpstream({ name: 'app' });
     fixture.app = app;
     cleanups.push(() => app.close());
-    const runtime = new FakeRuntime({ app: app.address });
+    fixture.gateClock = () => performance.now();
+    const runtime = new FakeRuntime({ app: app.address, gateClock: () => fixture.gateClock() });
     fixture.runtime = runtime;
     cleanups.push(async () => {
       for (const name of await runtime.list()) await runtime.delete(name);

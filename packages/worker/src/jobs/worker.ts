@@ -20,6 +20,8 @@ export interface WorkerDeps {
   /** The edge's basic-auth accounts; without it `sync_users` jobs fail (no accounts to manage). */
   accounts?: EdgeAccounts;
   log?: (message: string) => void;
+  /** Where the control plane's wake handler listens (`unix//path`); see WorkerPartDeps. */
+  wakeUpstream?: string;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
 }
@@ -65,7 +67,14 @@ export class Worker {
     const write = deps.log ?? ((message: string) => process.stderr.write(`${message}\n`));
     this.#log = (message: string) => write(`[${this.id}] ${message}`);
     const { workspaces, ports, jobs, runtime, router } = deps;
-    const part: WorkerPartDeps = { workspaces, ports, jobs, runtime, log: this.#log };
+    const part: WorkerPartDeps = {
+      workspaces,
+      ports,
+      jobs,
+      runtime,
+      log: this.#log,
+      ...(deps.wakeUpstream ? { wakeUpstream: deps.wakeUpstream } : {}),
+    };
     const now = deps.now ?? Date.now;
     const turn = new RouteTurn(router);
     this.#reconciler = new Reconciler({ ...part, router, turn, now });

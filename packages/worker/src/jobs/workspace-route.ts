@@ -1,5 +1,5 @@
 import type { WorkspaceRouteOptions } from '@rockpool/caddy';
-import type { PortStore, Workspace } from '@rockpool/db';
+import type { PortStore, Workspace, WorkspaceStore } from '@rockpool/db';
 import type { GateEndpoint } from '../runtime/vm-runtime.js';
 
 /**
@@ -18,5 +18,30 @@ export function workspaceRoute(
     gateSecret: gate.secret,
     owner: workspace.owner,
     ports: ports.list(workspace.id).map(({ port, sharing }) => ({ port, sharing })),
+  };
+}
+
+/** The states a request through the edge starts a workspace from (see the server's wake handler). */
+export const SLEEPING_STATES: readonly Workspace['state'][] = ['suspended', 'stopped'];
+
+/**
+ * The route of a sleeping workspace: its IDE and every registered port lead to the control plane's
+ * wake handler (`upstream`), which starts it, with the workspace's wake token in place of a gate
+ * secret. Undefined when the database holds no token for it.
+ */
+export function wakeRoute(
+  stores: { ports: PortStore; workspaces: Pick<WorkspaceStore, 'wakeToken'> },
+  workspace: Workspace,
+  upstream: string,
+): WorkspaceRouteOptions | undefined {
+  const token = stores.workspaces.wakeToken(workspace.id);
+  if (token === undefined) return undefined;
+  return {
+    name: workspace.name,
+    upstream,
+    gateSecret: token,
+    // The edge checks owner and sharing before the wake handler, as it would before the gate.
+    owner: workspace.owner,
+    ports: stores.ports.list(workspace.id).map(({ port, sharing }) => ({ port, sharing })),
   };
 }

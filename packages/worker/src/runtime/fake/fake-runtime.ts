@@ -9,6 +9,8 @@ export interface FakeRuntimeOptions {
    * leads to it. Without it nothing listens in the guests, and the gate answers 502 for any port.
    */
   app?: string;
+  /** Every guest gate's monotonic clock (ms), so tests move idle time by hand; default the real one. */
+  gateClock?: () => number;
 }
 
 interface FakeGuest {
@@ -41,6 +43,7 @@ export class FakeRuntime implements VmRuntime {
   readonly suspendKeepsMemory = true;
   readonly #vms = new Map<string, FakeVm>();
   readonly #app: string | undefined;
+  readonly #gateClock: (() => number) | undefined;
   /** Starts left to fail (each failing start uses one up), as QEMU failing to start does. */
   failStart = 0;
   /** The gate secret of the next guest that boots, used up by it (default: a new random one). */
@@ -48,6 +51,7 @@ export class FakeRuntime implements VmRuntime {
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.#app = options.app;
+    this.#gateClock = options.gateClock;
   }
 
   async create(spec: VmSpec): Promise<void> {
@@ -69,6 +73,7 @@ export class FakeRuntime implements VmRuntime {
       codeServer: ide.address,
       ...(this.#app ? { otherPorts: this.#app } : {}),
       ...(this.nextGateSecret ? { secret: this.nextGateSecret } : {}),
+      ...(this.#gateClock ? { clock: this.#gateClock } : {}),
     });
     this.nextGateSecret = undefined;
     vm.guest = { ide, gate, forward: await startTcpForward(gate.address) };
