@@ -49,7 +49,23 @@ fi
 step "Building the guest image (Debian $SUITE, $kernel_pkg, Node $NODE_VERSION, code-server $CODE_SERVER_VERSION)"
 info "cache: $out (several minutes the first time; instant afterwards)"
 mkdir -p "$(rockpool_cache_dir)/guest"
+# A build killed outright (SIGKILL: no trap runs) leaves its work dir, maybe with /proc mounted in
+# it. Each build holds a lock on its own dir while it runs; one whose lock is free has no owner left.
+for stale in "$(rockpool_cache_dir)"/guest/build.*; do
+  # A minute old at least: a build that just made its dir may not hold its lock yet.
+  [ -n "$(find "$stale" -maxdepth 0 -type d -mmin +1)" ] || continue
+  flock -n "$stale/.owner" true 2>/dev/null || continue
+  umount "$stale/rootfs/proc" 2>/dev/null || true
+  if mountpoint -q "$stale/rootfs/proc"; then
+    info "left $stale in place: $stale/rootfs/proc is still mounted"
+  else
+    info "removing $stale, left by a build that was killed"
+    rm -rf "$stale"
+  fi
+done
 work=$(mktemp -d "$(rockpool_cache_dir)/guest/build.XXXXXX")
+exec 8>"$work/.owner"
+flock 8
 cleanup() {
   umount "$work/rootfs/proc" 2>/dev/null || true
   # Never delete through a mount that is still there.
