@@ -141,7 +141,7 @@ cat > "$work/manifest.json" <<JSON
   "codeServer": "$CODE_SERVER_VERSION",
   "npm": "$NPM_VERSION",
   "inputs": "$inputs",
-  "kernelCommandLine": "console=ttyS0 root=/dev/vda rw panic=-1 tsc_early_khz=<host kHz> rockpool.workspace=<name> rockpool.port_url=<VS Code port link template>",
+  "kernelCommandLine": "console=ttyS0 root=/dev/vda rw panic=-1 tsc_early_khz=<host kHz> rockpool.workspace=<name>",
   "guest": { "user": "coder", "gatePort": 8080, "gateSecretInstaller": "/usr/local/sbin/rockpool-gate-secret", "codeServerSocket": "/run/code-server/sock", "address": "10.0.2.15", "guestAgent": "org.qemu.guest_agent.0" },
   "builtAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }

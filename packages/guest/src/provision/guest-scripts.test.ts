@@ -190,6 +190,17 @@ describe.skipIf(!isRoot)('rockpool-settings (in a private mount and UTS namespac
     });
   };
 
+  it('defaults VS Code’s port links to ./port/{{port}}/, which VS Code resolves against its own page', () => {
+    const result = apply('ROCKPOOL_WORKSPACE_NAME=alice\n');
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain(
+      '== /etc/rockpool.env\nROCKPOOL_WORKSPACE_NAME=alice\nVSCODE_PROXY_URI=./port/{{port}}/\n',
+    );
+    expect(result.stdout).toContain("export VSCODE_PROXY_URI='./port/{{port}}/'");
+    const subdomains = apply('ROCKPOOL_WORKSPACE_NAME=alice\nVSCODE_PROXY_URI=//{{port}}--{{host}}/\n');
+    expect(subdomains.stdout).toContain('VSCODE_PROXY_URI=//{{port}}--{{host}}/\n');
+  });
+
   it('applies the name and VS Code’s port links to the environment of every login, and names the machine', () => {
     const uri = 'https://ws.example.com:8081/workspace/alice/port/{{port}}/';
     const result = apply(`ROCKPOOL_WORKSPACE_NAME=alice\nVSCODE_PROXY_URI=${uri}\n`);
@@ -226,6 +237,7 @@ describe.skipIf(!isRoot)('rockpool-settings (in a private mount and UTS namespac
         "ROCKPOOL_WORKSPACE_NAME=a\nVSCODE_PROXY_URI=https://a.example/$(id)'\n",
         /VSCODE_PROXY_URI must be an http\(s\) URL/,
       ],
+      ['ROCKPOOL_WORKSPACE_NAME=a\nVSCODE_PROXY_URI=../../api/{{port}}/\n', /VSCODE_PROXY_URI must be/],
       ['ROCKPOOL_WORKSPACE_NAME=a\nLD_PRELOAD=/x\n', /unknown setting 'LD_PRELOAD'/],
     ] as const) {
       const result = apply(file);

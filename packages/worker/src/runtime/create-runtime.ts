@@ -12,8 +12,6 @@ import type { VmRuntime } from './vm-runtime.js';
 export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Promise<VmRuntime> {
   const kind = env.ROCKPOOL_RUNTIME || (process.platform === 'darwin' ? 'tart' : 'qemu');
   const stateDir = join(dataDir, 'vms');
-  // Where browsers reach the workspaces (`rockpool up` sets it): VS Code's port links in the guests.
-  const workspacesOrigin = env.ROCKPOOL_WORKSPACE_URL || undefined;
   if (kind === 'qemu') {
     const imageDir = env.ROCKPOOL_GUEST_IMAGE;
     if (!imageDir)
@@ -34,7 +32,6 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
       stateDir,
       accel,
       isolation,
-      workspacesOrigin,
       ...(snapshotDir ? { snapshotDir } : {}),
     });
     const chosen = await runtime.accelerator();
@@ -57,7 +54,6 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
       instanceId: await tartInstanceId(layout.tartInstance, env.ROCKPOOL_TART_INSTANCE),
       network: report.network,
       baseImage: env.ROCKPOOL_TART_IMAGE || 'rockpool-base',
-      workspacesOrigin,
       // Absolute: tart resolves a relative TART_HOME against its cwd, the VM's state directory.
       ...(env.TART_HOME ? { env: { TART_HOME: resolve(env.TART_HOME) } } : {}),
     });

@@ -83,9 +83,6 @@ describe('qemuArgs', () => {
     expect(kernelCommandLine('a', 1)).toBe(
       'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
     );
-    expect(kernelCommandLine('a', 1, 'https://ws.example.com/workspace/a/port/{{port}}/')).toBe(
-      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a rockpool.port_url=https://ws.example.com/workspace/a/port/{{port}}/',
-    );
   });
 
   it('refuses new connections from the VM user to any local address, DNS aside', () => {

@@ -28,8 +28,6 @@ export interface QemuLaunch {
   gateHostPort: number;
   /** The host CPU's frequency: microvm can hang calibrating the TSC on a busy host without it. */
   tscKhz: number;
-  /** VS Code's port links in the guest (guest-settings.ts); none when the worker has no workspaces origin. */
-  portUrl?: string;
   /** Drop privileges to this user after start-up (isolation from host services). */
   runAs?: string;
   /**
@@ -61,12 +59,11 @@ export const GUEST_GATE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
 /**
- * The guest's settings travel here (scripts/guest/rockpool-init reads them): none is secret, and
- * neither has a space (a workspace name; a URL that guest-settings.ts checked).
+ * The guest's settings travel here (scripts/guest/rockpool-init reads them): the workspace name, not
+ * secret and without a space.
  */
-export function kernelCommandLine(workspace: string, tscKhz: number, portUrl?: string): string {
-  const settings = `rockpool.workspace=${workspace}${portUrl ? ` rockpool.port_url=${portUrl}` : ''}`;
-  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} ${settings}`;
+export function kernelCommandLine(workspace: string, tscKhz: number): string {
+  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
 }
 
 /** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */
@@ -95,7 +92,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-initrd',
     image.initrd,
     '-append',
-    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz, launch.portUrl),
+    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz),
     ...(launch.diskFds ? ['-add-fd', `fd=3,set=${DISK_FDSET}`, '-add-fd', `fd=4,set=${DISK_FDSET}`] : []),
     '-drive',
     `id=root,file=${launch.diskFds ? `/dev/fdset/${DISK_FDSET}` : paths.disk},format=qcow2,if=none`,

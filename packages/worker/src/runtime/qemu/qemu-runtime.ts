@@ -2,7 +2,6 @@ import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
-import { checkWorkspacesOrigin, guestSettings } from '../guest-settings.js';
 import { directoryBytes, exists } from '../host-files.js';
 import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
@@ -29,8 +28,6 @@ export interface QemuRuntimeOptions {
   qemuImgBinary?: string;
   /** 'auto' probes KVM once and falls back to TCG. */
   accel?: Accelerator | 'auto';
-  /** Where browsers reach the workspaces (ROCKPOOL_WORKSPACE_URL): VS Code's port links point there. */
-  workspacesOrigin?: string;
   /** Set when the host firewall isolates guests; QEMU then drops to that user. */
   isolation?: Isolation;
   /** A free loopback port; injected for tests. */
@@ -51,13 +48,12 @@ export interface QemuRuntimeOptions {
 export class QemuRuntime implements VmRuntime {
   readonly kind = 'qemu' as const;
   readonly suspendKeepsMemory = true;
-  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'snapshotDir' | 'workspacesOrigin'>> &
-    Pick<QemuRuntimeOptions, 'snapshotDir' | 'workspacesOrigin'> & { isolation: Isolation };
+  readonly #options: Required<Omit<QemuRuntimeOptions, 'isolation' | 'snapshotDir'>> &
+    Pick<QemuRuntimeOptions, 'snapshotDir'> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
   #qemuVersion: Promise<string> | undefined;
 
   constructor(options: QemuRuntimeOptions) {
-    checkWorkspacesOrigin(options.workspacesOrigin);
     this.#options = {
       qemuBinary: 'qemu-system-x86_64',
       qemuImgBinary: 'qemu-img',
@@ -182,7 +178,6 @@ export class QemuRuntime implements VmRuntime {
       accel,
       gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
-      portUrl: guestSettings(spec.workspace, this.#options.workspacesOrigin).VSCODE_PROXY_URI,
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
       ...restore,
       ...(restore.incomingSocket ? { diskFds: true as const } : {}),

@@ -45,8 +45,6 @@ export interface TartRunsOptions {
   network: TartNetwork;
   /** The tart VM of a workspace (its name carries the instance id). */
   vmName(workspace: string): string;
-  /** Where browsers reach the workspaces: VS Code's port links in the guest point there. */
-  workspacesOrigin?: string;
 }
 
 /**
@@ -76,7 +74,7 @@ export class TartRuns {
     await writeGateSecret(join(files.share, TART_SHARE.gateSecretFile), newGateSecret());
     await writeFile(
       join(files.share, TART_SHARE.workspaceEnvFile),
-      guestSettingsFile(guestSettings(workspace, this.options.workspacesOrigin)),
+      guestSettingsFile(guestSettings(workspace)),
       { mode: 0o644 },
     );
     const args = tartRunArgs(this.options.vmName(workspace), {

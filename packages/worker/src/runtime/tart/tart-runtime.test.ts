@@ -48,7 +48,7 @@ describe('TartRuntime', () => {
   });
 
   it('clones and sizes the VM, and passes the workspace’s settings to the guest through a read-only share', async () => {
-    const fake = await fakeTart({ workspacesOrigin: 'https://ws.example.com:8081' });
+    const fake = await fakeTart();
     const info = await fake.runtime.start({ workspace: 'alice', cpus: 2, memoryMiB: 2048 });
     expect(info).toMatchObject({
       workspace: 'alice',
@@ -82,11 +82,8 @@ describe('TartRuntime', () => {
     ]);
     // What the guest's init read from /mnt/shared/rockpool/workspace.env, and code-server's env.
     expect(fake.recorded(vm, 'network')).toBe('shared');
-    // VS Code's port links (code-server's VSCODE_PROXY_URI) point at Rockpool's forwarded ports.
-    const settings = {
-      ROCKPOOL_WORKSPACE_NAME: 'alice',
-      VSCODE_PROXY_URI: 'https://ws.example.com:8081/workspace/alice/port/{{port}}/',
-    };
+    // The workspace's name; VS Code's port links need nothing (the guest's default, see rockpool-settings).
+    const settings = { ROCKPOOL_WORKSPACE_NAME: 'alice' };
     expect(JSON.parse(fake.recorded(vm, 'guest-env.json'))).toEqual(settings);
     const env = await untilAnswers(`http://${info.gate?.address}/env`, 10_000, info.gate?.secret);
     expect(await env.json()).toEqual(settings);

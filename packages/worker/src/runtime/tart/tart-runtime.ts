@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { readGateSecret } from '../gate-secret.js';
-import { checkWorkspacesOrigin } from '../guest-settings.js';
 import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
   type TartNetwork,
@@ -40,8 +39,6 @@ export interface TartRuntimeOptions {
   runStartTimeoutMs?: number;
   /** How long the guest may take to shut down when asked, before its power is cut (`tart stop`). */
   stopTimeoutSeconds?: number;
-  /** Where browsers reach the workspaces (ROCKPOOL_WORKSPACE_URL): VS Code's port links point there. */
-  workspacesOrigin?: string;
 }
 
 const POLL_MS = 200;
@@ -54,14 +51,13 @@ export class TartRuntime implements VmRuntime {
   readonly kind = 'tart' as const;
   /** `tart suspend` works only for macOS guests (helpers' tart notes, §8); workspaces run Linux. */
   readonly suspendKeepsMemory = false;
-  readonly #options: Required<Omit<TartRuntimeOptions, 'workspacesOrigin'>>;
+  readonly #options: Required<TartRuntimeOptions>;
   readonly #cli: TartCli;
   readonly #runs: TartRuns;
   /** Per workspace, the tail of the chain of create/start/stop/delete calls, run one at a time. */
   readonly #queues = new Map<string, Promise<unknown>>();
 
   constructor(options: TartRuntimeOptions) {
-    checkWorkspacesOrigin(options.workspacesOrigin);
     this.#options = {
       tartBinary: 'tart',
       network: 'shared',
@@ -71,13 +67,12 @@ export class TartRuntime implements VmRuntime {
       runStartTimeoutMs: 30_000,
       stopTimeoutSeconds: 30,
       ...options,
-    } satisfies Required<Omit<TartRuntimeOptions, 'workspacesOrigin'>>;
+    } satisfies Required<TartRuntimeOptions>;
     const { tartBinary, env, stateDir, network, instanceId } = this.#options;
     tartVmPrefix(instanceId); // refuses a bad id before anything runs
     this.#cli = new TartCli(tartBinary, env);
-    const { workspacesOrigin } = options;
     const vmName = (w: string) => this.vmName(w);
-    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName, workspacesOrigin });
+    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName });
   }
 
   /** The tart VM of `workspace` (for operators and tests: `tart ip <vm>`). */
