@@ -92,6 +92,13 @@ describe('QEMU create from the guest snapshot (real VMs)', () => {
             'cat /home/coder/.local/share/code-server/Machine/settings.json',
           ),
           guestSecret: await sh(runtime, workspace, 'cat /run/rockpool/gate-secret'),
+          // code-server started in the snapshot, before the workspace had a name: its port links
+          // must still land on this workspace's ports (relative to its page, /workspace/{name}/).
+          proxyUri: await sh(
+            runtime,
+            workspace,
+            'for p in $(pgrep -f code-server/out/node/entry.js); do tr "\\0" "\\n" < /proc/$p/environ | grep "^VSCODE_PROXY_URI="; done | sort -u',
+          ),
           urandom: await sh(runtime, workspace, 'head -c 32 /dev/urandom | od -An -tx1 | tr -d " \\n"'),
           uuid: await sh(runtime, workspace, 'cat /proc/sys/kernel/random/uuid'),
           bootId: await sh(runtime, workspace, 'cat /proc/sys/kernel/random/boot_id'),
@@ -111,6 +118,7 @@ describe('QEMU create from the guest snapshot (real VMs)', () => {
       expect(JSON.parse(b.ideTerminalEnv)['terminal.integrated.env.linux'].ROCKPOOL_WORKSPACE_NAME).toBe(
         'snapb',
       );
+      for (const { proxyUri } of seen) expect(proxyUri).toBe('VSCODE_PROXY_URI=./port/{{port}}/');
       expect(a.guestSecret).toBe(infos[0]?.gate?.secret);
       expect(b.guestSecret).toBe(infos[1]?.gate?.secret);
       expect(a.guestSecret).not.toBe(b.guestSecret);
