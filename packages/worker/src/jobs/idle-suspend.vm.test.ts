@@ -71,7 +71,8 @@ describe('idle suspend on real VMs', () => {
         name,
         cpus: 1,
         memoryMiB: 1024,
-        owner: 'admin',
+        // Whom edge.authHeader() signs in: the edge admits only a workspace's owner.
+        owner: edge.users[0]?.username ?? '',
         idleTimeoutMinutes: 1,
       });
       stores.jobs.enqueue(ws.id, 'provision');

@@ -18,9 +18,9 @@ describe('fixupInput', () => {
     expect(FIXUP_PROGRAM).toContain('<STDIN>');
     for (const file of [
       '/etc/machine-id',
-      '/etc/hostname',
-      '/etc/profile.d/rockpool.sh',
       '/run/rockpool/gate-secret',
+      // The name goes through the guest's own script, as on a cold boot.
+      '/usr/local/sbin/rockpool-settings',
     ])
       expect(FIXUP_PROGRAM).toContain(file);
   });

@@ -19,8 +19,9 @@ import { guestCommand, guestExec } from './qmp.js';
  * - Clock: still where it was at save time; moved by the offset the host measured just before
  *   (a relative step, so the time this program takes to start does not matter). The agent's own
  *   guest-set-time also runs hwclock, which waits up to a second for the RTC.
- * - Name: hostname, /etc/hostname and /etc/hosts, as rockpool-init does on a cold boot;
- *   ROCKPOOL_WORKSPACE_NAME in /etc/profile.d/rockpool.sh and /etc/environment (login shells), and in
+ * - Name: applied by scripts/guest/rockpool-settings, exactly as rockpool-init does on a cold boot
+ *   (hostname, /etc/hostname and /etc/hosts, ROCKPOOL_WORKSPACE_NAME in /etc/rockpool.env,
+ *   /etc/environment and /etc/profile.d/rockpool.sh for login shells); and in
  *   code-server's machine settings as `terminal.integrated.env.linux`: code-server itself kept the
  *   snapshot's environment, and the IDE's terminals (non-login bash, which reads only ~/.bashrc)
  *   inherit from it; the setting puts the right name in every new terminal.
@@ -52,11 +53,8 @@ mkdir("/run/rockpool", 0700);
 put("/run/rockpool/gate-secret", "$secret\\n");
 umask(022);
 put("/etc/machine-id", "$machine_id\\n", 0444);
-open(my $h, ">", "/proc/sys/kernel/hostname") or die "hostname: $!\\n"; print $h $name; close($h) or die "hostname: $!\\n";
-put("/etc/hostname", "$name\\n");
-put("/etc/hosts", "127.0.0.1 localhost\\n127.0.1.1 $name\\n");
-put("/etc/profile.d/rockpool.sh", "export ROCKPOOL_WORKSPACE_NAME=$name\\n");
-put("/etc/environment", "ROCKPOOL_WORKSPACE_NAME=$name\\n");
+put("/run/rockpool-settings.env", "ROCKPOOL_WORKSPACE_NAME=$name\\n");
+system("/usr/local/sbin/rockpool-settings", "/run/rockpool-settings.env") == 0 or die "rockpool-settings failed\\n";
 my ($uid, $gid) = (getpwnam("coder"))[2, 3];
 defined $uid or die "no user coder\\n";
 my $dir = "/home/coder";
