@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+import { caddyBinaryForTests, freePort, signInCookie } from '@rockpool/caddy/testing';
 import { QemuRuntime } from '@rockpool/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStack, up } from './commands/up.js';
@@ -39,7 +39,14 @@ const call = async (method: string, path: string, body?: unknown) => {
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 };
-const ws = (path: string) => fetch(`${workspaces}${path}`, { headers: auth, redirect: 'manual' });
+/** The admin's browser session: the workspace server takes no password (signed in once, lazily). */
+let session: string | undefined;
+const sessionHeaders = async () => {
+  session ??= await signInCookie(api, { username: 'admin', password: PASSWORD });
+  return { Cookie: session, Connection: 'close' };
+};
+const ws = async (path: string) =>
+  fetch(`${workspaces}${path}`, { headers: await sessionHeaders(), redirect: 'manual' });
 /** Opens the IDE as a browser does: code-server redirects / to ./?folder=..., relative, so under the prefix. */
 async function openIde(name: string): Promise<{ status: number; url: string; html: string }> {
   const first = await ws(`/workspace/${name}/`);
@@ -205,7 +212,7 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     expect((await qemu.inspect('alpha')).state).toBe('stopped');
     // Opening a stopped workspace starts it: the browser gets the waking page, not a 404.
     const opened = await fetch(`${workspaces}/workspace/alpha/`, {
-      headers: { ...auth, Accept: 'text/html' },
+      headers: { ...(await sessionHeaders()), Accept: 'text/html' },
       redirect: 'manual',
     });
     expect(opened.status).toBe(503);
