@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { caddyBinaryForTests, freePort, signInCookie } from '@rockpool/caddy/testing';
+import { caddyBinaryForTests, edgeRequest, freePort, signInCookie } from '@rockpool/caddy/testing';
 import { QemuRuntime } from '@rockpool/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStack, up } from './commands/up.js';
@@ -210,13 +210,14 @@ describe('a workspace on a real VM behind the real Caddy', () => {
     expect((await call('POST', '/api/workspaces/alpha/stop')).status).toBe(202);
     await waitForState('alpha', 'stopped', 60_000);
     expect((await qemu.inspect('alpha')).state).toBe('stopped');
-    // Opening a stopped workspace starts it: the browser gets the waking page, not a 404.
-    const opened = await fetch(`${workspaces}/workspace/alpha/`, {
-      headers: { ...(await sessionHeaders()), Accept: 'text/html' },
-      redirect: 'manual',
+    // Opening a stopped workspace starts it: the browser gets the waking page, not a 404. A page
+    // load, as a browser sends it (Sec-Fetch-Mode: navigate; fetch() would say `cors`, which the
+    // wake handler rightly takes for an old tab's background request and does not wake for).
+    const opened = await edgeRequest(`${workspaces}/workspace/alpha/`, {
+      headers: { ...(await sessionHeaders()), Accept: 'text/html', 'Sec-Fetch-Mode': 'navigate' },
     });
     expect(opened.status).toBe(503);
-    expect(await opened.text()).toContain('Starting alpha…');
+    expect(opened.body).toContain('Starting alpha…');
     await waitForState('alpha', 'running');
     expect((await openIde('alpha')).status).toBe(200);
     expect((await ws('/workspace/alpha/port/3000/')).status).toBe(502);
