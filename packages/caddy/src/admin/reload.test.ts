@@ -3,6 +3,7 @@ import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import { buildPasswordAuth } from '../builders/edge-auth.js';
 import { adminsOf, withAdmins } from '../builders/edge-roles.js';
 import { workspaceEntries } from '../builders/table-entries.js';
+import { tableOf } from '../builders/workspace-table.js';
 import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import { carryWorkspaceRoutes, workspaceRoutesOf } from './reload.js';
 
@@ -75,8 +76,13 @@ describe('carryWorkspaceRoutes', () => {
     const current = withEntries(
       bootstrap(),
       [{ '@id': 'ws.old', input: 'old', outputs: ['10.0.0.2:8080', 'b'.repeat(43)] }],
-      [{ '@id': 'ws.old.port.3000', input: 'old/3000', outputs: ['3000'] }],
+      [
+        { '@id': 'ws.old.port.3000', input: 'old/3000', outputs: ['3000'] },
+        { '@id': 'ws.old.port.3001', input: 'old/3001', outputs: ['3001', 'private'] },
+      ],
     );
-    expect(workspaceRoutesOf(carryWorkspaceRoutes(current, bootstrap()))).toEqual([]);
+    const next = carryWorkspaceRoutes(current, bootstrap());
+    expect(workspaceRoutesOf(next)).toEqual([]);
+    expect(tableOf(container(next)).ports).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { isPortSharing } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import { adminsOf, hasRoleTable, withAdmins } from '../builders/edge-roles.js';
 import type { WorkspaceRouteOptions } from '../builders/table-entries.js';
@@ -32,16 +33,20 @@ export function workspaceRoutesOf(config: CaddyConfig): WorkspaceRouteOptions[] 
 }
 
 /**
- * The entries of `table` that fit the tables in `target`. An older Rockpool's entries have fewer
- * outputs (no owner, no sharing level), and Caddy refuses a whole config with one such entry: they
- * are left out, and the worker's periodic sync writes them again, with their owners, within seconds.
+ * The entries of `table` that fit the tables in `target`. An older Rockpool's entries have other
+ * outputs (no owner; no sharing level, or the port before it), and Caddy refuses a whole config
+ * with one entry of the wrong length: they are left out, and the worker's periodic sync writes them
+ * again, in today's shape, within seconds.
  */
 function fitting(table: WorkspaceTable, target: SubrouteHandler): WorkspaceTable {
-  const fits = (id: string) => {
+  const fits = (id: string, valid: (outputs: string[]) => boolean = () => true) => {
     const outputs = maybeTable(target, id)?.destinations.length;
-    return (entry: MapMapping) => entry.outputs.length === outputs;
+    return (entry: MapMapping) => entry.outputs.length === outputs && valid(entry.outputs);
   };
-  return { ides: table.ides.filter(fits(IDE_TABLE_ID)), ports: table.ports.filter(fits(PORT_TABLE_ID)) };
+  return {
+    ides: table.ides.filter(fits(IDE_TABLE_ID)),
+    ports: table.ports.filter(fits(PORT_TABLE_ID, (outputs) => outputs.every(isPortSharing))),
+  };
 }
 
 /** `next` with the workspace table (and the edge's admins) of `current` in its workspace routing. Pure. */

@@ -173,7 +173,7 @@ describe('workspace routes on the real Caddy', () => {
       expect((await edge.caddy.admin.getById('ws.alice.port.3000'))?.value).toEqual({
         '@id': 'ws.alice.port.3000',
         input: 'alice/3000',
-        outputs: ['3000', 'private'],
+        outputs: ['private'],
       });
     });
 
@@ -313,7 +313,7 @@ describe('workspace routes on the real Caddy', () => {
       ],
       ports: [
         ...table.ports,
-        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['5173', 'private'] },
+        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['private'] },
       ],
     });
     await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>

@@ -242,7 +242,7 @@ describe('builders', () => {
     for (const proxy of proxies) expect(proxy.upstreams).toEqual([{ dial: '{rockpool.gate_upstream}' }]);
     expect(port?.set).toMatchObject({
       'X-Rockpool-Gate': ['{rockpool.gate_secret}'],
-      'X-Rockpool-Port': ['{rockpool.port}'],
+      'X-Rockpool-Port': ['{http.regexp.port.1}'],
     });
     expect(port?.delete).not.toContain('X-Rockpool-Port');
     expect(ide?.set).toMatchObject({ 'X-Rockpool-Gate': ['{rockpool.gate_secret}'] });
@@ -266,8 +266,11 @@ describe('builders', () => {
     );
   });
 
-  it('match a raw path exactly only for plain paths (no regexp or CEL syntax)', () => {
-    expect(exactRawPath('/api/health').expression).toContain("matches(r'^/api/health(\\?|$)')");
+  it('match a raw path exactly only for plain paths (no regexp syntax)', () => {
+    expect(exactRawPath('/api/health')).toEqual({
+      path: ['/api/health'],
+      vars_regexp: { '{http.request.orig_uri}': { pattern: '^/api/health(\\?|$)' } },
+    });
     expect(() => exactRawPath("/a')||true||('")).toThrow(/not a plain path/);
     expect(() => exactRawPath('/a.b')).toThrow(/not a plain path/);
   });

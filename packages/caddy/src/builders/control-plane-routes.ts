@@ -33,10 +33,14 @@ export function crossOriginRefusalRoute(): Route {
   return {
     match: [
       { ...STATE_CHANGING, header: { 'Sec-Fetch-Site': ['same-site', 'cross-site'] } },
+      // Not a read, and an Origin that is neither absent nor this one (`vars`, not CEL: see
+      // MatcherSet.expression; `not` ORs its sets, so this is read ∨ no Origin ∨ same origin).
       {
-        ...STATE_CHANGING,
-        expression:
-          "{http.request.header.Origin} != '' && {http.request.header.Origin} != {http.request.scheme} + '://' + {http.request.hostport}",
+        not: [
+          { method: READ_METHODS },
+          { vars: { '{http.request.header.Origin}': [''] } },
+          { vars: { '{http.request.header.Origin}': ['{http.request.scheme}://{http.request.hostport}'] } },
+        ],
       },
     ],
     handle: [

@@ -1,12 +1,17 @@
 import { MAX_API_BODY_BYTES } from '@rockpool/model';
-import type { Route } from '../config/types.js';
+import type { MatcherSet, Route } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
 
 const JSON_HEADERS = { 'Content-Type': ['application/json'] };
 
+/** An error with this status (`vars`, not CEL: see MatcherSet.expression). */
+const errorStatus = (status: number): MatcherSet => ({
+  vars: { '{http.error.status_code}': [String(status)] },
+});
+
 function errorRoute(status: number, body: string, contentType = JSON_HEADERS): Route {
   return {
-    match: [{ expression: `{http.error.status_code} == ${status}` }],
+    match: [errorStatus(status)],
     handle: [{ handler: 'static_response', status_code: status, headers: contentType, body }],
     terminal: true,
   };
@@ -73,11 +78,14 @@ export function workspaceErrorRoutes(): Route[] {
   return [
     ...commonErrorRoutes(),
     {
-      // Error routes see the prefix-stripped path; the original URI says which route failed.
+      // Error routes see the prefix-stripped path; the original URI says which route failed. (Which
+      // of two pages to show is all that vars_regexp's expansion of the value could change.)
       match: [
         {
-          expression:
-            "{http.error.status_code} == 502 && {http.request.orig_uri.path}.matches('^/workspace/[a-z0-9-]+/port/[0-9]+(/|$)')",
+          ...errorStatus(502),
+          vars_regexp: {
+            '{http.request.orig_uri.path}': { pattern: '^/workspace/[a-z0-9-]+/port/[0-9]+(/|$)' },
+          },
         },
       ],
       handle: [
@@ -94,7 +102,7 @@ export function workspaceErrorRoutes(): Route[] {
       terminal: true,
     },
     {
-      match: [{ expression: '{http.error.status_code} == 502' }],
+      match: [errorStatus(502)],
       handle: [
         {
           handler: 'static_response',

@@ -80,6 +80,10 @@ describe('raw paths on the control plane', () => {
     expect((await raw(edge.controlPlaneUrl, '//api/health')).status).toBe(401);
     expect((await raw(edge.controlPlaneUrl, '/api//health')).status).toBe(401);
     expect((await raw(edge.controlPlaneUrl, '/api/%68ealth')).status).toBe(401);
+    // Caddy's vars_regexp expands placeholders in the value it matches: braces must not make a path
+    // look like /api/health (the `path` matcher beside it sees the braces).
+    expect((await raw(edge.controlPlaneUrl, '/api/health{unknown}')).status).toBe(401);
+    expect((await raw(edge.controlPlaneUrl, '/api/health{http.request.method}')).status).toBe(401);
   });
 
   it('passes encoded slashes in the query and dots inside a segment', async () => {

@@ -31,8 +31,14 @@ export function unsafePathRefusalRoute(): Route {
   };
 }
 
-/** Exactly `path` as sent (a query allowed): no decoding, no merged slashes, no dot segments. */
+/**
+ * Exactly `path` as sent (a query allowed): no decoding, no merged slashes, no dot segments. Two
+ * matchers, ANDed, without CEL (see MatcherSet.expression): `path` on the cleaned path, and the raw
+ * target starting with `path`. vars_regexp expands placeholders in the raw target first, but text
+ * in braces cannot vanish from a path that also cleans to `path`, except inside a dot segment,
+ * which unsafePathRefusalRoute has refused already.
+ */
 export function exactRawPath(path: string): MatcherSet {
   if (!/^\/[A-Za-z0-9/_-]*$/.test(path)) throw new RangeError(`not a plain path: ${JSON.stringify(path)}`);
-  return { expression: String.raw`{http.request.orig_uri}.matches(r'^${path}(\?|$)')` };
+  return { path: [path], vars_regexp: { '{http.request.orig_uri}': { pattern: `^${path}(\\?|$)` } } };
 }

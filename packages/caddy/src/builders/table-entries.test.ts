@@ -17,8 +17,8 @@ describe('table entries', () => {
     });
     expect(ide).toEqual({ '@id': 'ws.alice', input: 'alice', outputs: ['10.0.0.1:8080', SECRET, 'alice'] });
     expect(ports).toEqual([
-      { '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['3000', 'private'] },
-      { '@id': 'ws.alice.port.8000', input: 'alice/8000', outputs: ['8000', 'public'] },
+      { '@id': 'ws.alice.port.3000', input: 'alice/3000', outputs: ['private'] },
+      { '@id': 'ws.alice.port.8000', input: 'alice/8000', outputs: ['public'] },
     ]);
     expect(entryWorkspace(ide)).toBe('alice');
     expect(entryWorkspace(ports[0] as (typeof ports)[0])).toBe('alice');

@@ -94,8 +94,9 @@ export function ideEntry(options: Omit<WorkspaceRouteOptions, 'ports'>): MapMapp
 }
 
 /**
- * The port table's entry for one registered port: the port (sent as X-Rockpool-Port) and its
- * sharing level (the owner comes from the workspace's IDE entry).
+ * The port table's entry for one registered port: its sharing level (the owner comes from the
+ * workspace's IDE entry). The port itself is the input's: the route sends the path's port, which
+ * equals the registered one whenever the lookup hit.
  */
 export function portEntry(options: PortRouteOptions): MapMapping {
   const sharing = options.sharing ?? DEFAULT_PORT_SHARING;
@@ -105,7 +106,7 @@ export function portEntry(options: PortRouteOptions): MapMapping {
   return {
     '@id': portRouteId(options.workspace, options.port),
     input: `${options.workspace}/${options.port}`,
-    outputs: [String(options.port), sharing],
+    outputs: [sharing],
   };
 }
 

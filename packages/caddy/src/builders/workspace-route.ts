@@ -7,8 +7,8 @@ import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-ta
 
 /*
  * Workspace routing on srv1 is one fixed set of routes plus three lookup tables (Caddy `map`
- * handlers): workspace name → its gate's address and secret and its owner; `name/port` → the port
- * and its sharing level, for each registered port; signed-in user → `admin`, for admins. Adding or
+ * handlers): workspace name → its gate's address and secret and its owner; `name/port` → its sharing
+ * level, for each registered port; signed-in user → `admin`, for admins. Adding or
  * removing a workspace, a port or an admin changes one table entry, never a handler.
  *
  * Ownership is decided here, before any upstream, by comparing table outputs with the signed-in
@@ -25,7 +25,6 @@ import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-ta
  */
 
 const OWNER = 'rockpool.owner';
-const REGISTERED_PORT = 'rockpool.port';
 const PORT_SHARING = 'rockpool.port_sharing';
 const USER_ROLE = 'rockpool.user_role';
 const USER_ID = '{http.auth.user.id}';
@@ -116,10 +115,7 @@ function portProxyRoutes(timings: ProxyTimings): Route[] {
   return [
     trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
     {
-      handle: [
-        { handler: 'rewrite', strip_path_prefix: PORT_PREFIX },
-        gateProxy(PORT_PREFIX, `{${REGISTERED_PORT}}`, timings),
-      ],
+      handle: [{ handler: 'rewrite', strip_path_prefix: PORT_PREFIX }, gateProxy(PORT_PREFIX, PORT, timings)],
     },
   ];
 }
@@ -157,7 +153,7 @@ function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings)
             // A shared port's level is read whatever the public-ports setting: with it off, a
             // `public` port is reached by anyone signed in, as an `authenticated` one.
             noWorkspace([{ not: [owner, is(PORT_SHARING, 'authenticated', 'public')] }]),
-            ...portNotRegisteredRoutes(unset(REGISTERED_PORT), NAME, PORT),
+            ...portNotRegisteredRoutes(unset(PORT_SHARING), NAME, PORT),
             ...portProxyRoutes(timings),
           ],
         },
@@ -207,7 +203,7 @@ export function buildWorkspaceRouting(
         match: [{ path_regexp: WORKSPACE_PATH }],
         handle: [
           lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET, OWNER], table.ides),
-          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [REGISTERED_PORT, PORT_SHARING], table.ports),
+          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [PORT_SHARING], table.ports),
           lookupTable(ROLE_TABLE_ID, USER_ID, [USER_ROLE], roleEntries(options.admins ?? [])),
         ],
       },

@@ -69,7 +69,19 @@ describe('the table inside the workspace routing', () => {
 
   it('reads a port entry written before sharing levels as private (owner-only, as it was)', () => {
     const table = tableWith(alice);
-    const old = { ...table, ports: table.ports.map((e) => ({ ...e, outputs: [e.outputs[0] ?? ''] })) };
+    const old = {
+      ...table,
+      ports: table.ports.map((e) => ({ ...e, outputs: [e.input.split('/')[1] ?? ''] })),
+    };
+    expect(routesOf(old)).toEqual([alice]);
+  });
+
+  it('reads the sharing level of an entry that still has the port first', () => {
+    const table = tableWith(alice);
+    const old = {
+      ...table,
+      ports: table.ports.map((e) => ({ ...e, outputs: [e.input.split('/')[1] ?? '', ...e.outputs] })),
+    };
     expect(routesOf(old)).toEqual([alice]);
   });
 });

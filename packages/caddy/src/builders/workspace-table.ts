@@ -11,15 +11,14 @@ import {
 
 /*
  * The workspace routing table as data: two lists of Caddy `map` entries (workspace name → its
- * gate's address and secret and its owner; `name/port` → the port and its sharing level, for a
- * registered port), read from and written into the routing subroute that buildWorkspaceRouting
+ * gate's address and secret and its owner; `name/port` → its sharing level, for a registered port), read from and written into the routing subroute that buildWorkspaceRouting
  * builds. Every function here is pure: the WorkspaceRouter only reads a table from Caddy, applies
  * one of these, and writes the result.
  */
 
 /** The `map` handler: workspace name → the gate's address, the gate's secret, the owner. */
 export const IDE_TABLE_ID = 'rockpool-workspace-ides';
-/** The `map` handler: `{name}/{port}` → `{port}`, its sharing level, for each registered port. */
+/** The `map` handler: `{name}/{port}` → its sharing level, for each registered port. */
 export const PORT_TABLE_ID = 'rockpool-workspace-ports';
 
 /** Both lookup tables, as Caddy holds them. */
@@ -85,9 +84,8 @@ export function routesOf(table: WorkspaceTable): WorkspaceRouteOptions[] {
     const [name = '', port] = entry.input.split('/');
     const list = ports.get(name) ?? [];
     ports.set(name, list);
-    // An entry written before sharing levels has none: it was owner-only, as `private` is.
-    const sharing = entry.outputs[1];
-    list.push({ port: Number(port), sharing: isPortSharing(sharing) ? sharing : DEFAULT_PORT_SHARING });
+    // Older entries had the port first, and before that no sharing level: owner-only, as `private` is.
+    list.push({ port: Number(port), sharing: entry.outputs.find(isPortSharing) ?? DEFAULT_PORT_SHARING });
   }
   return table.ides.map((ide) => ({
     name: ide.input,

@@ -61,7 +61,15 @@ export interface MatcherSet {
    * 2.10's VarsMatcher): one key per matcher, and AND through another set (`not`, a subroute).
    */
   vars?: Record<string, string[]>;
-  /** A CEL expression; `{placeholder}` shorthands are allowed. */
+  /**
+   * Like `vars`, with a regular expression. Caddy expands placeholders in the request's value before
+   * matching, so a client can hide text inside `{...}`: never use it where that text matters.
+   */
+  vars_regexp?: Record<string, { name?: string; pattern: string }>;
+  /**
+   * A CEL expression; `{placeholder}` shorthands are allowed. Each one costs ~0.4 ms of Caddy's
+   * provisioning on every admin change (an environment and a compile, twice): prefer `vars`.
+   */
   expression?: string;
   not?: MatcherSet[];
 }
