@@ -9,12 +9,12 @@ import {
   type CaddyProcess,
   DEFAULT_BCRYPT_COST,
   hashPassword,
-  ideEntry,
   type ProxyTimings,
   type RateLimitPolicy,
   sessionCheck,
   startCaddy,
   WorkspaceRouter,
+  workspaceEntry,
 } from '@rockpool/caddy';
 import { caddyBinaryForTests, freePort, sessionCookieFor, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 
@@ -121,17 +121,14 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
       };
       const routing = buildWorkspaceRouting('bench-route-only', {
         ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
-        table: {
-          ides: [
-            ideEntry({
-              name: BENCH_WORKSPACE,
-              upstream: options.bareUpstream,
-              gateSecret: TEST_GATE_SECRET,
-              owner: BENCH_USER.username,
-            }),
-          ],
-          ports: [],
-        },
+        table: [
+          workspaceEntry({
+            name: BENCH_WORKSPACE,
+            upstream: options.bareUpstream,
+            gateSecret: TEST_GATE_SECRET,
+            owner: BENCH_USER.username,
+          }),
+        ],
       });
       servers['bench-session-only'] = {
         listen: [`127.0.0.1:${sessionOnly}`],

@@ -78,10 +78,10 @@ export {
 } from './builders/session.js';
 export {
   assertEdgeIdentity,
-  ideEntry,
   type PortRoute,
   type PortRouteOptions,
   type WorkspaceRouteOptions,
+  workspaceEntry,
 } from './builders/table-entries.js';
 export {
   ADMIN_ACCESS_LOG_FIELD,
@@ -116,5 +116,5 @@ export {
   startCaddy,
 } from './process/caddy-process.js';
 export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
-export { portRouteId, workspaceRouteId } from './route-ids.js';
+export { workspaceRouteId } from './route-ids.js';
 export { readSessionSigningKey, SessionKeyMissingError } from './session-key.js';

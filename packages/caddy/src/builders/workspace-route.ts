@@ -3,29 +3,32 @@ import { jsonErrorBody } from '../edge/json-error.js';
 import { ADMIN_ROLE, ROLE_TABLE_ID, roleEntries } from './edge-roles.js';
 import { GATE_SECRET, GATE_UPSTREAM, gateProxy, type ProxyTimings } from './gate-proxy.js';
 import { portNotRegisteredRoutes } from './port-not-registered.js';
-import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
+import { PORT_SLOTS } from './table-entries.js';
+import { WORKSPACE_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
- * Workspace routing on srv1 is one fixed set of routes plus three lookup tables (Caddy `map`
- * handlers): workspace name → its gate's address and secret and its owner; `name/port` → its sharing
- * level, for each registered port; signed-in user → `admin`, for admins. Adding or
- * removing a workspace, a port or an admin changes one table entry, never a handler.
+ * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
+ * handlers): workspace name → its gate's address and secret, its owner and a slot per registered
+ * port (`{port}:{sharing}`); signed-in user → `admin`, for admins. Adding or removing a workspace,
+ * a port or an admin changes one table entry, never a handler.
  *
  * Ownership is decided here, before any upstream, by comparing table outputs with the signed-in
  * user (`{http.auth.user.id}`, what the control plane records as the owner from X-Rockpool-User):
  * a workspace's IDE and private ports admit its owner only; anyone else gets the very 404 of an
  * unknown workspace, so names do not leak. Caddy's `vars` matcher expands placeholders in its
- * values, and ORs its keys, so every condition below is one key, ANDed through `not` or a subroute.
+ * values, and ORs its keys, so every condition below is one key (or the port slots, any of which
+ * may hold the port), ANDed through `not` or a subroute.
  *
- * Why tables: Caddy provisions the whole configuration again on every admin change. With a route
+ * Why a table: Caddy provisions the whole configuration again on every admin change. With a route
  * and a `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace
- * (789 ms to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty
- * config. Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
- * `/id/...` in Caddy's admin API still addresses one workspace or one port.
+ * (789 ms to add one at 1000, see bench/README.md); with a table it grows by the bytes of an entry,
+ * so ports live in their workspace's entry rather than in entries of their own. Each entry carries
+ * the id a route would (`ws.{name}`), so `/id/ws.{name}` in Caddy's admin API addresses it.
  */
 
 const OWNER = 'rockpool.owner';
-const PORT_SHARING = 'rockpool.port_sharing';
+/** The port slots' placeholders: `{port}:{sharing}`, or "" for an empty slot. */
+const PORT_SLOT_VARS = Array.from({ length: PORT_SLOTS }, (_, i) => `rockpool.port_${i + 1}`);
 const USER_ROLE = 'rockpool.user_role';
 const USER_ID = '{http.auth.user.id}';
 /** The access log field that marks an admin's request to another user's IDE (its value: the owner). */
@@ -103,6 +106,13 @@ const is = (placeholder: string, ...values: string[]): MatcherSet => ({
   vars: { [`{${placeholder}}`]: values },
 });
 const unset = (placeholder: string) => is(placeholder, '');
+/** The path's port is registered with one of `levels` (in any slot). */
+const portShared = (...levels: string[]): MatcherSet => ({
+  vars: Object.fromEntries(
+    PORT_SLOT_VARS.map((slot) => [`{${slot}}`, levels.map((level) => `${PORT}:${level}`)]),
+  ),
+});
+const portRegistered = portShared('private', 'authenticated', 'public');
 const owner = is(OWNER, USER_ID);
 const admin = is(USER_ROLE, ADMIN_ROLE);
 
@@ -129,7 +139,7 @@ function publicPortRoute(timings: ProxyTimings): Route {
         handler: 'subroute',
         routes: [
           {
-            match: [is(PORT_SHARING, 'public')],
+            match: [portShared('public')],
             handle: [{ handler: 'subroute', routes: portProxyRoutes(timings) }],
             terminal: true,
           },
@@ -152,8 +162,8 @@ function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings)
           routes: [
             // A shared port's level is read whatever the public-ports setting: with it off, a
             // `public` port is reached by anyone signed in, as an `authenticated` one.
-            noWorkspace([{ not: [owner, is(PORT_SHARING, 'authenticated', 'public')] }]),
-            ...portNotRegisteredRoutes(unset(PORT_SHARING), NAME, PORT),
+            noWorkspace([{ not: [owner, portShared('authenticated', 'public')] }]),
+            ...portNotRegisteredRoutes({ not: [portRegistered] }, NAME, PORT),
             ...portProxyRoutes(timings),
           ],
         },
@@ -181,7 +191,7 @@ function adminAccessLog(): Handler {
 }
 
 /**
- * srv1's workspace routing: the subroute `containerId` holds the three tables and the fixed routes.
+ * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
  * For `/workspace/{name}/...`, in order: the lookups; a `public` port (with public ports allowed)
  * goes through the gate without sign-in; everything else signs in. Then an unknown workspace, or
  * one the user may not reach, answers 404 `not_found`; `/port/{port}/` goes through the gate to a
@@ -192,7 +202,7 @@ export function buildWorkspaceRouting(
   containerId: string,
   options: WorkspaceRoutingOptions = {},
 ): SubrouteHandler {
-  const table = options.table ?? { ides: [], ports: [] };
+  const table = options.table ?? [];
   const timings = options.timings ?? {};
   const signIn = options.signIn ?? [];
   return {
@@ -202,8 +212,12 @@ export function buildWorkspaceRouting(
       {
         match: [{ path_regexp: WORKSPACE_PATH }],
         handle: [
-          lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET, OWNER], table.ides),
-          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [PORT_SHARING], table.ports),
+          lookupTable(
+            WORKSPACE_TABLE_ID,
+            NAME,
+            [GATE_UPSTREAM, GATE_SECRET, OWNER, ...PORT_SLOT_VARS],
+            table,
+          ),
           lookupTable(ROLE_TABLE_ID, USER_ID, [USER_ROLE], roleEntries(options.admins ?? [])),
         ],
       },
