@@ -232,6 +232,19 @@ function workspaceServer(
 }
 
 /**
+ * In subdomain mode every workspace host must receive the portal's session cookie, or a browser
+ * would go round the sign-in forever. (The password sign-in's cookie is the control plane's.)
+ */
+function assertSessionReachesWorkspaces(auth: EdgeAuth, workspaceDomain: string | undefined): void {
+  if (auth.kind !== 'portal' || workspaceDomain === undefined) return;
+  const domain = auth.cookieDomain;
+  if (domain === undefined || (domain !== workspaceDomain && !workspaceDomain.endsWith(`.${domain}`)))
+    throw new RangeError(
+      `routingMode "subdomain" with the sign-in portal needs the OAuth cookieDomain to be ${workspaceDomain} or a parent of it (got ${domain ?? 'none'}), so every workspace host receives the session`,
+    );
+}
+
+/**
  * The configuration Caddy starts with: srv0 serves the control plane, srv1 the workspaces, whose
  * table entries are added at run time into {@link WORKSPACES_CONTAINER_ID}.
  */
@@ -239,6 +252,7 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
   const edge = resolveEdgeSecurity(options.edge);
   const addressing = workspaceAddressing(options.routingMode, edge.workspaceDomain);
+  if (addressing.mode === 'subdomain') assertSessionReachesWorkspaces(options.auth, edge.workspaceDomain);
   const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
