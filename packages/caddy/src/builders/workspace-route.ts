@@ -191,6 +191,9 @@ function adminAccessLog(): Handler {
 
 /**
  * srv1's workspace routing: the subroute `containerId` holds the three tables and the fixed routes.
+ * The name and port come from the path or, in subdomain mode, the Host (`options.addressing`; see
+ * workspace-addressing.ts); subdomain mode strips no prefix, redirects no bare path, and refuses
+ * requests another origin caused before sign-in (public ports excepted).
  * For `/workspace/{name}/...`, in order: the lookups; a `public` port (with public ports allowed)
  * goes through the gate without sign-in; everything else signs in. Then an unknown workspace, or
  * one the user may not reach, answers 404 `not_found`; `/port/{port}/` goes through the gate to a
