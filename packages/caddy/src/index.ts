@@ -83,6 +83,7 @@ export {
   type WorkspaceRouteOptions,
   workspaceEntry,
 } from './builders/table-entries.js';
+export { resolveRoutingMode, workspaceHostPatterns } from './builders/workspace-addressing.js';
 export {
   ADMIN_ACCESS_LOG_FIELD,
   buildWorkspaceRouting,

@@ -57,8 +57,10 @@ async function get(path: string, init: RequestInit = {}): Promise<Response> {
     return await send();
   } catch (error) {
     // Right after a change, the retiring server can still reset a fresh connection (see the
-    // README's known issues); a GET is safe to send again, and a second reset is a failure.
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    // README's known issues), or close it before answering (undici: UND_ERR_SOCKET, "other side
+    // closed"); a GET is safe to send again, and a second reset is a failure.
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
     return send();
   }
 }

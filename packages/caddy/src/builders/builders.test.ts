@@ -1,3 +1,4 @@
+import type { RoutingMode } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import type { ReverseProxyHandler } from '../config/types.js';
 import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
@@ -7,6 +8,7 @@ import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
 import { workspaceEntry } from './table-entries.js';
+import { resolveRoutingMode, workspaceHostPatterns } from './workspace-addressing.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
@@ -84,6 +86,18 @@ describe('golden configs', () => {
       buildBootstrapConfig({
         ...bootstrapOptions,
         dashboardDevServer: { upstream: '127.0.0.1:5173', contentSecurityPolicy: "default-src 'self'" },
+      }),
+    );
+  });
+
+  it('bootstrap in subdomain mode (the default with a workspace domain), admin IDE access and public ports', async () => {
+    await golden(
+      'bootstrap-subdomain',
+      buildBootstrapConfig({
+        ...bootstrapOptions,
+        edge: { tls: { mode: 'off' }, access: { mode: 'all' }, workspaceDomain: 'ws.rockpool.example.com' },
+        adminIdeAccess: true,
+        publicPorts: true,
       }),
     );
   });
@@ -193,7 +207,7 @@ describe('builders', () => {
         actions: ['action add role rockpool/user'],
       },
     ]);
-    expect(portal?.cookie_config).toEqual({ same_site: 'lax' });
+    expect(portal?.cookie_config).toEqual({ same_site: 'lax', strip_domain_enabled: true });
     for (const keys of [
       portal?.crypto_key_configs,
       ...(authorization_policies ?? []).map((p) => p.crypto_key_configs),
@@ -351,5 +365,89 @@ describe('what the edge tells the control plane', () => {
     const headers = proxyHeaders(buildBootstrapConfig(options));
     expect(headers.set).not.toHaveProperty('X-Rockpool-Workspaces-Origin');
     expect(headers.delete).toContain('X-Rockpool-Workspaces-Origin');
+  });
+});
+
+describe('routing modes', () => {
+  const edge = (workspaceDomain?: string) => ({
+    tls: { mode: 'off' as const },
+    access: { mode: 'all' as const },
+    ...(workspaceDomain ? { workspaceDomain } : {}),
+  });
+  const routingOf = (config: ReturnType<typeof buildBootstrapConfig>) =>
+    JSON.stringify(config.apps.http.servers.srv1);
+
+  it('default to subdomain with a workspace domain, and to path without one', () => {
+    expect(routingOf(buildBootstrapConfig({ ...bootstrapOptions, edge: edge('ws.example.com') }))).toContain(
+      'header_regexp',
+    );
+    const path = buildBootstrapConfig({ ...bootstrapOptions, edge: edge() });
+    expect(routingOf(path)).not.toContain('header_regexp');
+    expect(path).toEqual(buildBootstrapConfig({ ...bootstrapOptions, edge: edge(), routingMode: 'path' }));
+    expect(
+      routingOf(
+        buildBootstrapConfig({ ...bootstrapOptions, edge: edge('ws.example.com'), routingMode: 'path' }),
+      ),
+    ).not.toContain('header_regexp');
+  });
+
+  it('refuse subdomain mode without a workspace domain, naming the options', () => {
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, routingMode: 'subdomain' })).toThrow(RangeError);
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, routingMode: 'subdomain' })).toThrow(
+      /routingMode "subdomain" needs a workspace domain \(edge\.workspaceDomain/,
+    );
+    expect(() => resolveRoutingMode('hosts' as RoutingMode, undefined)).toThrow(/"path" or "subdomain"/);
+  });
+
+  it('match workspace and port hosts exactly, anchored at both ends', () => {
+    const hosts = workspaceHostPatterns('ws.example.com');
+    const name = (pattern: string, host: string) => new RegExp(pattern).exec(host)?.[1];
+    expect(name(hosts.workspace, 'alice.ws.example.com')).toBe('alice');
+    expect(name(hosts.workspace, 'my-app-2.ws.example.com:8443')).toBe('my-app-2');
+    expect(name(hosts.workspace, '3000--my-app.ws.example.com')).toBe('my-app');
+    expect(name(hosts.port, '3000--my-app.ws.example.com:8081')).toBe('3000');
+    for (const host of [
+      'alice.ws.example.com.evil.test',
+      'x.alice.ws.example.com',
+      'alice.wsxexample.com',
+      'al--ice.ws.example.com',
+      '-alice.ws.example.com',
+      'alice.ws.example.com:',
+      '{http.request.host}.ws.example.com',
+    ])
+      expect(name(hosts.workspace, host), host).toBeUndefined();
+    for (const host of ['alice.ws.example.com', '0--alice.ws.example.com', '03000--alice.ws.example.com'])
+      expect(name(hosts.port, host), host).toBeUndefined();
+  });
+
+  it('give the OAuth portal cookie the domain asked for, host-only otherwise, and require one in subdomain mode', () => {
+    const oauth = (cookieDomain?: string) =>
+      buildOAuthAuth({
+        provider: { kind: 'github', clientId: 'id', clientSecret: 'secret' },
+        signingKey: 'k'.repeat(48),
+        allow: { users: ['octocat'] },
+        portalUrl: 'https://rockpool.example.com/auth/',
+        ...(cookieDomain ? { cookieDomain } : {}),
+      });
+    const cookieOf = (auth: ReturnType<typeof buildOAuthAuth>) =>
+      auth.app.config.authentication_portals?.[0]?.cookie_config;
+    expect(cookieOf(oauth())).toEqual({ same_site: 'lax', strip_domain_enabled: true });
+    expect(cookieOf(oauth('rockpool.example.com'))).toEqual({
+      same_site: 'lax',
+      domains: { 'rockpool.example.com': { seq: 1, domain: 'rockpool.example.com', same_site: 'lax' } },
+      strip_domain_enabled: true,
+    });
+    expect(() => oauth('Not A Domain')).toThrow(/cookieDomain/);
+    const subdomain = { ...bootstrapOptions, edge: edge('ws.rockpool.example.com') };
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth() })).toThrow(/cookieDomain/);
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth('other.example.com') })).toThrow(
+      /cookieDomain/,
+    );
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth('rockpool.example.com') })).not.toThrow();
+    expect(() =>
+      buildBootstrapConfig({ ...subdomain, auth: oauth('ws.rockpool.example.com') }),
+    ).not.toThrow();
+    // Path mode needs none.
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, auth: oauth() })).not.toThrow();
   });
 });

@@ -30,6 +30,8 @@ export type EdgeAuth =
       kind: 'portal';
       app: SecurityApp;
       portalName: string;
+      /** The Domain of the portal's session cookie (see OAuthOptions.cookieDomain); none: host-only. */
+      cookieDomain?: string;
     };
 
 /** The header through which the edge tells the control plane who the user is. */

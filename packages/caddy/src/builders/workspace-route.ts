@@ -1,9 +1,11 @@
 import type { Handler, MapHandler, MapMapping, MatcherSet, Route, SubrouteHandler } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
+import { crossOriginRefusalRoute, WORKSPACE_HOST_REFUSAL } from './cross-origin.js';
 import { ADMIN_ROLE, ROLE_TABLE_ID, roleEntries } from './edge-roles.js';
 import { GATE_SECRET, GATE_UPSTREAM, gateProxy, type ProxyTimings } from './gate-proxy.js';
 import { portNotRegisteredRoutes } from './port-not-registered.js';
 import { PORT_SLOTS } from './table-entries.js';
+import { NAME, PORT, pathAddressing, type WorkspaceAddressingRules } from './workspace-addressing.js';
 import { WORKSPACE_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
@@ -33,14 +35,6 @@ const USER_ROLE = 'rockpool.user_role';
 const USER_ID = '{http.auth.user.id}';
 /** The access log field that marks an admin's request to another user's IDE (its value: the owner). */
 export const ADMIN_ACCESS_LOG_FIELD = 'rockpool_admin_access';
-/** Captures the workspace name as `{http.regexp.workspace.1}`; matched on the cleaned path. */
-const WORKSPACE_PATH = { name: 'workspace', pattern: '^/workspace/([a-z0-9-]+)(?:/|$)' };
-/** Captures the port segment (maybe empty) as `{http.regexp.port.1}`. */
-const PORT_PATH = { name: 'port', pattern: '^/workspace/[a-z0-9-]+/port(?:/([^/]*))?(?:/|$)' };
-const NAME = '{http.regexp.workspace.1}';
-const PORT = '{http.regexp.port.1}';
-const WORKSPACE_PREFIX = `/workspace/${NAME}`;
-const PORT_PREFIX = `${WORKSPACE_PREFIX}/port/${PORT}`;
 
 export interface WorkspaceRoutingOptions {
   timings?: ProxyTimings;
@@ -59,6 +53,8 @@ export interface WorkspaceRoutingOptions {
   table?: WorkspaceTable;
   /** The role table's admins (the worker keeps them in sync at run time). */
   admins?: readonly string[];
+  /** Where the workspace name and port come from: the path (default) or the Host (subdomain mode). */
+  addressing?: WorkspaceAddressingRules;
 }
 
 function lookupTable(id: string, source: string, destinations: string[], mappings: MapMapping[]): MapHandler {
@@ -117,30 +113,46 @@ const owner = is(OWNER, USER_ID);
 const admin = is(USER_ROLE, ADMIN_ROLE);
 
 /** One answer for an unknown workspace and for someone else's: a name never shows it exists. */
-const noWorkspace = (match: MatcherSet[]) =>
-  jsonNotFound(match, 'not_found', `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`);
+const noWorkspace = (match: MatcherSet[], at: WorkspaceAddressingRules) =>
+  jsonNotFound(match, 'not_found', `No workspace named ${NAME}: ${at.where}.`);
 
-/** A registered port's request: the bare path redirects, the rest goes through the gate (prefix stripped). */
-function portProxyRoutes(timings: ProxyTimings): Route[] {
+/**
+ * A request that goes through the gate: in path mode the bare path redirects and the prefix is
+ * stripped; in subdomain mode the path goes as sent.
+ */
+function gateRoutes(
+  at: WorkspaceAddressingRules,
+  port: string | undefined,
+  timings: ProxyTimings,
+  terminal?: true,
+): Route[] {
+  if (!at.prefix)
+    return [{ handle: [gateProxy(undefined, port, timings)], ...(terminal ? { terminal } : {}) }];
+  const prefix = port ? at.prefix.port : at.prefix.ide;
   return [
-    trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
+    trailingSlashRedirect(port ? at.prefix.barePort : at.prefix.bareIde),
     {
-      handle: [{ handler: 'rewrite', strip_path_prefix: PORT_PREFIX }, gateProxy(PORT_PREFIX, PORT, timings)],
+      handle: [{ handler: 'rewrite', strip_path_prefix: prefix }, gateProxy(prefix, port, timings)],
+      ...(terminal ? { terminal } : {}),
     },
   ];
 }
 
+/** A registered port's request. */
+const portProxyRoutes = (at: WorkspaceAddressingRules, timings: ProxyTimings) =>
+  gateRoutes(at, PORT, timings);
+
 /** Ports shared `public`, before sign-in: no credentials asked, none passed on (see gateProxy). */
-function publicPortRoute(timings: ProxyTimings): Route {
+function publicPortRoute(at: WorkspaceAddressingRules, timings: ProxyTimings): Route {
   return {
-    match: [{ path_regexp: PORT_PATH }],
+    match: [at.port],
     handle: [
       {
         handler: 'subroute',
         routes: [
           {
             match: [portShared('public')],
-            handle: [{ handler: 'subroute', routes: portProxyRoutes(timings) }],
+            handle: [{ handler: 'subroute', routes: portProxyRoutes(at, timings) }],
             terminal: true,
           },
         ],
@@ -150,21 +162,25 @@ function publicPortRoute(timings: ProxyTimings): Route {
 }
 
 /** After sign-in: ownership and sharing decide, then the gate. */
-function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings): Route[] {
+function signedInRoutes(
+  options: WorkspaceRoutingOptions,
+  at: WorkspaceAddressingRules,
+  timings: ProxyTimings,
+): Route[] {
   const adminAccess = options.adminIdeAccess === true;
   return [
-    noWorkspace([unset(GATE_UPSTREAM)]),
+    noWorkspace([unset(GATE_UPSTREAM)], at),
     {
-      match: [{ path_regexp: PORT_PATH }],
+      match: [at.port],
       handle: [
         {
           handler: 'subroute',
           routes: [
             // A shared port's level is read whatever the public-ports setting: with it off, a
             // `public` port is reached by anyone signed in, as an `authenticated` one.
-            noWorkspace([{ not: [owner, portShared('authenticated', 'public')] }]),
-            ...portNotRegisteredRoutes({ not: [portRegistered] }, NAME, PORT),
-            ...portProxyRoutes(timings),
+            noWorkspace([{ not: [owner, portShared('authenticated', 'public')] }], at),
+            ...portNotRegisteredRoutes({ not: [portRegistered] }, at.numericPort, NAME, PORT),
+            ...portProxyRoutes(at, timings),
           ],
         },
       ],
@@ -173,15 +189,8 @@ function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings)
     ...(adminAccess
       ? [{ match: [{ ...admin, not: [owner] }], handle: [adminAccessLog()] } satisfies Route]
       : []),
-    noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }]),
-    trailingSlashRedirect('^/workspace/[a-z0-9-]+$'),
-    {
-      handle: [
-        { handler: 'rewrite', strip_path_prefix: WORKSPACE_PREFIX },
-        gateProxy(WORKSPACE_PREFIX, undefined, timings),
-      ],
-      terminal: true,
-    },
+    noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }], at),
+    ...gateRoutes(at, undefined, timings, true),
   ];
 }
 
@@ -192,6 +201,9 @@ function adminAccessLog(): Handler {
 
 /**
  * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
+ * The name and port come from the path or, in subdomain mode, the Host (`options.addressing`; see
+ * workspace-addressing.ts); subdomain mode strips no prefix, redirects no bare path, and refuses
+ * requests another origin caused before sign-in (public ports excepted).
  * For `/workspace/{name}/...`, in order: the lookups; a `public` port (with public ports allowed)
  * goes through the gate without sign-in; everything else signs in. Then an unknown workspace, or
  * one the user may not reach, answers 404 `not_found`; `/port/{port}/` goes through the gate to a
@@ -205,12 +217,13 @@ export function buildWorkspaceRouting(
   const table = options.table ?? [];
   const timings = options.timings ?? {};
   const signIn = options.signIn ?? [];
+  const at = options.addressing ?? pathAddressing();
   return {
     handler: 'subroute',
     '@id': containerId,
     routes: [
       {
-        match: [{ path_regexp: WORKSPACE_PATH }],
+        match: [at.workspace],
         handle: [
           lookupTable(
             WORKSPACE_TABLE_ID,
@@ -221,11 +234,15 @@ export function buildWorkspaceRouting(
           lookupTable(ROLE_TABLE_ID, USER_ID, [USER_ROLE], roleEntries(options.admins ?? [])),
         ],
       },
-      ...(options.publicPorts ? [publicPortRoute(timings)] : []),
+      ...(options.publicPorts ? [publicPortRoute(at, timings)] : []),
+      // One origin per IDE and per app: the session must not be lent to a request another origin
+      // caused (every workspace host is same-site with every other). A public port lends none and
+      // is served above: its cross-origin API is the app's business.
+      ...(at.mode === 'subdomain' ? [crossOriginRefusalRoute(WORKSPACE_HOST_REFUSAL)] : []),
       ...(signIn.length > 0 ? [{ handle: signIn }] : []),
       {
-        match: [{ path_regexp: WORKSPACE_PATH }],
-        handle: [{ handler: 'subroute', routes: signedInRoutes(options, timings) }],
+        match: [at.workspace],
+        handle: [{ handler: 'subroute', routes: signedInRoutes(options, at, timings) }],
         terminal: true,
       },
     ],

@@ -52,6 +52,11 @@ export interface MatcherSet {
   header?: Record<string, string[] | null>;
   /** Matches the cleaned path, like `path`. */
   path_regexp?: { name?: string; pattern: string };
+  /**
+   * A header's values against a regular expression, as sent (no placeholder expansion); `Host`
+   * is the request's Host. Captures are `{http.regexp.{name}.{n}}`, like `path_regexp`'s.
+   */
+  header_regexp?: Record<string, { name?: string; pattern: string }>;
   remote_ip?: { ranges: string[] };
   /** The client's IP: the peer, or what a trusted proxy says in `X-Forwarded-For`. */
   client_ip?: { ranges: string[] };

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RoutingMode } from '@rockpool/model';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
 import { hashPassword } from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
@@ -75,6 +76,8 @@ export async function startTestEdge(
     adminIdeAccess?: boolean;
     /** Ports shared `public` answer without sign-in. Default off. */
     publicPorts?: boolean;
+    /** srv1's routing mode (subdomain needs `edge.workspaceDomain`); default as bootstrap's. */
+    routingMode?: RoutingMode;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
@@ -117,6 +120,7 @@ export async function startTestEdge(
         ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
         adminIdeAccess: options.adminIdeAccess === true,
         publicPorts: options.publicPorts === true,
+        ...(options.routingMode ? { routingMode: options.routingMode } : {}),
       }),
     );
     const started = caddy;
