@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ReverseProxyHandler } from '../config/types.js';
-import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
+import { checkPasswordAccounts, hashPassword, verifyPassword } from './basic-auth.js';
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildPasswordAuth } from './edge-auth.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
+import { sessionCheck } from './session.js';
 import { ideEntry, portEntry, workspaceEntries } from './table-entries.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 
@@ -111,7 +112,7 @@ describe('golden configs', () => {
       buildWorkspaceRouting('rockpool-workspaces', {
         adminIdeAccess: true,
         publicPorts: true,
-        signIn: [buildBasicAuthHandler({ accounts: [{ username: 'admin', passwordHash: HASH }] })],
+        signIn: [sessionCheck('workspaces')],
       }),
     );
   });
@@ -131,17 +132,13 @@ describe('builders', () => {
   });
 
   it('refuse a plain password where a hash belongs', () => {
-    expect(() => buildBasicAuthHandler({ accounts: [{ username: 'a', passwordHash: 'plain' }] })).toThrow(
-      /bcrypt hash/,
-    );
-    expect(() => buildBasicAuthHandler({ accounts: [] })).toThrow(/at least one/);
+    expect(() => checkPasswordAccounts([{ username: 'a', passwordHash: 'plain' }])).toThrow(/bcrypt hash/);
+    expect(() => checkPasswordAccounts([])).toThrow(/at least one/);
     expect(() =>
-      buildBasicAuthHandler({
-        accounts: [
-          { username: 'a', passwordHash: HASH },
-          { username: 'a', passwordHash: HASH },
-        ],
-      }),
+      checkPasswordAccounts([
+        { username: 'a', passwordHash: HASH },
+        { username: 'a', passwordHash: HASH },
+      ]),
     ).toThrow(/duplicate/);
   });
 
