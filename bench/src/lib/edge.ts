@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type BasicAccountInput,
   buildBootstrapConfig,
   buildPasswordAuth,
   buildWorkspaceRouting,
@@ -61,8 +62,15 @@ export interface BenchEdge extends AsyncDisposable {
    * `reverse_proxy` to `bareUpstream`: the session check's own cost over a bare hop.
    */
   readonly sessionOnlyUrl: string | undefined;
-  /** Basic auth, which only srv0 takes (API clients). */
+  /**
+   * Basic auth, which only srv0 takes (API clients): the control plane checks it, so its users table
+   * must hold {@link account} and its data dir {@link signingKey}.
+   */
   readonly basicAuthHeader: Record<string, string>;
+  /** The bench user as the edge knows it (name and bcrypt hash). */
+  readonly account: BasicAccountInput;
+  /** The session signing key the edge verifies with. */
+  readonly signingKey: string;
   /** A session cookie, as the control plane's sign-in issues it: what a browser sends to both servers. */
   readonly sessionHeader: Record<string, string>;
   close(): Promise<void>;
@@ -168,6 +176,8 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         Authorization: `Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}`,
       },
       sessionHeader: { Cookie: sessionCookieFor(account, { signingKey: BENCH_SIGNING_KEY }) },
+      account,
+      signingKey: BENCH_SIGNING_KEY,
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -148,7 +148,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     '@id': 'rockpool-control-plane',
     handle: [
       buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
-      authHandler(options.auth, 'control-plane'),
+      authHandler(options.auth, 'control-plane', options.controlPlaneUpstream),
       {
         handler: 'rate_limit',
         rate_limits: {
@@ -205,7 +205,7 @@ function workspaceServer(
           // Sign-in happens inside, after the table lookups: a public port needs none.
           buildWorkspaceRouting(WORKSPACES_CONTAINER_ID, {
             signIn: [
-              authHandler(options.auth, 'workspaces'),
+              authHandler(options.auth, 'workspaces', options.controlPlaneUpstream),
               buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
             ],
             ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),

@@ -1,12 +1,13 @@
 import type { RoutingMode } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import type { ReverseProxyHandler } from '../config/types.js';
-import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
+import { checkPasswordAccounts, hashPassword, verifyPassword } from './basic-auth.js';
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildPasswordAuth } from './edge-auth.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
+import { sessionCheck } from './session.js';
 import { workspaceEntry } from './table-entries.js';
 import { resolveRoutingMode, workspaceHostPatterns } from './workspace-addressing.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
@@ -125,7 +126,7 @@ describe('golden configs', () => {
       buildWorkspaceRouting('rockpool-workspaces', {
         adminIdeAccess: true,
         publicPorts: true,
-        signIn: [buildBasicAuthHandler({ accounts: [{ username: 'admin', passwordHash: HASH }] })],
+        signIn: [sessionCheck('workspaces')],
       }),
     );
   });
@@ -145,17 +146,13 @@ describe('builders', () => {
   });
 
   it('refuse a plain password where a hash belongs', () => {
-    expect(() => buildBasicAuthHandler({ accounts: [{ username: 'a', passwordHash: 'plain' }] })).toThrow(
-      /bcrypt hash/,
-    );
-    expect(() => buildBasicAuthHandler({ accounts: [] })).toThrow(/at least one/);
+    expect(() => checkPasswordAccounts([{ username: 'a', passwordHash: 'plain' }])).toThrow(/bcrypt hash/);
+    expect(() => checkPasswordAccounts([])).toThrow(/at least one/);
     expect(() =>
-      buildBasicAuthHandler({
-        accounts: [
-          { username: 'a', passwordHash: HASH },
-          { username: 'a', passwordHash: HASH },
-        ],
-      }),
+      checkPasswordAccounts([
+        { username: 'a', passwordHash: HASH },
+        { username: 'a', passwordHash: HASH },
+      ]),
     ).toThrow(/duplicate/);
   });
 

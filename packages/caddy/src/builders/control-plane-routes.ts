@@ -1,14 +1,9 @@
 import type { Handler, HeadersHandler, Route } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
+import { CLIENT_IP_HEADER } from './basic-auth.js';
 import { crossOriginRefusalRoute } from './cross-origin.js';
 import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { CLIENT_IP_KEY } from './rate-limit.js';
-
-/**
- * The header through which the edge tells the control plane's sign-in the client's address (its
- * failed-sign-in budget is per client IP). Set from `{http.vars.client_ip}`, never from the request.
- */
-export const CLIENT_IP_HEADER = 'X-Rockpool-Client-IP';
 
 /**
  * `/app/*` goes to Vite instead of the control plane, behind the same authentication, rate limits
