@@ -36,6 +36,12 @@ describe('hardwareMismatch', () => {
     expect(hardwareMismatch(made, { ...made, imageKey: 'other' })).toBe(
       'it was made from the guest image debian-bookworm_abc, not other',
     );
+    // A snapshot from before the flags were recorded (or with other ones) does not fit.
+    const { kernelFlags: _, ...unrecorded } = made;
+    expect(hardwareMismatch(unrecorded as SnapshotHardware, made)).toMatch(/kernel flags "\(not recorded\)"/);
+    expect(hardwareMismatch({ ...made, kernelFlags: 'quiet' }, made)).toMatch(
+      /kernel flags "quiet", not ".*tsc=reliable/,
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import type { VmSpec } from '../vm-runtime.js';
-import type { Accelerator } from './qemu-args.js';
+import { type Accelerator, GUEST_KERNEL_FLAGS } from './qemu-args.js';
 
 /**
  * A memory snapshot of a guest booted from the image with code-server ready, made once after the
@@ -46,6 +46,8 @@ export interface SnapshotHardware {
   memoryMiB: number;
   /** The guest image directory's name (its cache key: versions and input hash). */
   imageKey: string;
+  /** The kernel flags the guest booted with (GUEST_KERNEL_FLAGS): they shape its saved state. */
+  kernelFlags: string;
 }
 
 export interface SnapshotDescription extends SnapshotHardware {
@@ -74,6 +76,7 @@ export function wantedHardware(
     cpus: spec.cpus,
     memoryMiB: spec.memoryMiB,
     imageKey: basename(host.imageDir),
+    kernelFlags: GUEST_KERNEL_FLAGS,
   };
 }
 
@@ -85,6 +88,8 @@ export function hardwareMismatch(made: SnapshotHardware, wanted: SnapshotHardwar
     return `it was made with ${made.qemuVersion}, this host runs ${wanted.qemuVersion}`;
   if (made.machine !== wanted.machine || made.accel !== wanted.accel)
     return `it was made for ${made.machine} under ${made.accel}, not ${wanted.machine} under ${wanted.accel}`;
+  if (made.kernelFlags !== wanted.kernelFlags)
+    return `it was made with the kernel flags "${made.kernelFlags ?? '(not recorded)'}", not "${wanted.kernelFlags}"`;
   if (made.cpus !== wanted.cpus || made.memoryMiB !== wanted.memoryMiB)
     return `it was made with ${made.cpus} CPUs and ${made.memoryMiB} MiB, not ${wanted.cpus} and ${wanted.memoryMiB}`;
   return undefined;

@@ -81,7 +81,7 @@ describe('qemuArgs', () => {
       '/d.qcow2',
     ]);
     expect(kernelCommandLine('a', 1)).toBe(
-      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=1 rockpool.workspace=a',
+      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc=reliable tsc_early_khz=1 rockpool.workspace=a',
     );
   });
 

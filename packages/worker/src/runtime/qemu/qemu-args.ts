@@ -59,11 +59,21 @@ export const GUEST_GATE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
 /**
+ * The kernel flags every guest boots with. `tsc=reliable`: without it the kernel finds no clocksource
+ * to check the TSC against on a microvm, distrusts it, and keeps time by counting timer ticks, which
+ * a busy host delays under TCG: a restored guest's clock then fell 1.4 s behind within seconds, and
+ * every clock read was a system call (no vDSO). The TSC follows the host's (TCG reads the host's;
+ * KVM hosts have an invariant one). A guest snapshot records these flags and fits only a runtime
+ * that boots with the same ones.
+ */
+export const GUEST_KERNEL_FLAGS = 'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc=reliable';
+
+/**
  * The guest's settings travel here (scripts/guest/rockpool-init reads them): the workspace name, not
  * secret and without a space.
  */
 export function kernelCommandLine(workspace: string, tscKhz: number): string {
-  return `console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
+  return `${GUEST_KERNEL_FLAGS} tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
 }
 
 /** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */

@@ -36,6 +36,8 @@ export interface BirthDeps {
   inspect(): Promise<VmInfo>;
   /** How long loading the snapshot's memory may take before the start boots cold instead. */
   timeoutMs: number;
+  /** Snapshot memory files whose SHA-256 already matched (LoadOptions.verified). */
+  verifiedSnapshots: Set<string>;
   now: () => number;
 }
 
@@ -101,6 +103,7 @@ export async function firstStart(deps: BirthDeps, running?: VmInfo): Promise<VmI
       pid,
       files: { state: snapshotFiles(birth.dir).memory, loadSocket: deps.paths.memory.loadSocket },
       sha256: birth.snapshot.memorySha256,
+      verified: deps.verifiedSnapshots,
       timeoutMs: deps.timeoutMs,
       now: deps.now,
     });

@@ -52,6 +52,8 @@ export class QemuRuntime implements VmRuntime {
     Pick<QemuRuntimeOptions, 'snapshotDir'> & { isolation: Isolation };
   #accel: Promise<{ accel: Accelerator; reason: string }> | undefined;
   #qemuVersion: Promise<string> | undefined;
+  /** The guest snapshot's memory, once its SHA-256 matched: later creates do not hash it again. */
+  readonly #verifiedSnapshots = new Set<string>();
 
   constructor(options: QemuRuntimeOptions) {
     this.#options = {
@@ -128,7 +130,11 @@ export class QemuRuntime implements VmRuntime {
       timeoutMs: this.#options.resumeTimeoutMs,
       now: this.#options.now,
     };
-    const birthDeps = { ...deps, launch: (restore?: Restore) => this.#launch(spec, restore ?? {}) };
+    const birthDeps = {
+      ...deps,
+      launch: (restore?: Restore) => this.#launch(spec, restore ?? {}),
+      verifiedSnapshots: this.#verifiedSnapshots,
+    };
     const current = await this.inspect(spec.workspace);
     let info: VmInfo;
     if (current.state === 'running')

@@ -175,7 +175,8 @@ export async function guestExec(
       pid: number;
     };
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    // Short commands finish in tens of milliseconds: poll soon, then less often.
+    for (let pollMs = 5; ; pollMs = Math.min(pollMs * 2, 100)) {
       const status = (await session.call('guest-exec-status', { pid })) as {
         exited: boolean;
         exitcode?: number;
@@ -190,7 +191,7 @@ export async function guestExec(
         };
       if (Date.now() > deadline)
         throw new Error(`guest command ${argv.join(' ')} did not finish in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
   } finally {
     session.close();
