@@ -152,7 +152,7 @@ describe('formatAddressing and parseAddressing', () => {
 describe('isWorkspaceUrl', () => {
   const local: WorkspaceAddressing = { mode: 'subdomain', scheme: 'http', domain: DOMAIN, port: 8081 };
 
-  it("takes any page of the one origin in path mode, and nothing on another origin", () => {
+  it('takes any page of the one origin in path mode, and nothing on another origin', () => {
     expect(isWorkspaceUrl(path, 'https://rockpool.example.com:8081/workspace/alice/?folder=/x')).toBe(true);
     expect(isWorkspaceUrl(path, 'https://rockpool.example.com:8082/workspace/alice/')).toBe(false);
     expect(isWorkspaceUrl(path, 'https://alice.rockpool.example.com:8081/')).toBe(false);

@@ -150,7 +150,9 @@ export function parseAddressing(text: string): WorkspaceAddressing | undefined {
       domain,
       ...(port === undefined ? {} : { port: Number(port) }),
     };
-    return addressing.port === undefined || portProblem(addressing.port) === undefined ? addressing : undefined;
+    return addressing.port === undefined || portProblem(addressing.port) === undefined
+      ? addressing
+      : undefined;
   }
   if (!URL.canParse(text)) return undefined;
   const url = new URL(text);

@@ -6,7 +6,9 @@ const under = (domain: string): WorkspaceAddressing => ({ mode: 'subdomain', sch
 
 describe('sessionCookieDomain', () => {
   it('is host-only in path mode, where the control plane and the workspaces share a host', () => {
-    expect(sessionCookieDomain('localhost', { mode: 'path', origin: 'http://localhost:8081' })).toBeUndefined();
+    expect(
+      sessionCookieDomain('localhost', { mode: 'path', origin: 'http://localhost:8081' }),
+    ).toBeUndefined();
   });
 
   it.each([
@@ -25,7 +27,7 @@ describe('sessionCookieDomain', () => {
     ['rockpool.localhost', 'ws.localhost', /common parent localhost/],
     ['a.example.co.uk', 'ws.other.co.uk', /common parent co\.uk/],
     ['alice.github.io', 'ws.bob.github.io', /common parent github\.io/],
-    
+
     ['rockpool.example.com', 'ws.example.net', /share no parent/],
     ['example.com', 'ws.other.dev', /share no parent/],
     ['127.0.0.1', 'ws.rockpool.localhost', /IP address/],

@@ -25,13 +25,17 @@ const EXAMPLE =
   'e.g. the control plane at rockpool.example.com with workspaces under ws.rockpool.example.com, or locally rockpool.localhost with ws.rockpool.localhost (no DNS needed)';
 
 /** Whether a browser lets a site set cookies for all of `domain`: a registrable domain or under one. */
-const mayHoldCookies = (domain: string): boolean => parse(domain, { allowPrivateDomains: true }).domain !== null;
+const mayHoldCookies = (domain: string): boolean =>
+  parse(domain, { allowPrivateDomains: true }).domain !== null;
 
 function commonParent(a: string, b: string): string | undefined {
-  const [left, right] = [a.split('.').reverse(), b.split('.').reverse()];
+  const [left, right] = [a.split('.').reverse(), b.split('.')];
   const shared: string[] = [];
-  for (let i = 0; i < Math.min(left.length, right.length) && left[i] === right[i]; i++) shared.push(left[i]);
-  return shared.length > 0 ? shared.reverse().join('.') : undefined;
+  for (const [i, label] of left.entries()) {
+    if (label !== right[right.length - 1 - i]) break;
+    shared.unshift(label);
+  }
+  return shared.length > 0 ? shared.join('.') : undefined;
 }
 
 /**
