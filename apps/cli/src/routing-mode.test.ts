@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config-file.js';
+import { applyConfigFlags } from './config-flags.js';
+import { ideUrlPattern, publicUrls } from './public-urls.js';
+import { readSettings, SettingsError } from './settings.js';
+
+const env = (extra: Record<string, string> = {}) => ({
+  ROCKPOOL_CADDY_BIN: '/bin/caddy',
+  HOME: '/h',
+  ...extra,
+});
+const LOCAL = { ROCKPOOL_PUBLIC_URL: 'http://rockpool.localhost:8080' };
+
+describe('--routing-mode', () => {
+  it('defaults to subdomain with a workspace domain, else path', () => {
+    expect(readSettings(env(), applyConfigFlags(undefined, {})).routingMode).toBe('path');
+    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' });
+    expect(config.routingMode).toBeUndefined();
+    expect(readSettings(env(LOCAL), config).routingMode).toBe('subdomain');
+  });
+
+  it('keeps a chosen mode in the config file, and goes back to the default with an empty value', () => {
+    const path = applyConfigFlags(undefined, {
+      'workspace-domain': 'ws.rockpool.localhost',
+      'routing-mode': 'path',
+    });
+    expect(path).toMatchObject({ workspaceDomain: 'ws.rockpool.localhost', routingMode: 'path' });
+    expect(applyConfigFlags(path, {}).routingMode).toBe('path');
+    expect(applyConfigFlags(path, { 'routing-mode': '' }).routingMode).toBeUndefined();
+  });
+
+  it('refuses an unknown mode, and subdomain without a workspace domain', () => {
+    expect(() => applyConfigFlags(undefined, { 'routing-mode': 'hosts' })).toThrow(
+      'the new configuration: unknown routing mode "hosts": use one of path, subdomain',
+    );
+    expect(() => applyConfigFlags(undefined, { 'routing-mode': 'subdomain' })).toThrow(
+      /subdomain routing needs a workspace domain \(--workspace-domain/,
+    );
+    const subdomain = applyConfigFlags(undefined, {
+      'workspace-domain': 'ws.rockpool.localhost',
+      'routing-mode': 'subdomain',
+    });
+    expect(() => applyConfigFlags(subdomain, { 'workspace-domain': '' })).toThrow(ConfigError);
+    expect(() => parseConfig({ routingMode: 'subdomain' }, 'rockpool.json')).toThrow(
+      /^rockpool.json: subdomain routing needs a workspace domain/,
+    );
+  });
+
+  it('refuses hosts for which one sign-in cannot cover the workspaces, saying which to use', () => {
+    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' });
+    expect(() => readSettings(env(), config)).toThrow(SettingsError);
+    expect(() => readSettings(env(), config)).toThrow(
+      /control plane \(localhost\) and the workspaces \(\*\.ws\.rockpool\.localhost\).*ROCKPOOL_PUBLIC_URL/,
+    );
+    expect(() =>
+      readSettings(env({ ROCKPOOL_PUBLIC_URL: 'http://rockpool.example.com:8080' }), config),
+    ).toThrow(/share no parent/);
+    // Path mode keeps the cookie host-only: any host will do.
+    expect(readSettings(env(), { ...config, routingMode: 'path' }).routingMode).toBe('path');
+  });
+});
+
+describe('links by routing mode', () => {
+  it('path: the workspace port on the control plane host', () => {
+    const settings = readSettings(env());
+    expect(publicUrls(settings)).toEqual({
+      controlPlane: 'http://localhost:8080',
+      workspaces: 'http://localhost:8081',
+    });
+    expect(ideUrlPattern(settings)).toBe('http://localhost:8081/workspace/{name}/');
+  });
+
+  it('subdomain: the workspace port under the workspace domain, as a wildcard origin', () => {
+    const settings = readSettings(
+      env(LOCAL),
+      applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' }),
+    );
+    expect(publicUrls(settings)).toEqual({
+      controlPlane: 'http://rockpool.localhost:8080',
+      workspaces: 'http://*.ws.rockpool.localhost:8081',
+    });
+    expect(ideUrlPattern(settings)).toBe('http://{name}.ws.rockpool.localhost:8081/');
+  });
+
+  it('subdomain over HTTPS on the default port: no port in the links', () => {
+    const settings = readSettings(
+      env(),
+      applyConfigFlags(undefined, {
+        tls: 'acme',
+        domain: 'rockpool.example.com',
+        'workspace-domain': 'ws.rockpool.example.com',
+        'workspace-port': '443',
+        'control-plane-port': '8443',
+      }),
+    );
+    expect(publicUrls(settings).workspaces).toBe('https://*.ws.rockpool.example.com');
+    expect(ideUrlPattern(settings)).toBe('https://{name}.ws.rockpool.example.com/');
+  });
+});
