@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSessionSigningKey } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
-import { sessionCookieDomain } from './auth/cookie-domain.js';
+import { CookieDomainError, sessionCookieDomain } from './auth/cookie-domain.js';
 import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
@@ -28,7 +28,13 @@ const signingKey = await readSessionSigningKey(layout.sessionSigningKey);
 const workspaces = readWorkspaceAddressing();
 const controlPlaneHost = readControlPlaneHost();
 // A sign-in whose cookie cannot reach the workspaces would never stick: refuse to start instead.
-if (controlPlaneHost) sessionCookieDomain(controlPlaneHost, workspaces);
+try {
+  if (controlPlaneHost) sessionCookieDomain(controlPlaneHost, workspaces);
+} catch (error) {
+  if (!(error instanceof CookieDomainError)) throw error;
+  process.stderr.write(`rockpool-server: ${error.message}\n`);
+  process.exit(2);
+}
 const server = await startServer({
   databaseFile: layout.database,
   socketPath: layout.serverSocket,
