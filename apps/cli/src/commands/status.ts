@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
-import { describeIdle, type RoutingMode, type WorkspaceState } from '@rockpool/model';
+import { describeIdle, type RoutingMode } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { controlPlaneFor } from '../control-plane.js';
