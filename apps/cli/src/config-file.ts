@@ -104,7 +104,7 @@ function parseRoutingMode(value: unknown, workspaceDomain: string | undefined): 
     );
   if (value === 'subdomain' && !workspaceDomain)
     throw new ConfigError(
-      'subdomain routing needs a workspace domain (--workspace-domain, e.g. ws.rockpool.localhost locally or ws.example.com with a wildcard DNS record)',
+      'subdomain routing needs a workspace domain (--workspace-domain, e.g. ws.rockpool.localhost locally or ws.example.com with a wildcard DNS record); without one, use --routing-mode path',
     );
   return value;
 }

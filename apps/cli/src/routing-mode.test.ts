@@ -1,5 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config-file.js';
+import { init } from './commands/init.js';
+import { ConfigError, configFilePath, parseConfig } from './config-file.js';
 import { applyConfigFlags } from './config-flags.js';
 import { ideUrlPattern, publicUrls } from './public-urls.js';
 import { readSettings, SettingsError } from './settings.js';
@@ -57,6 +62,31 @@ describe('--routing-mode', () => {
     ).toThrow(/share no parent/);
     // Path mode keeps the cookie host-only: any host will do.
     expect(readSettings(env(), { ...config, routingMode: 'path' }).routingMode).toBe('path');
+  });
+});
+
+describe("init's wizard", () => {
+  it('asks for the routing mode once a workspace domain is given', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-routing-'));
+    try {
+      const input = new PassThrough();
+      input.end(['off', 'all', '', '127.0.0.1', 'ws.rockpool.localhost', 'path', ''].join('\n'));
+      const output = new PassThrough();
+      let text = '';
+      output.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      const io = { env: env({ ROCKPOOL_DATA_DIR: dataDir }), input, output, interactive: true };
+      expect(await init([], io)).toBe(0);
+      expect(text).toContain('Routing, empty for subdomain');
+      expect(text).toContain('routing: path');
+      expect(JSON.parse(await readFile(configFilePath(dataDir), 'utf8'))).toMatchObject({
+        workspaceDomain: 'ws.rockpool.localhost',
+        routingMode: 'path',
+      });
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

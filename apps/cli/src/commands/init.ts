@@ -77,6 +77,13 @@ const QUESTIONS: {
       'Workspace domain, empty for none (workspaces at {name}.DOMAIN; needs a DNS record *.DOMAIN for this host)',
     fallback: () => '',
   },
+  {
+    flag: 'routing-mode',
+    prompt:
+      'Routing, empty for subdomain (subdomain: an origin per IDE and per forwarded app; path: one origin, where any app can reach the IDEs)',
+    when: (a) => Boolean(a['workspace-domain']),
+    fallback: () => '',
+  },
 ];
 
 /** The wizard: asks each question no flag answered, showing the default. */
