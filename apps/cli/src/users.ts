@@ -36,8 +36,8 @@ export function edgeAdmins(users: UserStore, named: readonly string[]): string[]
 }
 
 /**
- * bcrypt at cost 10: Caddy checks it in ~70 ms, and does so again for each user after every config
- * change (its `hash_cache` is emptied), so a higher cost would make every route change felt by every
- * user; generated passwords (144 random bits) need no stretching at all.
+ * bcrypt at cost 10: the control plane checks it in ~70 ms, at sign-in and for an API client's basic
+ * auth once every few minutes (it remembers a right password that long); generated passwords (144
+ * random bits) need no stretching at all.
  */
 export const hashUserPassword = (password: string) => hashPassword(password);

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openDatabase, WorkspaceStore } from '@rockpool/db';
+import { openDatabase, UserStore, WorkspaceStore } from '@rockpool/db';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { startBenchEdge } from '../lib/edge.js';
 import type { Figure } from '../lib/results.js';
@@ -84,6 +84,18 @@ export const api: Benchmark = {
           clientIpControlPlane: [{ window: '1m', maxEvents: 1_000_000 }],
         },
       });
+      // Basic auth on srv0 is checked by the control plane: it needs the user and the signing key.
+      const db = openDatabase(dataDirLayout(dataDir).database);
+      try {
+        new UserStore(db).add({
+          name: edge.account.username,
+          role: 'admin',
+          passwordHash: edge.account.passwordHash,
+        });
+      } finally {
+        db.close();
+      }
+      await writeFile(dataDirLayout(dataDir).sessionSigningKey, edge.signingKey, { mode: 0o600 });
       const server = await startServer(dataDir);
       try {
         const listUrl = `${edge.controlPlaneUrl}/api/workspaces`;

@@ -33,7 +33,8 @@ export const routeChurn: Benchmark = {
     const parameters = {
       loadedRoutes: sizes,
       pairsPerSize: Object.fromEntries(sizes.map((n) => [n, pairsFor(n)])),
-      routeShape: 'every loaded route and the probe: one workspace route with two port routes',
+      routeShape:
+        'every loaded route and the probe: one workspace entry with two of its five port slots filled',
       how: 'N routes loaded in one guarded write (WorkspaceRouter.sync); then WorkspaceRouter.putWorkspace and removeWorkspace of a probe, timed from the client until Caddy answered',
     };
     await using edge = await startBenchEdge();
@@ -67,7 +68,7 @@ export const routeChurn: Benchmark = {
       if (n === 1000) addAt1000 = median(add);
       log(`N=${n}: add median ${round(median(add), 1)} ms, remove median ${round(median(remove), 1)} ms`);
     }
-    // Attribution: the same at 1000 routes without port routes (one reverse_proxy per route, not three).
+    // Attribution: the same at 1000 routes without ports (all five slots empty).
     await edge.router.sync(Array.from({ length: 1000 }, (_, i) => workspace(`loaded-${i}`, i, false)));
     const ideOnly: number[] = [];
     for (let i = 0; i < pairsFor(1000); i++) {

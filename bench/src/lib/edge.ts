@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type BasicAccountInput,
   buildBootstrapConfig,
   buildPasswordAuth,
   buildWorkspaceRouting,
@@ -9,12 +10,12 @@ import {
   type CaddyProcess,
   DEFAULT_BCRYPT_COST,
   hashPassword,
-  ideEntry,
   type ProxyTimings,
   type RateLimitPolicy,
   sessionCheck,
   startCaddy,
   WorkspaceRouter,
+  workspaceEntry,
 } from '@rockpool/caddy';
 import { caddyBinaryForTests, freePort, sessionCookieFor, TEST_GATE_SECRET } from '@rockpool/caddy/testing';
 
@@ -61,8 +62,15 @@ export interface BenchEdge extends AsyncDisposable {
    * `reverse_proxy` to `bareUpstream`: the session check's own cost over a bare hop.
    */
   readonly sessionOnlyUrl: string | undefined;
-  /** Basic auth, which only srv0 takes (API clients). */
+  /**
+   * Basic auth, which only srv0 takes (API clients): the control plane checks it, so its users table
+   * must hold {@link account} and its data dir {@link signingKey}.
+   */
   readonly basicAuthHeader: Record<string, string>;
+  /** The bench user as the edge knows it (name and bcrypt hash). */
+  readonly account: BasicAccountInput;
+  /** The session signing key the edge verifies with. */
+  readonly signingKey: string;
   /** A session cookie, as the control plane's sign-in issues it: what a browser sends to both servers. */
   readonly sessionHeader: Record<string, string>;
   close(): Promise<void>;
@@ -121,17 +129,14 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
       };
       const routing = buildWorkspaceRouting('bench-route-only', {
         ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
-        table: {
-          ides: [
-            ideEntry({
-              name: BENCH_WORKSPACE,
-              upstream: options.bareUpstream,
-              gateSecret: TEST_GATE_SECRET,
-              owner: BENCH_USER.username,
-            }),
-          ],
-          ports: [],
-        },
+        table: [
+          workspaceEntry({
+            name: BENCH_WORKSPACE,
+            upstream: options.bareUpstream,
+            gateSecret: TEST_GATE_SECRET,
+            owner: BENCH_USER.username,
+          }),
+        ],
       });
       servers['bench-session-only'] = {
         listen: [`127.0.0.1:${sessionOnly}`],
@@ -171,6 +176,8 @@ export async function startBenchEdge(options: BenchEdgeOptions = {}): Promise<Be
         Authorization: `Basic ${Buffer.from(`${BENCH_USER.username}:${BENCH_USER.password}`).toString('base64')}`,
       },
       sessionHeader: { Cookie: sessionCookieFor(account, { signingKey: BENCH_SIGNING_KEY }) },
+      account,
+      signingKey: BENCH_SIGNING_KEY,
       close,
       [Symbol.asyncDispose]: close,
     };

@@ -26,10 +26,12 @@ export {
   serverAccessLogs,
 } from './builders/access-logging.js';
 export {
+  BASIC_AUTH_CHECK_PATH,
   BASIC_AUTH_ID,
+  BASIC_AUTH_TOKEN_HEADER,
   type BasicAccountInput,
-  type BasicAuthOptions,
-  buildBasicAuthHandler,
+  buildBasicAuthCheck,
+  CLIENT_IP_HEADER,
   DEFAULT_BCRYPT_COST,
   hashPassword,
   verifyPassword,
@@ -42,7 +44,7 @@ export {
   WORKSPACES_CONTAINER_ID,
   WORKSPACES_ORIGIN_HEADER,
 } from './builders/bootstrap.js';
-export { CLIENT_IP_HEADER, type DashboardDevServer } from './builders/control-plane-routes.js';
+export type { DashboardDevServer } from './builders/control-plane-routes.js';
 export {
   buildPasswordAuth,
   type EdgeAuth,
@@ -78,11 +80,12 @@ export {
 } from './builders/session.js';
 export {
   assertEdgeIdentity,
-  ideEntry,
   type PortRoute,
   type PortRouteOptions,
   type WorkspaceRouteOptions,
+  workspaceEntry,
 } from './builders/table-entries.js';
+export { resolveRoutingMode, workspaceHostPatterns } from './builders/workspace-addressing.js';
 export {
   ADMIN_ACCESS_LOG_FIELD,
   buildWorkspaceRouting,
@@ -116,5 +119,5 @@ export {
   startCaddy,
 } from './process/caddy-process.js';
 export { CaddyInvalidConfigError, validateCaddyConfig } from './process/caddy-validate.js';
-export { portRouteId, workspaceRouteId } from './route-ids.js';
+export { workspaceRouteId } from './route-ids.js';
 export { readSessionSigningKey, SessionKeyMissingError } from './session-key.js';

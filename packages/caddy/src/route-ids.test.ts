@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { buildBootstrapConfig, WORKSPACES_CONTAINER_ID } from './builders/bootstrap.js';
 import { buildPasswordAuth } from './builders/edge-auth.js';
 import { withAdmins } from './builders/edge-roles.js';
-import { workspaceEntries } from './builders/table-entries.js';
+import { workspaceEntry } from './builders/table-entries.js';
 import { entriesByWorkspace, replaceWorkspaces, withTable } from './builders/workspace-table.js';
 import type { SubrouteHandler } from './config/types.js';
-import { portRouteId, workspaceRouteId } from './route-ids.js';
+import { workspaceRouteId } from './route-ids.js';
 
 type RouteObject = { name: string; port?: number };
-type IdScheme = { workspace: (name: string) => string; port: (name: string, port: number) => string };
+/** How ids are made; `port` is undefined when ports have no ids of their own (today's scheme). */
+type IdScheme = { workspace: (name: string) => string; port?: (name: string, port: number) => string };
 
 /**
  * Every valid name made of up to three of these pieces: the pieces are chosen so that a name can
@@ -32,9 +33,10 @@ const PORTS = [1, 80, 3000, 8080, 65535];
 function firstCollision(scheme: IdScheme): [RouteObject, RouteObject, string] | undefined {
   const seen = new Map<string, RouteObject>();
   for (const name of generatedNames()) {
-    const objects: RouteObject[] = [{ name }, ...PORTS.map((port) => ({ name, port }))];
+    const portIds = scheme.port;
+    const objects: RouteObject[] = [{ name }, ...(portIds ? PORTS.map((port) => ({ name, port })) : [])];
     for (const object of objects) {
-      const id = object.port === undefined ? scheme.workspace(name) : scheme.port(name, object.port);
+      const id = object.port === undefined || !portIds ? scheme.workspace(name) : portIds(name, object.port);
       const other = seen.get(id);
       if (other) return [other, object, id];
       seen.set(id, object);
@@ -46,7 +48,6 @@ function firstCollision(scheme: IdScheme): [RouteObject, RouteObject, string] | 
 describe('route ids', () => {
   it('follow the documented scheme', () => {
     expect(workspaceRouteId('alice')).toBe('ws.alice');
-    expect(portRouteId('alice', 3000)).toBe('ws.alice.port.3000');
   });
 
   it('the generator covers names that spell other ids', () => {
@@ -56,7 +57,7 @@ describe('route ids', () => {
   });
 
   it('no two objects share an id, whatever the names (exhaustive over the generated names)', () => {
-    expect(firstCollision({ workspace: workspaceRouteId, port: portRouteId })).toBeUndefined();
+    expect(firstCollision({ workspace: workspaceRouteId })).toBeUndefined();
   });
 
   it('the same check finds the collision of the old scheme', () => {
@@ -104,7 +105,7 @@ describe('route ids in the whole edge config', () => {
       upstream: '127.0.0.1:9000',
       gateSecret: 's'.repeat(43),
       // Owners and admins named like ids and like workspaces: none of it may become an id.
-      owner: i % 2 ? name : `ws.${name}.port.3000`,
+      owner: i % 2 ? name : `ws.${name}`,
       ports: PORTS.map((port, j) => ({ port, sharing: sharing[(i + j) % 3] })),
     }));
     const servers = config.apps.http.servers;
@@ -113,18 +114,18 @@ describe('route ids in the whole edge config', () => {
       (h) => h.handler === 'subroute' && h['@id'] === WORKSPACES_CONTAINER_ID,
     );
     if (!edge?.handle || index === undefined || index < 0) throw new Error('no workspace routing in srv1');
-    const table = replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
+    const table = replaceWorkspaces([], entriesByWorkspace(routes), new Set());
     const admins = [...names, ...names.map((n) => `ws.${n}`), 'rockpool-workspaces', 'rockpool-edge-roles'];
     edge.handle[index] = withAdmins(withTable(edge.handle[index] as SubrouteHandler, table), admins);
 
     const counts = idCounts(config);
     expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
-    // Each workspace and each port is addressable by exactly the id the scheme gives it.
-    expect(counts.size).toBeGreaterThan(names.length * (1 + PORTS.length));
+    // Each workspace is addressable by exactly the id the scheme gives it, its ports in its entry.
+    expect(counts.size).toBeGreaterThan(names.length);
     for (const route of routes.slice(0, 50)) {
-      const { ide, ports } = workspaceEntries(route);
-      expect(counts.get(ide['@id'] ?? '')).toBe(1);
-      for (const port of ports) expect(counts.get(port['@id'] ?? '')).toBe(1);
+      const entry = workspaceEntry(route);
+      expect(counts.get(entry['@id'] ?? '')).toBe(1);
+      expect(entry.outputs.slice(3)).toHaveLength(PORTS.length);
     }
   });
 });

@@ -6,8 +6,8 @@ export const USER_ROLES = ['admin', 'member'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /**
- * Basic-auth user names: what Caddy's `http_basic` and the `X-Rockpool-User` header carry as they
- * are, and a client certificate's CN. No `/` or `:` (GitHub users are `github.com/{login}`; basic
+ * Basic-auth user names: what basic auth, a session's `sub` and the `X-Rockpool-User` header carry
+ * as they are, and a client certificate's CN. No `/` or `:` (GitHub users are `github.com/{login}`; basic
  * auth splits on `:`), so a basic user can never pose as a GitHub one.
  */
 export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;

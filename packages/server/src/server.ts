@@ -16,6 +16,7 @@ import { type SessionOptions, Sessions } from './auth/sessions.js';
 import { UserAdmin } from './auth/user-admin.js';
 import type { RoleSource } from './auth/viewer.js';
 import type { EdgeUsers } from './edge-users.js';
+import { basicAuthRoutes } from './routes/basic-auth.js';
 import { tlsAskRoutes } from './routes/tls-ask.js';
 import { WorkspaceService } from './service.js';
 import { spaHandler } from './static-files.js';
@@ -67,18 +68,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     publicPorts: options.publicPorts === true,
   });
   const roles = userRoles(users, options.admins);
+  // One instance: the sign-in page, POST /api/session and the edge's basic-auth check share its budget.
+  const sessions = options.sessions ? new Sessions(users, options.sessions) : undefined;
   const app = createApp({
     service,
     accessLogs,
     roles,
     userAdmin: new UserAdmin({ users, jobs }),
-    ...(options.sessions ? { sessions: new Sessions(users, options.sessions) } : {}),
+    ...(sessions ? { sessions } : {}),
     limits: options.limits,
     workspaces: options.workspaces,
     ...(options.controlPlaneHost ? { controlPlaneHost: options.controlPlaneHost } : {}),
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
     ...(options.edgeUsers ? { edgeUsers: options.edgeUsers(users, roles) } : {}),
   });
+  // Beside the API, not in it: only srv0's basic-auth subrequest reaches it.
+  if (sessions) app.route('/', basicAuthRoutes(sessions));
   // Beside the API, not in it: only the edge's loopback ask server forwards to it.
   if (options.tlsAskTokenFile)
     app.route(

@@ -6,7 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword, writeEdgeAccounts } from '@rockpool/caddy';
+import {
+  BASIC_AUTH_CHECK_PATH,
+  BASIC_AUTH_TOKEN_HEADER,
+  hashPassword,
+  writeEdgeAccounts,
+} from '@rockpool/caddy';
 import {
   type EchoUpstream,
   type EdgeRequestOptions,
@@ -19,9 +24,10 @@ import {
 } from '@rockpool/caddy/testing';
 import { openDatabase, UserStore } from '@rockpool/db';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SIGN_IN_BUDGET } from './auth/sign-in-budget.js';
 import { type RunningServer, startServer } from './server.js';
 
-const BUDGET = 4;
+const BUDGET = DEFAULT_SIGN_IN_BUDGET.maxFailures;
 let dir: string;
 let edge: TestEdge;
 let server: RunningServer;
@@ -242,5 +248,78 @@ describe('signing in once, behind the real edge', () => {
     });
     expect(res.status).toBe(403);
     expect(res.headers['set-cookie']).toBeUndefined();
+  });
+});
+
+const basic = (username: string, password: string) => ({
+  Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+});
+const meWithBasic = (username: string, password: string, headers: Record<string, string> = {}) =>
+  request(`${edge.controlPlaneUrl}/api/me`, { headers: { ...basic(username, password), ...headers } });
+
+describe('basic auth on the control-plane server, checked by the control plane', () => {
+  it('admits the right password as that user, whatever identity header the client sends, and keeps the body', async () => {
+    const who = await meWithBasic('alice', PASSWORDS.alice, { 'X-Rockpool-User': 'bob' });
+    expect(who.status).toBe(200);
+    expect(jsonOf(who.body)).toMatchObject({ user: 'alice' });
+    // A POST's body reaches the API (the check's subrequest carries none).
+    const created = await request(`${edge.controlPlaneUrl}/api/workspaces`, {
+      method: 'POST',
+      headers: { ...basic('alice', PASSWORDS.alice), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: `basic-${clientAddress}` }),
+    });
+    expect(created.status).toBe(201);
+    expect(jsonOf(created.body)).toMatchObject({ name: `basic-${clientAddress}`, owner: 'alice' });
+  });
+
+  it(`counts wrong passwords against the sign-in budget: after ${BUDGET}, 429 with Retry-After for basic auth and the sign-in page, the right password too`, async () => {
+    for (let i = 0; i < BUDGET; i++) {
+      const res = await meWithBasic('alice', `wrong-${i}`);
+      expect(res.status).toBe(401);
+      expect(jsonOf(res.body).error?.code).toBe('invalid_credentials');
+      expect(res.headers['www-authenticate']).toMatch(/^Basic realm="Rockpool"/);
+    }
+    const spent = await meWithBasic('alice', PASSWORDS.alice);
+    expect(spent.status).toBe(429);
+    expect(jsonOf(spent.body).error?.code).toBe('too_many_sign_in_failures');
+    expect(Number(spent.headers['retry-after'])).toBeGreaterThan(0);
+    const page = await signIn('alice', PASSWORDS.alice);
+    expect(page.status).toBe(429);
+    expect(Number(page.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address has its own budget.
+    clientAddress += 1;
+    expect((await meWithBasic('alice', PASSWORDS.alice)).status).toBe(200);
+  });
+
+  it("counts the sign-in page's failures for basic auth", async () => {
+    for (let i = 0; i < BUDGET; i++) expect((await signIn('bob', `wrong-${i}`)).status).toBe(401);
+    const spent = await meWithBasic('bob', PASSWORDS.bob);
+    expect(spent.status).toBe(429);
+    expect(jsonOf(spent.body).error?.code).toBe('too_many_sign_in_failures');
+    expect(Number(spent.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('lets no more than the budget of concurrent guesses through to a password check', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: BUDGET * 3 }, (_, i) => meWithBasic('alice', `guess-${i}`).then((r) => r.status)),
+    );
+    expect(statuses.filter((status) => status === 401)).toHaveLength(BUDGET);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(BUDGET * 2);
+  });
+
+  it('refuses a malformed Authorization: Basic, and never serves the internal check to a client', async () => {
+    const garbled = await request(`${edge.controlPlaneUrl}/api/me`, {
+      headers: { Authorization: 'Basic not-base64-at-all!' },
+    });
+    expect(garbled.status).toBe(401);
+    expect(jsonOf(garbled.body).error?.code).toBe('invalid_authorization');
+    // Signed in or not, the check's path is nothing srv0 serves (401 first without credentials).
+    const statuses = [];
+    for (const headers of [{}, basic('alice', PASSWORDS.alice)]) {
+      const internal = await request(`${edge.controlPlaneUrl}${BASIC_AUTH_CHECK_PATH}`, { headers });
+      statuses.push(internal.status);
+      expect(internal.headers[BASIC_AUTH_TOKEN_HEADER.toLowerCase()]).toBeUndefined();
+    }
+    expect(statuses).toEqual([401, 404]);
   });
 });

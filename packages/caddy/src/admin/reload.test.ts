@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import { buildPasswordAuth } from '../builders/edge-auth.js';
 import { adminsOf, withAdmins } from '../builders/edge-roles.js';
-import { workspaceEntries } from '../builders/table-entries.js';
+import { workspaceEntry } from '../builders/table-entries.js';
 import { tableOf } from '../builders/workspace-table.js';
 import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import { carryWorkspaceRoutes, workspaceRoutesOf } from './reload.js';
@@ -43,21 +43,17 @@ const alice = {
   ports: [{ port: 3000, sharing: 'authenticated' as const }],
 };
 
-function withEntries(config: CaddyConfig, ides: unknown[], ports: unknown[]): CaddyConfig {
+function withEntries(config: CaddyConfig, entries: unknown[]): CaddyConfig {
   const routing = container(config);
-  const maps = routing.routes[0]?.handle ?? [];
-  for (const handler of maps)
-    if (handler.handler === 'map' && handler['@id'] === 'rockpool-workspace-ides')
-      handler.mappings = ides as never;
-    else if (handler.handler === 'map' && handler['@id'] === 'rockpool-workspace-ports')
-      handler.mappings = ports as never;
+  for (const handler of routing.routes[0]?.handle ?? [])
+    if (handler.handler === 'map' && handler['@id'] === 'rockpool-workspace-table')
+      handler.mappings = entries as never;
   return config;
 }
 
 describe('carryWorkspaceRoutes', () => {
   it('carries the routes, their owners and sharing levels, and the edge admins into the new config', () => {
-    const entries = workspaceEntries(alice);
-    const current = withEntries(bootstrap(), [entries.ide], entries.ports);
+    const current = withEntries(bootstrap(), [workspaceEntry(alice)]);
     Object.assign(container(current), withAdmins(container(current), ['alice']));
     const next = carryWorkspaceRoutes(current, bootstrap());
     expect(workspaceRoutesOf(next)).toEqual([alice]);
@@ -72,17 +68,25 @@ describe('carryWorkspaceRoutes', () => {
     expect(adminsOf(container(carryWorkspaceRoutes(current, fresh)))).toEqual(['root']);
   });
 
-  it('leaves out the entries of an older Rockpool (no owner, no sharing), which Caddy would refuse', () => {
-    const current = withEntries(
-      bootstrap(),
-      [{ '@id': 'ws.old', input: 'old', outputs: ['10.0.0.2:8080', 'b'.repeat(43)] }],
-      [
-        { '@id': 'ws.old.port.3000', input: 'old/3000', outputs: ['3000'] },
-        { '@id': 'ws.old.port.3001', input: 'old/3001', outputs: ['3001', 'private'] },
-      ],
-    );
+  it('leaves out the entries of an older Rockpool (no owner, no port slots), which Caddy would refuse', () => {
+    const current = withEntries(bootstrap(), [
+      { '@id': 'ws.old', input: 'old', outputs: ['10.0.0.2:8080', 'b'.repeat(43)] },
+      { '@id': 'ws.older', input: 'older', outputs: ['10.0.0.3:8080', 'b'.repeat(43), 'alice'] },
+      workspaceEntry(alice),
+    ]);
     const next = carryWorkspaceRoutes(current, bootstrap());
-    expect(workspaceRoutesOf(next)).toEqual([]);
-    expect(tableOf(container(next)).ports).toEqual([]);
+    expect(workspaceRoutesOf(next)).toEqual([alice]);
+    expect(tableOf(container(next))).toHaveLength(1);
+  });
+
+  it('carries nothing from the separate IDE and port tables of an older Rockpool', () => {
+    const current = bootstrap();
+    const maps = container(current).routes[0]?.handle ?? [];
+    for (const handler of maps)
+      if (handler.handler === 'map' && handler['@id'] === 'rockpool-workspace-table') {
+        handler['@id'] = 'rockpool-workspace-ides';
+        handler.mappings = [{ input: 'old', outputs: ['10.0.0.2:8080', 'b'.repeat(43), 'alice'] }] as never;
+      }
+    expect(workspaceRoutesOf(carryWorkspaceRoutes(current, bootstrap()))).toEqual([]);
   });
 });

@@ -1,18 +1,16 @@
-import { isPortSharing } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
 import { adminsOf, hasRoleTable, withAdmins } from '../builders/edge-roles.js';
 import type { WorkspaceRouteOptions } from '../builders/table-entries.js';
 import {
-  hasTables,
-  IDE_TABLE_ID,
+  hasTable,
   maybeTable,
-  PORT_TABLE_ID,
   routesOf,
   tableOf,
+  WORKSPACE_TABLE_ID,
   type WorkspaceTable,
   withTable,
 } from '../builders/workspace-table.js';
-import type { CaddyConfig, MapMapping, SubrouteHandler } from '../config/types.js';
+import type { CaddyConfig, SubrouteHandler } from '../config/types.js';
 import type { CaddyAdminClient } from './admin-client.js';
 
 function findContainer(value: unknown): SubrouteHandler | undefined {
@@ -29,24 +27,17 @@ function findContainer(value: unknown): SubrouteHandler | undefined {
 /** The workspace routes in a config (those the worker added at run time), each with its ports. */
 export function workspaceRoutesOf(config: CaddyConfig): WorkspaceRouteOptions[] {
   const container = findContainer(config);
-  return container && hasTables(container) ? routesOf(tableOf(container)) : [];
+  return container && hasTable(container) ? routesOf(tableOf(container)) : [];
 }
 
 /**
- * The entries of `table` that fit the tables in `target`. An older Rockpool's entries have other
- * outputs (no owner; no sharing level, or the port before it), and Caddy refuses a whole config
- * with one entry of the wrong length: they are left out, and the worker's periodic sync writes them
- * again, in today's shape, within seconds.
+ * The entries of `table` that fit the table in `target`. Caddy refuses a whole config with one entry
+ * of the wrong length; any other is left out, and the worker's periodic sync writes it again, in
+ * today's shape, within seconds.
  */
 function fitting(table: WorkspaceTable, target: SubrouteHandler): WorkspaceTable {
-  const fits = (id: string, valid: (outputs: string[]) => boolean = () => true) => {
-    const outputs = maybeTable(target, id)?.destinations.length;
-    return (entry: MapMapping) => entry.outputs.length === outputs && valid(entry.outputs);
-  };
-  return {
-    ides: table.ides.filter(fits(IDE_TABLE_ID)),
-    ports: table.ports.filter(fits(PORT_TABLE_ID, (outputs) => outputs.every(isPortSharing))),
-  };
+  const outputs = maybeTable(target, WORKSPACE_TABLE_ID)?.destinations.length;
+  return table.filter((entry) => entry.outputs.length === outputs);
 }
 
 /** `next` with the workspace table (and the edge's admins) of `current` in its workspace routing. Pure. */
@@ -55,8 +46,8 @@ export function carryWorkspaceRoutes(current: CaddyConfig, next: CaddyConfig): C
   const target = findContainer(copy);
   if (!target) throw new RangeError(`the new configuration has no ${WORKSPACES_CONTAINER_ID} subroute`);
   const source = findContainer(current);
-  // A Caddy started by an older Rockpool has no tables: the worker's periodic sync fills the new ones.
-  if (source && hasTables(source)) Object.assign(target, withTable(target, fitting(tableOf(source), target)));
+  // A Caddy started by an older Rockpool has other tables: the worker's periodic sync fills this one.
+  if (source && hasTable(source)) Object.assign(target, withTable(target, fitting(tableOf(source), target)));
   // The new config names its admins when its renderer knew them; otherwise the running ones stay.
   if (source && hasRoleTable(source) && hasRoleTable(target) && adminsOf(target).length === 0)
     Object.assign(target, withAdmins(target, adminsOf(source)));

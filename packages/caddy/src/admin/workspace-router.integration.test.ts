@@ -57,8 +57,10 @@ async function get(path: string, init: RequestInit = {}): Promise<Response> {
     return await send();
   } catch (error) {
     // Right after a change, the retiring server can still reset a fresh connection (see the
-    // README's known issues); a GET is safe to send again, and a second reset is a failure.
-    if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNRESET') throw error;
+    // README's known issues), or close it before answering (undici: UND_ERR_SOCKET, "other side
+    // closed"); a GET is safe to send again, and a second reset is a failure.
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
     return send();
   }
 }
@@ -98,7 +100,7 @@ describe('workspace routes on the real Caddy', () => {
     const names = (await edge.router.list()).map((r) => r.name);
     expect(names.filter((name) => name === 'alice')).toHaveLength(1);
     expect(await edge.caddy.admin.getById('ws.alice')).toMatchObject({
-      value: { input: 'alice', outputs: [gate.address, gate.secret, 'alice'] },
+      value: { input: 'alice', outputs: [gate.address, gate.secret, 'alice', '', '', '', '', ''] },
     });
   });
 
@@ -167,14 +169,11 @@ describe('workspace routes on the real Caddy', () => {
       expect(await odd.json()).toMatchObject({ error: { code: 'port_not_registered' } });
     });
 
-    it('are listed with their workspace and addressable by id', async () => {
+    it('are listed with their workspace and live in its entry (addressable by its id)', async () => {
       const listed = (await edge.router.list()).find((r) => r.name === 'alice');
       expect(listed?.ports).toEqual([{ port: 3000, sharing: 'private' }]);
-      expect((await edge.caddy.admin.getById('ws.alice.port.3000'))?.value).toEqual({
-        '@id': 'ws.alice.port.3000',
-        input: 'alice/3000',
-        outputs: ['private'],
-      });
+      const entry = await edge.caddy.admin.getById<{ outputs: string[] }>('ws.alice');
+      expect(entry?.value.outputs.slice(3)).toEqual(['3000:private', '', '', '', '']);
     });
 
     it('belong to their workspace only, and /port without a number or /portal are not ports', async () => {
@@ -190,12 +189,16 @@ describe('workspace routes on the real Caddy', () => {
       expect(await edge.router.removeWorkspace('bob')).toBe(true);
     });
 
-    it('survive two writers adding ports at once (If-Match, retried)', async () => {
-      const ports = [4101, 4102, 4103, 4104, 4105, 4106];
+    it('survive two writers adding ports at once (If-Match, retried), and a sixth is refused', async () => {
+      const ports = [4101, 4102, 4103, 4104];
       await Promise.all(ports.map((port) => edge.router.putPort({ workspace: 'alice', port })));
       const alice = (await edge.router.list()).find((r) => r.name === 'alice');
       expect(alice?.ports?.map((p) => p.port).sort()).toEqual([3000, ...ports]);
+      await expect(edge.router.putPort({ workspace: 'alice', port: 4105 })).rejects.toThrow(/at most 5/);
+      // Re-sharing a port a full workspace already has is no sixth port.
+      await edge.router.putPort({ workspace: 'alice', port: 4104, sharing: 'authenticated' });
       for (const port of ports) expect(await edge.router.removePort('alice', port)).toBe(true);
+      expect(await edge.router.removePort('alice', 4105)).toBe(false);
     });
 
     it('can be removed, after which the port is unregistered (404)', async () => {
@@ -248,7 +251,7 @@ describe('workspace routes on the real Caddy', () => {
     expect(await edge.router.removeWorkspace('alice')).toBe(true);
     expect((await get('/workspace/alice/')).status).toBe(404);
     expect((await get('/workspace/alice/port/5173/')).status).toBe(404);
-    expect(await edge.caddy.admin.getById('ws.alice.port.5173')).toBeUndefined();
+    expect(await edge.caddy.admin.getById('ws.alice')).toBeUndefined();
     expect(await edge.router.removeWorkspace('alice')).toBe(false);
   });
 
@@ -293,7 +296,7 @@ describe('workspace routes on the real Caddy', () => {
       expect((await get('/workspace/a/port/5173/')).headers.get('x-upstream')).toBe('ide');
       expect((await get('/workspace/a-port-5173/')).headers.get('x-upstream')).toBe('other');
       // Caddy takes dotted ids in /id/ paths.
-      expect(await edge.caddy.admin.getById('ws.a.port.5173')).toMatchObject({ value: { input: 'a/5173' } });
+      expect(await edge.caddy.admin.getById('ws.a')).toMatchObject({ value: { input: 'a' } });
       expect(await edge.caddy.admin.getById('ws.a-port-5173')).toMatchObject({
         value: { input: 'a-port-5173' },
       });
@@ -305,17 +308,15 @@ describe('workspace routes on the real Caddy', () => {
     }
   });
 
-  it('sync replaces the ids an older Rockpool wrote', async () => {
-    const old = (table: WorkspaceTable): WorkspaceTable => ({
-      ides: [
-        ...table.ides,
-        { '@id': 'workspace-legacy', input: 'legacy', outputs: [gate.address, gate.secret, 'alice'] },
-      ],
-      ports: [
-        ...table.ports,
-        { '@id': 'workspace-legacy-port-5173', input: 'legacy/5173', outputs: ['private'] },
-      ],
-    });
+  it('sync replaces the ids and the shape an older Rockpool wrote', async () => {
+    const old = (table: WorkspaceTable): WorkspaceTable => [
+      ...table,
+      {
+        '@id': 'workspace-legacy',
+        input: 'legacy',
+        outputs: [gate.address, gate.secret, 'alice', '5173:private', '', '', '', ''],
+      },
+    ];
     await edge.caddy.admin.update<SubrouteHandler>({ id: WORKSPACES_CONTAINER_ID }, (container) =>
       withTable(container, old(tableOf(container))),
     );
@@ -325,8 +326,7 @@ describe('workspace routes on the real Caddy', () => {
     const result = await edge.router.sync([...others, wanted]);
     expect(result.updated).toEqual(['ws.legacy']);
     expect(await edge.caddy.admin.getById('workspace-legacy')).toBeUndefined();
-    expect(await edge.caddy.admin.getById('workspace-legacy-port-5173')).toBeUndefined();
-    expect(await edge.caddy.admin.getById('ws.legacy.port.5173')).toBeDefined();
+    expect(await edge.caddy.admin.getById('ws.legacy')).toBeDefined();
     expect((await get('/workspace/legacy/port/5173/')).status).toBe(200);
     expect((await edge.router.sync([...others, wanted])).updated).toEqual([]);
     await edge.router.removeWorkspace('legacy');

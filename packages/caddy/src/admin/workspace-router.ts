@@ -1,10 +1,15 @@
 import { assertWorkspaceName } from '@rockpool/model';
 import { WORKSPACES_CONTAINER_ID } from '../builders/bootstrap.js';
-import { type PortRouteOptions, portEntry, type WorkspaceRouteOptions } from '../builders/table-entries.js';
+import {
+  type PortRouteOptions,
+  type WorkspaceRouteOptions,
+  workspaceEntry,
+} from '../builders/table-entries.js';
 import {
   entriesByWorkspace,
-  hasWorkspace,
+  findEntry,
   replaceWorkspaces,
+  routeOf,
   routesOf,
   type SyncResult,
   sameJson,
@@ -12,7 +17,6 @@ import {
   tableOf,
   upsert,
   type WorkspaceTable,
-  withoutPort,
   withTable,
 } from '../builders/workspace-table.js';
 import type { SubrouteHandler } from '../config/types.js';
@@ -27,12 +31,23 @@ export class WorkspaceRouteMissingError extends Error {
   }
 }
 
+function existingRoute(table: WorkspaceTable, workspace: string): WorkspaceRouteOptions {
+  const entry = findEntry(table, workspace);
+  if (!entry) throw new WorkspaceRouteMissingError(workspace);
+  return routeOf(entry);
+}
+
+/** Entries a change left alone are the same objects: only the others are compared. */
+function sameTable(a: WorkspaceTable, b: WorkspaceTable): boolean {
+  return a.length === b.length && a.every((entry, i) => entry === b[i] || sameJson(entry, b[i]));
+}
+
 /** A pure change of the table; returning an equal table writes nothing. */
 type TableChange = (table: WorkspaceTable) => WorkspaceTable;
 
 /**
- * Workspace routes on srv1: entries of the two lookup tables of the workspace routing (see
- * buildWorkspaceRouting), addressed by the `@id`s `ws.{name}` and `ws.{name}.port.{port}`.
+ * Workspace routes on srv1: one entry per workspace (its ports in its slots) in the table of the
+ * workspace routing (see buildWorkspaceRouting), addressed by the `@id` `ws.{name}`.
  * Every change is one write guarded by `If-Match` (re-applied on 412), so concurrent writers lose
  * nothing; every method is idempotent, so a retried job step does no harm. Knows nothing of where
  * workspaces are stored.
@@ -45,8 +60,8 @@ export class WorkspaceRouter {
 
   /** Adds the workspace's route, or replaces it, making its ports exactly `options.ports`. */
   async putWorkspace(options: WorkspaceRouteOptions): Promise<void> {
-    const wanted = entriesByWorkspace([options]);
-    await this.#change((table) => replaceWorkspaces(table, wanted, new Set()));
+    const entry = workspaceEntry(options);
+    await this.#change((table) => upsert(table, entry));
   }
 
   /** Removes the workspace's route and, with it, its port routes. False if there was none. */
@@ -54,18 +69,25 @@ export class WorkspaceRouter {
     assertWorkspaceName(name);
     let existed = false;
     await this.#change((table) => {
-      existed = hasWorkspace(table, name);
+      existed = findEntry(table, name) !== undefined;
       return replaceWorkspaces(table, new Map(), new Set([name]));
     });
     return existed;
   }
 
-  /** Adds or replaces one port route of a workspace that has a route (a new sharing level too). */
+  /**
+   * Adds or replaces one port route of a workspace that has a route (a new sharing level too).
+   * A sixth port is refused (RangeError): a workspace forwards at most five.
+   */
   async putPort(options: PortRouteOptions): Promise<void> {
-    const entry = portEntry(options);
+    const { workspace, port, sharing } = options;
     await this.#change((table) => {
-      if (!hasWorkspace(table, options.workspace)) throw new WorkspaceRouteMissingError(options.workspace);
-      return { ides: table.ides, ports: upsert(table.ports, entry) };
+      const route = existingRoute(table, workspace);
+      const ports = route.ports?.filter((p) => p.port !== port) ?? [];
+      return upsert(
+        table,
+        workspaceEntry({ ...route, ports: [...ports, { port, ...(sharing ? { sharing } : {}) }] }),
+      );
     });
   }
 
@@ -73,9 +95,12 @@ export class WorkspaceRouter {
   async removePort(workspace: string, port: number): Promise<boolean> {
     let existed = false;
     await this.#change((table) => {
-      const next = withoutPort(table, workspace, port);
-      existed = next.ports.length !== table.ports.length;
-      return next;
+      const entry = findEntry(table, workspace);
+      if (!entry) return table;
+      const route = routeOf(entry);
+      const ports = route.ports?.filter((p) => p.port !== port) ?? [];
+      existed = ports.length !== route.ports?.length;
+      return existed ? upsert(table, workspaceEntry({ ...route, ports })) : table;
     });
     return existed;
   }
@@ -115,7 +140,7 @@ export class WorkspaceRouter {
     await this.admin.update<SubrouteHandler>({ id: this.containerId }, (container) => {
       const table = tableOf(container);
       const next = change(table);
-      return sameJson(table, next) ? UNCHANGED : withTable(container, next);
+      return sameTable(table, next) ? UNCHANGED : withTable(container, next);
     });
   }
 }

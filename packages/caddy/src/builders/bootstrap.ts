@@ -1,3 +1,4 @@
+import type { RoutingMode } from '@rockpool/model';
 import type { CaddyConfig, CaddyDuration, Handler, HttpServer, Route } from '../config/types.js';
 import {
   type EdgeSecurityOptions,
@@ -7,14 +8,13 @@ import {
 } from '../edge/edge-security.js';
 import { ACCESS_LOGGER_NAMES, buildAccessLogging, serverAccessLogs } from './access-logging.js';
 import {
-  crossOriginRefusalRoute,
   type DashboardDevServer,
   dashboardDevRoute,
   notFound,
   passwordSignInRoute,
-  STATE_CHANGING,
   sessionCookieHttpOnly,
 } from './control-plane-routes.js';
+import { crossOriginRefusalRoute, STATE_CHANGING } from './cross-origin.js';
 import { authHandler, type EdgeAuth, USER_HEADER } from './edge-auth.js';
 import { controlPlaneErrorRoutes, workspaceErrorRoutes } from './edge-errors.js';
 import type { ProxyTimings } from './gate-proxy.js';
@@ -27,6 +27,11 @@ import {
 } from './rate-limit.js';
 import { exactRawPath, unsafePathRefusalRoute } from './raw-path.js';
 import { apiBodyLimitRoute } from './request-limits.js';
+import {
+  type WorkspaceAddressingRules,
+  workspaceAddressing,
+  workspaceHostPatterns,
+} from './workspace-addressing.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 
 export type { DashboardDevServer };
@@ -62,6 +67,13 @@ export interface BootstrapOptions {
   gracePeriod?: CaddyDuration;
   /** TLS and access modes; default plain HTTP and no IP or certificate restriction. */
   edge?: EdgeSecurityOptions;
+  /**
+   * How srv1 finds a workspace: by path (`/workspace/{name}/`, one origin for all) or by Host
+   * (`{name}.{domain}`, `{port}--{name}.{domain}`, an origin each; the domain is
+   * `edge.workspaceDomain`). Default `subdomain` when there is a workspace domain, else `path`;
+   * `subdomain` without one is a RangeError.
+   */
+  routingMode?: RoutingMode;
   /** The control plane's access-log socket (a path): srv0's and srv1's access logs are shipped there. */
   accessLogSocket?: string;
   /** WebSocket timeouts of the workspace proxies (defaults: 24h, and kept open across changes). */
@@ -136,7 +148,7 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
     '@id': 'rockpool-control-plane',
     handle: [
       buildRateLimitHandler('client-ip-control-plane', limits.clientIpControlPlane, CLIENT_IP_KEY),
-      authHandler(options.auth, 'control-plane'),
+      authHandler(options.auth, 'control-plane', options.controlPlaneUpstream),
       {
         handler: 'rate_limit',
         rate_limits: {
@@ -175,7 +187,13 @@ function controlPlaneServer(options: BootstrapOptions, limits: RateLimitPolicy):
   };
 }
 
-function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): HttpServer {
+function workspaceServer(
+  options: BootstrapOptions,
+  limits: RateLimitPolicy,
+  addressing: WorkspaceAddressingRules,
+  workspaceDomain: string | undefined,
+): HttpServer {
+  const subdomains = addressing.mode === 'subdomain' && workspaceDomain !== undefined;
   return {
     listen: [options.workspacesListen],
     routes: [
@@ -187,23 +205,43 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
           // Sign-in happens inside, after the table lookups: a public port needs none.
           buildWorkspaceRouting(WORKSPACES_CONTAINER_ID, {
             signIn: [
-              authHandler(options.auth, 'workspaces'),
+              authHandler(options.auth, 'workspaces', options.controlPlaneUpstream),
               buildRateLimitHandler('workspace', limits.workspace, IDENTITY_KEY),
             ],
             ...(options.workspaceProxy ? { timings: options.workspaceProxy } : {}),
             adminIdeAccess: options.adminIdeAccess === true,
             publicPorts: options.publicPorts === true,
             admins: options.admins ?? [],
+            ...(subdomains ? { addressing } : {}),
           }),
-          notFound('No such workspace route: workspaces live at /workspace/{name}/.'),
+          notFound(
+            subdomains
+              ? `No such workspace host: ${addressing.where} (an IDE) and {port}--{name}.${workspaceDomain} (a forwarded port).`
+              : 'No such workspace route: workspaces live at /workspace/{name}/.',
+          ),
         ],
         terminal: true,
       },
     ],
-    errors: { routes: workspaceErrorRoutes() },
+    errors: {
+      routes: workspaceErrorRoutes(subdomains ? workspaceHostPatterns(workspaceDomain).port : undefined),
+    },
     automatic_https: { disable: true },
     ...(options.accessLogSocket ? { logs: serverAccessLogs(ACCESS_LOGGER_NAMES.workspaces) } : {}),
   };
+}
+
+/**
+ * In subdomain mode every workspace host must receive the portal's session cookie, or a browser
+ * would go round the sign-in forever. (The password sign-in's cookie is the control plane's.)
+ */
+function assertSessionReachesWorkspaces(auth: EdgeAuth, workspaceDomain: string | undefined): void {
+  if (auth.kind !== 'portal' || workspaceDomain === undefined) return;
+  const domain = auth.cookieDomain;
+  if (domain === undefined || (domain !== workspaceDomain && !workspaceDomain.endsWith(`.${domain}`)))
+    throw new RangeError(
+      `routingMode "subdomain" with the sign-in portal needs the OAuth cookieDomain to be ${workspaceDomain} or a parent of it (got ${domain ?? 'none'}), so every workspace host receives the session`,
+    );
 }
 
 /**
@@ -213,6 +251,8 @@ function workspaceServer(options: BootstrapOptions, limits: RateLimitPolicy): Ht
 export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
   const limits = resolveRateLimits(options.rateLimits);
   const edge = resolveEdgeSecurity(options.edge);
+  const addressing = workspaceAddressing(options.routingMode, edge.workspaceDomain);
+  if (addressing.mode === 'subdomain') assertSessionReachesWorkspaces(options.auth, edge.workspaceDomain);
   const { tls, servers: extraServers, ...ports } = edgeSecurityApps(edge, options);
   return {
     admin: { listen: options.adminListen, config: { persist: false } },
@@ -226,7 +266,11 @@ export function buildBootstrapConfig(options: BootstrapOptions): CaddyConfig {
         ...ports,
         servers: {
           [CONTROL_PLANE_SERVER]: secureServer(controlPlaneServer(options, limits), 'control-plane', edge),
-          [WORKSPACE_SERVER]: secureServer(workspaceServer(options, limits), 'workspaces', edge),
+          [WORKSPACE_SERVER]: secureServer(
+            workspaceServer(options, limits, addressing, edge.workspaceDomain),
+            'workspaces',
+            edge,
+          ),
           ...extraServers,
         },
       },

@@ -1,12 +1,15 @@
+import type { RoutingMode } from '@rockpool/model';
 import { describe, expect, it } from 'vitest';
 import type { ReverseProxyHandler } from '../config/types.js';
-import { buildBasicAuthHandler, hashPassword, verifyPassword } from './basic-auth.js';
+import { checkPasswordAccounts, hashPassword, verifyPassword } from './basic-auth.js';
 import { buildBootstrapConfig } from './bootstrap.js';
 import { buildPasswordAuth } from './edge-auth.js';
 import { buildOAuthAuth } from './oauth.js';
 import { resolveRateLimits } from './rate-limit.js';
 import { exactRawPath } from './raw-path.js';
-import { ideEntry, portEntry, workspaceEntries } from './table-entries.js';
+import { sessionCheck } from './session.js';
+import { workspaceEntry } from './table-entries.js';
+import { resolveRoutingMode, workspaceHostPatterns } from './workspace-addressing.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 
 // A fixed hash keeps the golden files stable (it is the bcrypt of "secret" at cost 4).
@@ -88,8 +91,20 @@ describe('golden configs', () => {
     );
   });
 
+  it('bootstrap in subdomain mode (the default with a workspace domain), admin IDE access and public ports', async () => {
+    await golden(
+      'bootstrap-subdomain',
+      buildBootstrapConfig({
+        ...bootstrapOptions,
+        edge: { tls: { mode: 'off' }, access: { mode: 'all' }, workspaceDomain: 'ws.rockpool.example.com' },
+        adminIdeAccess: true,
+        publicPorts: true,
+      }),
+    );
+  });
+
   it('workspace routing with one workspace and a port', async () => {
-    const alice = workspaceEntries({
+    const alice = workspaceEntry({
       name: 'alice',
       upstream: '127.0.0.1:41000',
       gateSecret: 'golden-gate-secret-not-a-real-one-0123456789',
@@ -99,7 +114,7 @@ describe('golden configs', () => {
     await golden(
       'workspace-routing',
       buildWorkspaceRouting('rockpool-workspaces', {
-        table: { ides: [alice.ide], ports: alice.ports },
+        table: [alice],
         admins: ['admin'],
       }),
     );
@@ -111,7 +126,7 @@ describe('golden configs', () => {
       buildWorkspaceRouting('rockpool-workspaces', {
         adminIdeAccess: true,
         publicPorts: true,
-        signIn: [buildBasicAuthHandler({ accounts: [{ username: 'admin', passwordHash: HASH }] })],
+        signIn: [sessionCheck('workspaces')],
       }),
     );
   });
@@ -131,17 +146,13 @@ describe('builders', () => {
   });
 
   it('refuse a plain password where a hash belongs', () => {
-    expect(() => buildBasicAuthHandler({ accounts: [{ username: 'a', passwordHash: 'plain' }] })).toThrow(
-      /bcrypt hash/,
-    );
-    expect(() => buildBasicAuthHandler({ accounts: [] })).toThrow(/at least one/);
+    expect(() => checkPasswordAccounts([{ username: 'a', passwordHash: 'plain' }])).toThrow(/bcrypt hash/);
+    expect(() => checkPasswordAccounts([])).toThrow(/at least one/);
     expect(() =>
-      buildBasicAuthHandler({
-        accounts: [
-          { username: 'a', passwordHash: HASH },
-          { username: 'a', passwordHash: HASH },
-        ],
-      }),
+      checkPasswordAccounts([
+        { username: 'a', passwordHash: HASH },
+        { username: 'a', passwordHash: HASH },
+      ]),
     ).toThrow(/duplicate/);
   });
 
@@ -193,7 +204,7 @@ describe('builders', () => {
         actions: ['action add role rockpool/user'],
       },
     ]);
-    expect(portal?.cookie_config).toEqual({ same_site: 'lax' });
+    expect(portal?.cookie_config).toEqual({ same_site: 'lax', strip_domain_enabled: true });
     for (const keys of [
       portal?.crypto_key_configs,
       ...(authorization_policies ?? []).map((p) => p.crypto_key_configs),
@@ -277,14 +288,23 @@ describe('builders', () => {
 
   it('refuse invalid names and ports before Caddy sees them', () => {
     const gateSecret = 's'.repeat(43);
-    const entry = (name: string, upstream: string) => ideEntry({ name, upstream, gateSecret, owner: 'a' });
+    const entry = (name: string, upstream: string) =>
+      workspaceEntry({ name, upstream, gateSecret, owner: 'a' });
     expect(() => entry('../x', '127.0.0.1:1')).toThrow(/invalid workspace name/);
-    expect(() => portEntry({ workspace: 'a', port: 70000 })).toThrow(/invalid port/);
+    expect(() =>
+      workspaceEntry({
+        name: 'a',
+        upstream: '127.0.0.1:1',
+        gateSecret,
+        owner: 'a',
+        ports: [{ port: 70000 }],
+      }),
+    ).toThrow(/invalid port/);
     // Caddy expands placeholders in a table's outputs: an upstream is an address and nothing else.
     for (const upstream of ['{env.HOME}:1', '127.0.0.1', 'unix//a b', ''])
       expect(() => entry('a', upstream)).toThrow(/invalid upstream/);
-    expect(entry('a', 'unix//run/a.sock').outputs).toEqual(['unix//run/a.sock', gateSecret, 'a']);
-    expect(entry('a', '[::1]:8080').outputs).toEqual(['[::1]:8080', gateSecret, 'a']);
+    expect(entry('a', 'unix//run/a.sock').outputs.slice(0, 3)).toEqual(['unix//run/a.sock', gateSecret, 'a']);
+    expect(entry('a', '[::1]:8080').outputs.slice(0, 3)).toEqual(['[::1]:8080', gateSecret, 'a']);
   });
 });
 
@@ -342,5 +362,89 @@ describe('what the edge tells the control plane', () => {
     const headers = proxyHeaders(buildBootstrapConfig(options));
     expect(headers.set).not.toHaveProperty('X-Rockpool-Workspaces-Origin');
     expect(headers.delete).toContain('X-Rockpool-Workspaces-Origin');
+  });
+});
+
+describe('routing modes', () => {
+  const edge = (workspaceDomain?: string) => ({
+    tls: { mode: 'off' as const },
+    access: { mode: 'all' as const },
+    ...(workspaceDomain ? { workspaceDomain } : {}),
+  });
+  const routingOf = (config: ReturnType<typeof buildBootstrapConfig>) =>
+    JSON.stringify(config.apps.http.servers.srv1);
+
+  it('default to subdomain with a workspace domain, and to path without one', () => {
+    expect(routingOf(buildBootstrapConfig({ ...bootstrapOptions, edge: edge('ws.example.com') }))).toContain(
+      'header_regexp',
+    );
+    const path = buildBootstrapConfig({ ...bootstrapOptions, edge: edge() });
+    expect(routingOf(path)).not.toContain('header_regexp');
+    expect(path).toEqual(buildBootstrapConfig({ ...bootstrapOptions, edge: edge(), routingMode: 'path' }));
+    expect(
+      routingOf(
+        buildBootstrapConfig({ ...bootstrapOptions, edge: edge('ws.example.com'), routingMode: 'path' }),
+      ),
+    ).not.toContain('header_regexp');
+  });
+
+  it('refuse subdomain mode without a workspace domain, naming the options', () => {
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, routingMode: 'subdomain' })).toThrow(RangeError);
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, routingMode: 'subdomain' })).toThrow(
+      /routingMode "subdomain" needs a workspace domain \(edge\.workspaceDomain/,
+    );
+    expect(() => resolveRoutingMode('hosts' as RoutingMode, undefined)).toThrow(/"path" or "subdomain"/);
+  });
+
+  it('match workspace and port hosts exactly, anchored at both ends', () => {
+    const hosts = workspaceHostPatterns('ws.example.com');
+    const name = (pattern: string, host: string) => new RegExp(pattern).exec(host)?.[1];
+    expect(name(hosts.workspace, 'alice.ws.example.com')).toBe('alice');
+    expect(name(hosts.workspace, 'my-app-2.ws.example.com:8443')).toBe('my-app-2');
+    expect(name(hosts.workspace, '3000--my-app.ws.example.com')).toBe('my-app');
+    expect(name(hosts.port, '3000--my-app.ws.example.com:8081')).toBe('3000');
+    for (const host of [
+      'alice.ws.example.com.evil.test',
+      'x.alice.ws.example.com',
+      'alice.wsxexample.com',
+      'al--ice.ws.example.com',
+      '-alice.ws.example.com',
+      'alice.ws.example.com:',
+      '{http.request.host}.ws.example.com',
+    ])
+      expect(name(hosts.workspace, host), host).toBeUndefined();
+    for (const host of ['alice.ws.example.com', '0--alice.ws.example.com', '03000--alice.ws.example.com'])
+      expect(name(hosts.port, host), host).toBeUndefined();
+  });
+
+  it('give the OAuth portal cookie the domain asked for, host-only otherwise, and require one in subdomain mode', () => {
+    const oauth = (cookieDomain?: string) =>
+      buildOAuthAuth({
+        provider: { kind: 'github', clientId: 'id', clientSecret: 'secret' },
+        signingKey: 'k'.repeat(48),
+        allow: { users: ['octocat'] },
+        portalUrl: 'https://rockpool.example.com/auth/',
+        ...(cookieDomain ? { cookieDomain } : {}),
+      });
+    const cookieOf = (auth: ReturnType<typeof buildOAuthAuth>) =>
+      auth.app.config.authentication_portals?.[0]?.cookie_config;
+    expect(cookieOf(oauth())).toEqual({ same_site: 'lax', strip_domain_enabled: true });
+    expect(cookieOf(oauth('rockpool.example.com'))).toEqual({
+      same_site: 'lax',
+      domains: { 'rockpool.example.com': { seq: 1, domain: 'rockpool.example.com', same_site: 'lax' } },
+      strip_domain_enabled: true,
+    });
+    expect(() => oauth('Not A Domain')).toThrow(/cookieDomain/);
+    const subdomain = { ...bootstrapOptions, edge: edge('ws.rockpool.example.com') };
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth() })).toThrow(/cookieDomain/);
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth('other.example.com') })).toThrow(
+      /cookieDomain/,
+    );
+    expect(() => buildBootstrapConfig({ ...subdomain, auth: oauth('rockpool.example.com') })).not.toThrow();
+    expect(() =>
+      buildBootstrapConfig({ ...subdomain, auth: oauth('ws.rockpool.example.com') }),
+    ).not.toThrow();
+    // Path mode needs none.
+    expect(() => buildBootstrapConfig({ ...bootstrapOptions, auth: oauth() })).not.toThrow();
   });
 });

@@ -1,13 +1,9 @@
-import type { Handler, HeadersHandler, MatcherSet, Route } from '../config/types.js';
+import type { Handler, HeadersHandler, Route } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
+import { CLIENT_IP_HEADER } from './basic-auth.js';
+import { crossOriginRefusalRoute } from './cross-origin.js';
 import { SESSION_COOKIE, USER_HEADER } from './edge-auth.js';
 import { CLIENT_IP_KEY } from './rate-limit.js';
-
-/**
- * The header through which the edge tells the control plane's sign-in the client's address (its
- * failed-sign-in budget is per client IP). Set from `{http.vars.client_ip}`, never from the request.
- */
-export const CLIENT_IP_HEADER = 'X-Rockpool-Client-IP';
 
 /**
  * `/app/*` goes to Vite instead of the control plane, behind the same authentication, rate limits
@@ -18,44 +14,6 @@ export interface DashboardDevServer {
   /** Vite's loopback `host:port`. */
   upstream: string;
   contentSecurityPolicy: string;
-}
-
-const READ_METHODS = ['GET', 'HEAD', 'OPTIONS'];
-export const STATE_CHANGING: MatcherSet = { not: [{ method: READ_METHODS }] };
-
-/**
- * A page on the workspace origin (:8081) can still send credentialed requests to :8080: cookies
- * and basic-auth credentials are not port-scoped, and SameSite treats another port as same-site.
- * So state-changing requests are refused unless the browser says they come from this very origin.
- * Requests without these headers (curl, the CLI) carry no ambient browser credentials and pass.
- */
-export function crossOriginRefusalRoute(): Route {
-  return {
-    match: [
-      { ...STATE_CHANGING, header: { 'Sec-Fetch-Site': ['same-site', 'cross-site'] } },
-      // Not a read, and an Origin that is neither absent nor this one (`vars`, not CEL: see
-      // MatcherSet.expression; `not` ORs its sets, so this is read ∨ no Origin ∨ same origin).
-      {
-        not: [
-          { method: READ_METHODS },
-          { vars: { '{http.request.header.Origin}': [''] } },
-          { vars: { '{http.request.header.Origin}': ['{http.request.scheme}://{http.request.hostport}'] } },
-        ],
-      },
-    ],
-    handle: [
-      {
-        handler: 'static_response',
-        status_code: 403,
-        headers: { 'Content-Type': ['application/json'] },
-        body: jsonErrorBody(
-          'cross_origin_request',
-          'State-changing requests must come from the Rockpool dashboard origin.',
-        ),
-      },
-    ],
-    terminal: true,
-  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Handler, SecurityApp } from '../config/types.js';
-import { BASIC_AUTH_ID, type BasicAuthOptions, basicAccounts, buildBasicAuthHandler } from './basic-auth.js';
+import { type BasicAccountInput, buildBasicAuthCheck, checkPasswordAccounts } from './basic-auth.js';
 import {
   buildSessionPolicies,
   DEFAULT_SESSION_LIFETIME_S,
@@ -17,12 +17,12 @@ export type EdgeAuth =
   | {
       /**
        * Passwords (the users table): the control plane's sign-in page (`/auth/`, `POST
-       * /api/session`) issues the sessions; API clients may send basic auth to srv0 instead.
-       * The workspace server takes no password at all.
+       * /api/session`) issues the sessions; API clients may send basic auth to srv0 instead,
+       * which the control plane checks too (see buildBasicAuthCheck). The workspace server takes
+       * no password at all.
        */
       kind: 'password';
-      basic: BasicAuthOptions;
-      /** Only the session policies (see buildSessionPolicies). */
+      /** Only the session policies (see buildSessionPolicies), with a key per user. */
       app: SecurityApp;
     }
   | {
@@ -30,12 +30,16 @@ export type EdgeAuth =
       kind: 'portal';
       app: SecurityApp;
       portalName: string;
+      /** The Domain of the portal's session cookie (see OAuthOptions.cookieDomain); none: host-only. */
+      cookieDomain?: string;
     };
 
 /** The header through which the edge tells the control plane who the user is. */
 export const USER_HEADER = 'X-Rockpool-User';
 
-export interface PasswordAuthOptions extends BasicAuthOptions {
+export interface PasswordAuthOptions {
+  /** The users as they are now: each one's session key derives from their password hash. */
+  accounts: BasicAccountInput[];
   /** Signs the session tokens (the server signs with it too); at least 32 characters. */
   signingKey: string;
   /** Session length in seconds. Default 12 h. */
@@ -47,10 +51,9 @@ export interface PasswordAuthOptions extends BasicAuthOptions {
 /** Password sign-in: sessions from the control plane, admitted while the user and password stand. */
 export function buildPasswordAuth(options: PasswordAuthOptions): EdgeAuth {
   const accounts = options.accounts;
-  basicAccounts(accounts);
+  checkPasswordAccounts(accounts);
   return {
     kind: 'password',
-    basic: { accounts, ...(options.realm ? { realm: options.realm } : {}) },
     app: {
       config: {
         authorization_policies: buildSessionPolicies({
@@ -66,11 +69,18 @@ export function buildPasswordAuth(options: PasswordAuthOptions): EdgeAuth {
   };
 }
 
-/** The handler that authenticates a request on one of the two servers. */
-export function authHandler(auth: EdgeAuth, server: 'control-plane' | 'workspaces'): Handler {
+/**
+ * The handler that authenticates a request on one of the two servers; on srv0 with passwords,
+ * basic auth too, checked by the control plane at `controlPlaneUpstream`.
+ */
+export function authHandler(
+  auth: EdgeAuth,
+  server: 'control-plane' | 'workspaces',
+  controlPlaneUpstream: string,
+): Handler {
   const basic =
     auth.kind === 'password' && server === 'control-plane'
-      ? buildBasicAuthHandler(auth.basic, BASIC_AUTH_ID)
+      ? buildBasicAuthCheck(controlPlaneUpstream)
       : undefined;
   return sessionCheck(server, basic);
 }

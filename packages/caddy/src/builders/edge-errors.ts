@@ -74,19 +74,25 @@ export function htmlPage(title: string, text: string): string {
 </head><body><h1>${title}</h1><p>${text}</p></body></html>`;
 }
 
-export function workspaceErrorRoutes(): Route[] {
+/**
+ * srv1's error pages. A 502 for a forwarded port says the app is not listening: in path mode the
+ * original URI names the port, in subdomain mode the Host (`portHostPattern`).
+ */
+export function workspaceErrorRoutes(portHostPattern?: string): Route[] {
   return [
     ...commonErrorRoutes(),
     {
       // Error routes see the prefix-stripped path; the original URI says which route failed. (Which
       // of two pages to show is all that vars_regexp's expansion of the value could change.)
       match: [
-        {
-          ...errorStatus(502),
-          vars_regexp: {
-            '{http.request.orig_uri.path}': { pattern: '^/workspace/[a-z0-9-]+/port/[0-9]+(/|$)' },
-          },
-        },
+        portHostPattern
+          ? { ...errorStatus(502), header_regexp: { Host: { pattern: portHostPattern } } }
+          : {
+              ...errorStatus(502),
+              vars_regexp: {
+                '{http.request.orig_uri.path}': { pattern: '^/workspace/[a-z0-9-]+/port/[0-9]+(/|$)' },
+              },
+            },
       ],
       handle: [
         {

@@ -44,15 +44,22 @@ const SESSION_COOKIE_PAIR = `^(?:\\s*${SESSION_COOKIE}=[^;]*(?:;\\s*|$))+|;\\s*$
  * forwarded port (untrusted code runs in the VM): the edge strips the Authorization headers and the
  * OAuth session cookie, keeps the workspace's own cookies, and says which prefix it removed. A
  * client-sent identity header is dropped too: nothing upstream may take it for the edge's word.
+ * Without a prefix (subdomain mode) a client's X-Forwarded-Prefix is dropped as well.
  */
-function upstreamHeaders(prefix: string, port: string | undefined): HeaderOps {
+function upstreamHeaders(prefix: string | undefined, port: string | undefined): HeaderOps {
   return {
     set: {
-      'X-Forwarded-Prefix': [prefix],
+      ...(prefix ? { 'X-Forwarded-Prefix': [prefix] } : {}),
       [GATE_SECRET_HEADER]: [`{${GATE_SECRET}}`],
       ...(port ? { [GATE_PORT_HEADER]: [port] } : {}),
     },
-    delete: ['Authorization', 'Proxy-Authorization', USER_HEADER, ...(port ? [] : [GATE_PORT_HEADER])],
+    delete: [
+      'Authorization',
+      'Proxy-Authorization',
+      USER_HEADER,
+      ...(port ? [] : [GATE_PORT_HEADER]),
+      ...(prefix ? [] : ['X-Forwarded-Prefix']),
+    ],
     replace: { Cookie: [{ search_regexp: SESSION_COOKIE_PAIR, replace: '' }] },
   };
 }
@@ -70,12 +77,13 @@ const GATE_BAD_GATEWAY: ReverseProxyHandler['handle_response'] = [
 ];
 
 /**
- * The proxy to the workspace's gate, for code-server (`port` undefined) or a registered port.
+ * The proxy to the workspace's gate, for code-server (`port` undefined) or a registered port;
+ * `prefix` is the path prefix the edge stripped (path mode), undefined when it stripped none.
  * No `flush_interval`: Caddy already flushes at once for server-sent events, responses of unknown
  * length and bidirectional streams; buffering the rest is what keeps throughput near a bare hop.
  */
 export function gateProxy(
-  prefix: string,
+  prefix: string | undefined,
   port: string | undefined,
   timings: ProxyTimings,
 ): ReverseProxyHandler {

@@ -1,4 +1,5 @@
-import type { IdentityProvider, UserTransformer } from '../config/types.js';
+import { workspaceDomainProblem } from '@rockpool/model';
+import type { AuthenticationPortal, IdentityProvider, UserTransformer } from '../config/types.js';
 import type { EdgeAuth } from './edge-auth.js';
 import { buildSessionPolicies, DEFAULT_SESSION_LIFETIME_S, SESSION_ROLE, sessionKey } from './session.js';
 
@@ -43,6 +44,14 @@ export interface OAuthOptions {
   portalUrl?: string;
   /** Allow the session cookie over plain HTTP (local use only). */
   insecureCookie?: boolean;
+  /**
+   * Subdomain routing: the session cookie's Domain, so every workspace host receives it. The
+   * workspace domain or a parent of it that is also a parent of (or equal to) the control plane's
+   * host, which sets it: `rockpool.example.com` for the control plane there and workspaces under
+   * `ws.rockpool.example.com`. The same Domain the control plane's password sign-in sets.
+   * Without it the cookie is host-only (the control plane's host alone).
+   */
+  cookieDomain?: string;
 }
 
 export const OAUTH_PORTAL = 'rockpool-portal';
@@ -80,6 +89,10 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
     if (!/^[A-Za-z0-9@._+-]+$/.test(value))
       throw new RangeError(`invalid allow-list entry ${JSON.stringify(value)}`);
 
+  if (options.cookieDomain !== undefined) {
+    const problem = workspaceDomainProblem(options.cookieDomain);
+    if (problem) throw new RangeError(`invalid OAuth cookieDomain (a DNS name): ${problem}`);
+  }
   const lifetime = options.tokenLifetime ?? DEFAULT_SESSION_LIFETIME_S;
   const provider: IdentityProvider =
     options.provider.kind === 'github'
@@ -116,6 +129,7 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
   return {
     kind: 'portal',
     portalName: OAUTH_PORTAL,
+    ...(options.cookieDomain ? { cookieDomain: options.cookieDomain } : {}),
     app: {
       config: {
         identity_providers: [provider],
@@ -123,9 +137,7 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
           {
             name: OAUTH_PORTAL,
             identity_providers: [provider.name],
-            // Host-only (no Domain), Secure unless insecureCookie, SameSite=Lax: Strict would drop the cookie
-            // on the redirect chain that starts at the provider and loop the login.
-            cookie_config: { ...(options.insecureCookie ? { insecure: true } : {}), same_site: 'lax' },
+            cookie_config: portalCookie(options),
             crypto_key_configs: [sessionKey(options.signingKey, lifetime, 'sign-verify')],
             crypto_key_store_config: { token_lifetime: lifetime },
             user_transformer_configs: transforms,
@@ -138,6 +150,21 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
         }),
       },
     },
+  };
+}
+
+/**
+ * Host-only (no Domain) or `cookieDomain`; Secure unless insecureCookie; SameSite=Lax: Strict would
+ * drop the cookie on the redirect chain that starts at the provider and loop the login.
+ */
+function portalCookie(options: OAuthOptions): AuthenticationPortal['cookie_config'] {
+  const attributes = { ...(options.insecureCookie ? { insecure: true } : {}), same_site: 'lax' as const };
+  return {
+    ...attributes,
+    ...(options.cookieDomain
+      ? { domains: { [options.cookieDomain]: { seq: 1, domain: options.cookieDomain, ...attributes } } }
+      : {}),
+    strip_domain_enabled: true,
   };
 }
 

@@ -6,19 +6,25 @@ import { htmlPage } from './edge-errors.js';
  * A forwarded-port URL whose port is not registered: 404 `port_not_registered`, saying how to
  * register it. VS Code's port links point at these URLs (the guest's VSCODE_PROXY_URI), so an owner
  * often lands here in a browser: a browser (Accept: text/html) gets a small page, anything else the
- * JSON error. Only a numeric port segment is ever put into the page: the path is the client's.
+ * JSON error. Only a numeric port is ever put into the page: the path (or Host) is the client's.
  */
 
-const NUMERIC_PORT_PATH = '^/workspace/[a-z0-9-]+/port/[0-9]{1,5}(/|$)';
-
-/** The routes that answer it, for the subroute of `/workspace/{name}/port/...`; `unregistered` matches them. */
-export function portNotRegisteredRoutes(unregistered: MatcherSet, name: string, port: string): Route[] {
+/**
+ * The routes that answer it, for the subroute of a port's requests; `unregistered` matches them,
+ * `numericPort` narrows them to a numeric port (see WorkspaceAddressingRules).
+ */
+export function portNotRegisteredRoutes(
+  unregistered: MatcherSet,
+  numericPort: MatcherSet,
+  name: string,
+  port: string,
+): Route[] {
   return [
     {
       match: [
         {
           ...unregistered,
-          path_regexp: { name: 'numeric_port', pattern: NUMERIC_PORT_PATH },
+          ...numericPort,
           header: { Accept: ['*text/html*'] },
         },
       ],

@@ -65,7 +65,7 @@ function isPositiveDuration(value: CaddyDuration): boolean {
   return DURATION.test(value) && !/^(0+(\.0+)?[a-zµ]+)+$/.test(value);
 }
 
-/** The placeholder Caddy fills with the authenticated user (basic auth or caddy-security). */
+/** The placeholder Caddy fills with the authenticated user (caddy-security's session check; basic auth ends there too). */
 export const IDENTITY_KEY = '{http.auth.user.id}';
 /** The client's address: the peer, or what a trusted proxy (`trusted_proxies`) says it forwards for. */
 export const CLIENT_IP_KEY = '{http.vars.client_ip}';

@@ -136,7 +136,8 @@ export function buildSessionPolicies(options: SessionPolicyOptions): Authorizati
   ];
 }
 
-const authorize = (policy: string): AuthenticationHandler => ({
+/** caddy-security's check of a session (cookie or bearer token) under one of {@link SESSION_POLICIES}. */
+export const authorizeSession = (policy: string): AuthenticationHandler => ({
   handler: 'authentication',
   providers: { authorizer: { gatekeeper_name: policy, route_matcher: '*' } },
 });
@@ -145,10 +146,7 @@ const authorize = (policy: string): AuthenticationHandler => ({
  * The session check of one server, and before it (srv0, password sign-in) basic auth for API
  * clients that send `Authorization: Basic`. One route group: only the first matching route runs.
  */
-export function sessionCheck(
-  server: 'control-plane' | 'workspaces',
-  basicAuth?: AuthenticationHandler,
-): Handler {
+export function sessionCheck(server: 'control-plane' | 'workspaces', basicAuth?: Handler): Handler {
   const group = 'rockpool-sign-in';
   const routes: Route[] = [];
   if (basicAuth)
@@ -158,10 +156,12 @@ export function sessionCheck(
       group,
       match: [{ header: { Accept: ['*text/html*'] } }],
       handle: [
-        authorize(server === 'control-plane' ? SESSION_POLICIES.controlPlane : SESSION_POLICIES.workspaces),
+        authorizeSession(
+          server === 'control-plane' ? SESSION_POLICIES.controlPlane : SESSION_POLICIES.workspaces,
+        ),
       ],
     },
-    { group, handle: [authorize(SESSION_POLICIES.api)] },
+    { group, handle: [authorizeSession(SESSION_POLICIES.api)] },
   );
   return { handler: 'subroute', routes };
 }

@@ -3,14 +3,15 @@ import {
   assertWorkspaceName,
   DEFAULT_PORT_SHARING,
   isPortSharing,
+  MAX_PORTS_PER_WORKSPACE,
   type PortSharing,
 } from '@rockpool/model';
 import type { MapMapping } from '../config/types.js';
-import { portRouteId, workspaceRouteId } from '../route-ids.js';
+import { workspaceRouteId } from '../route-ids.js';
 
 /*
  * The entries of the workspace routing table (see workspace-table.ts), each built from options and
- * checked: nothing that Caddy would read as a placeholder, no empty owner.
+ * checked: nothing that Caddy would read as a placeholder, no empty owner, no more ports than slots.
  */
 
 /** A registered port and who may reach it. */
@@ -41,12 +42,6 @@ export interface WorkspaceRouteOptions {
   gateSecret: string;
   /** Registered guest ports, reachable at `/workspace/{name}/port/{port}/`. */
   ports?: PortRoute[];
-}
-
-/** One workspace's entries: its IDE, then its ports. */
-export interface WorkspaceEntries {
-  ide: MapMapping;
-  ports: MapMapping[];
 }
 
 /** A dial address with nothing Caddy would read as a placeholder, and no whitespace. */
@@ -83,37 +78,53 @@ function assertSharing(sharing: unknown): asserts sharing is PortSharing {
     throw new RangeError(`invalid sharing ${JSON.stringify(sharing)}: private, authenticated or public`);
 }
 
-/** The IDE table's entry for a workspace: its gate's address and secret, and its owner. */
-export function ideEntry(options: Omit<WorkspaceRouteOptions, 'ports'>): MapMapping {
+/** A workspace's entry has this many port slots: the most ports a workspace may register. */
+export const PORT_SLOTS = MAX_PORTS_PER_WORKSPACE;
+
+/** A registered port in its slot: `{port}:{sharing}`, what the routes compare with the path's port. */
+export function portSlot(port: number, sharing: PortSharing): string {
+  return `${port}:${sharing}`;
+}
+
+/** The port and sharing level in a slot, or undefined for an empty or unreadable one. */
+export function parsePortSlot(slot: string): PortRoute | undefined {
+  const match = /^(\d{1,5}):([a-z]+)$/.exec(slot);
+  if (!match) return undefined;
+  const [, port, sharing] = match;
+  return isPortSharing(sharing) ? { port: Number(port), sharing } : undefined;
+}
+
+function portSlots(name: string, ports: readonly PortRoute[]): string[] {
+  if (ports.length > PORT_SLOTS)
+    throw new RangeError(
+      `workspace ${name} has ${ports.length} ports: at most ${PORT_SLOTS} can be forwarded`,
+    );
+  const seen = new Set<number>();
+  const slots = ports.map(({ port, sharing = DEFAULT_PORT_SHARING }) => {
+    assertPort(port);
+    assertSharing(sharing);
+    if (seen.has(port)) throw new RangeError(`workspace ${name} lists port ${port} twice`);
+    seen.add(port);
+    return portSlot(port, sharing);
+  });
+  return [...slots, ...Array.from({ length: PORT_SLOTS - slots.length }, () => '')];
+}
+
+/**
+ * A workspace's one entry in the routing table: its gate's address and secret, its owner, and a
+ * slot per registered port (empty slots are ""). Ports live in their workspace's entry, not in
+ * entries of their own: they are few (at most five), change with their workspace, and every byte
+ * of the table is provisioned again by Caddy on every admin change.
+ */
+export function workspaceEntry(options: WorkspaceRouteOptions): MapMapping {
   const { name, upstream, gateSecret, owner } = options;
   assertWorkspaceName(name);
   assertUpstream(upstream);
   assertGateSecret(gateSecret);
   assertEdgeIdentity(owner);
-  return { '@id': workspaceRouteId(name), input: name, outputs: [upstream, gateSecret, owner] };
-}
-
-/**
- * The port table's entry for one registered port: its sharing level (the owner comes from the
- * workspace's IDE entry). The port itself is the input's: the route sends the path's port, which
- * equals the registered one whenever the lookup hit.
- */
-export function portEntry(options: PortRouteOptions): MapMapping {
-  const sharing = options.sharing ?? DEFAULT_PORT_SHARING;
-  assertWorkspaceName(options.workspace);
-  assertPort(options.port);
-  assertSharing(sharing);
   return {
-    '@id': portRouteId(options.workspace, options.port),
-    input: `${options.workspace}/${options.port}`,
-    outputs: [sharing],
-  };
-}
-
-/** The table entries of a workspace: its IDE, then its ports. */
-export function workspaceEntries(options: WorkspaceRouteOptions): WorkspaceEntries {
-  return {
-    ide: ideEntry(options),
-    ports: (options.ports ?? []).map((port) => portEntry({ ...port, workspace: options.name })),
+    '@id': workspaceRouteId(name),
+    input: name,
+    outputs: [upstream, gateSecret, owner, ...portSlots(name, options.ports ?? [])],
   };
 }

@@ -1,43 +1,40 @@
 import type { Handler, MapHandler, MapMapping, MatcherSet, Route, SubrouteHandler } from '../config/types.js';
 import { jsonErrorBody } from '../edge/json-error.js';
+import { crossOriginRefusalRoute, WORKSPACE_HOST_REFUSAL } from './cross-origin.js';
 import { ADMIN_ROLE, ROLE_TABLE_ID, roleEntries } from './edge-roles.js';
 import { GATE_SECRET, GATE_UPSTREAM, gateProxy, type ProxyTimings } from './gate-proxy.js';
 import { portNotRegisteredRoutes } from './port-not-registered.js';
-import { IDE_TABLE_ID, PORT_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
+import { PORT_SLOTS } from './table-entries.js';
+import { NAME, PORT, pathAddressing, type WorkspaceAddressingRules } from './workspace-addressing.js';
+import { WORKSPACE_TABLE_ID, type WorkspaceTable } from './workspace-table.js';
 
 /*
- * Workspace routing on srv1 is one fixed set of routes plus three lookup tables (Caddy `map`
- * handlers): workspace name → its gate's address and secret and its owner; `name/port` → its sharing
- * level, for each registered port; signed-in user → `admin`, for admins. Adding or
- * removing a workspace, a port or an admin changes one table entry, never a handler.
+ * Workspace routing on srv1 is one fixed set of routes plus two lookup tables (Caddy `map`
+ * handlers): workspace name → its gate's address and secret, its owner and a slot per registered
+ * port (`{port}:{sharing}`); signed-in user → `admin`, for admins. Adding or removing a workspace,
+ * a port or an admin changes one table entry, never a handler.
  *
  * Ownership is decided here, before any upstream, by comparing table outputs with the signed-in
  * user (`{http.auth.user.id}`, what the control plane records as the owner from X-Rockpool-User):
  * a workspace's IDE and private ports admit its owner only; anyone else gets the very 404 of an
  * unknown workspace, so names do not leak. Caddy's `vars` matcher expands placeholders in its
- * values, and ORs its keys, so every condition below is one key, ANDed through `not` or a subroute.
+ * values, and ORs its keys, so every condition below is one key (or the port slots, any of which
+ * may hold the port), ANDed through `not` or a subroute.
  *
- * Why tables: Caddy provisions the whole configuration again on every admin change. With a route
+ * Why a table: Caddy provisions the whole configuration again on every admin change. With a route
  * and a `reverse_proxy` per workspace and per port, that cost grew by ~0.8 ms per loaded workspace
- * (789 ms to add one at 1000, see bench/README.md); with tables it stays near the cost of an empty
- * config. Table entries carry the ids a route would (`ws.{name}`, `ws.{name}.port.{port}`), so
- * `/id/...` in Caddy's admin API still addresses one workspace or one port.
+ * (789 ms to add one at 1000, see bench/README.md); with a table it grows by the bytes of an entry,
+ * so ports live in their workspace's entry rather than in entries of their own. Each entry carries
+ * the id a route would (`ws.{name}`), so `/id/ws.{name}` in Caddy's admin API addresses it.
  */
 
 const OWNER = 'rockpool.owner';
-const PORT_SHARING = 'rockpool.port_sharing';
+/** The port slots' placeholders: `{port}:{sharing}`, or "" for an empty slot. */
+const PORT_SLOT_VARS = Array.from({ length: PORT_SLOTS }, (_, i) => `rockpool.port_${i + 1}`);
 const USER_ROLE = 'rockpool.user_role';
 const USER_ID = '{http.auth.user.id}';
 /** The access log field that marks an admin's request to another user's IDE (its value: the owner). */
 export const ADMIN_ACCESS_LOG_FIELD = 'rockpool_admin_access';
-/** Captures the workspace name as `{http.regexp.workspace.1}`; matched on the cleaned path. */
-const WORKSPACE_PATH = { name: 'workspace', pattern: '^/workspace/([a-z0-9-]+)(?:/|$)' };
-/** Captures the port segment (maybe empty) as `{http.regexp.port.1}`. */
-const PORT_PATH = { name: 'port', pattern: '^/workspace/[a-z0-9-]+/port(?:/([^/]*))?(?:/|$)' };
-const NAME = '{http.regexp.workspace.1}';
-const PORT = '{http.regexp.port.1}';
-const WORKSPACE_PREFIX = `/workspace/${NAME}`;
-const PORT_PREFIX = `${WORKSPACE_PREFIX}/port/${PORT}`;
 
 export interface WorkspaceRoutingOptions {
   timings?: ProxyTimings;
@@ -56,6 +53,8 @@ export interface WorkspaceRoutingOptions {
   table?: WorkspaceTable;
   /** The role table's admins (the worker keeps them in sync at run time). */
   admins?: readonly string[];
+  /** Where the workspace name and port come from: the path (default) or the Host (subdomain mode). */
+  addressing?: WorkspaceAddressingRules;
 }
 
 function lookupTable(id: string, source: string, destinations: string[], mappings: MapMapping[]): MapHandler {
@@ -103,34 +102,57 @@ const is = (placeholder: string, ...values: string[]): MatcherSet => ({
   vars: { [`{${placeholder}}`]: values },
 });
 const unset = (placeholder: string) => is(placeholder, '');
+/** The path's port is registered with one of `levels` (in any slot). */
+const portShared = (...levels: string[]): MatcherSet => ({
+  vars: Object.fromEntries(
+    PORT_SLOT_VARS.map((slot) => [`{${slot}}`, levels.map((level) => `${PORT}:${level}`)]),
+  ),
+});
+const portRegistered = portShared('private', 'authenticated', 'public');
 const owner = is(OWNER, USER_ID);
 const admin = is(USER_ROLE, ADMIN_ROLE);
 
 /** One answer for an unknown workspace and for someone else's: a name never shows it exists. */
-const noWorkspace = (match: MatcherSet[]) =>
-  jsonNotFound(match, 'not_found', `No workspace named ${NAME}: workspaces live at /workspace/{name}/.`);
+const noWorkspace = (match: MatcherSet[], at: WorkspaceAddressingRules) =>
+  jsonNotFound(match, 'not_found', `No workspace named ${NAME}: ${at.where}.`);
 
-/** A registered port's request: the bare path redirects, the rest goes through the gate (prefix stripped). */
-function portProxyRoutes(timings: ProxyTimings): Route[] {
+/**
+ * A request that goes through the gate: in path mode the bare path redirects and the prefix is
+ * stripped; in subdomain mode the path goes as sent.
+ */
+function gateRoutes(
+  at: WorkspaceAddressingRules,
+  port: string | undefined,
+  timings: ProxyTimings,
+  terminal?: true,
+): Route[] {
+  if (!at.prefix)
+    return [{ handle: [gateProxy(undefined, port, timings)], ...(terminal ? { terminal } : {}) }];
+  const prefix = port ? at.prefix.port : at.prefix.ide;
   return [
-    trailingSlashRedirect('^/workspace/[a-z0-9-]+/port/[^/]+$'),
+    trailingSlashRedirect(port ? at.prefix.barePort : at.prefix.bareIde),
     {
-      handle: [{ handler: 'rewrite', strip_path_prefix: PORT_PREFIX }, gateProxy(PORT_PREFIX, PORT, timings)],
+      handle: [{ handler: 'rewrite', strip_path_prefix: prefix }, gateProxy(prefix, port, timings)],
+      ...(terminal ? { terminal } : {}),
     },
   ];
 }
 
+/** A registered port's request. */
+const portProxyRoutes = (at: WorkspaceAddressingRules, timings: ProxyTimings) =>
+  gateRoutes(at, PORT, timings);
+
 /** Ports shared `public`, before sign-in: no credentials asked, none passed on (see gateProxy). */
-function publicPortRoute(timings: ProxyTimings): Route {
+function publicPortRoute(at: WorkspaceAddressingRules, timings: ProxyTimings): Route {
   return {
-    match: [{ path_regexp: PORT_PATH }],
+    match: [at.port],
     handle: [
       {
         handler: 'subroute',
         routes: [
           {
-            match: [is(PORT_SHARING, 'public')],
-            handle: [{ handler: 'subroute', routes: portProxyRoutes(timings) }],
+            match: [portShared('public')],
+            handle: [{ handler: 'subroute', routes: portProxyRoutes(at, timings) }],
             terminal: true,
           },
         ],
@@ -140,21 +162,25 @@ function publicPortRoute(timings: ProxyTimings): Route {
 }
 
 /** After sign-in: ownership and sharing decide, then the gate. */
-function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings): Route[] {
+function signedInRoutes(
+  options: WorkspaceRoutingOptions,
+  at: WorkspaceAddressingRules,
+  timings: ProxyTimings,
+): Route[] {
   const adminAccess = options.adminIdeAccess === true;
   return [
-    noWorkspace([unset(GATE_UPSTREAM)]),
+    noWorkspace([unset(GATE_UPSTREAM)], at),
     {
-      match: [{ path_regexp: PORT_PATH }],
+      match: [at.port],
       handle: [
         {
           handler: 'subroute',
           routes: [
             // A shared port's level is read whatever the public-ports setting: with it off, a
             // `public` port is reached by anyone signed in, as an `authenticated` one.
-            noWorkspace([{ not: [owner, is(PORT_SHARING, 'authenticated', 'public')] }]),
-            ...portNotRegisteredRoutes(unset(PORT_SHARING), NAME, PORT),
-            ...portProxyRoutes(timings),
+            noWorkspace([{ not: [owner, portShared('authenticated', 'public')] }], at),
+            ...portNotRegisteredRoutes({ not: [portRegistered] }, at.numericPort, NAME, PORT),
+            ...portProxyRoutes(at, timings),
           ],
         },
       ],
@@ -163,15 +189,8 @@ function signedInRoutes(options: WorkspaceRoutingOptions, timings: ProxyTimings)
     ...(adminAccess
       ? [{ match: [{ ...admin, not: [owner] }], handle: [adminAccessLog()] } satisfies Route]
       : []),
-    noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }]),
-    trailingSlashRedirect('^/workspace/[a-z0-9-]+$'),
-    {
-      handle: [
-        { handler: 'rewrite', strip_path_prefix: WORKSPACE_PREFIX },
-        gateProxy(WORKSPACE_PREFIX, undefined, timings),
-      ],
-      terminal: true,
-    },
+    noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }], at),
+    ...gateRoutes(at, undefined, timings, true),
   ];
 }
 
@@ -181,7 +200,10 @@ function adminAccessLog(): Handler {
 }
 
 /**
- * srv1's workspace routing: the subroute `containerId` holds the three tables and the fixed routes.
+ * srv1's workspace routing: the subroute `containerId` holds the two tables and the fixed routes.
+ * The name and port come from the path or, in subdomain mode, the Host (`options.addressing`; see
+ * workspace-addressing.ts); subdomain mode strips no prefix, redirects no bare path, and refuses
+ * requests another origin caused before sign-in (public ports excepted).
  * For `/workspace/{name}/...`, in order: the lookups; a `public` port (with public ports allowed)
  * goes through the gate without sign-in; everything else signs in. Then an unknown workspace, or
  * one the user may not reach, answers 404 `not_found`; `/port/{port}/` goes through the gate to a
@@ -192,26 +214,35 @@ export function buildWorkspaceRouting(
   containerId: string,
   options: WorkspaceRoutingOptions = {},
 ): SubrouteHandler {
-  const table = options.table ?? { ides: [], ports: [] };
+  const table = options.table ?? [];
   const timings = options.timings ?? {};
   const signIn = options.signIn ?? [];
+  const at = options.addressing ?? pathAddressing();
   return {
     handler: 'subroute',
     '@id': containerId,
     routes: [
       {
-        match: [{ path_regexp: WORKSPACE_PATH }],
+        match: [at.workspace],
         handle: [
-          lookupTable(IDE_TABLE_ID, NAME, [GATE_UPSTREAM, GATE_SECRET, OWNER], table.ides),
-          lookupTable(PORT_TABLE_ID, `${NAME}/${PORT}`, [PORT_SHARING], table.ports),
+          lookupTable(
+            WORKSPACE_TABLE_ID,
+            NAME,
+            [GATE_UPSTREAM, GATE_SECRET, OWNER, ...PORT_SLOT_VARS],
+            table,
+          ),
           lookupTable(ROLE_TABLE_ID, USER_ID, [USER_ROLE], roleEntries(options.admins ?? [])),
         ],
       },
-      ...(options.publicPorts ? [publicPortRoute(timings)] : []),
+      ...(options.publicPorts ? [publicPortRoute(at, timings)] : []),
+      // One origin per IDE and per app: the session must not be lent to a request another origin
+      // caused (every workspace host is same-site with every other). A public port lends none and
+      // is served above: its cross-origin API is the app's business.
+      ...(at.mode === 'subdomain' ? [crossOriginRefusalRoute(WORKSPACE_HOST_REFUSAL)] : []),
       ...(signIn.length > 0 ? [{ handle: signIn }] : []),
       {
-        match: [{ path_regexp: WORKSPACE_PATH }],
-        handle: [{ handler: 'subroute', routes: signedInRoutes(options, timings) }],
+        match: [at.workspace],
+        handle: [{ handler: 'subroute', routes: signedInRoutes(options, at, timings) }],
         terminal: true,
       },
     ],

@@ -1,20 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { SubrouteHandler } from '../config/types.js';
-import { portEntry, type WorkspaceRouteOptions } from './table-entries.js';
+import { type WorkspaceRouteOptions, workspaceEntry } from './table-entries.js';
 import { buildWorkspaceRouting } from './workspace-route.js';
 import {
   entriesByWorkspace,
-  groupByWorkspace,
-  hasTables,
-  hasWorkspace,
+  findEntry,
+  hasTable,
   replaceWorkspaces,
+  routeOf,
   routesOf,
   sameJson,
   syncTable,
   tableOf,
   upsert,
   type WorkspaceTable,
-  withoutPort,
   withTable,
 } from './workspace-table.js';
 
@@ -42,47 +41,47 @@ const carol: WorkspaceRouteOptions = {
   ports: [],
 };
 const tableWith = (...routes: WorkspaceRouteOptions[]): WorkspaceTable =>
-  replaceWorkspaces({ ides: [], ports: [] }, entriesByWorkspace(routes), new Set());
+  replaceWorkspaces([], entriesByWorkspace(routes), new Set());
 
 describe('the table inside the workspace routing', () => {
   const container = buildWorkspaceRouting('c');
 
   it('is read back and written into a copy, leaving the original alone', () => {
-    expect(hasTables(container)).toBe(true);
-    expect(tableOf(container)).toEqual({ ides: [], ports: [] });
+    expect(hasTable(container)).toBe(true);
+    expect(tableOf(container)).toEqual([]);
     const table = tableWith(alice);
     const updated = withTable(container, table);
     expect(tableOf(updated)).toEqual(table);
-    expect(tableOf(container)).toEqual({ ides: [], ports: [] });
-    expect(withTable(updated, { ides: [], ports: [] })).toEqual(container);
+    expect(tableOf(container)).toEqual([]);
+    expect(withTable(updated, [])).toEqual(container);
   });
 
   it('is missing from a subroute that buildWorkspaceRouting did not build', () => {
     const other: SubrouteHandler = { handler: 'subroute', routes: [] };
-    expect(hasTables(other)).toBe(false);
-    expect(() => tableOf(other)).toThrow(/has no rockpool-workspace-ides table/);
+    expect(hasTable(other)).toBe(false);
+    expect(() => tableOf(other)).toThrow(/has no rockpool-workspace-table table/);
   });
 
-  it('describes one route per workspace, in IDE-table order, with its owner and ports', () => {
+  it('describes one route per workspace, in table order, with its owner and ports', () => {
     expect(routesOf(tableWith(bob, alice))).toEqual([bob, alice]);
   });
 
-  it('reads a port entry written before sharing levels as private (owner-only, as it was)', () => {
-    const table = tableWith(alice);
-    const old = {
-      ...table,
-      ports: table.ports.map((e) => ({ ...e, outputs: [e.input.split('/')[1] ?? ''] })),
+  it('reads every sharing level from the port slots, and skips slots it cannot read', () => {
+    const many = {
+      ...alice,
+      ports: [
+        { port: 1, sharing: 'private' as const },
+        { port: 80, sharing: 'authenticated' as const },
+        { port: 65535, sharing: 'public' as const },
+      ],
     };
-    expect(routesOf(old)).toEqual([alice]);
-  });
-
-  it('reads the sharing level of an entry that still has the port first', () => {
-    const table = tableWith(alice);
-    const old = {
-      ...table,
-      ports: table.ports.map((e) => ({ ...e, outputs: [e.input.split('/')[1] ?? '', ...e.outputs] })),
+    const entry = workspaceEntry(many);
+    expect(routeOf(entry)).toEqual(many);
+    const unreadable = {
+      ...entry,
+      outputs: [...entry.outputs.slice(0, 3), '3000:everyone', 'x', '', '', ''],
     };
-    expect(routesOf(old)).toEqual([alice]);
+    expect(routeOf(unreadable).ports).toEqual([]);
   });
 });
 
@@ -96,31 +95,19 @@ describe('table changes', () => {
     };
     const next = replaceWorkspaces(table, entriesByWorkspace([movedAlice, carol]), new Set());
     expect(routesOf(next)).toEqual([movedAlice, bob, carol]);
+    expect(next[1]).toBe(table[1]);
     expect(routesOf(replaceWorkspaces(next, new Map(), new Set(['alice'])))).toEqual([bob, carol]);
     expect(routesOf(table)).toEqual([alice, bob]);
   });
 
-  it('add, replace and remove one port', () => {
+  it('upsert replaces the entry with the same input or appends, and findEntry finds by input', () => {
     const table = tableWith(alice);
-    const same = portEntry({ workspace: 'alice', port: 3000 });
-    const extra = portEntry({ workspace: 'alice', port: 5000 });
-    expect(upsert(table.ports, same)).toEqual([same]);
-    expect(upsert(table.ports, extra)).toEqual([...table.ports, extra]);
-    expect(withoutPort(table, 'alice', 3000).ports).toEqual([]);
-    expect(sameJson(withoutPort(table, 'alice', 9999), table)).toBe(true);
-    expect(hasWorkspace(table, 'alice')).toBe(true);
-    expect(hasWorkspace(table, 'bob')).toBe(false);
-  });
-
-  it('group entries by workspace, including ports of a workspace without an IDE entry', () => {
-    const table = tableWith(alice);
-    const orphan = portEntry({ workspace: 'ghost', port: 3000 });
-    const groups = groupByWorkspace({ ides: table.ides, ports: [...table.ports, orphan] });
-    expect([...groups.keys()]).toEqual(['alice', 'ghost']);
-    expect(groups.get('ghost')).toEqual({
-      ide: undefined,
-      ports: new Map([['ghost/3000', orphan]]),
-    });
+    const newAlice = workspaceEntry({ ...alice, ports: [] });
+    const newBob = workspaceEntry(bob);
+    expect(upsert(table, newAlice)).toEqual([newAlice]);
+    expect(upsert(table, newBob)).toEqual([...table, newBob]);
+    expect(findEntry(table, 'alice')).toBe(table[0]);
+    expect(findEntry(table, 'bob')).toBeUndefined();
   });
 });
 
@@ -153,38 +140,32 @@ describe('syncTable', () => {
 
   it('compares entries as Caddy returns them: key order does not matter, values do', () => {
     const table = tableWith(alice);
-    const reordered = {
-      ports: table.ports,
-      ides: table.ides.map((e) => ({ outputs: e.outputs, input: e.input, '@id': e['@id'] })),
-    };
+    const reordered = table.map((e) => ({ outputs: e.outputs, input: e.input, '@id': e['@id'] }));
     expect(sameJson(table, reordered)).toBe(true);
     expect(syncTable(reordered, entriesByWorkspace([alice])).table).toBeUndefined();
     expect(sameJson(table, tableWith({ ...alice, upstream: '10.0.0.1:8081' }))).toBe(false);
-    // A new secret (a restarted VM), another owner or sharing level is a change too.
+    // A new secret (a restarted VM), another owner, sharing level or port is a change too.
     for (const changed of [
       { ...alice, gateSecret: SECRET_B },
       { ...alice, owner: 'mallory' },
       { ...alice, ports: [{ port: 3000, sharing: 'authenticated' as const }] },
+      { ...alice, ports: [{ port: 3001, sharing: 'private' as const }] },
     ])
       expect(syncTable(table, entriesByWorkspace([changed])).result.updated).toEqual(['ws.alice']);
   });
 
-  it('replaces entries an older Rockpool wrote under the old ids, keeping their places', () => {
+  it('replaces entries an older Rockpool wrote under old ids or in an older shape, keeping their places', () => {
     const current = tableWith(alice, bob);
-    const old: WorkspaceTable = {
-      ides: current.ides.map((e) => ({ ...e, '@id': `workspace-${e.input}` })),
-      ports: current.ports.map((e) => ({ ...e, '@id': `workspace-${e.input.replace('/', '-port-')}` })),
-    };
+    const old: WorkspaceTable = [
+      { ...(current[0] as (typeof current)[0]), '@id': 'workspace-alice' },
+      { '@id': 'ws.bob', input: 'bob', outputs: [bob.upstream, bob.gateSecret, bob.owner] },
+    ];
     const planned = syncTable(old, entriesByWorkspace([alice, bob]));
     expect(planned.result.updated).toEqual(['ws.alice', 'ws.bob']);
     expect(planned.table).toEqual(current);
-    // A single-workspace write replaces the old entries too, instead of adding a second copy.
+    // A single-workspace write replaces the old entry too, instead of adding a second copy.
     const put = replaceWorkspaces(old, entriesByWorkspace([alice]), new Set());
-    expect(put.ides.map((e) => e['@id'])).toEqual(['ws.alice', 'workspace-bob']);
-    expect(put.ports.filter((e) => e.input.startsWith('alice/')).map((e) => e['@id'])).toEqual(
-      current.ports.filter((e) => e.input.startsWith('alice/')).map((e) => e['@id']),
-    );
-    expect(withoutPort(old, 'alice', 3000).ports.some((e) => e.input === 'alice/3000')).toBe(false);
-    expect(hasWorkspace(old, 'bob')).toBe(true);
+    expect(put.map((e) => e['@id'])).toEqual(['ws.alice', 'ws.bob']);
+    expect(put[1]).toBe(old[1]);
   });
 });

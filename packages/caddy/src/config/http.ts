@@ -52,6 +52,11 @@ export interface MatcherSet {
   header?: Record<string, string[] | null>;
   /** Matches the cleaned path, like `path`. */
   path_regexp?: { name?: string; pattern: string };
+  /**
+   * A header's values against a regular expression, as sent (no placeholder expansion); `Host`
+   * is the request's Host. Captures are `{http.regexp.{name}.{n}}`, like `path_regexp`'s.
+   */
+  header_regexp?: Record<string, { name?: string; pattern: string }>;
   remote_ip?: { ranges: string[] };
   /** The client's IP: the peer, or what a trusted proxy says in `X-Forwarded-For`. */
   client_ip?: { ranges: string[] };
@@ -170,8 +175,14 @@ export interface Upstream {
 }
 
 export interface ReverseProxyHandler {
+  '@id'?: string;
   handler: 'reverse_proxy';
   upstreams: Upstream[];
+  /**
+   * Rewrites the upstream's copy of the request, not the request itself (forward auth). With
+   * method GET or HEAD Caddy sends no body. A `uri` with `?` replaces the query (empty: none).
+   */
+  rewrite?: { method?: string; uri?: string };
   /** -1 flushes immediately: needed for streaming responses and server-sent events. */
   flush_interval?: CaddyDuration;
   /** Closes upgraded streams (WebSockets) after this long. */
@@ -207,7 +218,6 @@ export interface AuthenticationHandler {
   '@id'?: string;
   handler: 'authentication';
   providers: {
-    http_basic?: HttpBasicProvider;
     /** caddy-security's authorizer: validates the portal's token against a policy. */
     authorizer?: { gatekeeper_name: string; route_matcher?: string };
   };
@@ -218,20 +228,6 @@ export interface AuthenticatorHandler {
   handler: 'authenticator';
   portal_name: string;
   route_matcher?: string;
-}
-
-export interface HttpBasicProvider {
-  accounts: BasicAccount[];
-  hash: { algorithm: 'bcrypt' };
-  realm?: string;
-  /** Remembers verified passwords so repeat requests skip bcrypt; emptied by every config change. */
-  hash_cache?: Record<string, never>;
-}
-
-export interface BasicAccount {
-  username: string;
-  /** A bcrypt hash (`$2a$...`). */
-  password: string;
 }
 
 export interface RateLimitHandler {

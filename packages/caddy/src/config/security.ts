@@ -32,11 +32,17 @@ export interface OAuthProviderParams {
 export interface AuthenticationPortal {
   name: string;
   ui?: Record<string, never>;
-  cookie_config?: {
-    insecure?: boolean;
-    lifetime?: number;
-    path?: string;
-    same_site?: 'lax' | 'strict' | 'none';
+  cookie_config?: PortalCookieConfig & {
+    /**
+     * Per host (matched when the request's host contains the key): the cookie's Domain and
+     * attributes, which replace the top-level ones (`insecure` false means Secure).
+     */
+    domains?: Record<string, PortalCookieConfig & { seq: number; domain: string }>;
+    /**
+     * No Domain for hosts that match no `domains` entry. Without it go-authcrunch sets
+     * `Domain={host minus its first label}` (`example.com` for `rockpool.example.com`).
+     */
+    strip_domain_enabled?: boolean;
   };
   identity_providers: string[];
   token_validator_options?: Record<string, never>;
@@ -45,6 +51,13 @@ export interface AuthenticationPortal {
   user_transformer_configs?: UserTransformer[];
   /** Roles the portal treats as signed-in users; without one it deletes the token on its own pages. */
   portal_user_roles?: Record<string, true>;
+}
+
+export interface PortalCookieConfig {
+  insecure?: boolean;
+  lifetime?: number;
+  path?: string;
+  same_site?: 'lax' | 'strict' | 'none';
 }
 
 export interface CryptoKeyConfig {

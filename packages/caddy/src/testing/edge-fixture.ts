@@ -1,8 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RoutingMode } from '@rockpool/model';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
-import { hashPassword } from '../builders/basic-auth.js';
+import {
+  BASIC_AUTH_CHECK_PATH,
+  BASIC_AUTH_TOKEN_HEADER,
+  type BasicAccountInput,
+  hashPassword,
+} from '../builders/basic-auth.js';
 import { buildBootstrapConfig } from '../builders/bootstrap.js';
 import { buildPasswordAuth } from '../builders/edge-auth.js';
 import type { ProxyTimings } from '../builders/gate-proxy.js';
@@ -12,7 +18,7 @@ import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
 import { caddyBinaryForTests } from './caddy-binary.js';
 import { freePort } from './free-port.js';
 import { sessionCookieFor, sessionTokenFor, TEST_SIGNING_KEY } from './session.js';
-import { type EchoUpstream, startEchoUpstream } from './upstream.js';
+import { type EchoUpstream, startEchoUpstream, type UpstreamAnswer } from './upstream.js';
 
 export interface TestUser {
   username: string;
@@ -22,7 +28,10 @@ export interface TestUser {
 /** The xcaddy-built Caddy on free ports with Rockpool's bootstrap config, and a real upstream as control plane. */
 export interface TestEdge extends AsyncDisposable {
   readonly caddy: CaddyProcess;
-  /** Serves srv0's requests unless the edge was started with another `controlPlaneUpstream`. */
+  /**
+   * Serves srv0's requests unless the edge was started with another `controlPlaneUpstream`; answers
+   * the basic-auth check for the test users (those requests are not recorded).
+   */
   readonly controlPlane: EchoUpstream;
   /** `http://127.0.0.1:{srv0 port}` (`https` with TLS on) */
   readonly controlPlaneUrl: string;
@@ -55,6 +64,32 @@ export const TEST_USERS: TestUser[] = [
   { username: 'bob', password: 'hunter2-but-longer' },
 ];
 
+/**
+ * The echo control plane's answer to the edge's basic-auth check, as the real one answers a right
+ * or wrong password (without its failed-sign-in budget, which the server's tests cover).
+ */
+function basicAuthCheckAnswer(users: TestUser[], accounts: BasicAccountInput[]): UpstreamAnswer {
+  return (request): ReturnType<UpstreamAnswer> => {
+    if (request.url?.split('?')[0] !== BASIC_AUTH_CHECK_PATH) return undefined;
+    const [scheme, encoded = ''] = (request.headers.authorization ?? '').split(' ');
+    const [username, ...rest] = Buffer.from(encoded, 'base64').toString('utf8').split(':');
+    const user = users.find((u) => u.username === username && u.password === rest.join(':'));
+    const account = accounts.find((a) => a.username === user?.username);
+    if (scheme !== 'Basic' || !account)
+      return {
+        status: 401,
+        headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Basic realm="Rockpool"' },
+        body: JSON.stringify({
+          error: { code: 'invalid_credentials', message: 'Wrong user name or password.' },
+        }),
+      };
+    return {
+      status: 204,
+      headers: { [BASIC_AUTH_TOKEN_HEADER]: sessionTokenFor(account, { lifetimeS: 60 }) },
+    };
+  };
+}
+
 export async function startTestEdge(
   options: {
     users?: TestUser[];
@@ -75,11 +110,20 @@ export async function startTestEdge(
     adminIdeAccess?: boolean;
     /** Ports shared `public` answer without sign-in. Default off. */
     publicPorts?: boolean;
+    /** srv1's routing mode (subdomain needs `edge.workspaceDomain`); default as bootstrap's. */
+    routingMode?: RoutingMode;
   } = {},
 ): Promise<TestEdge> {
   const users = options.users ?? TEST_USERS;
   const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-caddy-'));
-  const controlPlane = await startEchoUpstream({ name: 'control-plane' });
+  // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
+  const accounts = await Promise.all(
+    users.map(async (u) => ({ username: u.username, passwordHash: await hashPassword(u.password, 4) })),
+  );
+  const controlPlane = await startEchoUpstream({
+    name: 'control-plane',
+    answer: basicAuthCheckAnswer(users, accounts),
+  });
   let caddy: CaddyProcess | undefined;
   try {
     const host = options.host ?? '127.0.0.1';
@@ -87,10 +131,6 @@ export async function startTestEdge(
     const [srv0, srv1] = [await freePort(), await freePort()];
     const httpPort = tlsOn ? (options.httpPort ?? (await freePort())) : undefined;
     const scheme = tlsOn ? 'https' : 'http';
-    // Cost 4 keeps tests fast; the cost changes only how slow a verification is.
-    const accounts = await Promise.all(
-      users.map(async (u) => ({ username: u.username, passwordHash: await hashPassword(u.password, 4) })),
-    );
     const accountOf = (user: TestUser) => {
       const account = accounts.find((a) => a.username === user.username);
       if (!account) throw new RangeError(`${user.username} is not a user of this edge`);
@@ -117,6 +157,7 @@ export async function startTestEdge(
         ...(options.workspaceProxy ? { workspaceProxy: options.workspaceProxy } : {}),
         adminIdeAccess: options.adminIdeAccess === true,
         publicPorts: options.publicPorts === true,
+        ...(options.routingMode ? { routingMode: options.routingMode } : {}),
       }),
     );
     const started = caddy;

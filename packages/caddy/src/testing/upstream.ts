@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 
@@ -21,11 +21,22 @@ export interface EchoUpstream extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** An answer of its own for some requests (not echoed, not recorded), e.g. a control plane's internal route. */
+export type UpstreamAnswer = (
+  request: IncomingMessage,
+) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+
 export async function startEchoUpstream(
-  options: { port?: number; name?: string } = {},
+  options: { port?: number; name?: string; answer?: UpstreamAnswer } = {},
 ): Promise<EchoUpstream> {
   const requests: SeenRequest[] = [];
   const server: Server = createServer((req, res) => {
+    const answer = options.answer?.(req);
+    if (answer) {
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end(answer.body ?? '');
+      return;
+    }
     const seen: SeenRequest = {
       method: req.method ?? '',
       url: req.url ?? '',

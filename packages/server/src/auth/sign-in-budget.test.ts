@@ -7,7 +7,7 @@ describe('the failed sign-in budget per client IP', () => {
     const budget = new SignInBudget({ maxFailures: 3, windowMs: 60_000 }, () => now);
     for (let i = 0; i < 3; i++) {
       expect(budget.retryAfterS('10.0.0.1')).toBe(0);
-      budget.fail('10.0.0.1');
+      budget.begin('10.0.0.1');
       now += 10_000;
     }
     // Failures at 0 s, 10 s, 20 s; now 30 s: the first leaves the window at 60 s.
@@ -15,7 +15,7 @@ describe('the failed sign-in budget per client IP', () => {
     expect(budget.retryAfterS('10.0.0.2')).toBe(0);
     now += 30_001;
     expect(budget.retryAfterS('10.0.0.1')).toBe(0);
-    budget.fail('10.0.0.1');
+    budget.begin('10.0.0.1');
     // Failures at 10 s, 20 s and 60 s: the one at 10 s leaves the window at 70 s.
     expect(budget.retryAfterS('10.0.0.1')).toBe(10);
   });

@@ -1,5 +1,5 @@
-import { hashPassword, ROLE_TABLE_ID } from '@rockpool/caddy';
-import type { TestUser } from '@rockpool/caddy/testing';
+import { type BasicAccountInput, hashPassword, ROLE_TABLE_ID } from '@rockpool/caddy';
+import { sessionCookieFor, type TestUser } from '@rockpool/caddy/testing';
 import { USERS_JOB_SUBJECT, UserStore } from '@rockpool/db';
 import { describe, expect, it } from 'vitest';
 import { EdgeAccounts } from './edge-accounts.js';
@@ -9,11 +9,14 @@ import { Worker } from './worker.js';
 const f = useWorkerFixture();
 const carol: TestUser = { username: 'carol', password: 'carol-password-1' };
 
-/** GET /api/me through the edge; a connection reset by the retiring server (README) is sent again. */
-async function controlPlaneStatus(user: TestUser): Promise<number> {
+/**
+ * GET /api/me through the edge with a session of this user and password (the edge verifies it with
+ * the keys the worker writes); a connection reset by the retiring server (README) is sent again.
+ */
+async function controlPlaneStatus(account: BasicAccountInput): Promise<number> {
   const send = () =>
     fetch(`${f.edge.controlPlaneUrl}/api/me`, {
-      headers: { ...f.edge.basicAuthHeader(user), Connection: 'close' },
+      headers: { Cookie: sessionCookieFor(account, { signingKey: f.edge.signingKey }), Connection: 'close' },
     });
   let res: Response;
   try {
@@ -30,9 +33,14 @@ describe('EdgeAccounts: the users table on the real edge', () => {
   it('a sync_users job run by the worker admits a new user and refuses a removed one', async () => {
     const users = new UserStore(f.db);
     const [alice, bob] = f.edge.users as [TestUser, TestUser];
-    for (const user of [alice, bob])
-      users.add({ name: user.username, role: 'member', passwordHash: await hashPassword(user.password, 4) });
-    users.add({ name: carol.username, role: 'admin', passwordHash: await hashPassword(carol.password, 4) });
+    const accountOf = async (user: TestUser) => ({
+      username: user.username,
+      passwordHash: await hashPassword(user.password, 4),
+    });
+    const [a, b, c] = [await accountOf(alice), await accountOf(bob), await accountOf(carol)];
+    for (const account of [a, b])
+      users.add({ name: account.username, role: 'member', passwordHash: account.passwordHash });
+    users.add({ name: c.username, role: 'admin', passwordHash: c.passwordHash });
     users.remove(bob.username);
     const accounts = new EdgeAccounts(users, f.edge.caddy.admin, async () => f.edge.signingKey, f.log);
     const worker = new Worker(
@@ -41,12 +49,12 @@ describe('EdgeAccounts: the users table on the real edge', () => {
     );
     f.cleanups.push(() => worker.stop());
     await worker.start();
-    expect(await controlPlaneStatus(carol)).toBe(401);
+    expect(await controlPlaneStatus(c)).toBe(401);
     const job = f.stores.jobs.enqueue(USERS_JOB_SUBJECT, 'sync_users');
     await until('job done', () => f.stores.jobs.get(job.id)?.state === 'done');
-    expect(await controlPlaneStatus(carol)).toBe(200);
-    expect(await controlPlaneStatus(alice)).toBe(200);
-    expect(await controlPlaneStatus(bob)).toBe(401);
+    expect(await controlPlaneStatus(c)).toBe(200);
+    expect(await controlPlaneStatus(a)).toBe(200);
+    expect(await controlPlaneStatus(b)).toBe(401);
     expect(f.logs.filter((line) => line.startsWith('edge accounts'))).toEqual([
       'edge accounts: now alice, carol',
     ]);
