@@ -63,12 +63,13 @@ export function ideUrlPattern(settings: UrlSettings): string {
 }
 
 /**
- * Refuses settings whose sign-in could not cover the workspaces (see sessionCookieDomain): the
- * control plane's host and the workspace domain must share a parent that may hold cookies.
+ * The session cookie's Domain for these settings (sessionCookieDomain): none in path mode, the
+ * control plane's host or a common parent in subdomain mode. Refuses settings whose sign-in could
+ * not cover the workspaces, naming the hosts to use.
  */
-export function checkSignInScope(settings: UrlSettings): void {
+export function sessionCookieDomainOf(settings: UrlSettings): string | undefined {
   try {
-    sessionCookieDomain(new URL(controlPlaneUrl(settings)).hostname, workspaceAddressingOf(settings));
+    return sessionCookieDomain(new URL(controlPlaneUrl(settings)).hostname, workspaceAddressingOf(settings));
   } catch (error) {
     if (error instanceof CookieDomainError) throw new SettingsError(error.message);
     throw error;

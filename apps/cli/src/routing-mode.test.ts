@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { init } from './commands/init.js';
+import { edgeAuth, renderCaddyConfig } from './commands/up.js';
 import { ConfigError, configFilePath, parseConfig } from './config-file.js';
 import { applyConfigFlags } from './config-flags.js';
 import { ideUrlPattern, publicUrls } from './public-urls.js';
@@ -126,4 +127,42 @@ describe('links by routing mode', () => {
     expect(publicUrls(settings).workspaces).toBe('https://*.ws.rockpool.example.com');
     expect(ideUrlPattern(settings)).toBe('https://{name}.ws.rockpool.example.com/');
   });
+});
+
+describe('the edge in subdomain mode', () => {
+  const withDataDir = async (run: (dataDir: string) => Promise<void>) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'rockpool-routing-edge-'));
+    try {
+      await run(dataDir);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  };
+  const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' });
+
+  it('tells the control plane the wildcard origin, and routes srv1 by Host', () =>
+    withDataDir(async (dataDir) => {
+      const settings = readSettings(env({ ...LOCAL, ROCKPOOL_DATA_DIR: dataDir }), config);
+      const { config: caddy } = await renderCaddyConfig(settings, new PassThrough());
+      const text = JSON.stringify(caddy);
+      expect(text).toContain('"X-Rockpool-Workspaces-Origin":["http://*.ws.rockpool.localhost:8081"]');
+      const srv1 = (c: typeof caddy) => JSON.stringify(c.apps?.http?.servers?.srv1);
+      expect(srv1(caddy)).toContain('header_regexp');
+      const path = readSettings(env({ ROCKPOOL_DATA_DIR: dataDir }), { ...config, routingMode: 'path' });
+      expect(srv1((await renderCaddyConfig(path, new PassThrough())).config)).not.toContain('header_regexp');
+    }));
+
+  it("gives the GitHub portal's cookie the password sign-in's Domain", () =>
+    withDataDir(async (dataDir) => {
+      const github = {
+        GITHUB_OAUTH_CLIENT_ID: 'id',
+        GITHUB_OAUTH_CLIENT_SECRET: 'secret',
+        ROCKPOOL_GITHUB_ALLOW_USERS: 'alice',
+      };
+      const settings = readSettings(env({ ...LOCAL, ...github, ROCKPOOL_DATA_DIR: dataDir }), config);
+      const { auth } = await edgeAuth(settings);
+      expect(auth).toMatchObject({ kind: 'portal', cookieDomain: 'rockpool.localhost' });
+      const path = readSettings(env({ ...github, ROCKPOOL_DATA_DIR: dataDir }));
+      expect((await edgeAuth(path)).auth).not.toHaveProperty('cookieDomain');
+    }));
 });

@@ -10,7 +10,7 @@ import {
   type RoutingMode,
 } from '@rockpool/model';
 import { type RockpoolConfig, routingModeOf } from './config-file.js';
-import { checkSignInScope } from './public-urls.js';
+import { sessionCookieDomainOf } from './public-urls.js';
 
 /** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
 export interface Settings {
@@ -165,6 +165,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     publicUrl,
     github,
   };
-  checkSignInScope(settings);
+  // A sign-in whose cookie cannot reach the workspaces would never stick: refused here, at start-up.
+  sessionCookieDomainOf(settings);
   return settings;
 }

@@ -16,7 +16,7 @@ import { dashboardContentSecurityPolicy } from '@rockpool/server';
 import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
 import { prepareEdge } from '../edge-setup.js';
-import { ideUrlPattern, publicUrls } from '../public-urls.js';
+import { ideUrlPattern, publicUrls, sessionCookieDomainOf } from '../public-urls.js';
 import type { Settings } from '../settings.js';
 import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
@@ -36,6 +36,7 @@ export interface RunningStack {
 export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
     const publicUrl = publicUrls(settings).controlPlane;
+    const cookieDomain = sessionCookieDomainOf(settings);
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -47,6 +48,9 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
       // Workspaces (:8081) need the same session; their login redirect goes to the control plane.
       portalUrl: `${publicUrl}/auth/`,
       insecureCookie: publicUrl.startsWith('http:'),
+      // Subdomain mode: the Domain that covers the control plane and every workspace host, the same
+      // as the password sign-in's (sessionCookieDomain); path mode: host-only.
+      ...(cookieDomain ? { cookieDomain } : {}),
     });
     return { auth, hint: 'sign in with GitHub' };
   }
@@ -79,6 +83,8 @@ export async function renderCaddyConfig(
     // IDE and port links start here, never at the request's Host (which any client can set); in
     // subdomain mode a wildcard origin (formatAddressing), which the server reads with the mode.
     workspacesOrigin: publicUrls(settings).workspaces,
+    // srv1 routes by path or by Host (the same default: subdomain with a workspace domain).
+    routingMode: settings.routingMode,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
