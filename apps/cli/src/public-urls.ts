@@ -59,7 +59,10 @@ export function publicUrls(settings: UrlSettings): { controlPlane: string; works
 
 /** A workspace's IDE URL with `{name}` in it, for banners and help. */
 export function ideUrlPattern(settings: UrlSettings): string {
-  return ideUrl(workspaceAddressingOf(settings), 'name').replace(/\bname\b/, '{name}');
+  const addressing = workspaceAddressingOf(settings);
+  // A sample name swapped for the placeholder: the host itself may contain any other word.
+  const sample = 'x0placeholder0x';
+  return ideUrl(addressing, sample).replace(sample, '{name}');
 }
 
 /**
