@@ -9,7 +9,7 @@ import {
   resolveEdgeSecurity,
   TLS_MODES,
 } from '@rockpool/caddy';
-import { workspaceDomainProblem } from '@rockpool/model';
+import { isRoutingMode, ROUTING_MODES, type RoutingMode, workspaceDomainProblem } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { dataDirFromEnv, readSettings, type Settings } from './settings.js';
 
@@ -28,11 +28,22 @@ export interface RockpoolConfig {
   access: { mode: AccessMode; allow: string[]; trustedProxies: string[] };
   /**
    * The parent of the workspace hosts (`ws.example.com`: `alice.ws.example.com`); needs a wildcard
-   * DNS record. For now only TLS uses it: the certificate's wildcard SAN (self-signed, custom) or
-   * on-demand certificates (acme).
+   * DNS record (none for `*.localhost`). Subdomain routing puts every IDE and port on a host under
+   * it; TLS covers it: the certificate's wildcard SAN (self-signed, custom) or on-demand
+   * certificates (acme).
    */
   workspaceDomain?: string;
+  /**
+   * `subdomain`: an origin per IDE and per forwarded port under the workspace domain; `path`: all
+   * under one origin. Unset: subdomain when there is a workspace domain, else path (see routingModeOf).
+   */
+  routingMode?: RoutingMode;
 }
+
+/** The routing mode a config asks for, or its default: subdomain when it has a workspace domain. */
+export const routingModeOf = (
+  config: Pick<RockpoolConfig, 'routingMode' | 'workspaceDomain'> | undefined,
+): RoutingMode => config?.routingMode ?? (config?.workspaceDomain ? 'subdomain' : 'path');
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
@@ -85,6 +96,19 @@ function parseWorkspaceDomain(value: unknown): string | undefined {
   return value as string;
 }
 
+function parseRoutingMode(value: unknown, workspaceDomain: string | undefined): RoutingMode | undefined {
+  if (value === undefined) return undefined;
+  if (!isRoutingMode(value))
+    throw new ConfigError(
+      `unknown routing mode ${JSON.stringify(value)}: use one of ${ROUTING_MODES.join(', ')}`,
+    );
+  if (value === 'subdomain' && !workspaceDomain)
+    throw new ConfigError(
+      'subdomain routing needs a workspace domain (--workspace-domain, e.g. ws.rockpool.localhost locally or ws.example.com with a wildcard DNS record); without one, use --routing-mode path',
+    );
+  return value;
+}
+
 function parseTls(raw: unknown): TlsConfig {
   if (!isObject(raw)) throw new ConfigError('tls must be an object with a mode');
   if (!isTlsMode(raw.mode))
@@ -127,6 +151,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Rockpoo
         `unknown access mode ${JSON.stringify(access.mode)}: use one of ${ACCESS_MODES.join(', ')}`,
       );
     const workspaceDomain = parseWorkspaceDomain(raw.workspaceDomain);
+    const routingMode = parseRoutingMode(raw.routingMode, workspaceDomain);
     const config: RockpoolConfig = {
       listenHost: raw.listenHost === undefined ? '127.0.0.1' : str(raw.listenHost, 'listenHost'),
       ports: {
@@ -144,6 +169,7 @@ export function parseConfig(raw: unknown, source = 'the configuration'): Rockpoo
         ),
       },
       ...(workspaceDomain ? { workspaceDomain } : {}),
+      ...(routingMode ? { routingMode } : {}),
     };
     const { controlPlane, workspaces, http } = config.ports;
     if (

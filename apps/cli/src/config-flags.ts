@@ -18,6 +18,7 @@ export const CONFIG_FLAGS = {
   'workspace-port': { type: 'string' },
   'http-port': { type: 'string' },
   'workspace-domain': { type: 'string' },
+  'routing-mode': { type: 'string' },
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 export type ConfigFlags = Partial<Record<keyof typeof CONFIG_FLAGS, string>>;
@@ -34,6 +35,9 @@ export const CONFIG_FLAGS_HELP = `  --tls off|acme|self-signed|custom   TLS mode
   --workspace-domain NAME             workspace hosts under NAME ({name}.NAME; needs DNS *.NAME -> this
                                       host): a wildcard SAN (self-signed, checked for custom), on-demand
                                       certificates (acme); '' removes it
+  --routing-mode subdomain|path       subdomain (the default with a workspace domain): an origin per IDE
+                                      and per forwarded port; path (the default without): every IDE and
+                                      app under one origin, so an app's JavaScript can reach the IDEs
 `;
 
 const list = (raw: string) =>
@@ -64,6 +68,8 @@ export function applyConfigFlags(base: RockpoolConfig | undefined, flags: Config
   const ports =
     base && (base.tls.mode === 'off') === (mode === 'off') ? base.ports : defaultPorts(mode as 'off');
   const workspaceDomain = flags['workspace-domain'] ?? base?.workspaceDomain;
+  // '' goes back to the default (subdomain with a workspace domain, else path).
+  const routingMode = flags['routing-mode'] ?? base?.routingMode;
   return parseConfig(
     {
       // TLS modes are for reaching Rockpool over the network; plain HTTP stays on this machine.
@@ -83,6 +89,7 @@ export function applyConfigFlags(base: RockpoolConfig | undefined, flags: Config
             : (base?.access.trustedProxies ?? []),
       },
       ...(workspaceDomain ? { workspaceDomain } : {}),
+      ...(routingMode ? { routingMode } : {}),
     },
     'the new configuration',
   );

@@ -7,8 +7,10 @@ import {
   booleanSetting,
   listSetting,
   PUBLIC_PORTS_SETTING,
+  type RoutingMode,
 } from '@rockpool/model';
-import type { RockpoolConfig } from './config-file.js';
+import { type RockpoolConfig, routingModeOf } from './config-file.js';
+import { sessionCookieDomainOf } from './public-urls.js';
 
 /** Everything `rockpool up` reads from the environment; see .envrc.example for each variable. */
 export interface Settings {
@@ -21,8 +23,10 @@ export interface Settings {
   /** TLS and access modes, from the config file (`rockpool init`); plain HTTP and `all` without one. */
   tls: RockpoolConfig['tls'];
   access: RockpoolConfig['access'];
-  /** Workspace hosts live under it (config file); only TLS uses it so far. */
+  /** Workspace hosts live under it (config file): subdomain routing and TLS use it. */
   workspaceDomain: string | undefined;
+  /** Where IDEs and ports live: a host each under the workspace domain, or paths on one origin. */
+  routingMode: RoutingMode;
   caddyBinary: string;
   username: string;
   /** Set when the user chose the password; otherwise one is generated and kept in the data dir. */
@@ -37,7 +41,7 @@ export interface Settings {
   /**
    * The control plane's origin as browsers reach it (`ROCKPOOL_PUBLIC_URL`), when it is not this
    * machine's listen address: behind a proxy, on a LAN, with GitHub sign-in. Links to the
-   * workspaces use its host too (see publicUrls).
+   * workspaces use its host too in path mode (see publicUrls).
    */
   publicUrl: string | undefined;
   github:
@@ -141,7 +145,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
       `ROCKPOOL_PUBLIC_URL must be the control plane's origin, like https://rockpool.example.com (got ${JSON.stringify(env.ROCKPOOL_PUBLIC_URL)})`,
     );
 
-  return {
+  const settings: Settings = {
     dataDir,
     listenHost: env.ROCKPOOL_LISTEN_HOST || config?.listenHost || '127.0.0.1',
     controlPlanePort,
@@ -150,6 +154,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     tls: config?.tls ?? { mode: 'off' },
     access: config?.access ?? { mode: 'all', allow: [], trustedProxies: [] },
     workspaceDomain: config?.workspaceDomain,
+    routingMode: routingModeOf(config),
     caddyBinary,
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,
@@ -160,4 +165,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
     publicUrl,
     github,
   };
+  // A sign-in whose cookie cannot reach the workspaces would never stick: refused here, at start-up.
+  sessionCookieDomainOf(settings);
+  return settings;
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  formatAddressing,
   ideHost,
   ideUrl,
+  isWorkspaceUrl,
+  parseAddressing,
   parseWorkspaceHost,
   portHost,
   portUrl,
@@ -115,5 +118,68 @@ describe('parseWorkspaceHost', () => {
       }
     }
     expect(made).toBeGreaterThanOrEqual(300);
+  });
+});
+
+describe('formatAddressing and parseAddressing', () => {
+  it('write path mode as its origin and subdomain mode as a wildcard origin, and read both back', () => {
+    const local: WorkspaceAddressing = { mode: 'subdomain', scheme: 'http', domain: DOMAIN, port: 8081 };
+    expect(formatAddressing(path)).toBe('https://rockpool.example.com:8081');
+    expect(formatAddressing(local)).toBe('http://*.ws.rockpool.localhost:8081');
+    expect(formatAddressing(subdomain)).toBe('https://*.ws.example.com');
+    for (const addressing of [path, local, subdomain])
+      expect(parseAddressing(formatAddressing(addressing))).toEqual(addressing);
+  });
+
+  it('reads nothing else', () => {
+    for (const text of [
+      '',
+      'localhost:8081',
+      'https://rockpool.example.com/',
+      'https://rockpool.example.com/workspace',
+      'ftp://rockpool.example.com',
+      'https://*.Example.com',
+      'https://*.*.example.com',
+      'https://*.127.0.0.1',
+      'https://*.example.com:0',
+      'https://*.example.com:70000',
+      'https://*.example.com/',
+    ])
+      expect(parseAddressing(text), text).toBeUndefined();
+  });
+});
+
+describe('isWorkspaceUrl', () => {
+  const local: WorkspaceAddressing = { mode: 'subdomain', scheme: 'http', domain: DOMAIN, port: 8081 };
+
+  it('takes any page of the one origin in path mode, and nothing on another origin', () => {
+    expect(isWorkspaceUrl(path, 'https://rockpool.example.com:8081/workspace/alice/?folder=/x')).toBe(true);
+    expect(isWorkspaceUrl(path, 'https://rockpool.example.com:8082/workspace/alice/')).toBe(false);
+    expect(isWorkspaceUrl(path, 'https://alice.rockpool.example.com:8081/')).toBe(false);
+  });
+
+  it("takes an IDE's or a port's host under the domain, with the scheme and the port", () => {
+    expect(isWorkspaceUrl(local, 'http://alice.ws.rockpool.localhost:8081/src/?a=1')).toBe(true);
+    expect(isWorkspaceUrl(local, 'http://3000--alice.ws.rockpool.localhost:8081/')).toBe(true);
+    expect(isWorkspaceUrl(subdomain, 'https://alice.ws.example.com/')).toBe(true);
+    expect(isWorkspaceUrl(subdomain, 'https://alice.ws.example.com:443/')).toBe(true);
+  });
+
+  it('refuses every other host, scheme, port and shape', () => {
+    for (const url of [
+      'http://alice.ws.rockpool.localhost/',
+      'http://alice.ws.rockpool.localhost:8080/',
+      'https://alice.ws.rockpool.localhost:8081/',
+      'http://ws.rockpool.localhost:8081/',
+      'http://a.b.ws.rockpool.localhost:8081/',
+      'http://alice.ws.rockpool.localhost.evil.com:8081/',
+      'http://evil.com:8081/?alice.ws.rockpool.localhost',
+      'http://user@alice.ws.rockpool.localhost:8081/',
+      'http://0300--alice.ws.rockpool.localhost:8081/',
+      'javascript:alert(1)',
+      '//alice.ws.rockpool.localhost:8081/',
+      'not a url',
+    ])
+      expect(isWorkspaceUrl(local, url), url).toBe(false);
   });
 });

@@ -15,6 +15,9 @@ import { assertPort, assertWorkspaceName, isWorkspaceName, portProblem } from '.
 export const ROUTING_MODES = ['path', 'subdomain'] as const;
 export type RoutingMode = (typeof ROUTING_MODES)[number];
 
+export const isRoutingMode = (value: unknown): value is RoutingMode =>
+  typeof value === 'string' && (ROUTING_MODES as readonly string[]).includes(value);
+
 export type WorkspaceAddressing =
   /** `origin` is scheme, host and maybe port, e.g. `https://rockpool.example.com:8081`. */
   | { mode: 'path'; origin: string }
@@ -120,4 +123,53 @@ export function portUrlTemplate(addressing: WorkspaceAddressing, name: string): 
   return addressing.mode === 'path'
     ? sample.replace(/\/port\/1\/$/, '/port/{{port}}/')
     : sample.replace(`://1${PORT_LABEL_SEPARATOR}`, `://{{port}}${PORT_LABEL_SEPARATOR}`);
+}
+
+const WILDCARD = '*.';
+
+/**
+ * The addressing as one string, the form `rockpool up` gives the server (ROCKPOOL_WORKSPACE_URL) and
+ * the edge's header carries: the workspaces' origin in path mode (`http://localhost:8081`), a
+ * wildcard origin in subdomain mode (`https://*.ws.example.com:8443`, as in a CSP source).
+ */
+export function formatAddressing(addressing: WorkspaceAddressing): string {
+  if (addressing.mode === 'path') return addressing.origin;
+  assertWorkspaceDomain(addressing.domain);
+  return subdomainOrigin(addressing, `${WILDCARD}${addressing.domain}`);
+}
+
+/** The addressing {@link formatAddressing} wrote, or undefined for anything else. */
+export function parseAddressing(text: string): WorkspaceAddressing | undefined {
+  const wildcard = /^(https?):\/\/\*\.([^/:]+)(?::(\d{1,5}))?$/.exec(text);
+  if (wildcard) {
+    const [, scheme, domain, port] = wildcard as unknown as [string, 'http' | 'https', string, string?];
+    if (workspaceDomainProblem(domain) !== undefined) return undefined;
+    const addressing: WorkspaceAddressing = {
+      mode: 'subdomain',
+      scheme,
+      domain,
+      ...(port === undefined ? {} : { port: Number(port) }),
+    };
+    return addressing.port === undefined || portProblem(addressing.port) === undefined
+      ? addressing
+      : undefined;
+  }
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  const isOrigin = (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  return isOrigin ? { mode: 'path', origin: text } : undefined;
+}
+
+/**
+ * Whether `url` is on a workspace's origin: in path mode the one origin, in subdomain mode an IDE's
+ * or a port's host under the domain, with the addressing's scheme and port. The sign-in page sends
+ * a browser back only there (or to the control plane), never to another site.
+ */
+export function isWorkspaceUrl(addressing: WorkspaceAddressing, url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const target = new URL(url);
+  if (addressing.mode === 'path') return target.origin === addressing.origin;
+  if (target.username !== '' || target.password !== '') return false;
+  const host = parseWorkspaceHost(target.hostname, addressing.domain);
+  return host !== undefined && target.origin === subdomainOrigin(addressing, target.hostname);
 }

@@ -1,6 +1,10 @@
 export {
+  formatAddressing,
   ideHost,
   ideUrl,
+  isRoutingMode,
+  isWorkspaceUrl,
+  parseAddressing,
   parseWorkspaceHost,
   portHost,
   portUrl,

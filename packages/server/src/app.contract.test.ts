@@ -34,7 +34,7 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits: { defaultCpus: 1, maxCpus: 2, defaultMemoryMiB: 1024, minMemoryMiB: 512, maxMemoryMiB: 2048 },
-    workspaceUrl: 'http://localhost:8081',
+    workspaces: { mode: 'path', origin: 'http://localhost:8081' },
     accessLogs: new AccessLogStore(db),
     edgeUsers,
     // The caller, alice, is an admin by the admins setting.

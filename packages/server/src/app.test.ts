@@ -26,7 +26,7 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService({ ...stores, portJobTimeoutMs: 2_000 }),
     limits,
-    workspaceUrl: 'http://localhost:8081',
+    workspaces: { mode: 'path', origin: 'http://localhost:8081' },
     accessLogs: new AccessLogStore(db),
   });
 });
@@ -82,6 +82,12 @@ describe('workspaces API', () => {
     expect((await json(res)).ideUrl).toBe('https://localhost:8443/workspace/moved/');
   });
 
+  it('builds a host per IDE when the edge says the workspaces are in subdomain mode', async () => {
+    const subdomain = { 'X-Rockpool-Workspaces-Origin': 'https://*.ws.example.com:8443' };
+    const res = await call('POST', '/api/workspaces', { name: 'moved' }, subdomain);
+    expect((await json(res)).ideUrl).toBe('https://moved.ws.example.com:8443/');
+  });
+
   it("never builds links on the request's Host, nor on an edge value that is no origin", async () => {
     const spoofed = {
       Host: 'evil.example:9',
@@ -91,7 +97,13 @@ describe('workspaces API', () => {
     const created = await json(await call('POST', '/api/workspaces', { name: 'alice' }, spoofed));
     expect(created.ideUrl).toBe('http://localhost:8081/workspace/alice/');
     await call('POST', '/api/workspaces/alice/ports', { port: 3000 }, spoofed);
-    for (const origin of ['javascript:alert(1)', 'http://evil.example/x', 'evil.example:9', ''])
+    for (const origin of [
+      'javascript:alert(1)',
+      'http://evil.example/x',
+      'evil.example:9',
+      '',
+      'http://*.*.evil',
+    ])
       expect(
         await json(
           await call('GET', '/api/workspaces/alice', undefined, { 'X-Rockpool-Workspaces-Origin': origin }),

@@ -1,6 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { AccessLogStore } from '@rockpool/db';
-import type { ResourceLimits } from '@rockpool/model';
+import type { ResourceLimits, WorkspaceAddressing } from '@rockpool/model';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { Sessions } from './auth/sessions.js';
@@ -26,10 +26,12 @@ export interface AppOptions {
   service: WorkspaceService;
   limits: ResourceLimits;
   /**
-   * The workspaces' origin as browsers reach them (`http://localhost:8081`), where IDE and app URLs
-   * start, unless the edge says otherwise (see workspaceOrigin).
+   * Where browsers reach the workspaces, in which routing mode: where IDE and app URLs start, unless
+   * the edge says otherwise (see workspaceAddressing).
    */
-  workspaceUrl: string;
+  workspaces: WorkspaceAddressing;
+  /** The control plane's host as browsers reach it: the session cookie's Domain is decided from it. */
+  controlPlaneHost?: string;
   /** Serves the dashboard's files for /app/*. */
   spa?: (path: string) => Promise<Response>;
   /** How often the event stream looks for changes. */
@@ -64,7 +66,7 @@ const document = createRoute({
  * `app.request()` runs it in tests without a socket.
  */
 export function createApp(options: AppOptions): Router {
-  const { service, workspaceUrl } = options;
+  const { service, workspaces } = options;
   const app = newRouter();
   let generated: ReturnType<typeof openApiDocument> | undefined;
   // Generated on first use, when every router is mounted.
@@ -119,13 +121,17 @@ export function createApp(options: AppOptions): Router {
   app.use('/api/*', resolveViewer(options.roles ?? { roleOf: () => 'member' }));
   app.route('/api', healthRoutes(service));
   serve(app, document, (c) => c.json(documentOf(), 200));
-  app.route('/api', eventRoutes(service, workspaceUrl, options.eventIntervalMs));
-  app.route('/api', workspaceRoutes(service, options.limits, workspaceUrl));
-  app.route('/api', portRoutes(service, workspaceUrl));
+  app.route('/api', eventRoutes(service, workspaces, options.eventIntervalMs));
+  app.route('/api', workspaceRoutes(service, options.limits, workspaces));
+  app.route('/api', portRoutes(service, workspaces));
   app.route('/api', userRoutes(options.edgeUsers, options.userAdmin));
   if (options.sessions) {
-    app.route('/api', sessionRoutes(options.sessions));
-    app.route('/', signInPage(options.sessions, workspaceUrl));
+    const site = {
+      workspaces,
+      ...(options.controlPlaneHost ? { controlPlaneHost: options.controlPlaneHost } : {}),
+    };
+    app.route('/api', sessionRoutes(options.sessions, site));
+    app.route('/', signInPage(options.sessions, site));
   }
   if (options.accessLogs) app.route('/api', logRoutes(options.accessLogs));
 

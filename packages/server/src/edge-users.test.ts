@@ -40,7 +40,7 @@ beforeAll(async () => {
       heartbeats: new HeartbeatStore(db),
     }),
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspaceUrl: 'https://localhost:8443',
+    workspaces: { mode: 'path', origin: 'https://localhost:8443' },
     roles,
     edgeUsers: dataDirEdgeUsers(dir, { users, roles, githubAllowUsers: ['octocat', 'hubot'] }),
   });

@@ -30,7 +30,7 @@ beforeAll(async () => {
     socketPath,
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
     // What the server was started with; the edge's own setting overrides it.
-    workspaceUrl: 'http://configured.invalid:8081',
+    workspaces: { mode: 'path', origin: 'http://configured.invalid:8081' },
     spaDir: join(dir, 'spa'),
   });
 });

@@ -21,7 +21,7 @@ beforeEach(() => {
   app = createApp({
     service: new WorkspaceService(stores),
     limits: { defaultCpus: 1, maxCpus: 2, defaultMemoryMiB: 1024, minMemoryMiB: 512, maxMemoryMiB: 2048 },
-    workspaceUrl: 'http://localhost:8081',
+    workspaces: { mode: 'path', origin: 'http://localhost:8081' },
     spa: spaHandler(join(dir, 'spa')),
     eventIntervalMs: 20,
   });

@@ -1,4 +1,5 @@
 export { type AppOptions, createApp } from './app.js';
+export { CookieDomainError, sessionCookieDomain } from './auth/cookie-domain.js';
 export { readAdmins, userRoles } from './auth/roles.js';
 export { UserAdmin, type UserAdminDeps } from './auth/user-admin.js';
 export type { RoleSource, Viewer } from './auth/viewer.js';

@@ -4,10 +4,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSessionSigningKey } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { CookieDomainError, sessionCookieDomain } from './auth/cookie-domain.js';
 import { readAdmins } from './auth/roles.js';
 import { dataDirEdgeUsers } from './edge-users.js';
 import { startServer } from './server.js';
-import { readAccessLogRetention, readLimits, readPublicPorts, readWorkspaceUrl } from './settings.js';
+import {
+  readAccessLogRetention,
+  readControlPlaneHost,
+  readLimits,
+  readPublicPorts,
+  readWorkspaceAddressing,
+} from './settings.js';
 
 // Started by `rockpool up` with the data dir and the workspaces' origin in the environment.
 const dataDir = process.env.ROCKPOOL_DATA_DIR;
@@ -18,6 +25,16 @@ if (!dataDir) {
 const layout = dataDirLayout(dataDir);
 // `rockpool up` writes the key before it starts the server; it is read here, never from the environment.
 const signingKey = await readSessionSigningKey(layout.sessionSigningKey);
+const workspaces = readWorkspaceAddressing();
+const controlPlaneHost = readControlPlaneHost();
+// A sign-in whose cookie cannot reach the workspaces would never stick: refuse to start instead.
+try {
+  if (controlPlaneHost) sessionCookieDomain(controlPlaneHost, workspaces);
+} catch (error) {
+  if (!(error instanceof CookieDomainError)) throw error;
+  process.stderr.write(`rockpool-server: ${error.message}\n`);
+  process.exit(2);
+}
 const server = await startServer({
   databaseFile: layout.database,
   socketPath: layout.serverSocket,
@@ -26,7 +43,8 @@ const server = await startServer({
   accessLogSocket: layout.accessLogSocket,
   accessLogRetention: readAccessLogRetention(),
   wakeSocket: layout.wakeSocket,
-  workspaceUrl: readWorkspaceUrl(),
+  workspaces,
+  ...(controlPlaneHost ? { controlPlaneHost } : {}),
   edgeUsers: (users, roles) =>
     dataDirEdgeUsers(dataDir, {
       users,

@@ -8,7 +8,7 @@ import {
   storesOf,
   type UserStore,
 } from '@rockpool/db';
-import type { ResourceLimits } from '@rockpool/model';
+import type { ResourceLimits, WorkspaceAddressing } from '@rockpool/model';
 import { type AccessLogIngest, startAccessLogIngest } from './access-log-ingest.js';
 import { createApp } from './app.js';
 import { userRoles } from './auth/roles.js';
@@ -29,8 +29,10 @@ export interface ServerOptions {
   /** Listens here only: a unix socket, so nothing but Caddy (same user) can reach the API. */
   socketPath: string;
   limits: ResourceLimits;
-  /** The workspaces' origin as browsers reach them: IDE and app URLs start here. */
-  workspaceUrl: string;
+  /** Where browsers reach the workspaces, in which routing mode: IDE and app URLs start here. */
+  workspaces: WorkspaceAddressing;
+  /** The control plane's host as browsers reach it (the session cookie's Domain follows from it). */
+  controlPlaneHost?: string;
   /** The built dashboard (packages/spa/dist); without it /app/ is not served. */
   spaDir?: string;
   /** The edge's users for Settings → Users, given the stores (main.ts reads them from the data dir). */
@@ -75,7 +77,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     userAdmin: new UserAdmin({ users, jobs }),
     ...(sessions ? { sessions } : {}),
     limits: options.limits,
-    workspaceUrl: options.workspaceUrl,
+    workspaces: options.workspaces,
+    ...(options.controlPlaneHost ? { controlPlaneHost: options.controlPlaneHost } : {}),
     ...(options.spaDir ? { spa: spaHandler(options.spaDir) } : {}),
     ...(options.edgeUsers ? { edgeUsers: options.edgeUsers(users, roles) } : {}),
   });

@@ -53,7 +53,7 @@ beforeAll(async () => {
     databaseFile: join(dir, 'rockpool.db'),
     socketPath,
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspaceUrl: 'http://configured.invalid:8081',
+    workspaces: { mode: 'path', origin: 'http://configured.invalid:8081' },
     sessions: { signingKey: edge.signingKey, budget: { maxFailures: BUDGET, windowMs: 60_000 } },
   });
   const db = openDatabase(join(dir, 'rockpool.db'));

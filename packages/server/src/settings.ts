@@ -1,7 +1,12 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { type AccessLogRetention, DEFAULT_ACCESS_LOG_RETENTION } from '@rockpool/db';
-import { booleanSetting, PUBLIC_PORTS_SETTING, type ResourceLimits } from '@rockpool/model';
-import { isHttpOrigin } from './present.js';
+import {
+  booleanSetting,
+  PUBLIC_PORTS_SETTING,
+  parseAddressing,
+  type ResourceLimits,
+  type WorkspaceAddressing,
+} from '@rockpool/model';
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -40,16 +45,33 @@ export function readAccessLogRetention(env: NodeJS.ProcessEnv = process.env): Ac
 
 /**
  * Where browsers reach the workspaces (`ROCKPOOL_WORKSPACE_URL`, which `rockpool up` sets from its
- * settings): IDE and app links start here. Default `http://localhost:8081`.
+ * settings): the origin of every IDE and app in path mode (`http://localhost:8081`, the default), a
+ * wildcard origin in subdomain mode (`https://*.ws.example.com:8443`); see formatAddressing.
  */
-export function readWorkspaceUrl(env: NodeJS.ProcessEnv = process.env): string {
+export function readWorkspaceAddressing(env: NodeJS.ProcessEnv = process.env): WorkspaceAddressing {
   const raw = env.ROCKPOOL_WORKSPACE_URL;
-  if (raw === undefined || raw === '') return 'http://localhost:8081';
-  if (!isHttpOrigin(raw))
+  if (raw === undefined || raw === '') return { mode: 'path', origin: 'http://localhost:8081' };
+  const addressing = parseAddressing(raw);
+  if (!addressing)
     throw new Error(
-      `ROCKPOOL_WORKSPACE_URL must be an origin like https://rockpool.example.com:8443 (got ${JSON.stringify(raw)})`,
+      `ROCKPOOL_WORKSPACE_URL must be an origin like https://rockpool.example.com:8443 (path mode) or a wildcard origin like https://*.ws.example.com:8443 (subdomain mode) (got ${JSON.stringify(raw)})`,
     );
-  return raw;
+  return addressing;
+}
+
+/**
+ * The control plane's host as browsers reach it (from `ROCKPOOL_CONTROL_PLANE_URL`, which `rockpool
+ * up` sets), which the session cookie's Domain is decided from; undefined: the request's host.
+ */
+export function readControlPlaneHost(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env.ROCKPOOL_CONTROL_PLANE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  const addressing = parseAddressing(raw);
+  if (addressing?.mode !== 'path')
+    throw new Error(
+      `ROCKPOOL_CONTROL_PLANE_URL must be an origin like https://rockpool.example.com (got ${JSON.stringify(raw)})`,
+    );
+  return new URL(addressing.origin).hostname;
 }
 
 /** Whether ports may be shared `public` (ROCKPOOL_PUBLIC_PORTS, off unless set; `rockpool up` gives the edge the same). */

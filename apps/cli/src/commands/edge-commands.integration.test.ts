@@ -219,7 +219,7 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
       databaseFile: join(dataDir, 'rockpool.db'),
       socketPath: join(dataDir, 'server.sock'),
       limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-      workspaceUrl: 'https://localhost:8443',
+      workspaces: { mode: 'path', origin: 'https://localhost:8443' },
     });
     try {
       await new Promise<void>((resolve, reject) => {

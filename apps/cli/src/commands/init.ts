@@ -4,8 +4,8 @@ import { ACCESS_MODES, TLS_MODES } from '@rockpool/caddy';
 import { ConfigError, configFilePath, readConfigFile, writeConfigFile } from '../config-file.js';
 import { applyConfigFlags, CONFIG_FLAGS, type ConfigFlags } from '../config-flags.js';
 import { prepareEdge } from '../edge-setup.js';
+import { ideUrlPattern, publicUrls } from '../public-urls.js';
 import { dataDirFromEnv, readSettings } from '../settings.js';
-import { publicUrls } from './up.js';
 
 export interface CommandIo {
   env: NodeJS.ProcessEnv;
@@ -77,6 +77,13 @@ const QUESTIONS: {
       'Workspace domain, empty for none (workspaces at {name}.DOMAIN; needs a DNS record *.DOMAIN for this host)',
     fallback: () => '',
   },
+  {
+    flag: 'routing-mode',
+    prompt:
+      'Routing, empty for subdomain (subdomain: an origin per IDE and per forwarded app; path: one origin, where any app can reach the IDEs)',
+    when: (a) => Boolean(a['workspace-domain']),
+    fallback: () => '',
+  },
 ];
 
 /** The wizard: asks each question no flag answered, showing the default. */
@@ -129,8 +136,8 @@ export async function init(argv: string[], io: CommandIo): Promise<number> {
   io.output.write(
     [
       `Wrote ${file}`,
-      `  TLS: ${config.tls.mode}   access: ${config.access.mode}${config.access.allow.length ? ` (allow ${config.access.allow.join(', ')})` : ''}${config.workspaceDomain ? `   workspace domain: ${config.workspaceDomain}` : ''}`,
-      `  Dashboard: ${urls.controlPlane}/app/   Workspaces: ${urls.workspaces}/workspace/{name}/`,
+      `  TLS: ${config.tls.mode}   access: ${config.access.mode}${config.access.allow.length ? ` (allow ${config.access.allow.join(', ')})` : ''}${config.workspaceDomain ? `   workspace domain: ${config.workspaceDomain}` : ''}   routing: ${settings.routingMode}`,
+      `  Dashboard: ${urls.controlPlane}/app/   Workspaces: ${ideUrlPattern(settings)}`,
       'Start Rockpool with `rockpool up` (or ./scripts/run.sh); change modes later with `rockpool reconfigure`.',
       '',
     ].join('\n'),

@@ -6,7 +6,7 @@ import {
   validateCaddyConfig,
 } from '@rockpool/caddy';
 import { dataDirLayout } from '@rockpool/model/data-dir';
-import { readConfigFile, writeConfigFile } from '../config-file.js';
+import { readConfigFile, routingModeOf, writeConfigFile } from '../config-file.js';
 import { applyConfigFlags, CONFIG_FLAGS } from '../config-flags.js';
 import { dataDirFromEnv, readSettings } from '../settings.js';
 import type { CommandIo } from './init.js';
@@ -27,7 +27,8 @@ export function adminClientFor(dataDir: string): CaddyAdminClient {
 export async function reconfigure(argv: string[], io: CommandIo): Promise<number> {
   const { values: flags } = parseArgs({ args: argv, options: CONFIG_FLAGS, strict: true });
   const dataDir = dataDirFromEnv(io.env);
-  const config = applyConfigFlags(await readConfigFile(dataDir), flags);
+  const before = await readConfigFile(dataDir);
+  const config = applyConfigFlags(before, flags);
   const settings = readSettings(io.env, config);
   const { config: caddyConfig } = await renderCaddyConfig(settings, io.output);
   await validateCaddyConfig(settings.caddyBinary, caddyConfig);
@@ -36,8 +37,13 @@ export async function reconfigure(argv: string[], io: CommandIo): Promise<number
     const { workspaceRoutes } = await reloadKeepingWorkspaces(admin, caddyConfig);
     await writeConfigFile(dataDir, config);
     io.output.write(
-      `Applied: TLS ${config.tls.mode}, access ${config.access.mode}; kept ${workspaceRoutes} workspace route(s).\n`,
+      `Applied: TLS ${config.tls.mode}, access ${config.access.mode}, ${settings.routingMode} routing; kept ${workspaceRoutes} workspace route(s).\n`,
     );
+    // The worker reads the mode at its start: guests it boots until then keep the old port links.
+    if (routingModeOf(before) !== settings.routingMode)
+      io.output.write(
+        "VS Code's port links in workspaces follow the new routing mode from the next `rockpool up` (and a workspace's next boot).\n",
+      );
   } catch (error) {
     if (!(error instanceof CaddyUnreachableError)) throw error;
     await writeConfigFile(dataDir, config);

@@ -6,7 +6,12 @@ const base: Status = {
   tls: 'off',
   access: 'all',
   allow: [],
-  urls: { controlPlane: 'http://localhost:8080', workspaces: 'http://localhost:8081' },
+  urls: {
+    controlPlane: 'http://localhost:8080',
+    workspaces: 'http://localhost:8081',
+    ide: 'http://localhost:8081/workspace/{name}/',
+  },
+  routing: 'path',
   ports: { controlPlane: 8080, workspaces: 8081, http: 80 },
   workspaceRoutes: ['alice'],
 };

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CaddyConfig, CaddyUnreachableError, workspaceRoutesOf } from '@rockpool/caddy';
-import { describeIdle, type WorkspaceState } from '@rockpool/model';
+import { describeIdle, type RoutingMode } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { loadSettings } from '../config-file.js';
 import { controlPlaneFor } from '../control-plane.js';
+import { ideUrlPattern, publicUrls } from '../public-urls.js';
 import type { CommandIo } from './init.js';
 import { adminClientFor } from './reconfigure.js';
-import { publicUrls } from './up.js';
 import { listWorkspaces } from './workspace.js';
 
 export interface Status {
@@ -15,7 +15,9 @@ export interface Status {
   tls: string;
   access: string;
   allow: string[];
-  urls: { controlPlane: string; workspaces: string };
+  /** `workspaces` as formatAddressing writes it; `ide` a workspace's IDE URL with `{name}` in it. */
+  urls: { controlPlane: string; workspaces: string; ide: string };
+  routing: RoutingMode;
   ports: { controlPlane: number; workspaces: number; http: number };
   /** Workspaces routed to their VM at the edge (running ones), when Rockpool runs. */
   workspaceRoutes?: string[];
@@ -97,7 +99,8 @@ export async function readStatus(env: NodeJS.ProcessEnv): Promise<Status> {
     tls: settings.tls.mode,
     access: settings.access.mode,
     allow: settings.access.allow,
-    urls: publicUrls(settings),
+    urls: { ...publicUrls(settings), ide: ideUrlPattern(settings) },
+    routing: settings.routingMode,
     ports: {
       controlPlane: settings.controlPlanePort,
       workspaces: settings.workspacePort,
@@ -134,7 +137,7 @@ export function formatStatus(s: Status): string {
     `  TLS:         ${s.tls}`,
     `  Access:      ${s.access}${s.allow.length ? ` (allow ${s.allow.join(', ')})` : ''}`,
     `  Dashboard:   ${s.urls.controlPlane}/app/`,
-    `  Workspaces:  ${s.urls.workspaces}/workspace/{name}/`,
+    `  Workspaces:  ${s.urls.ide}  (${s.routing} routing)`,
     ...(s.workspaceRoutes
       ? [
           `  Running workspaces: ${s.workspaceRoutes.length}${s.workspaceRoutes.length ? ` (${s.workspaceRoutes.join(', ')})` : ''}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { publicUrls } from '../public-urls.js';
 import { readSettings } from '../settings.js';
-import { publicUrls } from './up.js';
 
 const settings = (env: Record<string, string>, tls?: { mode: 'acme'; domain: string }) =>
   readSettings(

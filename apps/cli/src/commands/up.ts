@@ -16,6 +16,7 @@ import { dashboardContentSecurityPolicy } from '@rockpool/server';
 import { loadSettings } from '../config-file.js';
 import { ensureCredentials, ensureSigningKey } from '../credentials.js';
 import { prepareEdge } from '../edge-setup.js';
+import { ideUrlPattern, publicUrls, sessionCookieDomainOf } from '../public-urls.js';
 import type { Settings } from '../settings.js';
 import { stackProcessEnv } from '../stack-env.js';
 import { builtEntryPoints, type ProcessSpec, type StackMode, stackProcesses } from '../stack-processes.js';
@@ -35,6 +36,7 @@ export interface RunningStack {
 export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hint: string }> {
   if (settings.github) {
     const publicUrl = publicUrls(settings).controlPlane;
+    const cookieDomain = sessionCookieDomainOf(settings);
     const auth = buildOAuthAuth({
       provider: {
         kind: 'github',
@@ -46,6 +48,9 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
       // Workspaces (:8081) need the same session; their login redirect goes to the control plane.
       portalUrl: `${publicUrl}/auth/`,
       insecureCookie: publicUrl.startsWith('http:'),
+      // Subdomain mode: the Domain that covers the control plane and every workspace host, the same
+      // as the password sign-in's (sessionCookieDomain); path mode: host-only.
+      ...(cookieDomain ? { cookieDomain } : {}),
     });
     return { auth, hint: 'sign in with GitHub' };
   }
@@ -75,8 +80,11 @@ export async function renderCaddyConfig(
     controlPlaneListen: `${settings.listenHost}:${settings.controlPlanePort}`,
     workspacesListen: `${settings.listenHost}:${settings.workspacePort}`,
     controlPlaneUpstream: `unix/${dataDirLayout(settings.dataDir).serverSocket}`,
-    // IDE and port links start here, never at the request's Host (which any client can set).
+    // IDE and port links start here, never at the request's Host (which any client can set); in
+    // subdomain mode a wildcard origin (formatAddressing), which the server reads with the mode.
     workspacesOrigin: publicUrls(settings).workspaces,
+    // srv1 routes by path or by Host (the same default: subdomain with a workspace domain).
+    routingMode: settings.routingMode,
     auth,
     rateLimits: settings.rateLimits,
     edge: await prepareEdge(settings, echo),
@@ -141,32 +149,6 @@ async function superviseCaddy(
   };
 }
 
-/**
- * Where a browser reaches the control plane and the workspaces: `ROCKPOOL_PUBLIC_URL` and the
- * workspace port on its host when set, else this machine's listen address (or the ACME domain).
- */
-/** Listen addresses a browser on this machine reaches as `localhost`. */
-const LOOPBACK_OR_ANY = new Set(['127.0.0.1', '::1', '0.0.0.0', '::']);
-
-export function publicUrls(settings: Settings): { controlPlane: string; workspaces: string } {
-  if (settings.publicUrl) {
-    const workspaces = new URL(settings.publicUrl);
-    workspaces.port = String(settings.workspacePort);
-    return { controlPlane: settings.publicUrl, workspaces: workspaces.origin };
-  }
-  const scheme = settings.tls.mode === 'off' ? 'http' : 'https';
-  const host =
-    settings.tls.mode === 'acme'
-      ? settings.tls.domain
-      : LOOPBACK_OR_ANY.has(settings.listenHost)
-        ? // The name the README and browsers use; one host for every link keeps one set of credentials.
-          'localhost'
-        : settings.listenHost;
-  const url = (port: number) =>
-    `${scheme}://${host}${(scheme === 'https' && port === 443) || (scheme === 'http' && port === 80) ? '' : `:${port}`}`;
-  return { controlPlane: url(settings.controlPlanePort), workspaces: url(settings.workspacePort) };
-}
-
 /** In dev mode the edge sends /app/* to Vite, with the dashboard's CSP plus what Vite's client needs. */
 function dashboardDevServer(mode: StackMode): DashboardDevServer | undefined {
   if (mode.kind !== 'dev') return undefined;
@@ -178,14 +160,14 @@ function dashboardDevServer(mode: StackMode): DashboardDevServer | undefined {
 
 /** What `up` prints once everything is started. */
 export function upBanner(settings: Settings, hint: string, mode: StackMode): string {
-  const { controlPlane: cp, workspaces: ws } = publicUrls(settings);
+  const { controlPlane: cp } = publicUrls(settings);
   const dev = mode.kind === 'dev';
   return [
     '',
     dev ? 'Rockpool (development) is up.' : 'Rockpool is up.',
     `  Dashboard:   ${cp}/app/${dev ? `  (Vite on 127.0.0.1:${mode.vitePort}, hot reload)` : ''}`,
     `  API:         ${cp}/api/  (OpenAPI: ${cp}/api/openapi.json)`,
-    `  Workspaces:  ${ws}/workspace/{name}/`,
+    `  Workspaces:  ${ideUrlPattern(settings)}  (${settings.routingMode} routing)`,
     `  Sign in:     ${hint}${settings.github ? '' : ` (browsers: ${cp}/auth/)`}`,
     `  Data:        ${settings.dataDir}  (logs in ${dataDirLayout(settings.dataDir).logsDir})`,
     ...(dev
@@ -231,8 +213,11 @@ export async function up(
   const env: NodeJS.ProcessEnv = {
     ...stackProcessEnv(process.env),
     ROCKPOOL_DATA_DIR: settings.dataDir,
-    // The server's own setting; the edge's header (workspacesOrigin) follows `rockpool reconfigure`.
+    // The server's and the worker's own setting (an origin, or a wildcard origin in subdomain mode);
+    // the edge's header (workspacesOrigin) follows `rockpool reconfigure`.
     ROCKPOOL_WORKSPACE_URL: publicUrls(settings).workspaces,
+    // The session cookie's Domain is decided from its host (sessionCookieDomain).
+    ROCKPOOL_CONTROL_PLANE_URL: publicUrls(settings).controlPlane,
     // In dev the worker restarts on every change: its VMs must outlive it (the next one adopts them).
     ROCKPOOL_STOP_VMS_ON_EXIT: mode.kind === 'dev' ? '0' : '1',
   };

@@ -18,7 +18,14 @@ describe('--workspace-domain', () => {
   let env: NodeJS.ProcessEnv;
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'rockpool-ws-domain-'));
-    env = { PATH: process.env.PATH, ROCKPOOL_DATA_DIR: dataDir, ROCKPOOL_CADDY_BIN: caddyBinaryForTests() };
+    // Subdomain routing (the default with a workspace domain) needs a control plane host whose
+    // cookie covers the workspace hosts (see routing-mode.test.ts).
+    env = {
+      PATH: process.env.PATH,
+      ROCKPOOL_DATA_DIR: dataDir,
+      ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
+      ROCKPOOL_PUBLIC_URL: 'https://rockpool.test',
+    };
   });
   afterEach(() => rm(dataDir, { recursive: true, force: true }));
   const io = () => ({ env, input: new PassThrough(), output: new PassThrough(), interactive: false });

@@ -53,7 +53,7 @@ beforeEach(() => {
       heartbeats: new HeartbeatStore(db),
     }),
     limits: { defaultCpus: 1, maxCpus: 2, defaultMemoryMiB: 1024, minMemoryMiB: 512, maxMemoryMiB: 2048 },
-    workspaceUrl: 'http://localhost:8081',
+    workspaces: { mode: 'path', origin: 'http://localhost:8081' },
     accessLogs,
     roles: userRoles(users),
     eventIntervalMs: 20,

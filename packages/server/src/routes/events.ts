@@ -1,9 +1,9 @@
 import { createRoute } from '@hono/zod-openapi';
-import { WorkspaceEventSchema } from '@rockpool/model';
+import { type WorkspaceAddressing, WorkspaceEventSchema } from '@rockpool/model';
 import { streamSSE } from 'hono/streaming';
 import { canSee, viewerOf } from '../auth/viewer.js';
 import { WorkspaceEvents } from '../events.js';
-import { presentWorkspace, workspaceOrigin } from '../present.js';
+import { presentWorkspace, workspaceAddressing } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService, WorkspaceWithPorts } from '../service.js';
 
@@ -21,11 +21,11 @@ const events = createRoute({
 });
 
 /** Live updates for the dashboard: a snapshot, then each change as it happens. */
-export function eventRoutes(service: WorkspaceService, workspaceUrl: string, intervalMs?: number) {
+export function eventRoutes(service: WorkspaceService, workspaces: WorkspaceAddressing, intervalMs?: number) {
   const router = newRouter();
   const changes = new WorkspaceEvents(service.workspaces, () => service.all(), intervalMs);
   serve(router, events, (c) => {
-    const origin = workspaceOrigin(c, workspaceUrl);
+    const addressing = workspaceAddressing(c, workspaces);
     const viewer = viewerOf(c);
     // The ids this subscriber was shown: a removal of anything else is not theirs to hear of.
     const shown = new Set<string>();
@@ -36,11 +36,11 @@ export function eventRoutes(service: WorkspaceService, workspaceUrl: string, int
         if (event.type === 'snapshot') {
           const mine = event.workspaces.filter(visible);
           for (const w of mine) shown.add(w.id);
-          data = { type: event.type, workspaces: mine.map((w) => presentWorkspace(origin, w)) };
+          data = { type: event.type, workspaces: mine.map((w) => presentWorkspace(addressing, w)) };
         } else if (event.type === 'workspace') {
           if (!visible(event.workspace)) return;
           shown.add(event.workspace.id);
-          data = { type: event.type, workspace: presentWorkspace(origin, event.workspace) };
+          data = { type: event.type, workspace: presentWorkspace(addressing, event.workspace) };
         } else {
           if (!shown.delete(event.id)) return;
           data = event;

@@ -13,7 +13,7 @@ function appWith(publicPorts: boolean): Hono {
   return createApp({
     service: new WorkspaceService({ ...stores, publicPorts, portJobTimeoutMs: 2_000 }),
     limits,
-    workspaceUrl: 'http://localhost:8081',
+    workspaces: { mode: 'path', origin: 'http://localhost:8081' },
   });
 }
 

@@ -7,10 +7,11 @@ import {
   PortSchema,
   PortUpdateBodySchema,
   PUBLIC_PORTS_SETTING,
+  type WorkspaceAddressing,
   WorkspaceParamsSchema,
 } from '@rockpool/model';
 import { viewerOf } from '../auth/viewer.js';
-import { presentPort, workspaceOrigin } from '../present.js';
+import { presentPort, workspaceAddressing } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService } from '../service.js';
 import { error, json, jsonBody } from './responses.js';
@@ -70,26 +71,26 @@ const remove = createRoute({
 });
 
 /** A workspace's forwarded ports. */
-export function portRoutes(service: WorkspaceService, workspaceUrl: string) {
+export function portRoutes(service: WorkspaceService, workspaces: WorkspaceAddressing) {
   const router = newRouter();
   serve(router, list, (c) => {
     const workspace = service.get(c.req.valid('param').id, viewerOf(c));
-    const origin = workspaceOrigin(c, workspaceUrl);
-    return c.json({ items: workspace.ports.map((p) => presentPort(origin, workspace.name, p)) }, 200);
+    const addressing = workspaceAddressing(c, workspaces);
+    return c.json({ items: workspace.ports.map((p) => presentPort(addressing, workspace.name, p)) }, 200);
   });
   serve(router, add, async (c) => {
     const { port, sharing } = c.req.valid('json');
     const viewer = viewerOf(c);
     const workspace = service.get(c.req.valid('param').id, viewer);
     const added = await service.addPort(workspace.id, port, viewer, sharing);
-    return c.json(presentPort(workspaceOrigin(c, workspaceUrl), workspace.name, added), 201);
+    return c.json(presentPort(workspaceAddressing(c, workspaces), workspace.name, added), 201);
   });
   serve(router, update, async (c) => {
     const { id, port } = c.req.valid('param');
     const viewer = viewerOf(c);
     const workspace = service.get(id, viewer);
     const changed = await service.setPortSharing(workspace.id, port, c.req.valid('json').sharing, viewer);
-    return c.json(presentPort(workspaceOrigin(c, workspaceUrl), workspace.name, changed), 200);
+    return c.json(presentPort(workspaceAddressing(c, workspaces), workspace.name, changed), 200);
   });
   serve(router, remove, async (c) => {
     const { id, port } = c.req.valid('param');

@@ -1,9 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { CLIENT_IP_HEADER } from '@rockpool/caddy';
+import type { WorkspaceAddressing } from '@rockpool/model';
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { CookieDomainError, sessionCookieDomain } from '../auth/cookie-domain.js';
 import { type CookieScope, clearedSessionCookie, type Sessions, sessionCookie } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
+import { workspaceAddressing } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import { error, json, jsonBody } from './responses.js';
 
@@ -44,10 +47,44 @@ const signOut = createRoute({
 /** Where the client is: the edge says (from Caddy's `client_ip`, never from the request). */
 export const clientIpOf = (c: Context): string => c.req.header(CLIENT_IP_HEADER) ?? 'unknown';
 
-/** Secure over HTTPS (the edge's X-Forwarded-Proto); host-only in path mode. */
-export const cookieScopeOf = (c: Context): CookieScope => ({
-  secure: c.req.header('x-forwarded-proto') === 'https',
-});
+/** What the session cookie's scope is decided from (see sessionCookieDomain). */
+export interface CookieSite {
+  /** The configured addressing of the workspaces; the edge's header overrides it (workspaceAddressing). */
+  workspaces: WorkspaceAddressing;
+  /** The control plane's host as browsers reach it (`rockpool up` sets it); undefined: the request's. */
+  controlPlaneHost?: string;
+}
+
+const requestHost = (c: Context): string =>
+  (c.req.header('x-forwarded-host') ?? c.req.header('host') ?? '').replace(/:\d+$/, '');
+
+/**
+ * Secure over HTTPS (the edge's X-Forwarded-Proto). Host-only in path mode; in subdomain mode the
+ * Domain that covers the control plane and every workspace host. `rockpool up` refuses settings for
+ * which there is none, so the 500 here means the server was started some other way.
+ */
+export function cookieScopeOf(c: Context, site: CookieSite): CookieScope {
+  let domain: string | undefined;
+  try {
+    domain = sessionCookieDomain(
+      site.controlPlaneHost ?? requestHost(c),
+      workspaceAddressing(c, site.workspaces),
+    );
+  } catch (failure) {
+    if (failure instanceof CookieDomainError) throw new ApiError(500, failure.code, failure.message);
+    throw failure;
+  }
+  return { secure: c.req.header('x-forwarded-proto') === 'https', ...(domain ? { domain } : {}) };
+}
+
+/**
+ * Sign-out's Set-Cookie headers: the session cookie cleared with the scope it was set with, and, when
+ * that has a Domain, the host-only one too (left by an earlier path-mode run; both would be sent).
+ */
+export function clearSessionCookies(c: Context, scope: CookieScope): void {
+  c.header('Set-Cookie', clearedSessionCookie(scope), { append: true });
+  if (scope.domain) c.header('Set-Cookie', clearedSessionCookie({ secure: scope.secure }), { append: true });
+}
 
 /** The 429 of a spent sign-in budget, with Retry-After; any other error as it is. */
 export function answerSignInError(c: Context, failure: unknown): Response {
@@ -59,13 +96,13 @@ export function answerSignInError(c: Context, failure: unknown): Response {
 }
 
 /** `/api/session`: password sign-in and sign-out. */
-export function sessionRoutes(sessions: Sessions) {
+export function sessionRoutes(sessions: Sessions, site: CookieSite) {
   const router = newRouter();
   serve(router, signIn, async (c) => {
     const { username, password } = c.req.valid('json');
     try {
       const signed = await sessions.signIn(username, password, clientIpOf(c));
-      c.header('Set-Cookie', sessionCookie(signed.token, cookieScopeOf(c), sessions.lifetimeS));
+      c.header('Set-Cookie', sessionCookie(signed.token, cookieScopeOf(c, site), sessions.lifetimeS));
       c.header('Cache-Control', 'no-store');
       return c.json({ user: signed.user, expiresAt: signed.expiresAt.toISOString() }, 200);
     } catch (failure) {
@@ -73,7 +110,7 @@ export function sessionRoutes(sessions: Sessions) {
     }
   });
   serve(router, signOut, (c) => {
-    c.header('Set-Cookie', clearedSessionCookie(cookieScopeOf(c)));
+    clearSessionCookies(c, cookieScopeOf(c, site));
     return c.body(null, 204);
   });
   return router;

@@ -1,10 +1,11 @@
+import { isWorkspaceUrl, type WorkspaceAddressing } from '@rockpool/model';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { Sessions } from '../auth/sessions.js';
 import { sessionCookie } from '../auth/sessions.js';
 import { ApiError } from '../errors.js';
-import { workspaceOrigin } from '../present.js';
-import { clientIpOf, cookieScopeOf } from './session.js';
+import { workspaceAddressing } from '../present.js';
+import { type CookieSite, clientIpOf, cookieScopeOf } from './session.js';
 
 const PAGE_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -28,37 +29,42 @@ ${problem ? `<p class="problem" role="alert">${escapeHtml(problem)}</p>` : ''}
 }
 
 /**
- * Where to go after signing in: a path on the control plane, or a URL on the control plane's or
- * the workspaces' origin (the edge sends a browser here with the page it asked for). Anything
- * else is the dashboard: the page must not send a signed-in user to another site.
+ * Where to go after signing in: a path on the control plane, or a URL on the control plane's own
+ * origin or on a workspace's (an IDE or a port: the edge sends a browser here with the page it asked
+ * for; isWorkspaceUrl). Anything else is the dashboard: the page must not send a signed-in user to
+ * another site.
  */
-export function redirectTarget(c: Context, wanted: string | undefined, workspacesOrigin: string): string {
+export function redirectTarget(
+  c: Context,
+  wanted: string | undefined,
+  workspaces: WorkspaceAddressing,
+): string {
   if (!wanted) return '/app/';
   if (wanted.startsWith('/') && !wanted.startsWith('//') && !wanted.startsWith('/\\')) return wanted;
   if (!URL.canParse(wanted)) return '/app/';
   const target = new URL(wanted);
   const own = `${c.req.header('x-forwarded-proto') ?? 'http'}://${c.req.header('x-forwarded-host') ?? c.req.header('host')}`;
-  return target.origin === own || target.origin === workspacesOrigin ? target.toString() : '/app/';
+  return target.origin === own || isWorkspaceUrl(workspaces, wanted) ? target.toString() : '/app/';
 }
 
 const html = (c: Context, body: string, status: 200 | 401 | 429, headers: Record<string, string> = {}) =>
   c.html(body, status, { 'Content-Security-Policy': PAGE_POLICY, 'Cache-Control': 'no-store', ...headers });
 
 /** `/auth/`: the sign-in page of password users, a plain form (no script). */
-export function signInPage(sessions: Sessions, workspaceUrl: string): Hono {
+export function signInPage(sessions: Sessions, site: CookieSite): Hono {
   const app = new Hono();
   app.get('/auth', (c) => c.redirect('/auth/', 308));
   app.get('/auth/', (c) => {
-    const target = redirectTarget(c, c.req.query('redirect_url'), workspaceOrigin(c, workspaceUrl));
+    const target = redirectTarget(c, c.req.query('redirect_url'), workspaceAddressing(c, site.workspaces));
     return html(c, page(target), 200);
   });
   app.post('/auth/', async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const field = (name: string) => (typeof form[name] === 'string' ? (form[name] as string) : '');
-    const target = redirectTarget(c, field('redirect_url'), workspaceOrigin(c, workspaceUrl));
+    const target = redirectTarget(c, field('redirect_url'), workspaceAddressing(c, site.workspaces));
     try {
       const signed = await sessions.signIn(field('username'), field('password'), clientIpOf(c));
-      c.header('Set-Cookie', sessionCookie(signed.token, cookieScopeOf(c), sessions.lifetimeS));
+      c.header('Set-Cookie', sessionCookie(signed.token, cookieScopeOf(c, site), sessions.lifetimeS));
       c.header('Cache-Control', 'no-store');
       return c.redirect(target, 303);
     } catch (failure) {

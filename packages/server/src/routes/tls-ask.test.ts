@@ -56,7 +56,7 @@ describe('the ask route in the running server', () => {
       databaseFile: join(dir, 'rockpool.db'),
       socketPath,
       limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-      workspaceUrl: 'http://localhost:8081',
+      workspaces: { mode: 'path', origin: 'http://localhost:8081' },
       tlsAskTokenFile: join(dir, 'tls-ask-token'),
     });
     const get = (path: string) =>

@@ -4,6 +4,7 @@ import {
   type ResourceLimits,
   UpdateWorkspaceBodySchema,
   type WorkspaceAction,
+  type WorkspaceAddressing,
   WorkspaceListQuerySchema,
   WorkspacePageSchema,
   WorkspaceParamsSchema,
@@ -11,7 +12,7 @@ import {
 } from '@rockpool/model';
 import type { Context } from 'hono';
 import { viewerOf } from '../auth/viewer.js';
-import { presentWorkspace, workspaceOrigin } from '../present.js';
+import { presentWorkspace, workspaceAddressing } from '../present.js';
 import { newRouter, serve } from '../request.js';
 import type { WorkspaceService } from '../service.js';
 import { error, json, jsonBody } from './responses.js';
@@ -115,38 +116,42 @@ const suspend = action(
 );
 
 /** Workspaces: list, create, read, and the actions of the state machine. */
-export function workspaceRoutes(service: WorkspaceService, limits: ResourceLimits, workspaceUrl: string) {
+export function workspaceRoutes(
+  service: WorkspaceService,
+  limits: ResourceLimits,
+  workspaces: WorkspaceAddressing,
+) {
   const router = newRouter();
   serve(router, list, (c) => {
     const page = service.list(c.req.valid('query'), viewerOf(c));
-    const origin = workspaceOrigin(c, workspaceUrl);
+    const addressing = workspaceAddressing(c, workspaces);
     return c.json(
-      { items: page.items.map((w) => presentWorkspace(origin, w)), nextCursor: page.nextCursor ?? null },
+      { items: page.items.map((w) => presentWorkspace(addressing, w)), nextCursor: page.nextCursor ?? null },
       200,
     );
   });
   serve(router, create(limits), (c) => {
     const workspace = service.create(c.req.valid('json'), viewerOf(c).name);
     c.header('Location', `/api/workspaces/${workspace.id}`);
-    return c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), workspace), 201);
+    return c.json(presentWorkspace(workspaceAddressing(c, workspaces), workspace), 201);
   });
   serve(router, get, (c) =>
     c.json(
-      presentWorkspace(workspaceOrigin(c, workspaceUrl), service.get(c.req.valid('param').id, viewerOf(c))),
+      presentWorkspace(workspaceAddressing(c, workspaces), service.get(c.req.valid('param').id, viewerOf(c))),
       200,
     ),
   );
   serve(router, update, (c) =>
     c.json(
       presentWorkspace(
-        workspaceOrigin(c, workspaceUrl),
+        workspaceAddressing(c, workspaces),
         service.update(c.req.valid('param').id, c.req.valid('json'), viewerOf(c)),
       ),
       200,
     ),
   );
   const act = (c: Context, id: string, verb: WorkspaceAction) =>
-    c.json(presentWorkspace(workspaceOrigin(c, workspaceUrl), service.act(id, verb, viewerOf(c))), 202);
+    c.json(presentWorkspace(workspaceAddressing(c, workspaces), service.act(id, verb, viewerOf(c))), 202);
   serve(router, remove, (c) => act(c, c.req.valid('param').id, 'delete'));
   serve(router, start, (c) => act(c, c.req.valid('param').id, 'start'));
   serve(router, stop, (c) => act(c, c.req.valid('param').id, 'stop'));

@@ -49,7 +49,7 @@ beforeAll(async () => {
     socketPath,
     wakeSocket,
     limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspaceUrl: 'http://configured.invalid:8081',
+    workspaces: { mode: 'path', origin: 'http://configured.invalid:8081' },
   });
   db = openDatabase(join(dir, 'rockpool.db'));
   stores = storesOf(db);

@@ -1,4 +1,4 @@
-import { assertWorkspaceName } from '@rockpool/model';
+import { assertWorkspaceName, type RoutingMode } from '@rockpool/model';
 
 /**
  * What a guest is told about its workspace at boot (scripts/guest/rockpool-settings applies it, the
@@ -7,17 +7,26 @@ import { assertWorkspaceName } from '@rockpool/model';
  */
 export interface GuestSettings {
   ROCKPOOL_WORKSPACE_NAME: string;
+  /** VS Code's port links; unset: the guest's default, path mode's `./port/{{port}}/`. */
+  VSCODE_PROXY_URI?: string;
 }
 
 /**
- * The settings of `workspace`'s guest. VS Code's port links need none: the guest's default
- * VSCODE_PROXY_URI, `./port/{{port}}/`, is resolved by VS Code against its own page
- * (`/workspace/{name}/`), so it is right for every workspace, whatever origin browsers use, and in a
- * guest restored from a snapshot too (see scripts/guest/rockpool-settings).
+ * VS Code's port-link template (VSCODE_PROXY_URI) in a routing mode, the same for every workspace,
+ * so a guest never needs to know its origin: VS Code fills in `{{port}}`, and `{{host}}` with its
+ * page's host (and port), `alice.ws.example.com:8443`. Path mode: undefined, the guest's default
+ * `./port/{{port}}/`, which VS Code resolves against its page `/workspace/{name}/`. Subdomain mode:
+ * `//{{port}}--{{host}}/`, the port's own host beside the IDE's (`3000--alice.ws.example.com:8443`).
  */
-export function guestSettings(workspace: string): GuestSettings {
+export function portLinkTemplate(mode: RoutingMode): string | undefined {
+  return mode === 'subdomain' ? '//{{port}}--{{host}}/' : undefined;
+}
+
+/** The settings of `workspace`'s guest, with VS Code's port links for the routing mode. */
+export function guestSettings(workspace: string, mode: RoutingMode = 'path'): GuestSettings {
   assertWorkspaceName(workspace);
-  return { ROCKPOOL_WORKSPACE_NAME: workspace };
+  const portLinks = portLinkTemplate(mode);
+  return { ROCKPOOL_WORKSPACE_NAME: workspace, ...(portLinks ? { VSCODE_PROXY_URI: portLinks } : {}) };
 }
 
 /** `KEY=value` lines, as rockpool-settings and systemd's EnvironmentFile read them. */
