@@ -233,6 +233,10 @@ describe.skipIf(!isRoot)('rockpool-settings (in a private mount and UTS namespac
         /ROCKPOOL_WORKSPACE_NAME must be a workspace name \(got ''\)/,
       ],
       ['ROCKPOOL_WORKSPACE_NAME=Alice\n', /must be a workspace name \(got 'Alice'\)/],
+      ['ROCKPOOL_WORKSPACE_NAME=a-\n', /must be a workspace name \(got 'a-'\)/],
+      [`ROCKPOOL_WORKSPACE_NAME=${'a'.repeat(64)}\n`, /must be a workspace name/],
+      ['ROCKPOOL_WORKSPACE_NAME=a\nVSCODE_PROXY_URI=https://a b/\n', /VSCODE_PROXY_URI must be/],
+      ['ROCKPOOL_WORKSPACE_NAME=a\nVSCODE_PROXY_URI=https:///x\n', /VSCODE_PROXY_URI must be/],
       [
         "ROCKPOOL_WORKSPACE_NAME=a\nVSCODE_PROXY_URI=https://a.example/$(id)'\n",
         /VSCODE_PROXY_URI must be an http\(s\) URL/,
