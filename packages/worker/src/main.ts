@@ -4,6 +4,7 @@ import { HeartbeatStore, JobQueue, openDatabase, PortStore, UserStore, Workspace
 import { ADMINS_SETTING, listSetting } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { EdgeAccounts } from './jobs/edge-accounts.js';
+import { watchStoreChanges } from './jobs/store-changes.js';
 import { Worker } from './jobs/worker.js';
 import { createRuntime } from './runtime/create-runtime.js';
 
@@ -17,6 +18,7 @@ const db = openDatabase(dataDirLayout(dataDir).database);
 const runtime = await createRuntime(process.env, dataDir);
 const admin = new CaddyAdminClient({ endpoint: `unix/${dataDirLayout(dataDir).caddyAdminSocket}` });
 const log = (message: string) => process.stderr.write(`${message}\n`);
+const storeChanges = watchStoreChanges(dataDirLayout(dataDir).database);
 const worker = new Worker({
   workspaces: new WorkspaceStore(db),
   ports: new PortStore(db),
@@ -32,6 +34,7 @@ const worker = new Worker({
     { admins: listSetting(process.env, ADMINS_SETTING) },
   ),
   wakeUpstream: `unix/${dataDirLayout(dataDir).wakeSocket}`,
+  storeChanges,
 });
 await worker.start();
 process.stderr.write(`rockpool-worker: ${worker.id} running the ${runtime.kind} runtime\n`);
@@ -43,6 +46,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => {
     void (async () => {
       await worker.stop();
+      storeChanges.close();
       if (stopVms) {
         const names = await runtime.list();
         await Promise.allSettled(names.map((name) => runtime.stop(name)));

@@ -6,6 +6,7 @@ import { waitForIde } from './ide-health.js';
 import type { WorkerPartDeps } from './part-deps.js';
 import { refusalOf, routeRefusedMessage } from './route-refusal.js';
 import type { RouteWrites } from './route-turn.js';
+import type { StoreChanges } from './store-changes.js';
 import { wakeRoute, workspaceRoute } from './workspace-route.js';
 
 export interface JobRunnerDeps extends WorkerPartDeps {
@@ -18,6 +19,8 @@ export interface JobRunnerDeps extends WorkerPartDeps {
   onRunning?: (workspace: Workspace) => void;
   /** Runs `sync_users` jobs: the edge's basic-auth accounts made to match the users table. */
   accounts?: { sync(): Promise<void> };
+  /** Wakes the runner when a job may have been queued; without it, it polls every `pollMs`. */
+  changes?: StoreChanges;
 }
 
 export interface JobRunnerOptions {
@@ -55,7 +58,7 @@ export class JobRunner {
       }
       const job = this.#deps.jobs.claim(this.#deps.workerId, this.#options.leaseMs);
       if (!job) {
-        await sleep(this.#options.pollMs);
+        await (this.#deps.changes?.next(this.#options.pollMs) ?? sleep(this.#options.pollMs));
         continue;
       }
       const run = this.#runJob(job).finally(() => this.#running.delete(run));

@@ -9,6 +9,7 @@ import { JobRunner, type JobRunnerOptions } from './job-runner.js';
 import type { WorkerPartDeps } from './part-deps.js';
 import { Reconciler } from './reconciler.js';
 import { RouteTurn } from './route-turn.js';
+import type { StoreChanges } from './store-changes.js';
 
 export interface WorkerDeps {
   workspaces: WorkspaceStore;
@@ -24,6 +25,8 @@ export interface WorkerDeps {
   wakeUpstream?: string;
   /** Milliseconds since the epoch; default Date.now. */
   now?: () => number;
+  /** Changes of the job store (see watchStoreChanges): a queued job is claimed at once. */
+  storeChanges?: StoreChanges;
 }
 
 export interface WorkerOptions extends Partial<JobRunnerOptions>, Partial<HealthMonitorOptions> {
@@ -87,6 +90,7 @@ export class Worker {
         now,
         onRunning: (workspace) => this.#health.forget(workspace.id),
         ...(deps.accounts ? { accounts: deps.accounts } : {}),
+        ...(deps.storeChanges ? { changes: deps.storeChanges } : {}),
       },
       this.#options,
     );
