@@ -2,11 +2,13 @@ import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -249,5 +251,36 @@ describe.skipIf(!isRoot)('rockpool-settings (in a private mount and UTS namespac
       expect(result.stderr, file).toMatch(error);
       expect(result.stdout, file).toBe('');
     }
+  });
+});
+
+describe.skipIf(!onLinux)('rockpool-gate-secret', () => {
+  // The script writes /run/rockpool: a copy writes a temporary directory instead.
+  const install = (input: string) => {
+    const dir = tempDir();
+    const script = read('scripts/guest/rockpool-gate-secret').replace('dir=/run/rockpool', `dir=${dir}/run`);
+    writeFileSync(join(dir, 'install'), script);
+    const result = spawnSync('sh', [join(dir, 'install')], { input, encoding: 'utf8' });
+    const file = join(dir, 'run', 'gate-secret');
+    const made = existsSync(file);
+    return {
+      ...result,
+      secret: made ? readFileSync(file, 'utf8') : undefined,
+      mode: made ? statSync(file).mode & 0o777 : undefined,
+    };
+  };
+
+  it('installs a base64url secret from stdin as one line, readable by root only', () => {
+    const secret = 'aB3_-'.repeat(9);
+    const result = install(secret);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.secret).toBe(`${secret}\n`);
+    expect(result.mode).toBe(0o600);
+  });
+
+  it('refuses a short secret, other characters or nothing, and installs nothing', () => {
+    for (const input of ['short', `${'a'.repeat(40)}\r\n`, `${'a'.repeat(40)} b`, ''])
+      expect(install(input), JSON.stringify(input)).toMatchObject({ status: 2, secret: undefined });
   });
 });
