@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { chmod, chown, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -148,7 +148,14 @@ export async function saveMemory(options: SaveOptions): Promise<MemoryMeta> {
   }
 }
 
-/** Listens on `socketPath` for one connection and writes what it sends to `file`, synced to disk. */
+/** How much of the stream may wait in the page cache before writing it to disk begins. */
+const WRITEBACK_BYTES = 32 * 1024 ** 2;
+
+/**
+ * Listens on `socketPath` for one connection and writes what it sends to `file`, synced to disk.
+ * The disk writes run while QEMU still sends (a data sync every WRITEBACK_BYTES, one at a time):
+ * left to one sync at the end, writing 300 MB took another 0.8 s after the stream ended.
+ */
 async function receiveStream(socketPath: string, file: string, owner?: [number, number]) {
   await rm(socketPath, { force: true });
   const server = createServer();
@@ -157,18 +164,36 @@ async function receiveStream(socketPath: string, file: string, owner?: [number, 
     server.once('connection', (socket) => {
       peer = socket;
       server.close();
-      const out = createWriteStream(file, { mode: 0o600 });
-      pipeline(socket, out)
-        .then(async () => {
-          const handle = await open(file, 'r+');
-          try {
-            await handle.sync();
-            resolve((await handle.stat()).size);
-          } finally {
-            await handle.close();
-          }
-        })
-        .catch(reject);
+      void (async () => {
+        const handle = await open(file, 'w', 0o600);
+        let synced = 0;
+        let received = 0;
+        let writeback: Promise<void> | undefined;
+        try {
+          const out = handle.createWriteStream({ autoClose: false });
+          socket.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+            if (!writeback && received - synced >= WRITEBACK_BYTES) {
+              const upTo = received;
+              writeback = handle.datasync().then(
+                () => {
+                  synced = upTo;
+                  writeback = undefined;
+                },
+                () => {
+                  writeback = undefined; // The final sync reports a real failure.
+                },
+              );
+            }
+          });
+          await pipeline(socket, out);
+          await writeback;
+          await handle.sync();
+          resolve((await handle.stat()).size);
+        } finally {
+          await handle.close();
+        }
+      })().catch(reject);
     });
     server.once('error', reject);
   });
