@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, fdatasync } from 'node:fs';
 import { chmod, chown, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -164,36 +164,39 @@ async function receiveStream(socketPath: string, file: string, owner?: [number, 
     server.once('connection', (socket) => {
       peer = socket;
       server.close();
-      void (async () => {
-        const handle = await open(file, 'w', 0o600);
-        let synced = 0;
-        let received = 0;
-        let writeback: Promise<void> | undefined;
-        try {
-          const out = handle.createWriteStream({ autoClose: false });
-          socket.on('data', (chunk: Buffer) => {
-            received += chunk.length;
-            if (!writeback && received - synced >= WRITEBACK_BYTES) {
-              const upTo = received;
-              writeback = handle.datasync().then(
-                () => {
-                  synced = upTo;
-                  writeback = undefined;
-                },
-                () => {
-                  writeback = undefined; // The final sync reports a real failure.
-                },
-              );
-            }
-          });
-          await pipeline(socket, out);
+      const out = createWriteStream(file, { mode: 0o600 });
+      let fd: number | undefined;
+      out.once('open', (opened) => {
+        fd = opened;
+      });
+      out.once('finish', () => {
+        fd = undefined; // Closing next: no new sync may start on a descriptor about to be reused.
+      });
+      let synced = 0;
+      let received = 0;
+      let writeback: Promise<void> | undefined;
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (writeback || fd === undefined || received - synced < WRITEBACK_BYTES) return;
+        const upTo = received;
+        // A failure here is only a missed head start: the final sync reports a real one.
+        writeback = new Promise<void>((settle) => fdatasync(fd as number, () => settle())).then(() => {
+          synced = upTo;
+          writeback = undefined;
+        });
+      });
+      pipeline(socket, out)
+        .then(async () => {
           await writeback;
-          await handle.sync();
-          resolve((await handle.stat()).size);
-        } finally {
-          await handle.close();
-        }
-      })().catch(reject);
+          const handle = await open(file, 'r+');
+          try {
+            await handle.sync();
+            resolve((await handle.stat()).size);
+          } finally {
+            await handle.close();
+          }
+        })
+        .catch(reject);
     });
     server.once('error', reject);
   });
