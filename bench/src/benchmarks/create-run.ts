@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, WorkspaceStore } from '@rockpool/db';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import type { RunningStack } from '../lib/stack.js';
-import { timedRequest } from '../lib/upstream.js';
+import { idempotentRequest, isConnectionReset, timedRequest } from '../lib/upstream.js';
 import { type SuspendResumeRun, suspendAndResume } from './suspend-resume.js';
 
 /** Phases in order; `controlPlane` marks Rockpool's own share (the rest is the VM and code-server). */
@@ -41,11 +41,6 @@ interface Poll {
   at: number;
   status: number;
   ms: number;
-}
-
-function isConnectionReset(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
-  return code === 'ECONNRESET' || message === 'socket hang up';
 }
 
 /**
@@ -126,7 +121,7 @@ export async function oneRun(stack: RunningStack, name: string, withSleep: boole
     edgeWait: reachedAt - at('ready'),
     firstPage: ideAt - reachedAt,
   };
-  const record = await timedRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
+  const record = await idempotentRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
     headers: stack.authHeader,
   });
   const { bootPath } = JSON.parse(record.body) as { bootPath: string | null };
@@ -139,13 +134,13 @@ export async function oneRun(stack: RunningStack, name: string, withSleep: boole
       })
     : undefined;
   // Delete and wait until it is gone, so runs do not overlap on this 2-core machine.
-  const removed = await timedRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
+  const removed = await idempotentRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
     method: 'DELETE',
     headers: stack.authHeader,
   });
   if (removed.status >= 300) throw new Error(`delete answered ${removed.status}: ${removed.body}`);
   for (let i = 0; ; i++) {
-    const r = await timedRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
+    const r = await idempotentRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
       headers: stack.authHeader,
     });
     if (r.status === 404) break;

@@ -6,7 +6,7 @@ import { guestExec } from '@rockpool/worker';
 import type { Figure, TargetCheck } from '../lib/results.js';
 import type { RunningStack } from '../lib/stack.js';
 import { median, round } from '../lib/stats.js';
-import { timedRequest } from '../lib/upstream.js';
+import { idempotentRequest, timedRequest } from '../lib/upstream.js';
 
 /** One suspend and resume of a running workspace, as a user sees them through the API and the edge. */
 export interface SuspendResumeRun {
@@ -23,7 +23,7 @@ export interface SuspendResumeRun {
 
 async function untilState(stack: RunningStack, id: string, state: string): Promise<void> {
   for (let i = 0; ; i++) {
-    const r = await timedRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
+    const r = await idempotentRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
       headers: stack.authHeader,
     });
     const body = JSON.parse(r.body) as { state: string; error: string | null };

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort, signInCookie } from '@rockpool/caddy/testing';
 import { dataDirLayout } from '@rockpool/model/data-dir';
+import { isConnectionReset } from './upstream.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -53,6 +54,20 @@ function killVms(dataDir: string): number {
  * The whole stack as `scripts/run.sh` starts it (`rockpool up`: Caddy, server, worker), with a
  * throwaway profile: free ports, a temporary data dir, known credentials.
  */
+/**
+ * Signs in; sent again when a config change reset the fresh connection before any answer (the
+ * worker writes the edge's routes and accounts just after start-up; a sign-in changes nothing).
+ */
+async function signInAfterStartUp(url: string, credentials: { username: string; password: string }) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await signInCookie(url, credentials);
+    } catch (error) {
+      if (!isConnectionReset(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
 export async function startStack(options: {
   caddyBinary: string;
   env?: Record<string, string>;
@@ -120,7 +135,7 @@ export async function startStack(options: {
       Authorization: `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
     },
     // The workspace server takes no password: sign in as a browser does.
-    sessionHeader: { Cookie: await signInCookie(controlPlaneUrl, credentials) },
+    sessionHeader: { Cookie: await signInAfterStartUp(controlPlaneUrl, credentials) },
     stop,
   };
 }

@@ -46,6 +46,30 @@ export interface TimedResponse {
   location?: string;
 }
 
+/** Whether a request failed because the connection was reset before any answer. */
+export function isConnectionReset(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return code === 'ECONNRESET' || message === 'socket hang up';
+}
+
+/**
+ * A GET (or another idempotent request) sent again when a config change reset its fresh connection
+ * before any answer (README, "Route changes, WebSockets and connections"): a status poll must not
+ * end a run on that.
+ */
+export async function idempotentRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string> } = {},
+): Promise<TimedResponse> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await timedRequest(url, options);
+    } catch (error) {
+      if (!isConnectionReset(error) || attempt >= 5) throw error;
+    }
+  }
+}
+
 /** One request on a new connection (no keep-alive pool), timed from connect to the last byte. */
 export function timedRequest(
   url: string,

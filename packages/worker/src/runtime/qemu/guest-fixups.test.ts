@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { FIXUP_PROGRAM, fixupInput } from './guest-fixups.js';
+import { FIXUP_PROGRAM, fixupInput, RESUME_PROGRAM } from './guest-fixups.js';
 
 describe('fixupInput', () => {
   it('puts machine-id and seed (hex), the clock offset and the gate secret on separate lines', () => {
@@ -23,5 +24,32 @@ describe('fixupInput', () => {
       '/usr/local/sbin/rockpool-settings',
     ])
       expect(FIXUP_PROGRAM).toContain(file);
+  });
+});
+
+// The guest's perl, run here: syntax only, and input refused before anything is touched (the
+// programs set the clock, so a valid input never runs on this host).
+const perl = (program: string, input: string, ...args: string[]) =>
+  spawnSync('perl', [...args, '-e', program, 'alice'], { input, encoding: 'utf8' });
+
+describe('the guest programs', () => {
+  it('compile', () => {
+    for (const program of [FIXUP_PROGRAM, RESUME_PROGRAM])
+      expect(perl(program, '', '-c').stderr).toMatch(/syntax OK/);
+  });
+
+  it('resume: reads the clock offset and the gate secret from stdin, and refuses bad ones first', () => {
+    expect(RESUME_PROGRAM).toContain('<STDIN>');
+    expect(RESUME_PROGRAM).toContain('/run/rockpool/gate-secret');
+    for (const [input, error] of [
+      ['12\n', /short input/],
+      [`1e9\n${'s'.repeat(43)}\n`, /expected a clock offset/],
+      ['12\nshort\n', /expected a gate secret/],
+      [`12\n${'s'.repeat(40)} x\n`, /expected a gate secret/],
+    ] as const) {
+      const result = perl(RESUME_PROGRAM, input);
+      expect(result.status, input).not.toBe(0);
+      expect(result.stderr, input).toMatch(error);
+    }
   });
 });

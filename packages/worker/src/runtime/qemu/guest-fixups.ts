@@ -4,6 +4,25 @@ import { RuntimeError } from '../vm-runtime.js';
 import { guestCommand, guestExec } from './qmp.js';
 
 /**
+ * Perl shared by both programs: steps the clock by `$offset_ns` (relative, so the program's own
+ * start-up time does not matter), defines `put` (write beside, then rename into place) and installs
+ * `$secret` as scripts/guest/rockpool-gate-secret does (0600).
+ */
+const STEP_CLOCK_AND_INSTALL_SECRET = `my $ts = pack("q<q<", 0, 0);
+syscall(228, 0, $ts) == 0 or die "clock_gettime: $!\\n";
+my ($sec, $nsec) = unpack("q<q<", $ts);
+my $t = $sec * 1000000000 + $nsec + $offset_ns;
+syscall(227, 0, pack("q<q<", $t / 1000000000, $t % 1000000000)) == 0 or die "clock_settime: $!\\n";
+sub put { my ($file, $text, $mode) = @_;
+  open(my $f, ">", "$file.new") or die "write $file: $!\\n"; print $f $text; close($f) or die "write $file: $!\\n";
+  chmod($mode, "$file.new") if defined $mode;
+  rename("$file.new", $file) or die "rename $file: $!\\n"; }
+umask(077);
+mkdir("/run/rockpool", 0700);
+put("/run/rockpool/gate-secret", "$secret\\n");
+`;
+
+/**
  * Makes a guest restored from the shared snapshot this workspace's own: one perl-base program (in
  * every Debian, so the image needs nothing new) run as root through the guest agent; one process,
  * because each one costs ~0.2 s under TCG. Every restored copy starts with the snapshot's kernel RNG
@@ -29,6 +48,7 @@ import { guestCommand, guestExec } from './qmp.js';
  * - The gate's secret, as scripts/guest/rockpool-gate-secret installs it (0600, renamed into place).
  * Syscall numbers are x86_64's (clock_gettime 228, clock_settime 227), the only QEMU guest.
  */
+
 export const FIXUP_PROGRAM = `use strict; use warnings; use integer;
 my $name = $ARGV[0];
 my @in = map { my $l = <STDIN> // die "short input\\n"; chomp $l; $l } 1 .. 4;
@@ -39,19 +59,7 @@ open(my $random, ">", "/dev/random") or die "open /dev/random: $!\\n";
 ioctl($random, 0x40085203, pack("ii", 8 * length($seed), length($seed)) . $seed) or die "RNDADDENTROPY: $!\\n";
 ioctl($random, 0x5207, 0) or die "RNDRESEEDCRNG: $!\\n";
 close($random);
-my $ts = pack("q<q<", 0, 0);
-syscall(228, 0, $ts) == 0 or die "clock_gettime: $!\\n";
-my ($sec, $nsec) = unpack("q<q<", $ts);
-my $t = $sec * 1000000000 + $nsec + $offset_ns;
-syscall(227, 0, pack("q<q<", $t / 1000000000, $t % 1000000000)) == 0 or die "clock_settime: $!\\n";
-sub put { my ($file, $text, $mode) = @_;
-  open(my $f, ">", "$file.new") or die "write $file: $!\\n"; print $f $text; close($f) or die "write $file: $!\\n";
-  chmod($mode, "$file.new") if defined $mode;
-  rename("$file.new", $file) or die "rename $file: $!\\n"; }
-umask(077);
-mkdir("/run/rockpool", 0700);
-put("/run/rockpool/gate-secret", "$secret\\n");
-umask(022);
+${STEP_CLOCK_AND_INSTALL_SECRET}umask(022);
 put("/etc/machine-id", "$machine_id\\n", 0444);
 put("/run/rockpool-settings.env", "ROCKPOOL_WORKSPACE_NAME=$name\\n");
 system("/usr/local/sbin/rockpool-settings", "/run/rockpool-settings.env") == 0 or die "rockpool-settings failed\\n";
@@ -103,6 +111,41 @@ export async function applyFixups(
     throw new RuntimeError(
       'vm_start_failed',
       `making the restored guest ${workspace}'s own failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
+    );
+  return Number((await clockOffsetNs(qgaSocket, options.now)) / 1_000_000n);
+}
+
+/**
+ * What a guest resumed from its own saved memory needs before its IDE answers: its clock, still at
+ * the moment of suspend, stepped to the host's, and the gate's new secret (every launch makes one).
+ * One process for both: the agent's guest-set-time took 0.44 s after a resume (it also runs
+ * hwclock), and the secret's shell script another 0.3 s. Reads the offset (ns) and the secret on
+ * stdin.
+ */
+export const RESUME_PROGRAM = `use strict; use warnings; use integer;
+my @in = map { my $l = <STDIN> // die "short input\\n"; chomp $l; $l } 1 .. 2;
+my ($offset_ns, $secret) = @in;
+$offset_ns =~ /^-?[0-9]+$/ or die "expected a clock offset in ns\\n";
+$secret =~ /^[A-Za-z0-9_-]{32,}$/ or die "expected a gate secret of at least 32 base64url characters\\n";
+${STEP_CLOCK_AND_INSTALL_SECRET}`;
+
+/**
+ * Sets a resumed guest's clock to the host's and installs its gate secret (RESUME_PROGRAM); returns
+ * the clock's remaining offset in ms (host minus guest). Throws with the guest's own words.
+ */
+export async function applyResumeFixups(
+  qgaSocket: string,
+  options: { gateSecret: string; now: () => number; timeoutMs?: number },
+): Promise<number> {
+  const offset = await clockOffsetNs(qgaSocket, options.now);
+  const result = await guestExec(qgaSocket, ['/usr/bin/perl', '-e', RESUME_PROGRAM], {
+    input: `${offset}\n${options.gateSecret}\n`,
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
+  if (result.exitCode !== 0)
+    throw new RuntimeError(
+      'vm_start_failed',
+      `setting the resumed guest's clock and gate secret failed (exit ${result.exitCode}): ${result.stderr.trim()}`,
     );
   return Number((await clockOffsetNs(qgaSocket, options.now)) / 1_000_000n);
 }

@@ -2,13 +2,8 @@ import { rename } from 'node:fs/promises';
 import { exists } from '../host-files.js';
 import { signal, waitForExit } from '../host-process.js';
 import type { BootReport, VmInfo, VmSpec } from '../vm-runtime.js';
-import {
-  discardMemory,
-  loadMemory,
-  type MemoryFiles,
-  memoryProblem,
-  setGuestClock,
-} from './qemu-snapshot.js';
+import { applyResumeFixups } from './guest-fixups.js';
+import { discardMemory, loadMemory, type MemoryFiles, memoryProblem } from './qemu-snapshot.js';
 import { qmp } from './qmp.js';
 
 /** What resuming one VM needs from the runtime. */
@@ -79,21 +74,20 @@ async function whyNotResume(deps: ResumeDeps): Promise<string | undefined> {
 
 /**
  * Lets a restored guest run: the memory file is retired first (from now on the disk moves on, so it
- * must never be loaded again), then the guest continues and its clock, still at the moment of
- * suspend, is set to the host's. Also finishes a wake that a crash cut short.
+ * must never be loaded again), then the guest continues, its clock (still at the moment of suspend)
+ * is set to the host's and it gets the gate's new secret, in one program (applyResumeFixups). Also
+ * finishes a wake that a crash cut short. A failure here ends in a cold boot (see resumeOrBoot).
  */
 export async function wake(deps: Pick<ResumeDeps, 'paths' | 'inspect' | 'now'>): Promise<VmInfo> {
   const { memory, qmpSocket, qgaSocket } = deps.paths;
   if (await exists(memory.state)) await rename(memory.state, memory.consumed);
   const status = (await qmp(qmpSocket, 'query-status')) as { status: string };
   if (status.status !== 'running') await qmp(qmpSocket, 'cont');
+  const info = await deps.inspect();
+  if (!info.gate) throw new Error('the resumed VM has no gate secret on the host');
   const boot: BootReport = { kind: 'resumed' };
-  try {
-    const skewMs = await setGuestClock(qgaSocket, deps.now);
-    if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
-  } catch (error) {
-    boot.notice = `the guest clock could not be set: ${(error as Error).message}`;
-  }
+  const skewMs = await applyResumeFixups(qgaSocket, { gateSecret: info.gate.secret, now: deps.now });
+  if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
   await discardMemory(memory);
-  return { ...(await deps.inspect()), boot };
+  return { ...info, boot };
 }

@@ -161,10 +161,10 @@ export class QemuRuntime implements VmRuntime {
         'vm_start_failed',
         `the VM of ${spec.workspace} runs without a gate (started by an older Rockpool); stop it and start it again`,
       );
-    // /run is a tmpfs in the guest: the secret is installed on every boot. A resumed guest still
-    // has the one of the boot it was saved in, and a running one gets its own again, in case a
-    // worker died between booting the VM and installing it. The snapshot's fix-ups installed it.
-    if (info.boot?.kind !== 'snapshot')
+    // /run is a tmpfs in the guest: the secret is installed on every boot, and a running guest gets
+    // its own again, in case a worker died between booting the VM and installing it. The fix-ups
+    // of a guest restored from the snapshot or resumed from its own memory installed it already.
+    if (info.boot?.kind !== 'snapshot' && info.boot?.kind !== 'resumed')
       await installGateSecret({
         workspace: spec.workspace,
         qgaSocket: paths.qgaSocket,

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, waitForExit } from '../host-process.js';
 import { RuntimeError, type VmSpec } from '../vm-runtime.js';
 import { migrateUri } from './qemu-args.js';
-import { guestCommand, guestExec, qmp } from './qmp.js';
+import { guestExec, qmp } from './qmp.js';
 
 /**
  * A suspended VM's memory, beside its disk. The state file is QEMU's migration stream (RAM that was
@@ -301,23 +301,5 @@ async function untilMigrated(qmpSocket: string, expired: () => boolean, what: st
       throw new Error(`QEMU failed ${what}: ${info['error-desc'] ?? info.status}`);
     if (expired()) throw new Error(`${what} took too long (QEMU says ${info.status ?? 'nothing'})`);
     await sleep(25);
-  }
-}
-
-/** After a restore the guest's clock is where it was at suspend: set it to the host's, in nanoseconds. */
-export async function setGuestClock(qgaSocket: string, now: () => number): Promise<number> {
-  const deadline = now() + 10_000;
-  for (;;) {
-    try {
-      await guestCommand(qgaSocket, 'guest-set-time', { time: now() * 1e6 }).catch((error: Error) => {
-        // The agent sets the clock, then copies it to the RTC with hwclock, which minbase lacks.
-        if (!/hwclock/i.test(error.message)) throw error;
-      });
-      const guestNs = (await guestCommand(qgaSocket, 'guest-get-time')) as number;
-      return Math.round(guestNs / 1e6) - now();
-    } catch (error) {
-      if (now() > deadline) throw error;
-      await sleep(200);
-    }
   }
 }
