@@ -51,11 +51,13 @@ async function api(user: typeof alice, method: string, path: string, body?: unkn
 function edgeRequest(
   url: string,
   headers: Record<string, string> = {},
+  method = 'GET',
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
+        method,
         host: '127.0.0.1',
         port: target.port,
         path: `${target.pathname}${target.search}`,
@@ -74,6 +76,11 @@ function edgeRequest(
         res.on('error', reject);
       },
     );
+    // A WebSocket handshake that succeeds: its status is all that is wanted.
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '', headers: res.headers });
+    });
     req.on('error', reject);
     req.end();
   });
@@ -198,6 +205,16 @@ test.describe('subdomain routing', () => {
       await openIde(page, ide(OTHER));
     });
 
+    await test.step("VS Code's port links in the guest point at the port hosts", async () => {
+      const env = await qemu.exec(APP, [
+        '/bin/bash',
+        '-c',
+        // What rockpool-settings wrote from the kernel command line; rockpool-code-server reads it.
+        "grep '^VSCODE_PROXY_URI=' /etc/rockpool.env",
+      ]);
+      expect(env.stdout.trim()).toBe('VSCODE_PROXY_URI=//{{port}}--{{host}}/');
+    });
+
     await test.step('a forwarded port answers at its own host', async () => {
       const page = attackerPage(stack.controlPlane, ide(APP), ide(OTHER));
       const started = await qemu.exec(APP, [
@@ -257,7 +274,23 @@ test.describe('subdomain routing', () => {
       });
       expect(upgrade.status).toBe(403);
       expect(JSON.parse(upgrade.body)).toMatchObject({ error: { code: 'cross_origin_request' } });
+      const post = await edgeRequest(ide(name), fromApp, 'POST');
+      expect(post.status).toBe(403);
+      expect(JSON.parse(post.body)).toMatchObject({ error: { code: 'cross_origin_request' } });
     }
+    // The IDE's own page may: its WebSocket opened above, and the same upgrade from its origin passes
+    // the edge (code-server answers it; this bogus one with a redirect).
+    const own = await edgeRequest(`${ide(APP)}?type=Management`, {
+      ...fromApp,
+      Origin: ide(APP).replace(/\/$/, ''),
+      'Sec-Fetch-Site': 'same-origin',
+      Upgrade: 'websocket',
+      'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      'Sec-Fetch-Mode': 'websocket',
+    });
+    expect(own.status).not.toBe(403);
+    expect(own.body).not.toContain('cross_origin_request');
   });
 
   test("bob, signed in as himself, gets 404 for alice's IDE and port hosts", async ({ browser }) => {
