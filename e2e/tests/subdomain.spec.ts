@@ -293,6 +293,27 @@ test.describe('subdomain routing', () => {
     expect(own.body).not.toContain('cross_origin_request');
   });
 
+  test("the dashboard's links lead to the workspace and port hosts", async () => {
+    const page = await alices.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    await page.goto(`${stack.controlPlane}/app/workspaces/${APP}`);
+    await expect(page.getByRole('link', { name: 'Open IDE' })).toHaveAttribute('href', ide(APP));
+    const row = page.locator(`[data-port="${APP_PORT}"]`);
+    await expect(row.getByTestId('port-status')).toHaveText('listening');
+    await expect(row.getByRole('link')).toHaveAttribute('href', portUrl(APP, APP_PORT));
+    // The link opens the app, signed in by the same session.
+    const [app] = await Promise.all([alices.waitForEvent('page'), row.getByRole('link').click()]);
+    await expect(app).toHaveURL(portUrl(APP, APP_PORT));
+    await expect
+      .poll(() => app.evaluate(() => typeof (window as { results?: unknown }).results))
+      .toBe('object');
+    await app.close();
+    expect(consoleErrors).toEqual([]);
+  });
+
   test("bob, signed in as himself, gets 404 for alice's IDE and port hosts", async ({ browser }) => {
     expect(
       (await api(alice, 'POST', '/api/users', { name: bob.username, password: bob.password })).status,
@@ -302,13 +323,17 @@ test.describe('subdomain routing', () => {
       const page = await bobs.newPage();
       await page.goto(ide(APP));
       await signIn(page, bob);
-      for (const url of [ide(APP), portUrl(APP, APP_PORT)]) {
+      const shown = async (url: string) => {
         const response = await page.goto(url);
-        expect(response?.status(), url).toBe(404);
-        expect(JSON.parse((await page.locator('body').textContent()) ?? '')).toMatchObject({
-          error: { code: 'not_found' },
-        });
-      }
+        return { status: response?.status(), text: (await page.locator('body').textContent()) ?? '' };
+      };
+      // The same answer as for a workspace that does not exist: nothing tells bob alice's is there.
+      const unknown = await shown(ide('nobodys'));
+      expect(unknown.status).toBe(404);
+      expect(JSON.parse(unknown.text)).toMatchObject({ error: { code: 'not_found' } });
+      const expected = { status: 404, text: unknown.text.replace('nobodys', APP) };
+      expect(await shown(ide(APP))).toEqual(expected);
+      expect(await shown(portUrl(APP, APP_PORT))).toEqual(expected);
     } finally {
       await bobs.close();
     }
