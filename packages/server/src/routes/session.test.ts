@@ -117,6 +117,34 @@ describe('the sign-in page', () => {
     expect(await redirectOf(app(), wanted)).toBe('/app/');
   });
 
+  // Chromium applies form-action to the redirect after the form's POST: a policy of 'self' alone
+  // kept the browser on the sign-in page when it came from a workspace host.
+  it.each([
+    [
+      'http://alice.ws.rockpool.localhost:8081/',
+      "form-action 'self' http://alice.ws.rockpool.localhost:8081;",
+    ],
+    [
+      'http://3000--alice.ws.rockpool.localhost:8081/x',
+      "form-action 'self' http://3000--alice.ws.rockpool.localhost:8081;",
+    ],
+    ['/app/workspaces', "form-action 'self';"],
+    ['http://evil.example/', "form-action 'self';"],
+  ])('lets its form lead to %s and nowhere else', async (wanted, formAction) => {
+    const res = await app().request(`/auth/?redirect_url=${encodeURIComponent(wanted)}`, {
+      headers: controlPlane,
+    });
+    expect(res.headers.get('content-security-policy')).toContain(formAction);
+  });
+
+  it('lets its form lead to the workspace origin in path mode', async () => {
+    const res = await appFor({ mode: 'path', origin: 'http://localhost:8081' }, 'localhost').request(
+      `/auth/?redirect_url=${encodeURIComponent('http://localhost:8081/workspace/alice/')}`,
+      { headers: { Host: 'localhost:8080' } },
+    );
+    expect(res.headers.get('content-security-policy')).toContain("form-action 'self' http://localhost:8081;");
+  });
+
   it('redirects to the workspace host once signed in', async () => {
     const res = await app().request('/auth/', {
       method: 'POST',

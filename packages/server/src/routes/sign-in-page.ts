@@ -7,8 +7,17 @@ import { ApiError } from '../errors.js';
 import { workspaceAddressing } from '../present.js';
 import { type CookieSite, clientIpOf, cookieScopeOf } from './session.js';
 
-const PAGE_POLICY =
-  "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/**
+ * The page's Content-Security-Policy. Chromium applies `form-action` to the redirects that follow a
+ * form's submission too, so the origin the form's answer redirects to (a workspace's IDE or port
+ * host, or the workspace origin in path mode) is allowed besides the page's own; with `'self'` alone
+ * the browser refused the redirect and stayed on the sign-in page.
+ */
+export function pagePolicy(redirect: string): string {
+  const target = redirect.startsWith('/') ? undefined : new URL(redirect).origin;
+  const formAction = target ? `'self' ${target}` : "'self'";
+  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`;
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -47,8 +56,19 @@ export function redirectTarget(
   return target.origin === own || isWorkspaceUrl(workspaces, wanted) ? target.toString() : '/app/';
 }
 
-const html = (c: Context, body: string, status: 200 | 401 | 429, headers: Record<string, string> = {}) =>
-  c.html(body, status, { 'Content-Security-Policy': PAGE_POLICY, 'Cache-Control': 'no-store', ...headers });
+/** The sign-in page, its form sending the browser to `redirect` once signed in. */
+const html = (
+  c: Context,
+  redirect: string,
+  status: 200 | 401 | 429,
+  problem?: string,
+  headers: Record<string, string> = {},
+) =>
+  c.html(page(redirect, problem), status, {
+    'Content-Security-Policy': pagePolicy(redirect),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
 
 /** `/auth/`: the sign-in page of password users, a plain form (no script). */
 export function signInPage(sessions: Sessions, site: CookieSite): Hono {
@@ -56,7 +76,7 @@ export function signInPage(sessions: Sessions, site: CookieSite): Hono {
   app.get('/auth', (c) => c.redirect('/auth/', 308));
   app.get('/auth/', (c) => {
     const target = redirectTarget(c, c.req.query('redirect_url'), workspaceAddressing(c, site.workspaces));
-    return html(c, page(target), 200);
+    return html(c, target, 200);
   });
   app.post('/auth/', async (c) => {
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
@@ -71,7 +91,7 @@ export function signInPage(sessions: Sessions, site: CookieSite): Hono {
       if (!(failure instanceof ApiError) || (failure.status !== 401 && failure.status !== 429)) throw failure;
       const retry: Record<string, string> =
         failure.status === 429 ? { 'Retry-After': String(failure.details.retryAfterSeconds) } : {};
-      return html(c, page(target, failure.message), failure.status, retry);
+      return html(c, target, failure.status, failure.message, retry);
     }
   });
   return app;

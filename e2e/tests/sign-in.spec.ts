@@ -1,0 +1,30 @@
+import { expect, test } from '../fixtures.js';
+
+/**
+ * Path mode: a browser with no session that opens a workspace URL is sent to the control plane's
+ * sign-in page and, once signed in there, back to the workspace URL. No VM is needed: an unknown
+ * workspace's 404 on the workspace origin shows the browser came back, holding the session.
+ */
+test('signing in from a workspace URL leads back to it', async ({ browser, stack }) => {
+  // No session: Playwright would otherwise give this context the suite's signed-in storage state.
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  try {
+    const page = await context.newPage();
+    const wanted = `${stack.workspaces}/workspace/nobody/`;
+    await page.goto(wanted);
+    await expect(page).toHaveURL(new RegExp(`^${stack.controlPlane}/auth/\\?redirect_url=`));
+    await page.locator('#username').fill(stack.credentials.username);
+    await page.locator('#password').fill(stack.credentials.password);
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.url() === wanted, { timeout: 30_000 }),
+      page.getByRole('button', { name: 'Sign in' }).click(),
+    ]);
+    expect(answer.status()).toBe(404);
+    await expect(page).toHaveURL(wanted);
+    expect(JSON.parse((await page.locator('body').textContent()) ?? '')).toMatchObject({
+      error: { code: 'not_found' },
+    });
+  } finally {
+    await context.close();
+  }
+});
