@@ -27,11 +27,18 @@ export const readyTime: Benchmark = {
     };
     // Two stacks: the worker as scripts/run.sh starts it (new workspaces from the guest snapshot,
     // then suspend and resume), and one without the snapshot (every create a cold boot).
-    const rateLimits = JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] });
+    // Status polls every 10 ms would meet the API's read limit (600 a minute) and the per-IP one:
+    // both stay configured, far above what a run sends.
+    const rateLimits = JSON.stringify({
+      apiWrite: [{ window: '1m', maxEvents: 1000 }],
+      apiRead: [{ window: '1m', maxEvents: 1_000_000 }],
+      clientIpControlPlane: [{ window: '1m', maxEvents: 1_000_000 }],
+    });
     const runsOf = async (path: 'snapshot' | 'cold', count: number): Promise<Run[]> => {
       const snapshot: Record<string, string> = path === 'cold' ? { ROCKPOOL_GUEST_SNAPSHOT: 'off' } : {};
       const stack = await startStack({ caddyBinary, env: { ROCKPOOL_RATE_LIMITS: rateLimits, ...snapshot } });
       const done: Run[] = [];
+      let failed = false;
       try {
         for (let i = 0; i < count; i++) {
           const run = await oneRun(stack, `ready-${path}-${i}`, path === 'snapshot');
@@ -40,8 +47,11 @@ export const readyTime: Benchmark = {
           done.push(run);
           log(`${path} run ${i + 1}: ${Math.round(run.totalMs)} ms (${JSON.stringify(run.phases)})`);
         }
+      } catch (error) {
+        failed = true;
+        throw new Error(`${(error as Error).message} (the stack's log: ${stack.log})`, { cause: error });
       } finally {
-        const { leftoverVms } = await stack.stop();
+        const { leftoverVms } = await stack.stop({ keepLog: failed });
         if (leftoverVms > 0) log(`WARNING: ${leftoverVms} VM(s) were left running and have been killed`);
       }
       return done;

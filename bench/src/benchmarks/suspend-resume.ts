@@ -26,10 +26,19 @@ async function untilState(stack: RunningStack, id: string, state: string): Promi
     const r = await idempotentRequest(`${stack.controlPlaneUrl}/api/workspaces/${id}`, {
       headers: stack.authHeader,
     });
-    const body = JSON.parse(r.body) as { state: string; error: string | null };
+    if (r.status !== 200) throw new Error(`GET ${id} answered ${r.status}: ${r.body}`);
+    const body = JSON.parse(r.body) as {
+      state: string;
+      phase: string;
+      error: string | null;
+      notice: string | null;
+    };
     if (body.state === state) return;
     if (body.state === 'error') throw new Error(`${id} failed: ${body.error}`);
-    if (i > 3_000) throw new Error(`${id} did not become ${state} within 5 minutes`);
+    if (i > 3_000)
+      throw new Error(
+        `${id} did not become ${state} after ${i} polls: it is ${body.state} (${body.phase}), notice: ${body.notice}`,
+      );
     await sleep(10);
   }
 }

@@ -20,7 +20,10 @@ export interface RunningStack {
   /** A signed-in session (Cookie), for the workspace server, which takes no password. */
   sessionHeader: Record<string, string>;
   /** Ctrl-C, as a user stops it; then kills any VM left in this data dir, by its pid file. */
-  stop(): Promise<{ leftoverVms: number }>;
+  /** Stops everything it started; `keepLog` keeps the stack's log (its path is in `log`). */
+  stop(options?: { keepLog?: boolean }): Promise<{ leftoverVms: number }>;
+  /** The stack's own log (Caddy, server, worker). */
+  log: string;
 }
 
 /** The guest image `scripts/run.sh` would use: ROCKPOOL_GUEST_IMAGE or the cached build. */
@@ -112,7 +115,7 @@ export async function startStack(options: {
     if (!keepLog && leftoverVms === 0) await rm(log.path, { force: true });
     return { leftoverVms };
   };
-  const stop = () => stopStack(false);
+  const stop = (options: { keepLog?: boolean } = {}) => stopStack(options.keepLog === true);
   const controlPlaneUrl = `http://127.0.0.1:${controlPlanePort}`;
   try {
     const deadline = Date.now() + 600_000;
@@ -137,5 +140,6 @@ export async function startStack(options: {
     // The workspace server takes no password: sign in as a browser does.
     sessionHeader: { Cookie: await signInAfterStartUp(controlPlaneUrl, credentials) },
     stop,
+    log: String(log.path),
   };
 }

@@ -126,7 +126,7 @@ export async function saveMemory(options: SaveOptions): Promise<MemoryMeta> {
     await qmp(qmpSocket, 'migrate', { uri: migrateUri(saveSocket) });
     const deadline = options.now() + options.timeoutMs;
     await untilMigrated(qmpSocket, () => options.now() > deadline, 'saving the memory');
-    const bytes = await receiver.done;
+    const bytes = await beforeDeadline(receiver.done, deadline - options.now(), 'writing the memory file');
     const meta: MemoryMeta = {
       bytes,
       cpus,
@@ -145,6 +145,19 @@ export async function saveMemory(options: SaveOptions): Promise<MemoryMeta> {
     throw error;
   } finally {
     await rm(socketDir, { recursive: true, force: true });
+  }
+}
+
+/** `promise`, or an error once `ms` passed: a stuck write must fail the suspend, not hold it forever. */
+async function beforeDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took too long`)), Math.max(ms, 1_000));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -169,22 +182,24 @@ async function receiveStream(socketPath: string, file: string, owner?: [number, 
       out.once('open', (opened) => {
         fd = opened;
       });
-      out.once('finish', () => {
-        fd = undefined; // Closing next: no new sync may start on a descriptor about to be reused.
-      });
       let synced = 0;
-      let received = 0;
       let writeback: Promise<void> | undefined;
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (writeback || fd === undefined || received - synced < WRITEBACK_BYTES) return;
-        const upTo = received;
+      // Watches what the stream wrote, never the socket: a listener there would meddle with the
+      // pipeline's backpressure.
+      const writebackTimer = setInterval(() => {
+        const written = out.bytesWritten;
+        if (writeback || fd === undefined || written - synced < WRITEBACK_BYTES) return;
         // A failure here is only a missed head start: the final sync reports a real one.
         writeback = new Promise<void>((settle) => fdatasync(fd as number, () => settle())).then(() => {
-          synced = upTo;
+          synced = written;
           writeback = undefined;
         });
+      }, 50);
+      out.once('finish', () => {
+        clearInterval(writebackTimer);
+        fd = undefined; // Closing next: no new sync may start on a descriptor about to be reused.
       });
+      out.once('close', () => clearInterval(writebackTimer));
       pipeline(socket, out)
         .then(async () => {
           await writeback;
