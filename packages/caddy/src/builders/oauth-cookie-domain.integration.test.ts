@@ -2,14 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
-import { caddyBinaryForTests } from '../testing/caddy-binary.js';
+import type { CaddyProcess } from '../process/caddy-process.js';
 import { edgeRequest } from '../testing/edge-request.js';
-import { freePort } from '../testing/free-port.js';
+import { startOidcEdge } from '../testing/oidc-edge.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
-import { buildBootstrapConfig } from './bootstrap.js';
-import { buildOAuthAuth } from './oauth.js';
 
 /*
  * The portal's cookies, on the real caddy-security: go-authcrunch gives a cookie the Domain of the
@@ -25,35 +22,15 @@ let dataDir: string;
 const edges: CaddyProcess[] = [];
 
 async function startPortal(cookieDomain?: string): Promise<string> {
-  const [p0, p1] = [await freePort(), await freePort()];
-  const caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir: join(dataDir, String(p0)) });
-  edges.push(caddy);
-  await caddy.admin.load(
-    buildBootstrapConfig({
-      adminListen: caddy.adminEndpoint,
-      controlPlaneListen: `127.0.0.1:${p0}`,
-      workspacesListen: `127.0.0.1:${p1}`,
-      controlPlaneUpstream: controlPlane.address,
-      ...(cookieDomain
-        ? { edge: { tls: { mode: 'off' }, access: { mode: 'all' }, workspaceDomain: `ws.${cookieDomain}` } }
-        : {}),
-      auth: buildOAuthAuth({
-        provider: {
-          kind: 'generic',
-          realm: 'local',
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          metadataUrl: provider.metadataUrl,
-          baseAuthUrl: `http://127.0.0.1:${p0}/auth/`,
-        },
-        signingKey: 'signing-key-for-tests-0123456789abcdef',
-        allow: { users: ['alice'] },
-        insecureCookie: true,
-        ...(cookieDomain ? { cookieDomain } : {}),
-      }),
-    }),
-  );
-  return `http://127.0.0.1:${p0}`;
+  const edge = await startOidcEdge({
+    provider,
+    controlPlaneUpstream: controlPlane.address,
+    dataDir: join(dataDir, String(edges.length)),
+    allow: ['alice'],
+    ...(cookieDomain ? { cookieDomain } : {}),
+  });
+  edges.push(edge.caddy);
+  return edge.controlPlaneUrl;
 }
 
 /** The portal's Set-Cookie lines for a browser on `host`. */

@@ -4,18 +4,14 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
-import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
-import { caddyBinaryForTests } from '../testing/caddy-binary.js';
+import type { CaddyProcess } from '../process/caddy-process.js';
 import { CookieJarClient } from '../testing/cookie-jar.js';
-import { freePort } from '../testing/free-port.js';
+import { OIDC_REALM as REALM, startOidcEdge } from '../testing/oidc-edge.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
 import { TEST_GATE_SECRET } from '../testing/test-gate.js';
 import { type EchoUpstream, type SeenRequest, startEchoUpstream } from '../testing/upstream.js';
-import { buildBootstrapConfig } from './bootstrap.js';
 import { SESSION_COOKIE } from './edge-auth.js';
-import { buildOAuthAuth } from './oauth.js';
 
-const REALM = 'local';
 const SIGNING_KEY = 'signing-key-for-tests-0123456789abcdef';
 
 let provider: TestOidcProvider;
@@ -27,32 +23,17 @@ let srv0 = '';
 let srv1 = '';
 
 async function startEdge(signingKey: string): Promise<void> {
-  const [p0, p1] = [await freePort(), await freePort()];
-  srv0 = `http://127.0.0.1:${p0}`;
-  srv1 = `http://127.0.0.1:${p1}`;
-  caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
-  await caddy.admin.load(
-    buildBootstrapConfig({
-      adminListen: caddy.adminEndpoint,
-      controlPlaneListen: `127.0.0.1:${p0}`,
-      workspacesListen: `127.0.0.1:${p1}`,
-      controlPlaneUpstream: controlPlane.address,
-      auth: buildOAuthAuth({
-        provider: {
-          kind: 'generic',
-          realm: REALM,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          metadataUrl: provider.metadataUrl,
-          baseAuthUrl: `${srv0}/auth/`,
-        },
-        signingKey,
-        allow: { users: ['alice'] },
-        portalUrl: `${srv0}/auth/`,
-        insecureCookie: true,
-      }),
-    }),
-  );
+  const edge = await startOidcEdge({
+    provider,
+    controlPlaneUpstream: controlPlane.address,
+    dataDir,
+    allow: ['alice'],
+    signingKey,
+    portalUrl: true,
+  });
+  caddy = edge.caddy;
+  srv0 = edge.controlPlaneUrl;
+  srv1 = edge.workspacesUrl;
   await new WorkspaceRouter(caddy.admin).putWorkspace({
     name: 'demo',
     upstream: workspace.address,

@@ -4,16 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WorkspaceRouter } from '../admin/workspace-router.js';
-import { type CaddyProcess, startCaddy } from '../process/caddy-process.js';
-import { caddyBinaryForTests } from '../testing/caddy-binary.js';
+import type { CaddyProcess } from '../process/caddy-process.js';
 import { CookieJarClient } from '../testing/cookie-jar.js';
-import { freePort } from '../testing/free-port.js';
+import { OIDC_REALM as REALM, startOidcEdge } from '../testing/oidc-edge.js';
 import { startTestOidcProvider, type TestOidcProvider } from '../testing/oidc-provider.js';
 import { startTestGate, type TestGate } from '../testing/test-gate.js';
 import { type EchoUpstream, startEchoUpstream } from '../testing/upstream.js';
-import { buildBootstrapConfig } from './bootstrap.js';
 import { SESSION_COOKIE } from './edge-auth.js';
-import { buildOAuthAuth } from './oauth.js';
 
 /*
  * Ownership at the edge with OIDC sign-in (caddy-security's generic driver, the local provider):
@@ -21,7 +18,6 @@ import { buildOAuthAuth } from './oauth.js';
  * plane in X-Rockpool-User, and so what the server records as a new workspace's owner.
  */
 
-const REALM = 'local';
 let provider: TestOidcProvider;
 let controlPlane: EchoUpstream;
 let ide: EchoUpstream;
@@ -39,32 +35,16 @@ beforeAll(async () => {
   app = await startEchoUpstream({ name: 'app' });
   gate = await startTestGate({ codeServer: ide.address, otherPorts: app.address });
   dataDir = await mkdtemp(join(tmpdir(), 'rockpool-ownership-oidc-'));
-  const [p0, p1] = [await freePort(), await freePort()];
-  srv0 = `http://127.0.0.1:${p0}`;
-  srv1 = `http://127.0.0.1:${p1}`;
-  caddy = await startCaddy({ binary: caddyBinaryForTests(), dataDir });
-  await caddy.admin.load(
-    buildBootstrapConfig({
-      adminListen: caddy.adminEndpoint,
-      controlPlaneListen: `127.0.0.1:${p0}`,
-      workspacesListen: `127.0.0.1:${p1}`,
-      controlPlaneUpstream: controlPlane.address,
-      auth: buildOAuthAuth({
-        provider: {
-          kind: 'generic',
-          realm: REALM,
-          clientId: provider.clientId,
-          clientSecret: provider.clientSecret,
-          metadataUrl: provider.metadataUrl,
-          baseAuthUrl: `${srv0}/auth/`,
-        },
-        signingKey: 'signing-key-for-tests-0123456789abcdef',
-        allow: { users: ['alice', 'bob'] },
-        portalUrl: `${srv0}/auth/`,
-        insecureCookie: true,
-      }),
-    }),
-  );
+  const edge = await startOidcEdge({
+    provider,
+    controlPlaneUpstream: controlPlane.address,
+    dataDir,
+    allow: ['alice', 'bob'],
+    portalUrl: true,
+  });
+  caddy = edge.caddy;
+  srv0 = edge.controlPlaneUrl;
+  srv1 = edge.workspacesUrl;
 });
 
 afterAll(async () => {
