@@ -48,16 +48,34 @@ const session = (): Promise<string> => {
 // Caddy closes idle keep-alive connections on every route change: never reuse one.
 const CLOSE = { Connection: 'close' };
 
+/** Requests whose connection closed before any answer and were sent again (api, workspaceGet). */
+export const probeRetries = { count: 0 };
+
+/** Requests that are safe to send again when their connection closed before any answer. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
 async function api(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-  const res = await fetch(`${controlPlane}${path}`, {
-    method,
-    headers: {
-      Authorization: authorization,
-      ...CLOSE,
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const send = () =>
+    fetch(`${controlPlane}${path}`, {
+      method,
+      headers: {
+        Authorization: authorization,
+        ...CLOSE,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  let res: Response;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await send();
+      break;
+    } catch (error) {
+      // As workspaceGet: a config change can close a fresh connection before it is answered.
+      if (!IDEMPOTENT.has(method) || attempt >= 3) throw error;
+      probeRetries.count++;
+    }
+  }
   const text = await res.text();
   return {
     status: res.status,
@@ -65,9 +83,6 @@ async function api(method: string, path: string, body?: unknown): Promise<ApiRes
     body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
   };
 }
-
-/** GETs whose connection closed before any answer and were sent again (see workspaceGet). */
-export const probeRetries = { count: 0 };
 
 async function workspaceGet(path: string): Promise<{ status: number; text: string }> {
   for (let attempt = 1; ; attempt++) {

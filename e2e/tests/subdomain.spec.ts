@@ -346,10 +346,15 @@ test.describe('subdomain routing', () => {
     await expect
       .poll(async () => (await alices.cookies()).filter((c) => c.name === 'access_token'))
       .toEqual([]);
+    // The dashboard goes to the sign-in page by itself after signing out: each origin is tried in
+    // a page of its own, so no navigation of the dashboard interrupts it.
+    await page.close();
     for (const url of [ide(APP), ide(OTHER), portUrl(APP, APP_PORT)]) {
-      await page.goto(url);
+      const probe = await alices.newPage();
+      await probe.goto(url);
       // A navigation goes to the sign-in page, with the workspace URL to come back to.
-      await expect(page, url).toHaveURL(startsWith(`${stack.controlPlane}/auth/`));
+      await expect(probe, url).toHaveURL(startsWith(`${stack.controlPlane}/auth/`));
+      await probe.close();
       const unauthenticated = await edgeRequest(url, { Accept: 'application/json' });
       expect(unauthenticated.status, url).toBe(401);
     }
