@@ -9,6 +9,7 @@ import { buildSnapshot, SNAPSHOT_GUEST } from './build-snapshot.js';
 import { clockOffsetNs } from './guest-fixups.js';
 import { snapshotFiles } from './guest-snapshot.js';
 import { QemuRuntime } from './qemu-runtime.js';
+import { withGuestSession } from './qmp.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
 if (!imageDir)
@@ -108,7 +109,11 @@ describe('QEMU create from the guest snapshot (real VMs)', () => {
             workspace,
             'cat /sys/devices/system/clocksource/clocksource0/current_clocksource',
           ),
-          skewMs: Number((await clockOffsetNs(runtime.paths(workspace).qgaSocket, Date.now)) / 1_000_000n),
+          skewMs: Number(
+            (await withGuestSession(runtime.paths(workspace).qgaSocket, (guest) =>
+              clockOffsetNs(guest, Date.now),
+            )) / 1_000_000n,
+          ),
         })),
       );
       const [a, b] = seen as [(typeof seen)[0], (typeof seen)[0]];

@@ -115,13 +115,24 @@ export interface GuestExecOptions {
   input?: string;
 }
 
-/** A guest-agent connection that skipped any stale replies an earlier client left queued. */
-interface GuestSession {
-  call(execute: string, args?: Record<string, unknown>): Promise<unknown>;
-  close(): void;
+/**
+ * One guest-agent connection for several commands, after it skipped any stale replies an earlier
+ * client left queued. Each new connection costs ~0.1 s: the agent polls a port with no host on it
+ * every 100 ms, so it answers the first message that late. A sequence of commands (the fix-ups:
+ * clock, program, clock) shares one.
+ */
+export interface GuestSession {
+  /** One command, answered within `timeoutMs` (default 10 s). */
+  call(execute: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<unknown>;
+  /** Runs a command in the guest to its end. */
+  exec(argv: string[], options?: GuestExecOptions): Promise<ExecResult>;
 }
 
-async function guestSession(socketPath: string, timeoutMs: number): Promise<GuestSession> {
+/** Opens a guest-agent session, runs `use` with it, and closes it. */
+export async function withGuestSession<T>(
+  socketPath: string,
+  use: (session: GuestSession) => Promise<T>,
+): Promise<T> {
   const socket = await JsonLineSocket.connect(socketPath, 5_000);
   try {
     // The agent may have replies queued from an earlier client: frame the exchange by guest-sync.
@@ -131,71 +142,67 @@ async function guestSession(socketPath: string, timeoutMs: number): Promise<Gues
       const reply = await socket.next(5_000);
       if (reply.return === id) break;
     }
-  } catch (error) {
-    socket.close();
-    throw error;
-  }
-  return {
-    call: async (execute, args) => {
+    const call = async (execute: string, args?: Record<string, unknown>, timeoutMs = 10_000) => {
       socket.send(args ? { execute, arguments: args } : { execute });
       return unwrap(await socket.next(timeoutMs), execute);
-    },
-    close: () => socket.close(),
+    };
+    return await use({ call, exec: (argv, options) => execIn(call, argv, options) });
+  } finally {
+    socket.close();
+  }
+}
+
+async function execIn(
+  call: GuestSession['call'],
+  argv: string[],
+  options: GuestExecOptions = {},
+): Promise<ExecResult> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const [path, ...arg] = argv;
+  const input =
+    options.input === undefined ? {} : { 'input-data': Buffer.from(options.input).toString('base64') };
+  const { pid } = (await call('guest-exec', { path, arg, ...input, 'capture-output': true }, timeoutMs)) as {
+    pid: number;
   };
+  const deadline = Date.now() + timeoutMs;
+  // Short commands finish in tens of milliseconds: poll soon, then every 25 ms (a status call
+  // costs the guest ~1 ms; a longer interval is time a fix-up's caller waits for nothing).
+  for (let pollMs = 5; ; pollMs = Math.min(pollMs * 2, 25)) {
+    const status = (await call('guest-exec-status', { pid }, timeoutMs)) as {
+      exited: boolean;
+      exitcode?: number;
+      'out-data'?: string;
+      'err-data'?: string;
+    };
+    if (status.exited)
+      return {
+        exitCode: status.exitcode ?? -1,
+        stdout: Buffer.from(status['out-data'] ?? '', 'base64').toString('utf8'),
+        stderr: Buffer.from(status['err-data'] ?? '', 'base64').toString('utf8'),
+      };
+    if (Date.now() > deadline)
+      throw new Error(`guest command ${argv.join(' ')} did not finish in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
 }
 
 /** One guest-agent command (e.g. guest-get-time), answered within `timeoutMs`. */
-export async function guestCommand(
+export function guestCommand(
   socketPath: string,
   execute: string,
   args?: Record<string, unknown>,
   timeoutMs = 10_000,
 ): Promise<unknown> {
-  const session = await guestSession(socketPath, timeoutMs);
-  try {
-    return await session.call(execute, args);
-  } finally {
-    session.close();
-  }
+  return withGuestSession(socketPath, (session) => session.call(execute, args, timeoutMs));
 }
 
 /** Runs a command in the guest through qemu-guest-agent. */
-export async function guestExec(
+export function guestExec(
   socketPath: string,
   argv: string[],
   options: GuestExecOptions = {},
 ): Promise<ExecResult> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const session = await guestSession(socketPath, timeoutMs);
-  try {
-    const [path, ...arg] = argv;
-    const input =
-      options.input === undefined ? {} : { 'input-data': Buffer.from(options.input).toString('base64') };
-    const { pid } = (await session.call('guest-exec', { path, arg, ...input, 'capture-output': true })) as {
-      pid: number;
-    };
-    const deadline = Date.now() + timeoutMs;
-    // Short commands finish in tens of milliseconds: poll soon, then less often.
-    for (let pollMs = 5; ; pollMs = Math.min(pollMs * 2, 100)) {
-      const status = (await session.call('guest-exec-status', { pid })) as {
-        exited: boolean;
-        exitcode?: number;
-        'out-data'?: string;
-        'err-data'?: string;
-      };
-      if (status.exited)
-        return {
-          exitCode: status.exitcode ?? -1,
-          stdout: Buffer.from(status['out-data'] ?? '', 'base64').toString('utf8'),
-          stderr: Buffer.from(status['err-data'] ?? '', 'base64').toString('utf8'),
-        };
-      if (Date.now() > deadline)
-        throw new Error(`guest command ${argv.join(' ')} did not finish in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
-  } finally {
-    session.close();
-  }
+  return withGuestSession(socketPath, (session) => session.exec(argv, options));
 }
 
 /** Whether the guest agent answers (the guest has booted far enough to run it). */
