@@ -17,6 +17,8 @@ describe('isAlive and waitForExit', () => {
       try {
         const [line] = (await once(parent.stdout, 'data')) as [Buffer];
         const pid = Number(line.toString().trim());
+        // Only once the shell became `sleep` may the sleeper die: the shell itself might reap it.
+        while (!readFileSync(`/proc/${parent.pid}/cmdline`, 'utf8').startsWith('sleep\0')) await sleep(5);
         expect(isAlive(pid)).toBe(true);
         signal(pid, 'SIGKILL');
         expect(await waitForExit(pid, 5_000)).toBe(true);

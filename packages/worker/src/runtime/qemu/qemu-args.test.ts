@@ -42,28 +42,30 @@ describe('qemuArgs', () => {
     expect(value(args, '-runas')).toBe('rockpool-vm');
   });
 
-  it('resumes instead of booting: waits paused for the memory on a unix socket', () => {
+  it('resumes instead of booting: reads the memory from its descriptor 5 and waits paused', () => {
     const boot = qemuArgs({ ...launch, accel: 'tcg' });
     expect(boot).not.toContain('-incoming');
     expect(boot).not.toContain('-S');
-    const resume = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/vms/alice/migrate-in.sock' });
-    expect(value(resume, '-incoming')).toBe('unix:/vms/alice/migrate-in.sock');
+    const resume = qemuArgs({ ...launch, accel: 'tcg', restoring: true });
+    expect(value(resume, '-incoming')).toBe('fd:5');
     expect(resume).toContain('-S');
     // The same machine as at boot, or the saved state would not fit it.
-    const added = ['-incoming', 'unix:/vms/alice/migrate-in.sock', '-S'];
-    expect(resume.filter((a) => !added.includes(a))).toEqual(boot);
+    const added = ['-incoming', 'fd:5', '-S', '-add-fd', 'fd=3,set=1', 'fd=4,set=1'];
+    expect(
+      resume.filter((a) => !added.includes(a)).map((a) => a.replace('/dev/fdset/1', launch.paths.disk)),
+    ).toEqual(boot);
     expect(migrateUri('/vms/alice/migrate-out.sock')).toBe('unix:/vms/alice/migrate-out.sock');
   });
 
   it('restores the guest snapshot with the command line it booted with, not the workspace’s', () => {
     const saved = 'console=ttyS0 root=/dev/vda rw rockpool.workspace=rockpool-snapshot';
-    const restore = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/s', kernelCommandLine: saved });
+    const restore = qemuArgs({ ...launch, accel: 'tcg', restoring: true, kernelCommandLine: saved });
     expect(value(restore, '-append')).toBe(saved);
     expect(value(qemuArgs({ ...launch, accel: 'tcg' }), '-append')).toContain('rockpool.workspace=alice');
   });
 
   it('takes a restored disk from its descriptors 3 (read-write) and 4 (read-only), not its path', () => {
-    const args = qemuArgs({ ...launch, accel: 'tcg', incomingSocket: '/s', diskFds: true });
+    const args = qemuArgs({ ...launch, accel: 'tcg', restoring: true });
     expect(value(args, '-drive')).toBe('id=root,file=/dev/fdset/1,format=qcow2,if=none');
     expect(args.filter((_, i) => args[i - 1] === '-add-fd')).toEqual(['fd=3,set=1', 'fd=4,set=1']);
   });

@@ -31,24 +31,25 @@ export interface QemuLaunch {
   /** Drop privileges to this user after start-up (isolation from host services). */
   runAs?: string;
   /**
-   * Resume instead of boot: QEMU listens on this unix socket for the saved memory and device
-   * state, and stays paused (`-S`) once it is loaded, so the runtime can retire the memory file
-   * before the guest runs again and writes to its disk.
+   * Restore saved memory instead of booting (RESTORE_FDS): QEMU reads the memory and device state
+   * from its descriptor 5, the file itself (twice as fast as a stream through a socket from the
+   * runtime), and stays paused (`-S`) once it is loaded, so the runtime can retire the memory file
+   * before the guest runs again and writes to its disk. The disk is opened through descriptors 3
+   * (read-write) and 4 (read-only) instead of its path: a restored guest's disk is opened for
+   * writing when it continues, after `runAs` took effect, and by then QEMU may not reach the path
+   * (the data directory is the worker's, 0700); the memory file likewise.
    */
-  incomingSocket?: string;
+  restoring?: true;
   /** The kernel command line the saved guest booted with, when restoring a snapshot made for another name. */
   kernelCommandLine?: string;
   /** VS Code's port-link template in the guest (portLinkTemplate); unset: the guest's default. */
   portLinks?: string;
-  /**
-   * Open the disk through QEMU's file descriptors 3 (read-write) and 4 (read-only) instead of its
-   * path. A restored guest's disk is opened for writing when it continues, after `runAs` took
-   * effect: by then QEMU may not reach the path (the data directory is the worker's, 0700).
-   */
-  diskFds?: true;
 }
 
-/** The fd set `diskFds` puts the disk's descriptors in. */
+/** QEMU's descriptors when `restoring`, in the order the runtime hands them over (from 3 on). */
+export const RESTORE_FDS = { diskReadWrite: 3, diskReadOnly: 4, memory: 5 } as const;
+
+/** The fd set the restored disk's descriptors go in. */
 const DISK_FDSET = 1;
 
 /** Every VM's QEMU process carries this name, so orphans can be found and PIDs checked. */
@@ -120,9 +121,16 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     image.initrd,
     '-append',
     launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz, launch.portLinks),
-    ...(launch.diskFds ? ['-add-fd', `fd=3,set=${DISK_FDSET}`, '-add-fd', `fd=4,set=${DISK_FDSET}`] : []),
+    ...(launch.restoring
+      ? [
+          '-add-fd',
+          `fd=${RESTORE_FDS.diskReadWrite},set=${DISK_FDSET}`,
+          '-add-fd',
+          `fd=${RESTORE_FDS.diskReadOnly},set=${DISK_FDSET}`,
+        ]
+      : []),
     '-drive',
-    `id=root,file=${launch.diskFds ? `/dev/fdset/${DISK_FDSET}` : paths.disk},format=qcow2,if=none`,
+    `id=root,file=${launch.restoring ? `/dev/fdset/${DISK_FDSET}` : paths.disk},format=qcow2,if=none`,
     '-device',
     'virtio-blk-device,drive=root',
     '-netdev',
@@ -142,7 +150,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-pidfile',
     paths.pidFile,
     ...(launch.runAs ? ['-runas', launch.runAs] : []),
-    ...(launch.incomingSocket ? ['-incoming', `unix:${launch.incomingSocket}`, '-S'] : []),
+    ...(launch.restoring ? ['-incoming', `fd:${RESTORE_FDS.memory}`, '-S'] : []),
     '-daemonize',
   ];
 }

@@ -23,13 +23,13 @@ export type Birth =
   | { path: 'snapshot'; dir: string; snapshot: SnapshotDescription; ran?: true }
   | { path: 'cold'; reason: string };
 
-/** How QEMU restores saved memory: where it listens for it, and the saved guest's command line. */
-export type Restore = { incomingSocket: string; kernelCommandLine?: string };
+/** How QEMU restores saved memory: the state file, and the saved guest's command line. */
+export type Restore = { memory: string; kernelCommandLine?: string };
 
 export interface BirthDeps {
   spec: VmSpec;
   paths: QemuVmPaths;
-  /** Starts QEMU to boot, or to wait for saved memory on `incomingSocket` with the saved guest's command line. */
+  /** Starts QEMU to boot, or to restore the saved memory in `memory` with the saved guest's command line. */
   launch(restore?: Restore): Promise<VmInfo>;
   /** Writes a new copy-on-write overlay of the guest image at `file`. */
   overlay(file: string): Promise<void>;
@@ -91,17 +91,13 @@ export async function firstStart(deps: BirthDeps, running?: VmInfo): Promise<VmI
   }
   if (running?.pid !== undefined) await kill(running.pid);
   let pid: number | undefined;
+  const memory = snapshotFiles(birth.dir).memory;
   try {
-    pid = (
-      await deps.launch({
-        incomingSocket: deps.paths.memory.loadSocket,
-        kernelCommandLine: birth.snapshot.kernelCommandLine,
-      })
-    ).pid as number;
+    pid = (await deps.launch({ memory, kernelCommandLine: birth.snapshot.kernelCommandLine })).pid as number;
     await loadMemory({
       qmpSocket: deps.paths.qmpSocket,
       pid,
-      files: { state: snapshotFiles(birth.dir).memory, loadSocket: deps.paths.memory.loadSocket },
+      file: memory,
       sha256: birth.snapshot.memorySha256,
       verified: deps.verifiedSnapshots,
       timeoutMs: deps.timeoutMs,
@@ -150,15 +146,15 @@ async function bootCold(deps: BirthDeps, reason: string): Promise<VmInfo> {
 }
 
 /**
- * Runs `launch` with the disk open read-write and read-only, as QEMU's descriptors 3 and 4
- * (QemuLaunch.diskFds) when `restoring`; QEMU keeps its copies, these are closed after.
+ * Runs `launch` with QEMU's descriptors when it restores `memory` (RESTORE_FDS: the disk read-write
+ * and read-only, the state file read-only); QEMU keeps its copies, these are closed after.
  */
-export async function withDiskFds<T>(
+export async function withRestoreFds<T>(
   disk: string,
-  restoring: boolean,
+  memory: string | undefined,
   launch: (fds: number[]) => Promise<T>,
 ): Promise<T> {
-  const handles = restoring ? await Promise.all([open(disk, 'r+'), open(disk, 'r')]) : [];
+  const handles = memory ? await Promise.all([open(disk, 'r+'), open(disk, 'r'), open(memory, 'r')]) : [];
   try {
     return await launch(handles.map((handle) => handle.fd));
   } finally {

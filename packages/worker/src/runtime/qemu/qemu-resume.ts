@@ -10,8 +10,8 @@ import { qmp } from './qmp.js';
 export interface ResumeDeps {
   spec: VmSpec;
   paths: { qmpSocket: string; qgaSocket: string; memory: MemoryFiles };
-  /** Starts QEMU: to boot, or with `incomingSocket` to wait for saved memory. */
-  launch(incomingSocket?: string): Promise<VmInfo>;
+  /** Starts QEMU: to boot, or to restore the saved memory in the file `memory`. */
+  launch(memory?: string): Promise<VmInfo>;
   inspect(): Promise<VmInfo>;
   /** How long loading the memory may take before the start falls back to a cold boot. */
   timeoutMs: number;
@@ -28,8 +28,8 @@ export async function resumeOrBoot(deps: ResumeDeps): Promise<VmInfo> {
   if (reason === undefined) {
     let pid: number | undefined;
     try {
-      pid = (await deps.launch(memory.loadSocket)).pid as number;
-      await loadMemory({ qmpSocket: deps.paths.qmpSocket, pid, files: memory, ...deps });
+      pid = (await deps.launch(memory.state)).pid as number;
+      await loadMemory({ qmpSocket: deps.paths.qmpSocket, pid, file: memory.state, ...deps });
       return await wake(deps);
     } catch (error) {
       reason = `restoring the memory failed: ${(error as Error).message}`;

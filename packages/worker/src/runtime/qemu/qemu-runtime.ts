@@ -11,7 +11,7 @@ import { detectAccelerator, hostTscKhz } from './accel.js';
 import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
 import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
-import { createDisk, firstStart, type Restore, withDiskFds } from './qemu-from-snapshot.js';
+import { createDisk, firstStart, type Restore, withRestoreFds } from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
@@ -134,7 +134,7 @@ export class QemuRuntime implements VmRuntime {
     const deps = {
       spec,
       paths,
-      launch: (incomingSocket?: string) => this.#launch(spec, incomingSocket ? { incomingSocket } : {}),
+      launch: (memory?: string) => this.#launch(spec, memory ? { memory } : {}),
       overlay: (file: string) => this.#overlay(file),
       inspect: () => this.inspect(spec.workspace),
       timeoutMs: this.#options.resumeTimeoutMs,
@@ -176,7 +176,7 @@ export class QemuRuntime implements VmRuntime {
     return info;
   }
 
-  /** Starts QEMU (to boot, or with `incomingSocket` to wait for saved memory). */
+  /** Starts QEMU (to boot, or to restore saved memory from `restore.memory`). */
   async #launch(spec: VmSpec, restore: Partial<Restore>): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
     await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
@@ -196,11 +196,11 @@ export class QemuRuntime implements VmRuntime {
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
       ...this.#portLinks(),
-      ...restore,
-      ...(restore.incomingSocket ? { diskFds: true as const } : {}),
+      ...(restore.kernelCommandLine ? { kernelCommandLine: restore.kernelCommandLine } : {}),
+      ...(restore.memory ? { restoring: true as const } : {}),
     });
     // -daemonize: QEMU detaches once set up, so VMs outlive a worker restart.
-    await withDiskFds(paths.disk, restore.incomingSocket !== undefined, (fds) =>
+    await withRestoreFds(paths.disk, restore.memory, (fds) =>
       runCommand(this.#options.qemuBinary, args, `starting the VM of ${spec.workspace}`, fds),
     );
     const info = await this.inspect(spec.workspace);

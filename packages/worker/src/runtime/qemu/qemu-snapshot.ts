@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, fdatasync } from 'node:fs';
 import { chmod, chown, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -24,8 +24,6 @@ export interface MemoryFiles {
   partial: string;
   /** The state once loaded, until the guest runs (a crash in between is finished by the next start). */
   consumed: string;
-  /** QEMU listens here on resume; the runtime connects and sends the file. */
-  loadSocket: string;
 }
 
 export function memoryFiles(dir: string): MemoryFiles {
@@ -34,7 +32,6 @@ export function memoryFiles(dir: string): MemoryFiles {
     meta: join(dir, 'memory.json'),
     partial: join(dir, 'memory.bin.partial'),
     consumed: join(dir, 'memory.bin.consumed'),
-    loadSocket: join(dir, 'migrate-in.sock'),
   };
 }
 
@@ -233,10 +230,11 @@ async function receiveStream(socketPath: string, file: string, owner?: [number, 
 
 export interface LoadOptions {
   qmpSocket: string;
-  /** The QEMU started with `-incoming` on `files.loadSocket`. */
+  /** The QEMU started `restoring` (qemu-args.ts), with the state file as its descriptor 5. */
   pid: number;
-  files: Pick<MemoryFiles, 'state' | 'loadSocket'>;
-  /** The state's SHA-256, checked as it is sent: a mismatch fails the load before the guest runs. */
+  /** The state file QEMU reads. */
+  file: string;
+  /** The state's SHA-256, checked while QEMU reads it: a mismatch fails the load before the guest runs. */
   sha256?: string;
   /**
    * Files whose SHA-256 already matched (see fileIdentity), so they are not hashed again: hashing a
@@ -249,55 +247,35 @@ export interface LoadOptions {
 }
 
 /**
- * Feeds the saved state to a QEMU waiting for it and waits until it is loaded (the VM then stays
- * paused). Throws with the reason when QEMU rejects it, exits, or takes longer than `timeoutMs`: a
- * damaged file must end in a cold boot, never in a VM that hangs.
+ * Waits until a QEMU restoring saved state has loaded it (the VM then stays paused). Throws with
+ * the reason when QEMU rejects it, exits, or takes longer than `timeoutMs`: a damaged file must end
+ * in a cold boot, never in a VM that hangs.
  */
 export async function loadMemory(options: LoadOptions): Promise<void> {
-  const { files, pid } = options;
   const deadline = options.now() + options.timeoutMs;
   const expired = () => options.now() > deadline;
-  const identity = options.sha256 ? await fileIdentity(files.state, options.sha256) : undefined;
+  const identity = options.sha256 ? await fileIdentity(options.file, options.sha256) : undefined;
   const check = identity !== undefined && !options.verified?.has(identity);
-  const socket = await connectWhenListening(files.loadSocket, pid, expired);
-  const hash = createHash('sha256');
-  // Large reads: with the default 64 KiB the stream, not QEMU, set the pace (1.5 s instead of 3 s for 300 MB here).
-  const source = createReadStream(files.state, { highWaterMark: 4 * 1024 ** 2 });
-  if (check) source.on('data', (chunk) => hash.update(chunk));
-  const sent = pipeline(source, socket);
-  sent.catch(() => undefined); // QEMU may close early on a bad stream; its own status says why.
-  try {
-    await untilMigrated(options.qmpSocket, expired, 'loading the memory', pid);
-  } finally {
-    socket.destroy();
-  }
-  await sent.catch(() => undefined);
-  // QEMU took the whole stream (it stays paused): a damaged page would only show in the guest.
-  if (check && hash.digest('hex') !== options.sha256)
-    throw new Error(`the memory file ${files.state} is damaged (its SHA-256 does not match)`);
+  // Hashed beside QEMU's own read: the second reader finds the file in the page cache.
+  const hashed = check ? sha256Of(options.file) : undefined;
+  hashed?.catch(() => undefined); // Awaited below, unless the load failed first.
+  await untilMigrated(options.qmpSocket, expired, 'loading the memory', options.pid);
+  // QEMU took the whole file (it stays paused): a damaged page would only show in the guest.
+  if (hashed && (await hashed) !== options.sha256)
+    throw new Error(`the memory file ${options.file} is damaged (its SHA-256 does not match)`);
   if (check) options.verified?.add(identity);
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 ** 2 })) hash.update(chunk);
+  return hash.digest('hex');
 }
 
 /** A file as it is now, with the hash it should have: any write or replacement changes the key. */
 async function fileIdentity(file: string, sha256: string): Promise<string> {
   const s = await stat(file, { bigint: true });
   return [file, s.dev, s.ino, s.size, s.mtimeNs, s.ctimeNs, sha256].join(':');
-}
-
-async function connectWhenListening(path: string, pid: number, expired: () => boolean): Promise<Socket> {
-  for (;;) {
-    try {
-      return await new Promise<Socket>((resolve, reject) => {
-        const socket = createConnection(path);
-        socket.once('connect', () => resolve(socket));
-        socket.once('error', reject);
-      });
-    } catch (error) {
-      if (!isAlive(pid)) throw new Error('QEMU exited before it took the memory file');
-      if (expired()) throw new Error(`QEMU did not listen for the memory file: ${(error as Error).message}`);
-      await sleep(20);
-    }
-  }
 }
 
 /** Polls `query-migrate` until the migration completed; throws if it failed, QEMU died, or time ran out. */
@@ -315,6 +293,6 @@ async function untilMigrated(qmpSocket: string, expired: () => boolean, what: st
     if (info.status === 'failed' || info.status === 'cancelled')
       throw new Error(`QEMU failed ${what}: ${info['error-desc'] ?? info.status}`);
     if (expired()) throw new Error(`${what} took too long (QEMU says ${info.status ?? 'nothing'})`);
-    await sleep(25);
+    await sleep(10);
   }
 }
