@@ -207,7 +207,10 @@ export class QemuRuntime implements VmRuntime {
     if (info.state !== 'running')
       throw new RuntimeError(
         'vm_start_failed',
-        `QEMU exited right after start: ${await this.consoleTail(spec.workspace)}`,
+        // A restoring QEMU may reject the file before it detaches, with nothing on its console.
+        restore.memory
+          ? `QEMU exited while loading ${restore.memory} (a damaged or truncated file?)`
+          : `QEMU exited right after start: ${await this.consoleTail(spec.workspace)}`,
       );
     return info;
   }
