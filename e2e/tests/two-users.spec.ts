@@ -47,7 +47,7 @@ async function openAs(browser: Browser, stack: Stack, user: typeof alice, url: s
         {
           name: cookieName,
           value,
-          domain: origin.hostname,
+          domain: `.${origin.hostname}`,
           path: '/',
           expires: -1,
           httpOnly: true,
@@ -103,17 +103,18 @@ test.describe('two users', () => {
       ).toBe(201);
     });
 
-    const ide = `${stack.workspaces}/workspace/${name}/`;
+    const ide = stack.ideUrl(name);
     await test.step('alice opens her IDE in Chromium', async () => {
       expect((await openAs(browser, stack, alice, ide)).status).toBe(200);
     });
 
     await test.step('bob, in his own Chromium, gets the 404 of an unknown workspace', async () => {
-      const unknown = await openAs(browser, stack, bob, `${stack.workspaces}/workspace/nobodys/`);
+      const unknown = await openAs(browser, stack, bob, stack.ideUrl('nobodys'));
       expect(unknown.status).toBe(404);
       const expected = { status: 404, text: unknown.text.replace('nobodys', name) };
       expect(JSON.parse(expected.text)).toMatchObject({ error: { code: 'not_found' } });
       expect(await openAs(browser, stack, bob, ide)).toEqual(expected);
+      expect(await openAs(browser, stack, bob, stack.portUrl(name, 3000))).toEqual(expected);
       expect(await openAs(browser, stack, bob, `${ide}port/3000/`)).toEqual(expected);
       // The API says the same: for bob, alice's workspace does not exist.
       expect((await apiAs(stack, bob, 'GET', `/api/workspaces/${name}`)).status).toBe(404);
