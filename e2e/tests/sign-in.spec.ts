@@ -29,3 +29,23 @@ test('signing in from a workspace URL leads back to it', async ({ browser, stack
     await context.close();
   }
 });
+
+test('a browser that opens the dashboard as localhost signs in at rockpool.localhost', async ({
+  browser,
+  stack,
+}) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  try {
+    const page = await context.newPage();
+    // The session cookie's Domain is rockpool.localhost: a sign-in under `localhost` could not set it.
+    await page.goto(`http://localhost:${new URL(stack.controlPlane).port}/app/`);
+    await expect(page).toHaveURL(new RegExp(`^${stack.controlPlane}/auth/`));
+    await page.locator('#username').fill(stack.credentials.username);
+    await page.locator('#password').fill(stack.credentials.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(`${stack.controlPlane}/app/`);
+    await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});

@@ -223,6 +223,16 @@ describe('subdomain routing', () => {
     expect(ide.requests.length + app.requests.length).toBe(before);
   });
 
+  it('sends a browser on the control plane by another name to sign in at its URL, where the cookie can be set', async () => {
+    const cp = new URL(edge.controlPlaneUrl);
+    const res = await edgeRequest(`${edge.controlPlaneUrl}/app/`, {
+      headers: { Host: `localhost:${cp.port}`, Accept: 'text/html' },
+    });
+    expect(res.status).toBe(302);
+    const location = new URL(String(res.headers.location));
+    expect(location.origin + location.pathname).toBe(`${edge.controlPlaneUrl}/auth/`);
+  });
+
   it('sends an anonymous browser to sign in, coming back to the full workspace URL', async () => {
     const res = await send('alice', '/src/?folder=/home', { headers: { Accept: 'text/html' } });
     expect(res.status).toBe(302);
