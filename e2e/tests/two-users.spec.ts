@@ -1,6 +1,7 @@
 import type { Browser } from '@playwright/test';
 import { signInCookie } from '@rockpool/caddy/testing';
-import { type ApiResponse, expect, type Stack, test } from '../fixtures.js';
+import { expect, type Stack, test } from '../fixtures.js';
+import { apiAs as apiAsAt } from '../stack-client.js';
 
 /**
  * Two members on the real stack, in Chromium: alice creates a workspace; bob, signed in as
@@ -12,26 +13,9 @@ const alice = { username: 'alice', password: 'alice-e2e-password' };
 const bob = { username: 'bob', password: 'bob-e2e-password-1' };
 const name = 'alices';
 
-/** A request to the control plane as `user`. */
-async function apiAs(
-  stack: Stack,
-  user: typeof alice,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse> {
-  const res = await fetch(`${stack.controlPlane}${path}`, {
-    method,
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
-      Connection: 'close',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
+/** A request to the control plane as `user` (basic auth, as the CLI sends it). */
+const apiAs = (stack: Stack, user: typeof alice, method: string, path: string, body?: unknown) =>
+  apiAsAt(stack.controlPlane, user, method, path, body);
 
 /**
  * What `user`'s Chromium shows at `url` on the workspace origin: the status and the page's text.
