@@ -8,6 +8,10 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { signInCookie } from '@rockpool/caddy/testing';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { QemuRuntime } from '@rockpool/worker';
+import { resolveLocalhostNames } from './resolve-localhost.js';
+
+// The stack lives at rockpool.localhost and *.ws.rockpool.localhost, as the browser reaches it.
+resolveLocalhostNames();
 
 export interface ApiResponse {
   status: number;
@@ -17,14 +21,19 @@ export interface ApiResponse {
 
 export interface Stack {
   controlPlane: string;
-  workspaces: string;
+  /** The parent of the workspaces' hosts (subdomain mode): `{name}.{domain}`, `{port}--{name}.{domain}`. */
+  workspaceDomain: string;
+  /** A workspace's IDE, at its own host. */
+  ideUrl(name: string): string;
+  /** A forwarded port of a workspace, at its own host. */
+  portUrl(name: string, port: number): string;
   credentials: { username: string; password: string };
   /** Runs a command inside a workspace VM, as root (QEMU's guest agent, or ssh to a tart guest). */
   exec(workspace: string, command: string): Promise<{ exitCode: number; stdout: string }>;
   /** A request to the control plane with the user's credentials (basic auth, as the CLI sends). */
   api(method: string, path: string, body?: unknown): Promise<ApiResponse>;
-  /** A request to the workspace server (:8081) with the user's session (it takes no password). */
-  workspaceGet(path: string): Promise<{ status: number; text: string }>;
+  /** A GET of a workspace URL (IDE or port host) with the user's session (srv1 takes no password). */
+  workspaceGet(url: string): Promise<{ status: number; text: string }>;
   /** `access_token=…`: the user's session from the control plane's sign-in, for a Cookie header. */
   session(): Promise<string>;
   screenshot(page: Page, name: string): Promise<void>;
@@ -36,7 +45,11 @@ const credentials = {
 };
 const authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
 const controlPlane = process.env.E2E_CONTROL_PLANE ?? '';
-const workspaces = process.env.E2E_WORKSPACES ?? '';
+const workspaceDomain = process.env.E2E_WORKSPACE_DOMAIN ?? '';
+const workspacePort = process.env.E2E_WORKSPACE_PORT ?? '';
+const ideUrl = (name: string) => `http://${name}.${workspaceDomain}:${workspacePort}/`;
+const portUrl = (name: string, port: number) =>
+  `http://${port}--${name}.${workspaceDomain}:${workspacePort}/`;
 
 /** Signed in once per worker, as a browser signs in (one bcrypt); every page then holds the cookie. */
 let signedIn: Promise<string> | undefined;
@@ -84,10 +97,10 @@ async function api(method: string, path: string, body?: unknown): Promise<ApiRes
   };
 }
 
-async function workspaceGet(path: string): Promise<{ status: number; text: string }> {
+async function workspaceGet(url: string): Promise<{ status: number; text: string }> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const res = await fetch(`${workspaces}${path}`, {
+      const res = await fetch(url, {
         headers: { Cookie: await session(), ...CLOSE },
       });
       return { status: res.status, text: await res.text() };
@@ -184,7 +197,10 @@ async function deleteWorkspace(name: string): Promise<void> {
 }
 
 export const test = base.extend<{ stack: Stack }, { workspace: string }>({
-  /** Every page starts signed in: the session cookie, host-only, so it covers both ports. */
+  /**
+   * Every page starts signed in: the session cookie as the sign-in sets it, for the control plane's
+   * host and its subdomains (every workspace host), on any port.
+   */
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
   storageState: async ({}, use) => {
     const [name = '', value = ''] = (await session()).split(/=(.*)/s);
@@ -194,7 +210,7 @@ export const test = base.extend<{ stack: Stack }, { workspace: string }>({
         {
           name,
           value,
-          domain: url.hostname,
+          domain: `.${url.hostname}`,
           path: '/',
           expires: -1,
           httpOnly: true,
@@ -223,7 +239,9 @@ export const test = base.extend<{ stack: Stack }, { workspace: string }>({
   stack: async ({}, use, testInfo) => {
     await use({
       controlPlane,
-      workspaces,
+      workspaceDomain,
+      ideUrl,
+      portUrl,
       credentials,
       exec,
       api,

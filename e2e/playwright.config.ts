@@ -3,8 +3,9 @@ import { defineConfig } from '@playwright/test';
 /**
  * The stack is started once by global-setup.ts the way a user starts it (scripts/run.sh) with a
  * test profile (its own ports, data directory and credentials), and stopped by its teardown. It
- * runs in path mode; tests/subdomain.spec.ts starts a second stack, in subdomain mode, for itself
- * (its workspaces boot cold: the guest snapshot has path mode's port links).
+ * runs in subdomain mode at `rockpool.localhost` and `*.ws.rockpool.localhost` (no DNS: Chromium
+ * resolves `*.localhost` to loopback). tests/subdomain.spec.ts (two users, cross-origin attacks) and
+ * tests/path-mode.spec.ts (path mode's smoke test) start stacks of their own.
  * Browsers: Debian's Chromium on Linux (`apt-get install chromium`), Playwright's own on macOS.
  */
 export default defineConfig({

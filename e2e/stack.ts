@@ -18,6 +18,9 @@ import { freePort } from '@rockpool/caddy/testing';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where the local default puts the control plane and the workspaces (apps/cli settings.ts). */
+const LOCAL_CONTROL_PLANE_HOST = 'rockpool.localhost';
+const LOCAL_WORKSPACE_DOMAIN = 'ws.rockpool.localhost';
 const execFileAsync = promisify(execFile);
 
 /** Kills any VM left in the profile's data directory, by the PID in its pid file. */
@@ -42,10 +45,11 @@ export interface StackOptions {
   /** Names the stack's logs under e2e/test-results/ (`stack-logs` for the main stack). */
   logsName: string;
   /**
-   * Subdomain mode: the control plane's host (`rockpool.localhost`) and the workspace domain
-   * (`ws.rockpool.localhost`), given to `rockpool init` as a user would. Path mode without it.
+   * `path`: `rockpool init --routing-mode path`, as a user would choose it. Without it, the local
+   * default: subdomain mode, the control plane at `rockpool.localhost` and the workspaces under
+   * `ws.rockpool.localhost`, with no init and no DNS.
    */
-  subdomain?: { controlPlaneHost: string; workspaceDomain: string };
+  routingMode?: 'path';
   /** Extra environment for the stack (the test profile's). */
   env?: Record<string, string>;
 }
@@ -56,6 +60,8 @@ export interface RunningStack {
   workspacePort: number;
   /** The control plane's origin as the browser reaches it. */
   controlPlane: string;
+  /** The parent of the workspace hosts; undefined in path mode. */
+  workspaceDomain: string | undefined;
   /** Ctrl-C, then a check that no VM outlived it; keeps the stack's logs. */
   stop(): Promise<void>;
 }
@@ -67,8 +73,8 @@ export interface RunningStack {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rockpool-e2e-'));
   const [controlPlanePort, workspacePort] = [await freePort(), await freePort()];
-  const host = options.subdomain?.controlPlaneHost ?? 'localhost';
-  const controlPlane = `http://${host}:${controlPlanePort}`;
+  const path = options.routingMode === 'path';
+  const controlPlane = `http://${path ? 'localhost' : LOCAL_CONTROL_PLANE_HOST}:${controlPlanePort}`;
   const env = {
     ...process.env,
     ...options.env,
@@ -78,15 +84,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ROCKPOOL_LISTEN_HOST: '127.0.0.1',
     // A test run leaves the user's ~/.local/bin as it was.
     ROCKPOOL_NO_LINK: '1',
-    // The browser reaches the stack at this host: IDE and port links must point there too.
-    ROCKPOOL_PUBLIC_URL: controlPlane,
   };
-  if (options.subdomain)
-    await execFileAsync(
-      join(root, 'scripts', 'run.sh'),
-      ['init', '--workspace-domain', options.subdomain.workspaceDomain, '--routing-mode', 'subdomain'],
-      { env },
-    );
+  if (path) await execFileAsync(join(root, 'scripts', 'run.sh'), ['init', '--routing-mode', 'path'], { env });
   mkdirSync(join(root, 'e2e', 'test-results'), { recursive: true });
   const log: string[] = [];
   const stack: ChildProcess = spawn(join(root, 'scripts', 'run.sh'), [], {
@@ -124,7 +123,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       await stop();
       throw new Error(`scripts/run.sh exited early:\n${log.join('')}`);
     }
-    // Node does not resolve *.localhost: the health check goes to the loopback address itself.
+    // The health check goes to the loopback address itself: glibc does not resolve *.localhost.
     const health = await fetch(`http://127.0.0.1:${controlPlanePort}/api/health`).catch(() => undefined);
     if (health?.status === 200) break;
     if (Date.now() > deadline) {
@@ -133,5 +132,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     await sleep(1_000);
   }
-  return { dataDir, controlPlanePort, workspacePort, controlPlane, stop };
+  return {
+    dataDir,
+    controlPlanePort,
+    workspacePort,
+    controlPlane,
+    workspaceDomain: path ? undefined : LOCAL_WORKSPACE_DOMAIN,
+    stop,
+  };
 }

@@ -53,7 +53,7 @@ test('a new user creates, uses, stops and deletes a workspace from the dashboard
       context.waitForEvent('page'),
       page.getByRole('link', { name: 'Open IDE' }).click(),
     ]);
-    await expect(ide).toHaveURL(new RegExp(`^${stack.workspaces}/workspace/web/`));
+    await expect(ide).toHaveURL(new RegExp(`^${stack.ideUrl('web').replaceAll('.', '\\.')}`));
     await expect(ide.locator('.monaco-workbench')).toBeVisible({ timeout: 120_000 });
     await stack.screenshot(ide, '05-ide');
     await ide.close();
@@ -73,7 +73,11 @@ test('a new user creates, uses, stops and deletes a workspace from the dashboard
     await expect(row.getByTestId('port-status')).toHaveText('listening');
     await stack.screenshot(page, '06-port-live');
     const app = await context.newPage();
-    await app.goto(`${stack.workspaces}/workspace/web/port/3000/`);
+    await app.goto(stack.portUrl('web', 3000));
+    await expect(app.locator('body')).toHaveText('hi');
+    // VS Code's port link on the IDE's host (`./port/{{port}}/`) leads to the port's own host.
+    await app.goto(`${stack.ideUrl('web')}port/3000/`);
+    await expect(app).toHaveURL(stack.portUrl('web', 3000));
     await expect(app.locator('body')).toHaveText('hi');
     await app.close();
     await stack.exec('web', 'kill $(cat /tmp/app.pid)');

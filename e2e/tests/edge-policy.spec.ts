@@ -16,9 +16,9 @@ test('without credentials every server answers 401 (a browser is sent to sign in
     `${stack.controlPlane}/api/openapi.json`,
     `${stack.controlPlane}/api/events`,
     `${stack.controlPlane}/nothing-here`,
-    `${stack.workspaces}/`,
-    `${stack.workspaces}/workspace/anything/`,
-    `${stack.workspaces}/workspace/anything/port/3000/`,
+    stack.ideUrl('anything'),
+    `${stack.ideUrl('anything')}port/3000/`,
+    stack.portUrl('anything', 3000),
   ];
   for (const url of protectedUrls) {
     const res = await anonymous(url);

@@ -14,7 +14,7 @@ test('the IDE loads and a command typed in its terminal returns output', async (
   );
   expect(written.exitCode).toBe(0);
 
-  await page.goto(`${stack.workspaces}/workspace/${workspace}/`);
+  await page.goto(stack.ideUrl(workspace));
   await expect(page.locator('.monaco-workbench')).toBeVisible({ timeout: 120_000 });
 
   await test.step('open a terminal with Ctrl+`', async () => {

@@ -1,10 +1,10 @@
 import { expect, test } from '../fixtures.js';
 
 /**
- * A page served from a workspace (an app on a forwarded port, on the :8081 origin) attacks the
- * control plane (:8080) with the user's credentials, in the real browser. Cookies and basic-auth
- * credentials are not port-scoped and SameSite treats :8081 as same-site, so only the control
- * plane's own refusal of foreign-origin state changes stands in the way.
+ * A page served from a workspace (an app on a forwarded port, at its own host under
+ * `ws.rockpool.localhost`) attacks the control plane (`rockpool.localhost`) with the user's
+ * credentials, in the real browser. The session cookie covers both hosts and SameSite treats them as
+ * same-site, so only the control plane's own refusal of foreign-origin state changes stands in the way.
  */
 test.describe('origin isolation', () => {
   test.describe.configure({ mode: 'serial' });
@@ -44,11 +44,11 @@ test.describe('origin isolation', () => {
       `cat > /tmp/evil.html <<'HTML'\n${html}\nHTML\nsetsid node -e "const h=require('fs').readFileSync('/tmp/evil.html');require('http').createServer((q,s)=>{s.setHeader('Content-Type','text/html');s.end(h)}).listen(3000)" >/dev/null 2>&1 &`,
     );
     await expect
-      .poll(async () => (await stack.workspaceGet('/workspace/evil/port/3000/')).status, { timeout: 30_000 })
+      .poll(async () => (await stack.workspaceGet(stack.portUrl('evil', 3000))).status, { timeout: 30_000 })
       .toBe(200);
 
     const before = (await stack.api('GET', '/api/workspaces')).body.items as { name: string }[];
-    await page.goto(`${stack.workspaces}/workspace/evil/port/3000/`);
+    await page.goto(stack.portUrl('evil', 3000));
     await expect
       .poll(() => page.evaluate(() => (window as unknown as { results: Record<string, string> }).results), {
         timeout: 30_000,

@@ -10,14 +10,14 @@ test('a registered port answers 502 until an app listens, 200 while it does, and
   workspace,
 }) => {
   const port = 5000;
-  const url = `/workspace/${workspace}/port/${port}/`;
+  const url = stack.portUrl(workspace, port);
   try {
     const added = await stack.api('POST', `/api/workspaces/${workspace}/ports`, { port });
     expect(added.status).toBe(201);
 
     await test.step('nothing listens yet: 502, and the page says so', async () => {
       await expect.poll(async () => (await stack.workspaceGet(url)).status).toBe(502);
-      const response = await page.goto(`${stack.workspaces}${url}`);
+      const response = await page.goto(url);
       expect(response?.status()).toBe(502);
       await expect(page.getByRole('heading', { name: 'The app is not listening yet' })).toBeVisible();
       await expect(page.getByText(/nothing inside the workspace is listening/)).toBeVisible();
@@ -30,11 +30,11 @@ test('a registered port answers 502 until an app listens, 200 while it does, and
         `setsid node -e "require('http').createServer((q,s)=>s.end('hello from ${port} '+q.url)).listen(${port})" >/dev/null 2>&1 & echo $! > /tmp/app-${port}.pid`,
       );
       await expect.poll(async () => (await stack.workspaceGet(url)).status, { timeout: 30_000 }).toBe(200);
-      // The app sees its own root: the /workspace/{name}/port/{port} prefix is stripped.
+      // The app is at its host's root and sees the path as sent.
       expect((await stack.workspaceGet(`${url}some/path?q=1`)).text).toBe(
         `hello from ${port} /some/path?q=1`,
       );
-      await page.goto(`${stack.workspaces}${url}`);
+      await page.goto(url);
       await expect(page.locator('body')).toHaveText(`hello from ${port} /`);
     });
 
@@ -51,7 +51,7 @@ test('a registered port answers 502 until an app listens, 200 while it does, and
 test('an unregistered port answers 404, and a sixth port is refused', async ({ stack, workspace }) => {
   const ports = [5100, 5101, 5102, 5103, 5104];
   try {
-    const unregistered = await stack.workspaceGet(`/workspace/${workspace}/port/5999/`);
+    const unregistered = await stack.workspaceGet(stack.portUrl(workspace, 5999));
     expect(unregistered.status).toBe(404);
 
     for (const port of ports)
@@ -63,9 +63,9 @@ test('an unregistered port answers 404, and a sixth port is refused', async ({ s
     // Refused means nothing changed: five ports, and no route for the sixth.
     const listed = await stack.api('GET', `/api/workspaces/${workspace}/ports`);
     expect((listed.body.items as { port: number }[]).map((p) => p.port).sort()).toEqual(ports);
-    expect((await stack.workspaceGet(`/workspace/${workspace}/port/5105/`)).status).toBe(404);
+    expect((await stack.workspaceGet(stack.portUrl(workspace, 5105))).status).toBe(404);
     await expect
-      .poll(async () => (await stack.workspaceGet(`/workspace/${workspace}/port/5104/`)).status)
+      .poll(async () => (await stack.workspaceGet(stack.portUrl(workspace, 5104))).status)
       .toBe(502);
   } finally {
     for (const port of ports) await stack.api('DELETE', `/api/workspaces/${workspace}/ports/${port}`);

@@ -22,7 +22,7 @@ test('opening a suspended workspace resumes it and ends in VS Code', async ({ pa
   expect((await stack.api('POST', `/api/workspaces/${workspace}/suspend`)).status).toBe(202);
   await waitForState(stack, workspace, 'suspended');
 
-  const response = await page.goto(`${stack.workspaces}/workspace/${workspace}/`);
+  const response = await page.goto(stack.ideUrl(workspace));
   expect(response?.status()).toBe(503);
   await expect(page.locator('h1')).toHaveText(`Resuming ${workspace}…`);
   await stack.screenshot(page, '30-resuming');

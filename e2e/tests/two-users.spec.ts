@@ -1,6 +1,7 @@
 import type { Browser } from '@playwright/test';
 import { signInCookie } from '@rockpool/caddy/testing';
-import { type ApiResponse, expect, type Stack, test } from '../fixtures.js';
+import { expect, type Stack, test } from '../fixtures.js';
+import { apiAs as apiAsAt } from '../stack-client.js';
 
 /**
  * Two members on the real stack, in Chromium: alice creates a workspace; bob, signed in as
@@ -12,26 +13,9 @@ const alice = { username: 'alice', password: 'alice-e2e-password' };
 const bob = { username: 'bob', password: 'bob-e2e-password-1' };
 const name = 'alices';
 
-/** A request to the control plane as `user`. */
-async function apiAs(
-  stack: Stack,
-  user: typeof alice,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse> {
-  const res = await fetch(`${stack.controlPlane}${path}`, {
-    method,
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`,
-      Connection: 'close',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : {} };
-}
+/** A request to the control plane as `user` (basic auth, as the CLI sends it). */
+const apiAs = (stack: Stack, user: typeof alice, method: string, path: string, body?: unknown) =>
+  apiAsAt(stack.controlPlane, user, method, path, body);
 
 /**
  * What `user`'s Chromium shows at `url` on the workspace origin: the status and the page's text.
@@ -47,7 +31,7 @@ async function openAs(browser: Browser, stack: Stack, user: typeof alice, url: s
         {
           name: cookieName,
           value,
-          domain: origin.hostname,
+          domain: `.${origin.hostname}`,
           path: '/',
           expires: -1,
           httpOnly: true,
@@ -103,17 +87,18 @@ test.describe('two users', () => {
       ).toBe(201);
     });
 
-    const ide = `${stack.workspaces}/workspace/${name}/`;
+    const ide = stack.ideUrl(name);
     await test.step('alice opens her IDE in Chromium', async () => {
       expect((await openAs(browser, stack, alice, ide)).status).toBe(200);
     });
 
     await test.step('bob, in his own Chromium, gets the 404 of an unknown workspace', async () => {
-      const unknown = await openAs(browser, stack, bob, `${stack.workspaces}/workspace/nobodys/`);
+      const unknown = await openAs(browser, stack, bob, stack.ideUrl('nobodys'));
       expect(unknown.status).toBe(404);
       const expected = { status: 404, text: unknown.text.replace('nobodys', name) };
       expect(JSON.parse(expected.text)).toMatchObject({ error: { code: 'not_found' } });
       expect(await openAs(browser, stack, bob, ide)).toEqual(expected);
+      expect(await openAs(browser, stack, bob, stack.portUrl(name, 3000))).toEqual(expected);
       expect(await openAs(browser, stack, bob, `${ide}port/3000/`)).toEqual(expected);
       // The API says the same: for bob, alice's workspace does not exist.
       expect((await apiAs(stack, bob, 'GET', `/api/workspaces/${name}`)).status).toBe(404);

@@ -56,16 +56,16 @@ interface IdeSocket {
 }
 
 /**
- * Waits until `path` answers `status` through the edge. When it never does, the error carries the
+ * Waits until `url` answers `status` through the edge. When it never does, the error carries the
  * workspace's record: a workspace the worker turned to error explains a missing route.
  */
-async function edgeAnswers(stack: Stack, workspace: string, path: string, status: number): Promise<void> {
+async function edgeAnswers(stack: Stack, workspace: string, url: string, status: number): Promise<void> {
   try {
-    await expect.poll(async () => (await stack.workspaceGet(path)).status, { timeout: 30_000 }).toBe(status);
+    await expect.poll(async () => (await stack.workspaceGet(url)).status, { timeout: 30_000 }).toBe(status);
   } catch (error) {
     const record = await stack.api('GET', `/api/workspaces/${workspace}`);
     throw new Error(
-      `${path} did not answer ${status} within 30 s; the workspace is ${JSON.stringify(record.body)}\n${(error as Error).message}`,
+      `${url} did not answer ${status} within 30 s; the workspace is ${JSON.stringify(record.body)}\n${(error as Error).message}`,
     );
   }
 }
@@ -113,16 +113,16 @@ test('code-server and app WebSockets stay open through route churn and time', as
       );
       expect(started.exitCode).toBe(0);
       await expect
-        .poll(async () => (await stack.workspaceGet(`/workspace/${workspace}/port/${APP_PORT}/`)).status, {
+        .poll(async () => (await stack.workspaceGet(stack.portUrl(workspace, APP_PORT))).status, {
           timeout: 30_000,
         })
         .toBe(200);
-      await app.goto(`${stack.workspaces}/workspace/${workspace}/port/${APP_PORT}/`);
+      await app.goto(stack.portUrl(workspace, APP_PORT));
       await expect
         .poll(() => app.evaluate(() => (window as unknown as { stats: AppStats }).stats.received))
         .toBeGreaterThan(0);
 
-      await ide.goto(`${stack.workspaces}/workspace/${workspace}/`);
+      await ide.goto(stack.ideUrl(workspace));
       await expect(ide.locator('.monaco-workbench')).toBeVisible({ timeout: 120_000 });
       // The workbench is up once its remote connections are; let them settle before counting.
       await expect
@@ -142,12 +142,12 @@ test('code-server and app WebSockets stay open through route churn and time', as
       let nextSample = start + 60_000;
       while (cycles < minCycles || Date.now() < end) {
         const port = 4000 + (cycles % 500);
-        const path = `/workspace/${workspace}/port/${port}/`;
+        const url = stack.portUrl(workspace, port);
         expect((await stack.api('POST', `/api/workspaces/${workspace}/ports`, { port })).status).toBe(201);
         // The route is in Caddy when its port answers 502 (registered) rather than 404.
-        await edgeAnswers(stack, workspace, path, 502);
+        await edgeAnswers(stack, workspace, url, 502);
         expect((await stack.api('DELETE', `/api/workspaces/${workspace}/ports/${port}`)).status).toBe(204);
-        await edgeAnswers(stack, workspace, path, 404);
+        await edgeAnswers(stack, workspace, url, 404);
         cycles++;
         if (Date.now() >= nextSample) {
           nextSample += 60_000;

@@ -152,12 +152,15 @@ describe.skipIf(!existsSync(CHROMIUM))('pnpm dev', () => {
     const console: string[] = [];
     page.on('console', (message) => console.push(message.text()));
     const connected = page.waitForEvent('console', (message) => message.text().includes('[vite] connected'));
-    // No session yet: the edge sends the browser to the sign-in page, which sends it back.
-    await page.goto(`${origin}/app/`);
+    // No session yet: the edge sends the browser to the sign-in page, which sends it back. The
+    // browser uses the dashboard's name (the local default: rockpool.localhost, beside the workspace
+    // hosts under ws.rockpool.localhost), where the session cookie is set.
+    const dashboard = `http://rockpool.localhost:${new URL(origin).port}`;
+    await page.goto(`${dashboard}/app/`);
     expect(new URL(page.url()).pathname).toBe('/auth/');
     await page.fill('#username', 'admin');
     await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForURL(`${origin}/app/`), page.click('button[type=submit]')]);
+    await Promise.all([page.waitForURL(`${dashboard}/app/`), page.click('button[type=submit]')]);
     await connected;
     const heading = (await page.locator('h1').first().textContent()) ?? '';
     expect(heading.length).toBeGreaterThan(0);

@@ -16,6 +16,18 @@ type UrlSettings = Pick<
   | 'workspaceDomain'
 >;
 
+/**
+ * The name browsers on this machine use for the control plane: `localhost`, or in subdomain mode
+ * under a `*.localhost` workspace domain its parent (`ws.rockpool.localhost` → `rockpool.localhost`),
+ * which one session cookie can share with the workspace hosts (browsers refuse one for `localhost`).
+ */
+function loopbackName(settings: UrlSettings): string {
+  const domain = settings.workspaceDomain;
+  if (settings.routingMode !== 'subdomain' || !domain?.endsWith('.localhost')) return 'localhost';
+  const parent = domain.slice(domain.indexOf('.') + 1);
+  return parent === 'localhost' ? 'localhost' : parent;
+}
+
 function controlPlaneUrl(settings: UrlSettings): string {
   if (settings.publicUrl) return settings.publicUrl;
   const scheme = settings.tls.mode === 'off' ? 'http' : 'https';
@@ -24,7 +36,7 @@ function controlPlaneUrl(settings: UrlSettings): string {
       ? settings.tls.domain
       : LOOPBACK_OR_ANY.has(settings.listenHost)
         ? // The name the README and browsers use; one host for every link keeps one set of credentials.
-          'localhost'
+          loopbackName(settings)
         : settings.listenHost;
   const url = new URL(`${scheme}://${host}`);
   url.port = String(settings.controlPlanePort);

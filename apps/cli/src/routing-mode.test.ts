@@ -18,11 +18,45 @@ const env = (extra: Record<string, string> = {}) => ({
 const LOCAL = { ROCKPOOL_PUBLIC_URL: 'http://rockpool.localhost:8080' };
 
 describe('--routing-mode', () => {
-  it('defaults to subdomain with a workspace domain, else path', () => {
-    expect(readSettings(env(), applyConfigFlags(undefined, {})).routingMode).toBe('path');
-    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' });
+  it('defaults to subdomain under *.localhost on this machine alone, with no DNS', () => {
+    for (const config of [undefined, applyConfigFlags(undefined, {})]) {
+      const settings = readSettings(env(), config);
+      expect(settings).toMatchObject({ routingMode: 'subdomain', workspaceDomain: 'ws.rockpool.localhost' });
+      expect(publicUrls(settings)).toEqual({
+        controlPlane: 'http://rockpool.localhost:8080',
+        workspaces: 'http://*.ws.rockpool.localhost:8081',
+      });
+    }
+  });
+
+  it('defaults to path where browsers elsewhere cannot resolve *.localhost to this machine', () => {
+    for (const [extra, config] of [
+      [{ ROCKPOOL_LISTEN_HOST: '0.0.0.0' }, undefined],
+      [{ ROCKPOOL_PUBLIC_URL: 'http://192.168.1.5:8080' }, undefined],
+      [{}, applyConfigFlags(undefined, { tls: 'self-signed' })],
+      [{}, applyConfigFlags(undefined, { 'routing-mode': 'path' })],
+    ] as const) {
+      const settings = readSettings(env(extra), config);
+      expect({ extra, mode: settings.routingMode, domain: settings.workspaceDomain }).toEqual({
+        extra,
+        mode: 'path',
+        domain: undefined,
+      });
+    }
+  });
+
+  it('defaults to subdomain with a workspace domain', () => {
+    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.example.com' });
     expect(config.routingMode).toBeUndefined();
-    expect(readSettings(env(LOCAL), config).routingMode).toBe('subdomain');
+    expect(
+      readSettings(env({ ROCKPOOL_PUBLIC_URL: 'http://rockpool.example.com:8080' }), config).routingMode,
+    ).toBe('subdomain');
+    // A *.localhost workspace domain names the control plane's host too: its parent.
+    const local = readSettings(
+      env(),
+      applyConfigFlags(undefined, { 'workspace-domain': 'ws.dev.localhost' }),
+    );
+    expect(publicUrls(local).controlPlane).toBe('http://dev.localhost:8080');
   });
 
   it('keeps a chosen mode in the config file, and goes back to the default with an empty value', () => {
@@ -53,10 +87,11 @@ describe('--routing-mode', () => {
   });
 
   it('refuses hosts for which one sign-in cannot cover the workspaces, saying which to use', () => {
-    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.rockpool.localhost' });
+    // The control plane would be `localhost`, for which browsers refuse a cookie Domain.
+    const config = applyConfigFlags(undefined, { 'workspace-domain': 'ws.localhost' });
     expect(() => readSettings(env(), config)).toThrow(SettingsError);
     expect(() => readSettings(env(), config)).toThrow(
-      /control plane \(localhost\) and the workspaces \(\*\.ws\.rockpool\.localhost\).*ROCKPOOL_PUBLIC_URL/,
+      /control plane \(localhost\) and the workspaces \(\*\.ws\.localhost\).*ROCKPOOL_PUBLIC_URL/,
     );
     expect(() =>
       readSettings(env({ ROCKPOOL_PUBLIC_URL: 'http://rockpool.example.com:8080' }), config),
@@ -93,7 +128,7 @@ describe("init's wizard", () => {
 
 describe('links by routing mode', () => {
   it('path: the workspace port on the control plane host', () => {
-    const settings = readSettings(env());
+    const settings = readSettings(env(), applyConfigFlags(undefined, { 'routing-mode': 'path' }));
     expect(publicUrls(settings)).toEqual({
       controlPlane: 'http://localhost:8080',
       workspaces: 'http://localhost:8081',
@@ -162,7 +197,10 @@ describe('the edge in subdomain mode', () => {
       const settings = readSettings(env({ ...LOCAL, ...github, ROCKPOOL_DATA_DIR: dataDir }), config);
       const { auth } = await edgeAuth(settings);
       expect(auth).toMatchObject({ kind: 'portal', cookieDomain: 'rockpool.localhost' });
-      const path = readSettings(env({ ...github, ROCKPOOL_DATA_DIR: dataDir }));
+      const path = readSettings(
+        env({ ...github, ROCKPOOL_DATA_DIR: dataDir }),
+        applyConfigFlags(undefined, { 'routing-mode': 'path' }),
+      );
       expect((await edgeAuth(path)).auth).not.toHaveProperty('cookieDomain');
     }));
 });

@@ -55,6 +55,35 @@ export interface Settings {
     | undefined;
 }
 
+/**
+ * The workspace domain of the local default: on this machine alone (plain HTTP on loopback) an IDE
+ * and each forwarded app get an origin of their own with no DNS at all, since browsers and curl
+ * resolve every `*.localhost` name to loopback. The control plane is then `rockpool.localhost`, so
+ * one session cookie covers it and every workspace host.
+ */
+export const LOCAL_WORKSPACE_DOMAIN = 'ws.rockpool.localhost';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
+
+/**
+ * Whether these settings get the local default (subdomain mode under LOCAL_WORKSPACE_DOMAIN): no
+ * workspace domain or routing mode chosen, plain HTTP, listening on loopback only and no public URL
+ * (a browser elsewhere could not resolve `*.localhost` to this machine).
+ */
+export function usesLocalSubdomains(
+  config: Pick<RockpoolConfig, 'workspaceDomain' | 'routingMode' | 'tls'> | undefined,
+  listenHost: string,
+  publicUrl: string | undefined,
+): boolean {
+  return (
+    config?.workspaceDomain === undefined &&
+    config?.routingMode === undefined &&
+    (config?.tls.mode ?? 'off') === 'off' &&
+    LOOPBACK.has(listenHost) &&
+    publicUrl === undefined
+  );
+}
+
 export class SettingsError extends Error {
   readonly code = 'invalid_settings';
   constructor(message: string) {
@@ -145,16 +174,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, config?: Rock
       `ROCKPOOL_PUBLIC_URL must be the control plane's origin, like https://rockpool.example.com (got ${JSON.stringify(env.ROCKPOOL_PUBLIC_URL)})`,
     );
 
+  const listenHost = env.ROCKPOOL_LISTEN_HOST || config?.listenHost || '127.0.0.1';
+  const local = usesLocalSubdomains(config, listenHost, publicUrl);
   const settings: Settings = {
     dataDir,
-    listenHost: env.ROCKPOOL_LISTEN_HOST || config?.listenHost || '127.0.0.1',
+    listenHost,
     controlPlanePort,
     workspacePort,
     httpPort,
     tls: config?.tls ?? { mode: 'off' },
     access: config?.access ?? { mode: 'all', allow: [], trustedProxies: [] },
-    workspaceDomain: config?.workspaceDomain,
-    routingMode: routingModeOf(config),
+    workspaceDomain: local ? LOCAL_WORKSPACE_DOMAIN : config?.workspaceDomain,
+    routingMode: local ? 'subdomain' : routingModeOf(config),
     caddyBinary,
     username: env.CADDY_USERNAME || 'admin',
     password: env.CADDY_PASSWORD || undefined,

@@ -12,6 +12,7 @@ import { caddyBinaryForTests, edgeRequest, freePort, signInCookie } from '@rockp
 import { QemuRuntime } from '@rockpool/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningStack, up } from './commands/up.js';
+import { applyConfigFlags } from './config-flags.js';
 import { readSettings } from './settings.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
@@ -109,16 +110,20 @@ beforeAll(async () => {
   const [cp, wp] = [await freePort(), await freePort()];
   api = `http://127.0.0.1:${cp}`;
   workspaces = `http://127.0.0.1:${wp}`;
-  const settings = readSettings({
-    ...process.env,
-    ROCKPOOL_DATA_DIR: dataDir,
-    ROCKPOOL_CONTROL_PLANE_PORT: String(cp),
-    ROCKPOOL_WORKSPACE_PORT: String(wp),
-    ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
-    CADDY_PASSWORD: PASSWORD,
-    // Generous limits: this test makes many API calls on purpose.
-    ROCKPOOL_RATE_LIMITS: JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] }),
-  });
+  const settings = readSettings(
+    {
+      ...process.env,
+      ROCKPOOL_DATA_DIR: dataDir,
+      ROCKPOOL_CONTROL_PLANE_PORT: String(cp),
+      ROCKPOOL_WORKSPACE_PORT: String(wp),
+      ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
+      CADDY_PASSWORD: PASSWORD,
+      // Generous limits: this test makes many API calls on purpose.
+      ROCKPOOL_RATE_LIMITS: JSON.stringify({ apiWrite: [{ window: '1m', maxEvents: 1000 }] }),
+      // Path mode, explicitly: this test reaches workspaces by path on 127.0.0.1.
+    },
+    applyConfigFlags(undefined, { 'routing-mode': 'path' }),
+  );
   const echo = { write: (line: string) => log.push(line) } as unknown as NodeJS.WritableStream;
   stack = await up(settings, echo);
   qemu = new QemuRuntime({ imageDir, stateDir: join(dataDir, 'vms') });

@@ -90,6 +90,16 @@ export async function startStack(options: {
     CADDY_PASSWORD: credentials.password,
     ...options.env,
   };
+  // Path mode, chosen as a user would: the benchmarks reach workspaces by path on 127.0.0.1 (the
+  // local default is a host per workspace under ws.rockpool.localhost).
+  execFileSync(
+    process.execPath,
+    [join(REPO_ROOT, 'apps', 'cli', 'dist', 'main.js'), 'init', '--routing-mode', 'path'],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
   const log = createWriteStream(join(tmpdir(), `${dataDir.split('/').at(-1)}.log`));
   await new Promise((resolve) => log.once('open', resolve));
   const stack: ChildProcess = spawn(

@@ -8,7 +8,6 @@ import {
   parseWorkspaceHost,
   portHost,
   portUrl,
-  portUrlTemplate,
   type WorkspaceAddressing,
   workspaceDomainProblem,
 } from './addressing.js';
@@ -22,15 +21,11 @@ describe('links', () => {
   it('puts IDEs and ports under one origin in path mode', () => {
     expect(ideUrl(path, 'alice')).toBe('https://rockpool.example.com:8081/workspace/alice/');
     expect(portUrl(path, 'alice', 3000)).toBe('https://rockpool.example.com:8081/workspace/alice/port/3000/');
-    expect(portUrlTemplate(path, 'alice')).toBe(
-      'https://rockpool.example.com:8081/workspace/alice/port/{{port}}/',
-    );
   });
 
   it('gives each IDE and port a host of its own in subdomain mode', () => {
     expect(ideUrl(subdomain, 'alice')).toBe('https://alice.ws.example.com/');
     expect(portUrl(subdomain, 'alice', 3000)).toBe('https://3000--alice.ws.example.com/');
-    expect(portUrlTemplate(subdomain, 'alice')).toBe('https://{{port}}--alice.ws.example.com/');
   });
 
   it("keeps the edge's port unless it is the scheme's default", () => {

@@ -114,17 +114,6 @@ export function portUrl(addressing: WorkspaceAddressing, name: string, port: num
   return `${subdomainOrigin(addressing, portHost(name, port, addressing.domain))}/`;
 }
 
-/**
- * VS Code's port-link template (`VSCODE_PROXY_URI`) for a workspace: its `{{port}}` is filled in
- * by VS Code, so the link lands on Rockpool's forwarded-port URL in either mode.
- */
-export function portUrlTemplate(addressing: WorkspaceAddressing, name: string): string {
-  const sample = portUrl(addressing, name, 1);
-  return addressing.mode === 'path'
-    ? sample.replace(/\/port\/1\/$/, '/port/{{port}}/')
-    : sample.replace(`://1${PORT_LABEL_SEPARATOR}`, `://{{port}}${PORT_LABEL_SEPARATOR}`);
-}
-
 const WILDCARD = '*.';
 
 /**

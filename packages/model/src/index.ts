@@ -8,7 +8,6 @@ export {
   parseWorkspaceHost,
   portHost,
   portUrl,
-  portUrlTemplate,
   ROUTING_MODES,
   type RoutingMode,
   type WorkspaceAddressing,

@@ -105,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? await startWakeServer(options.wakeSocket, {
           workspaces,
           jobs,
+          addressing: options.workspaces,
           log: (line) => process.stderr.write(`rockpool-server: ${line}\n`),
         })
       : undefined;

@@ -137,7 +137,8 @@ describe('rockpool reconfigure and status with a running Caddy', () => {
     env.ROCKPOOL_HTTP_PORT = String(await freePort());
     cp = `127.0.0.1:${env.ROCKPOOL_CONTROL_PLANE_PORT}`;
     ws = `127.0.0.1:${env.ROCKPOOL_WORKSPACE_PORT}`;
-    expect(await init([], io(env))).toBe(0);
+    // Path mode: these tests reach the workspace by path on 127.0.0.1 (the local default is subdomains).
+    expect(await init(['--routing-mode', 'path'], io(env))).toBe(0);
     // What `rockpool up` starts, without the server and the worker.
     const settings = await loadSettings(env);
     const { config } = await renderCaddyConfig(settings, new PassThrough());

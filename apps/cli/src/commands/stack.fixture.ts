@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { caddyBinaryForTests, freePort } from '@rockpool/caddy/testing';
+import { applyConfigFlags } from '../config-flags.js';
 import { readSettings } from '../settings.js';
 import { type RunningStack, up } from './up.js';
 
@@ -114,14 +115,19 @@ export async function startTestStack(options: TestStackOptions): Promise<TestSta
     });
     const [controlPlanePort, workspacePort] = [await freePort(), await freePort()];
     const stack = await up(
-      readSettings({
-        ROCKPOOL_DATA_DIR: dataDir,
-        ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
-        ROCKPOOL_CONTROL_PLANE_PORT: String(controlPlanePort),
-        ROCKPOOL_WORKSPACE_PORT: String(workspacePort),
-        ...(options.shellEnv.CADDY_PASSWORD ? { CADDY_PASSWORD: options.shellEnv.CADDY_PASSWORD } : {}),
-        ...options.settingsEnv,
-      }),
+      readSettings(
+        {
+          ROCKPOOL_DATA_DIR: dataDir,
+          ROCKPOOL_CADDY_BIN: caddyBinaryForTests(),
+          ROCKPOOL_CONTROL_PLANE_PORT: String(controlPlanePort),
+          ROCKPOOL_WORKSPACE_PORT: String(workspacePort),
+          ...(options.shellEnv.CADDY_PASSWORD ? { CADDY_PASSWORD: options.shellEnv.CADDY_PASSWORD } : {}),
+          ...options.settingsEnv,
+        },
+        // Path mode, explicitly: these tests reach workspaces by path on 127.0.0.1 (subdomain
+        // routing, the local default otherwise, has tests of its own).
+        applyConfigFlags(undefined, { 'routing-mode': 'path' }),
+      ),
       options.echo ?? new Writable({ write: (_chunk, _encoding, done) => done() }),
     );
     return {

@@ -17,7 +17,8 @@ const settings = (env: Record<string, string>, tls?: { mode: 'acme'; domain: str
 
 describe('publicUrls', () => {
   it.each([
-    [{}, 'http://localhost:8080', 'http://localhost:8081'],
+    // The local default: subdomains under *.localhost, which need no DNS.
+    [{}, 'http://rockpool.localhost:8080', 'http://*.ws.rockpool.localhost:8081'],
     [{ ROCKPOOL_LISTEN_HOST: '127.0.0.2' }, 'http://127.0.0.2:8080', 'http://127.0.0.2:8081'],
     [{ ROCKPOOL_LISTEN_HOST: '0.0.0.0' }, 'http://localhost:8080', 'http://localhost:8081'],
     [

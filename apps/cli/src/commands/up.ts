@@ -64,6 +64,9 @@ export async function edgeAuth(settings: Settings): Promise<{ auth: EdgeAuth; hi
     signingKey: await ensureSigningKey(settings.dataDir),
     // Workspaces (:8081) send a browser without a session to the control plane's sign-in page.
     signInUrl: `${publicUrls(settings).controlPlane}/auth/`,
+    // Subdomain mode: the cookie's Domain is the control plane's; a browser that came by another name
+    // (localhost for rockpool.localhost) signs in there too, or it could never keep the cookie.
+    ...(sessionCookieDomainOf(settings) ? { absoluteSignIn: true } : {}),
   });
   return { auth, hint };
 }

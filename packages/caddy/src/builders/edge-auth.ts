@@ -46,6 +46,8 @@ export interface PasswordAuthOptions {
   tokenLifetime?: number;
   /** The sign-in page's absolute URL (`{control-plane origin}/auth/`), where srv1 sends browsers. */
   signInUrl?: string;
+  /** The control plane sends browsers there too (the session cookie has a Domain: SessionPolicyOptions). */
+  absoluteSignIn?: boolean;
 }
 
 /** Password sign-in: sessions from the control plane, admitted while the user and password stand. */
@@ -63,6 +65,7 @@ export function buildPasswordAuth(options: PasswordAuthOptions): EdgeAuth {
             options.tokenLifetime ?? DEFAULT_SESSION_LIFETIME_S,
           ),
           ...(options.signInUrl ? { signInUrl: options.signInUrl } : {}),
+          ...(options.absoluteSignIn ? { absoluteSignIn: true } : {}),
         }),
       },
     },

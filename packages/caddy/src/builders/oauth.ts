@@ -147,6 +147,8 @@ export function buildOAuthAuth(options: OAuthOptions): EdgeAuth {
         authorization_policies: buildSessionPolicies({
           keys: [sessionKey(options.signingKey, lifetime, 'verify')],
           ...(options.portalUrl ? { signInUrl: options.portalUrl } : {}),
+          // The portal's cookie has a Domain: only the portal's own host can set it.
+          ...(options.cookieDomain ? { absoluteSignIn: true } : {}),
         }),
       },
     },

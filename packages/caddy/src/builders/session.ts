@@ -79,6 +79,12 @@ export interface SessionPolicyOptions {
    * origin). Without it srv1 answers 401 to browsers too.
    */
   signInUrl?: string;
+  /**
+   * Send the control plane's browsers to `signInUrl` as well, rather than to `/auth/` on whatever
+   * name they used: for a session cookie with a Domain (subdomain mode), which a sign-in under
+   * another name (`localhost` for `rockpool.localhost`) could not set.
+   */
+  absoluteSignIn?: boolean;
 }
 
 export function sessionKey(
@@ -125,7 +131,9 @@ export function buildSessionPolicies(options: SessionPolicyOptions): Authorizati
     crypto_key_configs: options.keys,
   });
   return [
-    policy(SESSION_POLICIES.controlPlane, { auth_url_path: '/auth/' }),
+    policy(SESSION_POLICIES.controlPlane, {
+      auth_url_path: options.signInUrl && options.absoluteSignIn ? options.signInUrl : '/auth/',
+    }),
     policy(
       SESSION_POLICIES.workspaces,
       options.signInUrl

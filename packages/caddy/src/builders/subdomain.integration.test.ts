@@ -135,6 +135,31 @@ describe('subdomain routing', () => {
     expect(seen?.headers['x-rockpool-port']).toBeUndefined();
   });
 
+  it("redirects the IDE host's port links (/port/{port}/...) to the port's own host, path and query kept", async () => {
+    const before = ide.requests.length;
+    for (const [path, location] of [
+      ['/port/3000/', `${originOf('3000--alice')}/`],
+      ['/port/3000', `${originOf('3000--alice')}/`],
+      ['/port/3000/a%20b/c?q=1&r=%2F', `${originOf('3000--alice')}/a%20b/c?q=1&r=%2F`],
+      ['/port/8080/x', `${originOf('8080--alice')}/x`],
+    ] as const) {
+      const res = await send('alice', path, { user: alice });
+      expect({ path, status: res.status, location: res.headers.location }).toEqual({
+        path,
+        status: 302,
+        location,
+      });
+    }
+    // Not a port link: code-server's own paths, and ports the port hosts do not spell.
+    for (const path of ['/port/', '/port/03000/', '/port/abc/', '/portal/3000/', '/x/port/3000/'])
+      expect((await send('alice', path, { user: alice })).headers['x-upstream'], path).toBe('ide');
+    expect(ide.requests.length).toBe(before + 5);
+    // Someone who may not open the IDE gets its 404, not a redirect.
+    const bobs = await send('alice', '/port/3000/', { user: bob });
+    expect(bobs.status).toBe(404);
+    expect(errorCode(bobs)).toBe('not_found');
+  });
+
   it("answers another user's IDE and ports exactly as an unknown workspace", async () => {
     const ghost = await send('ghost', '/', { user: bob });
     expect(ghost.status).toBe(404);
@@ -196,6 +221,16 @@ describe('subdomain routing', () => {
       expect(errorCode(res), host).toBe('not_found');
     }
     expect(ide.requests.length + app.requests.length).toBe(before);
+  });
+
+  it('sends a browser on the control plane by another name to sign in at its URL, where the cookie can be set', async () => {
+    const cp = new URL(edge.controlPlaneUrl);
+    const res = await edgeRequest(`${edge.controlPlaneUrl}/app/`, {
+      headers: { Host: `localhost:${cp.port}`, Accept: 'text/html' },
+    });
+    expect(res.status).toBe(302);
+    const location = new URL(String(res.headers.location));
+    expect(location.origin + location.pathname).toBe(`${edge.controlPlaneUrl}/auth/`);
   });
 
   it('sends an anonymous browser to sign in, coming back to the full workspace URL', async () => {

@@ -33,6 +33,11 @@ export interface WorkspaceAddressingRules {
    * upstream gets the path as sent.
    */
   prefix?: { ide: string; port: string; bareIde: string; barePort: string };
+  /**
+   * Subdomain mode: an IDE host's `/port/{port}/...` (VS Code's port links, the same in both modes)
+   * and the port host's URL it redirects to. Path mode has none: the path is the port's URL.
+   */
+  idePortLinks?: { match: MatcherSet; prefix: string; location: string };
   /** Where workspaces live, for error messages (`{name}` is left as is by Caddy). */
   where: string;
 }
@@ -83,6 +88,12 @@ export function hostAddressing(domain: string): WorkspaceAddressingRules {
     port: { header_regexp: { Host: { name: 'port', pattern: patterns.port } } },
     // The port host's pattern admits digits only.
     numericPort: {},
+    idePortLinks: {
+      match: { path_regexp: { name: 'ide_port', pattern: '^/port/([1-9][0-9]{0,4})(?:/|$)' } },
+      prefix: '/port/{http.regexp.ide_port.1}',
+      // After the prefix is stripped, the request's URI is the rest, escaped as sent, with its query.
+      location: '{http.request.scheme}://{http.regexp.ide_port.1}--{http.request.hostport}{http.request.uri}',
+    },
     where: `workspaces live at {name}.${domain}`,
   };
 }

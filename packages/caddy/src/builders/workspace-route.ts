@@ -190,8 +190,26 @@ function signedInRoutes(
       ? [{ match: [{ ...admin, not: [owner] }], handle: [adminAccessLog()] } satisfies Route]
       : []),
     noWorkspace([{ not: adminAccess ? [owner, admin] : [owner] }], at),
+    ...(at.idePortLinks ? [idePortLinkRedirect(at.idePortLinks)] : []),
     ...gateRoutes(at, undefined, timings, true),
   ];
+}
+
+/**
+ * Subdomain mode: an IDE host's `/port/{port}/...` redirects to the port's own host, path and
+ * query kept. VS Code's port links (the guest's `./port/{{port}}/`, resolved against the IDE's page)
+ * then work in both modes, so one guest and one snapshot serve both. Only for those who may open
+ * the IDE: anyone else got its 404 above.
+ */
+function idePortLinkRedirect(links: NonNullable<WorkspaceAddressingRules['idePortLinks']>): Route {
+  return {
+    match: [links.match],
+    handle: [
+      { handler: 'rewrite', strip_path_prefix: links.prefix },
+      { handler: 'static_response', status_code: 302, headers: { Location: [links.location] } },
+    ],
+    terminal: true,
+  };
 }
 
 /** Marks the request's access log entry with the owner whose IDE an admin opened. */

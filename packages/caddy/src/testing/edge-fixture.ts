@@ -148,6 +148,10 @@ export async function startTestEdge(
           accounts,
           signingKey: TEST_SIGNING_KEY,
           signInUrl: `${scheme}://${host}:${srv0}/auth/`,
+          // Subdomain mode, as `rockpool up` sets it: the session cookie has a Domain.
+          ...(options.edge?.workspaceDomain && options.routingMode !== 'path'
+            ? { absoluteSignIn: true }
+            : {}),
         }),
         rateLimits: options.rateLimits ?? {},
         ...(options.edge

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GATE_SECRET_HEADER } from '@rockpool/caddy';
 import type { JobQueue, Workspace, WorkspaceStore } from '@rockpool/db';
-import { isWorkspaceName, TRANSITIONS } from '@rockpool/model';
+import { isWorkspaceName, parseWorkspaceHost, TRANSITIONS, type WorkspaceAddressing } from '@rockpool/model';
 import { RETRY_AFTER_SECONDS, WAKE_HEADER, WAKING_HEADER, wakeMessage, wakePage } from './wake-page.js';
 
 /*
@@ -17,14 +17,18 @@ import { RETRY_AFTER_SECONDS, WAKE_HEADER, WAKING_HEADER, wakeMessage, wakePage 
 
 export interface WakeDeps {
   workspaces: Pick<WorkspaceStore, 'find' | 'wakeToken' | 'transition'>;
+  /** Where a request names its workspace: the forwarded prefix (path mode) or the Host (subdomain). */
+  addressing: WorkspaceAddressing;
   jobs: Pick<JobQueue, 'enqueue'>;
   log?: (line: string) => void;
 }
 
 /** What a request to the wake handler carries, as the edge set it (never trusted from a client). */
 export interface WakeRequest {
-  /** X-Forwarded-Prefix: `/workspace/{name}` or `/workspace/{name}/port/{port}`. */
+  /** X-Forwarded-Prefix (path mode): `/workspace/{name}` or `/workspace/{name}/port/{port}`. */
   prefix: string | undefined;
+  /** Host, as the browser sent it and the edge passed it on (subdomain mode: `{name}.{domain}`). */
+  host: string | undefined;
   /** X-Rockpool-Gate: the workspace's wake token. */
   token: string | undefined;
   accept: string | undefined;
@@ -45,6 +49,16 @@ const PREFIX = /^\/workspace\/([a-z0-9-]+)(?:\/port\/\d{1,5})?$/;
 export function prefixWorkspace(prefix: string | undefined): string | undefined {
   const name = prefix === undefined ? undefined : PREFIX.exec(prefix)?.[1];
   return name !== undefined && isWorkspaceName(name) ? name : undefined;
+}
+
+/**
+ * The workspace a request names where the edge found it: the prefix it stripped (path mode), or the
+ * Host it routed by (subdomain mode: an IDE host or a port host, with or without `:port`).
+ */
+export function requestWorkspace(addressing: WorkspaceAddressing, request: WakeRequest): string | undefined {
+  if (addressing.mode === 'path') return prefixWorkspace(request.prefix);
+  const host = request.host?.replace(/:\d{1,5}$/, '');
+  return host === undefined ? undefined : parseWorkspaceHost(host, addressing.domain)?.name;
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -69,7 +83,7 @@ const WAKES_FROM = ['suspended', 'stopped'] as const;
  * with Retry-After, an HTML page for a browser, JSON for anything else.
  */
 export function answerWake(deps: WakeDeps, request: WakeRequest): WakeAnswer {
-  const name = prefixWorkspace(request.prefix);
+  const name = requestWorkspace(deps.addressing, request);
   const found = name === undefined ? undefined : deps.workspaces.find(name);
   if (!found || !tokenMatches(request.token, deps.workspaces.wakeToken(found.id))) return notFound;
   let workspace: Workspace = found;
@@ -117,6 +131,7 @@ export function wakeRequestOf(
   const wakes = !upgrade && (mode === undefined || mode === 'navigate' || one(WAKE_HEADER) !== undefined);
   return {
     prefix: one('x-forwarded-prefix'),
+    host: one('host'),
     token: one(GATE_SECRET_HEADER),
     accept: one('accept'),
     wakes,

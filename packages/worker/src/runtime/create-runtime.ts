@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseAddressing, type RoutingMode } from '@rockpool/model';
 import { dataDirLayout } from '@rockpool/model/data-dir';
 import { ensureGuestIsolation } from './qemu/network-guard.js';
 import { QemuRuntime } from './qemu/qemu-runtime.js';
@@ -9,26 +8,9 @@ import { tartInstanceId } from './tart/tart-instance.js';
 import { TartRuntime } from './tart/tart-runtime.js';
 import type { VmRuntime } from './vm-runtime.js';
 
-/**
- * The edge's routing mode, from the workspaces' URL `rockpool up` gives the stack
- * (ROCKPOOL_WORKSPACE_URL: an origin, or a wildcard origin in subdomain mode): guests point VS Code's
- * port links at it. Path mode without one.
- */
-export function routingModeFromEnv(env: NodeJS.ProcessEnv): RoutingMode {
-  const raw = env.ROCKPOOL_WORKSPACE_URL;
-  if (raw === undefined || raw === '') return 'path';
-  const addressing = parseAddressing(raw);
-  if (!addressing)
-    throw new Error(
-      `ROCKPOOL_WORKSPACE_URL must be an origin (path mode) or a wildcard origin like https://*.ws.example.com:8443 (subdomain mode) (got ${JSON.stringify(raw)})`,
-    );
-  return addressing.mode;
-}
-
 /** The runtime for this platform: qemu on Linux, tart on macOS; ROCKPOOL_RUNTIME overrides. */
 export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Promise<VmRuntime> {
   const kind = env.ROCKPOOL_RUNTIME || (process.platform === 'darwin' ? 'tart' : 'qemu');
-  const routingMode = routingModeFromEnv(env);
   const stateDir = join(dataDir, 'vms');
   if (kind === 'qemu') {
     const imageDir = env.ROCKPOOL_GUEST_IMAGE;
@@ -50,7 +32,6 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
       stateDir,
       accel,
       isolation,
-      routingMode,
       ...(snapshotDir ? { snapshotDir } : {}),
     });
     const chosen = await runtime.accelerator();
@@ -73,7 +54,6 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
       instanceId: await tartInstanceId(layout.tartInstance, env.ROCKPOOL_TART_INSTANCE),
       network: report.network,
       baseImage: env.ROCKPOOL_TART_IMAGE || 'rockpool-base',
-      routingMode,
       // Absolute: tart resolves a relative TART_HOME against its cwd, the VM's state directory.
       ...(env.TART_HOME ? { env: { TART_HOME: resolve(env.TART_HOME) } } : {}),
     });

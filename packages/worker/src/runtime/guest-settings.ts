@@ -1,4 +1,4 @@
-import { assertWorkspaceName, type RoutingMode } from '@rockpool/model';
+import { assertWorkspaceName } from '@rockpool/model';
 
 /**
  * What a guest is told about its workspace at boot (scripts/guest/rockpool-settings applies it, the
@@ -7,26 +7,16 @@ import { assertWorkspaceName, type RoutingMode } from '@rockpool/model';
  */
 export interface GuestSettings {
   ROCKPOOL_WORKSPACE_NAME: string;
-  /** VS Code's port links; unset: the guest's default, path mode's `./port/{{port}}/`. */
-  VSCODE_PROXY_URI?: string;
 }
 
 /**
- * VS Code's port-link template (VSCODE_PROXY_URI) in a routing mode, the same for every workspace,
- * so a guest never needs to know its origin: VS Code fills in `{{port}}`, and `{{host}}` with its
- * page's host (and port), `alice.ws.example.com:8443`. Path mode: undefined, the guest's default
- * `./port/{{port}}/`, which VS Code resolves against its page `/workspace/{name}/`. Subdomain mode:
- * `//{{port}}--{{host}}/`, the port's own host beside the IDE's (`3000--alice.ws.example.com:8443`).
+ * The settings of `workspace`'s guest. VS Code's port links are the guest's default in every routing
+ * mode, `./port/{{port}}/` against the IDE's page: in subdomain mode the edge redirects the IDE
+ * host's `/port/{port}/` to the port's own host, so a guest never needs to know its origin.
  */
-export function portLinkTemplate(mode: RoutingMode): string | undefined {
-  return mode === 'subdomain' ? '//{{port}}--{{host}}/' : undefined;
-}
-
-/** The settings of `workspace`'s guest, with VS Code's port links for the routing mode. */
-export function guestSettings(workspace: string, mode: RoutingMode = 'path'): GuestSettings {
+export function guestSettings(workspace: string): GuestSettings {
   assertWorkspaceName(workspace);
-  const portLinks = portLinkTemplate(mode);
-  return { ROCKPOOL_WORKSPACE_NAME: workspace, ...(portLinks ? { VSCODE_PROXY_URI: portLinks } : {}) };
+  return { ROCKPOOL_WORKSPACE_NAME: workspace };
 }
 
 /** `KEY=value` lines, as rockpool-settings and systemd's EnvironmentFile read them. */

@@ -73,21 +73,6 @@ describe('chooseSnapshot', () => {
     expect(await chooseSnapshot(dir, made)).toMatchObject({ files, snapshot: { memoryBytes: 6 } });
   });
 
-  it("takes one only when its guest's VS Code port links are the routing mode's", async () => {
-    const subdomain = '//{{port}}--{{host}}/';
-    writeSnapshot('memory');
-    expect(await chooseSnapshot(dir, made, subdomain)).toEqual({
-      problem: `its guest's VS Code port links are the guest's default, not ${subdomain} (the routing mode's)`,
-    });
-    writeSnapshot('memory', {
-      kernelCommandLine: `console=ttyS0 rockpool.workspace=x rockpool.port_url=${subdomain}`,
-    });
-    expect(await chooseSnapshot(dir, made, subdomain)).toMatchObject({ snapshot: { memoryBytes: 6 } });
-    expect(await chooseSnapshot(dir, made)).toMatchObject({
-      problem: expect.stringMatching(/port links are \/\//),
-    });
-  });
-
   it('says why it cannot use one: other hardware, a truncated or missing file, none at all', async () => {
     writeSnapshot('memory');
     expect(await chooseSnapshot(dir, { ...made, memoryMiB: 4096 })).toEqual({

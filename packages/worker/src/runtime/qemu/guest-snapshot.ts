@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import type { VmSpec } from '../vm-runtime.js';
-import { type Accelerator, GUEST_KERNEL_FLAGS, portLinksOf } from './qemu-args.js';
+import { type Accelerator, GUEST_KERNEL_FLAGS } from './qemu-args.js';
 
 /**
  * A memory snapshot of a guest booted from the image with code-server ready, made once after the
@@ -95,15 +95,8 @@ export function hardwareMismatch(made: SnapshotHardware, wanted: SnapshotHardwar
   return undefined;
 }
 
-/**
- * The snapshot in `dir` if it is whole and fits `wanted`, with VS Code's port links `portLinks`
- * (its running code-server keeps the ones it started with), else why not (for the cold boot's report).
- */
-export async function chooseSnapshot(
-  dir: string,
-  wanted: SnapshotHardware,
-  portLinks?: string,
-): Promise<SnapshotChoice> {
+/** The snapshot in `dir` if it is whole and fits `wanted`, else why not (for the cold boot's report). */
+export async function chooseSnapshot(dir: string, wanted: SnapshotHardware): Promise<SnapshotChoice> {
   const files = snapshotFiles(dir);
   let snapshot: SnapshotDescription;
   try {
@@ -119,11 +112,6 @@ export async function chooseSnapshot(
   }
   const mismatch = hardwareMismatch(snapshot, wanted);
   if (mismatch) return { problem: mismatch };
-  const made = portLinksOf(snapshot.kernelCommandLine);
-  if (made !== portLinks)
-    return {
-      problem: `its guest's VS Code port links are ${made ?? "the guest's default"}, not ${portLinks ?? "the guest's default"} (the routing mode's)`,
-    };
   const [memoryBytes, diskBytes] = await Promise.all(
     [files.memory, files.disk].map((file) =>
       stat(file).then(

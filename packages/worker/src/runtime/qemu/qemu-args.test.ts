@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardRuleset } from './network-guard.js';
-import { kernelCommandLine, migrateUri, overlayArgs, portLinksOf, qemuArgs } from './qemu-args.js';
+import { kernelCommandLine, migrateUri, overlayArgs, qemuArgs } from './qemu-args.js';
 
 const launch = {
   spec: { workspace: 'alice', cpus: 2, memoryMiB: 2048 },
@@ -85,18 +85,6 @@ describe('qemuArgs', () => {
     expect(kernelCommandLine('a', 1)).toBe(
       'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc=reliable tsc_early_khz=1 rockpool.workspace=a',
     );
-  });
-
-  it("carries VS Code's port links when they are not the guest's default, and reads them back", () => {
-    const line = kernelCommandLine('a', 1, '//{{port}}--{{host}}/');
-    expect(line).toBe(
-      'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc=reliable tsc_early_khz=1 rockpool.workspace=a rockpool.port_url=//{{port}}--{{host}}/',
-    );
-    expect(portLinksOf(line)).toBe('//{{port}}--{{host}}/');
-    expect(portLinksOf(kernelCommandLine('a', 1))).toBeUndefined();
-    expect(() => kernelCommandLine('a', 1, '//x y/')).toThrow(/must not contain a space/);
-    const args = qemuArgs({ ...launch, accel: 'tcg', portLinks: '//{{port}}--{{host}}/' });
-    expect(args[args.indexOf('-append') + 1]).toContain(' rockpool.port_url=//{{port}}--{{host}}/');
   });
 
   it('refuses new connections from the VM user to any local address, DNS aside', () => {

@@ -42,8 +42,6 @@ export interface QemuLaunch {
   restoring?: true;
   /** The kernel command line the saved guest booted with, when restoring a snapshot made for another name. */
   kernelCommandLine?: string;
-  /** VS Code's port-link template in the guest (portLinkTemplate); unset: the guest's default. */
-  portLinks?: string;
 }
 
 /** QEMU's descriptors when `restoring`, in the order the runtime hands them over (from 3 on). */
@@ -61,9 +59,6 @@ export function vmProcessName(workspace: string): string {
 export const GUEST_GATE_PORT = 8080;
 export const NETDEV_ID = 'net0';
 
-/** The kernel command line's parameter that carries VS Code's port links (rockpool-init reads it). */
-export const PORT_LINKS_PARAMETER = 'rockpool.port_url';
-
 /**
 /**
  * The kernel flags every guest boots with. `tsc=reliable`: without it the kernel finds no clocksource
@@ -76,22 +71,12 @@ export const PORT_LINKS_PARAMETER = 'rockpool.port_url';
 export const GUEST_KERNEL_FLAGS = 'console=ttyS0 root=/dev/vda rw panic=-1 quiet tsc=reliable';
 
 /**
- * The guest's settings travel here (scripts/guest/rockpool-init reads them): the workspace name and,
- * when not the guest's default, VS Code's port links; not secret and without a space.
+ * The guest's settings travel here (scripts/guest/rockpool-init reads them): the workspace name, not
+ * secret. VS Code's port links are the guest's default in every routing mode (`./port/{{port}}/`:
+ * in subdomain mode the edge redirects an IDE host's `/port/{port}/` to the port's host).
  */
-export function kernelCommandLine(workspace: string, tscKhz: number, portLinks?: string): string {
-  if (portLinks !== undefined && /\s/.test(portLinks))
-    throw new RangeError(`port links must not contain a space (got ${JSON.stringify(portLinks)})`);
-  const links = portLinks === undefined ? '' : ` ${PORT_LINKS_PARAMETER}=${portLinks}`;
-  return `${GUEST_KERNEL_FLAGS} tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}${links}`;
-}
-
-/** The port links a kernel command line gives the guest; undefined: the guest's default. */
-export function portLinksOf(commandLine: string): string | undefined {
-  return commandLine
-    .split(' ')
-    .find((word) => word.startsWith(`${PORT_LINKS_PARAMETER}=`))
-    ?.slice(PORT_LINKS_PARAMETER.length + 1);
+export function kernelCommandLine(workspace: string, tscKhz: number): string {
+  return `${GUEST_KERNEL_FLAGS} tsc_early_khz=${tscKhz} rockpool.workspace=${workspace}`;
 }
 
 /** The qemu-system-x86_64 arguments for one workspace VM: microvm, virtio disk/net, QMP and the guest agent. */
@@ -120,7 +105,7 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     '-initrd',
     image.initrd,
     '-append',
-    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz, launch.portLinks),
+    launch.kernelCommandLine ?? kernelCommandLine(spec.workspace, launch.tscKhz),
     ...(launch.restoring
       ? [
           '-add-fd',

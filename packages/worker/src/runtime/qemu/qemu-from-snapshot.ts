@@ -49,12 +49,12 @@ export interface BirthDeps {
  */
 export async function createDisk(
   deps: Pick<BirthDeps, 'paths' | 'overlay'>,
-  snapshot: { dir: string; wanted: SnapshotHardware; portLinks?: string } | undefined,
+  snapshot: { dir: string; wanted: SnapshotHardware } | undefined,
 ): Promise<Birth | undefined> {
   const { paths } = deps;
   const partial = `${paths.disk}.partial`;
   await rm(partial, { force: true });
-  const choice = snapshot && (await chooseSnapshot(snapshot.dir, snapshot.wanted, snapshot.portLinks));
+  const choice = snapshot && (await chooseSnapshot(snapshot.dir, snapshot.wanted));
   let birth: Birth | undefined;
   if (choice && 'snapshot' in choice) {
     await copyFile(choice.files.disk, partial, constants.COPYFILE_FICLONE);

@@ -1,8 +1,7 @@
 import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertWorkspaceName, type RoutingMode } from '@rockpool/model';
+import { assertWorkspaceName } from '@rockpool/model';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
-import { portLinkTemplate } from '../guest-settings.js';
 import { directoryBytes, exists } from '../host-files.js';
 import { runCommand, signal, waitForExit } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
@@ -43,8 +42,6 @@ export interface QemuRuntimeOptions {
    * early in boot, seconds under KVM, longer under TCG on a busy host. Default 180 s.
    */
   gateSecretTimeoutMs?: number;
-  /** Where VS Code's port links in the guests point: the edge's routing mode. Default path. */
-  routingMode?: RoutingMode;
 }
 
 /** One QEMU microvm per workspace, from a copy-on-write overlay of the base image. */
@@ -69,7 +66,6 @@ export class QemuRuntime implements VmRuntime {
       resumeTimeoutMs: 60_000,
       now: Date.now,
       gateSecretTimeoutMs: 180_000,
-      routingMode: 'path',
       ...options,
     };
   }
@@ -107,14 +103,8 @@ export class QemuRuntime implements VmRuntime {
     const dir = this.#options.snapshotDir;
     await createDisk(
       { paths, overlay: (file) => this.#overlay(file) },
-      dir ? { dir, wanted: await this.snapshotHardware(spec), ...this.#portLinks() } : undefined,
+      dir ? { dir, wanted: await this.snapshotHardware(spec) } : undefined,
     );
-  }
-
-  /** VS Code's port links in the guests, when not the guest's default. */
-  #portLinks(): { portLinks?: string } {
-    const portLinks = portLinkTemplate(this.#options.routingMode);
-    return portLinks === undefined ? {} : { portLinks };
   }
 
   /** What a guest snapshot must have been made with for `spec` on this host. */
@@ -195,7 +185,6 @@ export class QemuRuntime implements VmRuntime {
       gateHostPort: gatePort,
       tscKhz: await hostTscKhz(() => readFile('/proc/cpuinfo', 'utf8')),
       ...(isolation.enforced ? { runAs: VM_USER } : {}),
-      ...this.#portLinks(),
       ...(restore.kernelCommandLine ? { kernelCommandLine: restore.kernelCommandLine } : {}),
       ...(restore.memory ? { restoring: true as const } : {}),
     });

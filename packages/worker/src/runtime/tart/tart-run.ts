@@ -1,6 +1,5 @@
 import { appendFile, chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RoutingMode } from '@rockpool/model';
 import { execa } from 'execa';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { guestSettings, guestSettingsFile } from '../guest-settings.js';
@@ -46,8 +45,6 @@ export interface TartRunsOptions {
   network: TartNetwork;
   /** The tart VM of a workspace (its name carries the instance id). */
   vmName(workspace: string): string;
-  /** Where VS Code's port links in the guest point (guestSettings). */
-  routingMode: RoutingMode;
 }
 
 /**
@@ -77,7 +74,7 @@ export class TartRuns {
     await writeGateSecret(join(files.share, TART_SHARE.gateSecretFile), newGateSecret());
     await writeFile(
       join(files.share, TART_SHARE.workspaceEnvFile),
-      guestSettingsFile(guestSettings(workspace, this.options.routingMode)),
+      guestSettingsFile(guestSettings(workspace)),
       { mode: 0o644 },
     );
     const args = tartRunArgs(this.options.vmName(workspace), {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertWorkspaceName, isWorkspaceName, type RoutingMode } from '@rockpool/model';
+import { assertWorkspaceName, isWorkspaceName } from '@rockpool/model';
 import { readGateSecret } from '../gate-secret.js';
 import { type GateEndpoint, RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import {
@@ -39,8 +39,6 @@ export interface TartRuntimeOptions {
   runStartTimeoutMs?: number;
   /** How long the guest may take to shut down when asked, before its power is cut (`tart stop`). */
   stopTimeoutSeconds?: number;
-  /** Where VS Code's port links in the guest point: the edge's routing mode. Default path. */
-  routingMode?: RoutingMode;
 }
 
 const POLL_MS = 200;
@@ -68,14 +66,13 @@ export class TartRuntime implements VmRuntime {
       ipWaitSeconds: 120,
       runStartTimeoutMs: 30_000,
       stopTimeoutSeconds: 30,
-      routingMode: 'path',
       ...options,
     } satisfies Required<TartRuntimeOptions>;
-    const { tartBinary, env, stateDir, network, instanceId, routingMode } = this.#options;
+    const { tartBinary, env, stateDir, network, instanceId } = this.#options;
     tartVmPrefix(instanceId); // refuses a bad id before anything runs
     this.#cli = new TartCli(tartBinary, env);
     const vmName = (w: string) => this.vmName(w);
-    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName, routingMode });
+    this.#runs = new TartRuns({ tartBinary, env, stateDir, network, vmName });
   }
 
   /** The tart VM of `workspace` (for operators and tests: `tart ip <vm>`). */
