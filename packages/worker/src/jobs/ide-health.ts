@@ -129,13 +129,16 @@ export async function waitForIde(gate: GateEndpoint, options: WaitForIdeOptions)
   const { timeoutMs, stillWanted, onTick, now = Date.now } = options;
   const deadline = now() + timeoutMs;
   let lastProblem = 'no check ran';
+  let attempt = 0;
   while (now() < deadline) {
     if (!stillWanted()) throw new Error('the workspace is no longer wanted');
     const problem = await ideProblem(gate, 3_000);
     if (!problem) return;
     lastProblem = problem;
     onTick?.();
-    await sleep(500);
+    // Soon at first (a restored guest's IDE is a moment away, and every wait adds to its start),
+    // then every 500 ms for a guest that is still booting.
+    await sleep(Math.min(500, 20 * 2 ** attempt++));
   }
   throw new Error(
     `code-server did not answer through the gate at ${gate.address} within ${Math.round(timeoutMs / 1000)} s (last check: ${lastProblem})`,
