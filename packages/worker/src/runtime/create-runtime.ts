@@ -39,6 +39,14 @@ export async function createRuntime(env: NodeJS.ProcessEnv, dataDir: string): Pr
     process.stderr.write(
       `rockpool-worker: new workspaces ${snapshotDir ? `are restored from the guest snapshot ${snapshotDir} when it fits` : 'boot cold (no guest snapshot: ROCKPOOL_GUEST_SNAPSHOT)'}\n`,
     );
+    // In the background: the first create then skips hashing the snapshot beside its load.
+    runtime.verifySnapshot().then(
+      (problem) => {
+        if (problem) process.stderr.write(`rockpool-worker: WARNING the guest snapshot: ${problem}\n`);
+      },
+      (error: Error) =>
+        process.stderr.write(`rockpool-worker: WARNING checking the guest snapshot: ${error.message}\n`),
+    );
     return runtime;
   }
   if (kind === 'tart') {

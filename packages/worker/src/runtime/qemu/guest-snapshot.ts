@@ -61,6 +61,25 @@ export interface SnapshotDescription extends SnapshotHardware {
   saveMs: number;
 }
 
+/** The snapshot's description in `dir`, or why it cannot be read. */
+export async function readSnapshotDescription(
+  dir: string,
+): Promise<{ snapshot: SnapshotDescription } | { problem: string }> {
+  try {
+    return {
+      snapshot: JSON.parse(await readFile(snapshotFiles(dir).description, 'utf8')) as SnapshotDescription,
+    };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      problem:
+        code === 'ENOENT'
+          ? `there is no snapshot in ${dir} (run scripts/build-guest-snapshot.sh)`
+          : `its description is unreadable (${(error as Error).message})`,
+    };
+  }
+}
+
 /** A snapshot that fits, or why none can be used. */
 export type SnapshotChoice = { snapshot: SnapshotDescription; files: SnapshotFiles } | { problem: string };
 
@@ -98,18 +117,9 @@ export function hardwareMismatch(made: SnapshotHardware, wanted: SnapshotHardwar
 /** The snapshot in `dir` if it is whole and fits `wanted`, else why not (for the cold boot's report). */
 export async function chooseSnapshot(dir: string, wanted: SnapshotHardware): Promise<SnapshotChoice> {
   const files = snapshotFiles(dir);
-  let snapshot: SnapshotDescription;
-  try {
-    snapshot = JSON.parse(await readFile(files.description, 'utf8')) as SnapshotDescription;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return {
-      problem:
-        code === 'ENOENT'
-          ? `there is no snapshot in ${dir} (run scripts/build-guest-snapshot.sh)`
-          : `its description is unreadable (${(error as Error).message})`,
-    };
-  }
+  const described = await readSnapshotDescription(dir);
+  if ('problem' in described) return described;
+  const { snapshot } = described;
   const mismatch = hardwareMismatch(snapshot, wanted);
   if (mismatch) return { problem: mismatch };
   const [memoryBytes, diskBytes] = await Promise.all(

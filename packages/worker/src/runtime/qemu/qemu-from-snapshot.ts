@@ -5,13 +5,28 @@ import type { BootReport, VmInfo, VmSpec } from '../vm-runtime.js';
 import { applyFixups } from './guest-fixups.js';
 import {
   chooseSnapshot,
+  readSnapshotDescription,
   type SnapshotDescription,
   type SnapshotHardware,
   snapshotFiles,
 } from './guest-snapshot.js';
 import type { QemuVmPaths } from './qemu-paths.js';
-import { loadMemory } from './qemu-snapshot.js';
+import { loadMemory, verifyMemoryFile } from './qemu-snapshot.js';
 import { qmp } from './qmp.js';
+
+/**
+ * Checks the guest snapshot's memory in `dir` against its SHA-256 ahead of the first create (the
+ * worker does it at start, in the background), so no create pays for it beside its load: undefined
+ * when it matched, else why not (each create then checks again, and boots cold on a mismatch).
+ */
+export async function verifySnapshot(dir: string, verified: Set<string>): Promise<string | undefined> {
+  const described = await readSnapshotDescription(dir);
+  if ('problem' in described) return described.problem;
+  const { memory } = snapshotFiles(dir);
+  return (await verifyMemoryFile(memory, described.snapshot.memorySha256, verified))
+    ? undefined
+    : `its memory file ${memory} does not match its SHA-256`;
+}
 
 /**
  * How a new VM comes up on its first start, written by `create` beside the disk and removed once

@@ -3,19 +3,26 @@ import { join } from 'node:path';
 import { assertWorkspaceName } from '@rockpool/model';
 import { newGateSecret, writeGateSecret } from '../gate-secret.js';
 import { directoryBytes, exists } from '../host-files.js';
-import { runCommand, signal, waitForExit } from '../host-process.js';
+import { runCommand } from '../host-process.js';
 import { freeLoopbackPort } from '../loopback-port.js';
 import { RuntimeError, type VmInfo, type VmRuntime, type VmSpec } from '../vm-runtime.js';
 import { detectAccelerator, hostTscKhz } from './accel.js';
 import { qemuVersion, type SnapshotHardware, wantedHardware } from './guest-snapshot.js';
 import { type Isolation, VM_USER, vmUserIds } from './network-guard.js';
-import { type Accelerator, type GuestImage, overlayArgs, qemuArgs, vmProcessName } from './qemu-args.js';
-import { createDisk, firstStart, type Restore, withRestoreFds } from './qemu-from-snapshot.js';
+import { type Accelerator, type GuestImage, overlayArgs, qemuArgs } from './qemu-args.js';
+import {
+  createDisk,
+  firstStart,
+  type Restore,
+  verifySnapshot,
+  withRestoreFds,
+} from './qemu-from-snapshot.js';
 import { installGateSecret } from './qemu-gate.js';
 import { type QemuVmPaths, qemuVmPaths, readGate } from './qemu-paths.js';
+import { endQemu, livePid } from './qemu-process.js';
 import { resumeOrBoot, settleRunning } from './qemu-resume.js';
 import { discardMemory, saveMemory } from './qemu-snapshot.js';
-import { type ExecResult, guestExec, qmp } from './qmp.js';
+import { type ExecResult, guestExec } from './qmp.js';
 
 export interface QemuRuntimeOptions {
   /** The guest image directory from scripts/build-guest-image.sh (vmlinuz, initrd.gz, rootfs.img). */
@@ -73,6 +80,12 @@ export class QemuRuntime implements VmRuntime {
   get image(): GuestImage {
     const dir = this.#options.imageDir;
     return { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.gz'), rootfs: join(dir, 'rootfs.img') };
+  }
+
+  /** Checks the guest snapshot ahead of the first create (verifySnapshot); undefined without one. */
+  verifySnapshot(): Promise<string | undefined> {
+    const dir = this.#options.snapshotDir;
+    return dir ? verifySnapshot(dir, this.#verifiedSnapshots) : Promise.resolve(undefined);
   }
 
   /** The accelerator VMs use (probed once). */
@@ -223,7 +236,7 @@ export class QemuRuntime implements VmRuntime {
     if (pid !== undefined) {
       // Flush the guest's page cache so the overlay is consistent, then end QEMU.
       await guestExec(paths.qgaSocket, ['/bin/sync'], { timeoutMs: 15_000 }).catch(() => undefined);
-      await this.#end(workspace, pid);
+      await endQemu(paths, pid);
     }
     // A full shutdown: saved memory of a suspended VM is thrown away, the next start boots afresh.
     await discardMemory(paths.memory);
@@ -243,27 +256,12 @@ export class QemuRuntime implements VmRuntime {
       files: paths.memory,
       ...(isolation.enforced ? { vmUser: await vmUserIds() } : {}),
     });
-    await this.#end(workspace, pid);
+    await endQemu(paths, pid);
   }
 
   async diskUsage(workspace: string): Promise<number | undefined> {
     assertWorkspaceName(workspace);
     return directoryBytes(this.paths(workspace).dir);
-  }
-
-  /** Ends QEMU (politely, then by SIGKILL) and removes what only a running VM has. */
-  async #end(workspace: string, pid: number): Promise<void> {
-    const paths = this.paths(workspace);
-    await qmp(paths.qmpSocket, 'quit').catch(() => undefined);
-    if (!(await waitForExit(pid, 10_000))) {
-      signal(pid, 'SIGKILL');
-      await waitForExit(pid, 5_000);
-    }
-    await Promise.all(
-      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.gatePort, paths.gateSecret].map((f) =>
-        rm(f, { force: true }),
-      ),
-    );
   }
 
   async delete(workspace: string): Promise<void> {
@@ -291,12 +289,7 @@ export class QemuRuntime implements VmRuntime {
     return text.split('\n').slice(-lines).join('\n');
   }
 
-  /** The PID from the pid file, if that process is alive and is this workspace's QEMU. */
-  async #livePid(workspace: string): Promise<number | undefined> {
-    const raw = await readFile(this.paths(workspace).pidFile, 'utf8').catch(() => undefined);
-    const pid = Number(raw?.trim());
-    if (!Number.isInteger(pid) || pid <= 0) return undefined;
-    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    return cmdline.includes(vmProcessName(workspace)) ? pid : undefined;
+  #livePid(workspace: string): Promise<number | undefined> {
+    return livePid(this.paths(workspace), workspace);
   }
 }

@@ -266,6 +266,23 @@ export async function loadMemory(options: LoadOptions): Promise<void> {
   if (check) options.verified?.add(identity);
 }
 
+/**
+ * Hashes `file` and records it in `verified` (LoadOptions.verified) when it has `sha256`, so a later
+ * load skips the check. Whether it matched.
+ */
+export async function verifyMemoryFile(
+  file: string,
+  sha256: string,
+  verified: Set<string>,
+): Promise<boolean> {
+  // Taken before hashing: a file written meanwhile gets another identity and is checked again.
+  const identity = await fileIdentity(file, sha256);
+  if (verified.has(identity)) return true;
+  const matches = (await sha256Of(file)) === sha256;
+  if (matches) verified.add(identity);
+  return matches;
+}
+
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 ** 2 })) hash.update(chunk);
