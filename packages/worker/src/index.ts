@@ -1,6 +1,7 @@
 export { Worker, type WorkerDeps, type WorkerOptions } from './jobs/worker.js';
 export { createRuntime } from './runtime/create-runtime.js';
 export { freeLoopbackPort } from './runtime/loopback-port.js';
+export { type GuestIdle, untilGuestIdle } from './runtime/qemu/guest-idle.js';
 export { ensureGuestIsolation, guardRuleset, type Isolation, VM_USER } from './runtime/qemu/network-guard.js';
 export { type Accelerator, kernelCommandLine, qemuArgs, vmProcessName } from './runtime/qemu/qemu-args.js';
 export { QemuRuntime, type QemuRuntimeOptions } from './runtime/qemu/qemu-runtime.js';

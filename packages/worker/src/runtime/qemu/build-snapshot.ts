@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ideProblem, waitForIde } from '../../jobs/ide-health.js';
 import { waitForExit } from '../host-process.js';
 import { RuntimeError, type VmSpec } from '../vm-runtime.js';
+import { untilGuestIdle } from './guest-idle.js';
 import { chooseSnapshot, type SnapshotDescription, snapshotFiles } from './guest-snapshot.js';
 import { QemuRuntime, type QemuRuntimeOptions } from './qemu-runtime.js';
 import { saveMemory } from './qemu-snapshot.js';
@@ -72,6 +73,13 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<stri
     await fetchIdePage(gate.address, gate.secret);
     await guestExec(paths.qgaSocket, ['/bin/rm', '-f', '/run/rockpool/gate-secret'], { timeoutMs: 30_000 });
     while (!(await ideProblem(gate, 3_000))?.includes('503')) await sleep(200);
+    const settled = await untilGuestIdle(paths.qgaSocket);
+    const busy = `${Math.round(settled.busy * 100)} % busy`;
+    options.log(
+      settled.idle
+        ? `the guest settled after ${Math.round(settled.waitedMs / 1000)} s (${busy})`
+        : `the guest is still ${busy} after a minute; saving it as it is`,
+    );
     const kernelCommandLine = await commandLineOf(pid as number);
     options.log('saving memory and device state');
     const meta = await saveMemory({
