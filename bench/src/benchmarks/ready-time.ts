@@ -12,7 +12,7 @@ export const readyTime: Benchmark = {
     'POST /api/workspaces to the IDE answering 200 through Caddy, by phase, from the guest snapshot and with a cold boot; then suspend, and resume to IDE 200 (qemu)',
   async run({ quick, caddyBinary, log, resultsDir }) {
     const parameters = {
-      runs: quick ? 1 : 3,
+      runs: quick ? 1 : 5,
       coldRuns: quick ? 1 : 2,
       runtime: 'qemu',
       pollEveryMs: 10,
