@@ -2,70 +2,33 @@
  * Start on open in subdomain mode, through the real edge: srv1 routes by Host and strips no prefix,
  * so the wake handler finds the workspace by the Host the edge routed (the IDE's host or a port's).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { edgeRequest, startTestEdge, type TestEdge } from '@rockpool/caddy/testing';
-import { type Db, openDatabase, type Stores, storesOf } from '@rockpool/db';
+import { edgeRequest } from '@rockpool/caddy/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../server.js';
+import { startWakeStack, type WakeStack } from './wake.fixture.js';
 
 const DOMAIN = 'ws.localhost';
-let dir: string;
-let edge: TestEdge;
-let server: RunningServer;
-let db: Db;
-let stores: Stores;
-let wakeSocket: string;
+let stack: WakeStack;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-wake-subdomain-'));
-  const socketPath = join(dir, 'server.sock');
-  wakeSocket = join(dir, 'wake.sock');
-  edge = await startTestEdge({
-    controlPlaneUpstream: `unix/${socketPath}`,
+  stack = await startWakeStack({
+    workspaces: { mode: 'subdomain', scheme: 'http', domain: DOMAIN, port: 8081 },
     edge: { tls: { mode: 'off' }, access: { mode: 'all' }, workspaceDomain: DOMAIN },
   });
-  server = await startServer({
-    databaseFile: join(dir, 'rockpool.db'),
-    socketPath,
-    wakeSocket,
-    limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspaces: { mode: 'subdomain', scheme: 'http', domain: DOMAIN, port: 8081 },
-  });
-  db = openDatabase(join(dir, 'rockpool.db'));
-  stores = storesOf(db);
 });
-afterAll(async () => {
-  db?.close();
-  await server?.close();
-  await edge?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 /** A suspended workspace of alice's, with its wake route in Caddy as the worker's route sync puts it. */
-async function suspended(name: string, ports: number[] = []) {
-  const ws = stores.workspaces.insert({ name, cpus: 1, memoryMiB: 512, owner: 'alice' });
-  stores.workspaces.transition(ws.id, ['creating'], { state: 'suspended', phase: 'suspended' });
-  await edge.router.putWorkspace({
-    name,
-    upstream: `unix/${wakeSocket}`,
-    gateSecret: stores.workspaces.wakeToken(ws.id) as string,
-    owner: 'alice',
-    ports: ports.map((port) => ({ port, sharing: 'private' as const })),
-  });
-  return ws;
-}
+const suspended = (name: string, ports: number[] = []) => stack.sleeping(name, 'suspended', ports);
 
 const send = (label: string, path: string) =>
-  edgeRequest(`${edge.workspacesUrl}${path}`, {
+  edgeRequest(`${stack.edge.workspacesUrl}${path}`, {
     headers: {
-      ...edge.authHeader(),
-      Host: `${label}.${DOMAIN}:${new URL(edge.workspacesUrl).port}`,
+      ...stack.edge.authHeader(),
+      Host: `${label}.${DOMAIN}:${new URL(stack.edge.workspacesUrl).port}`,
       Accept: 'text/html',
     },
   });
-const jobKinds = (id: string) => stores.jobs.pending(id).map((job) => job.kind);
+const jobKinds = (id: string) => stack.stores.jobs.pending(id).map((job) => job.kind);
 
 describe('opening a sleeping workspace by its host', () => {
   it("resumes it from its IDE's host, whatever the path", async () => {

@@ -4,62 +4,24 @@
  * handler on its unix socket.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type EdgeRequestOptions, edgeRequest, startTestEdge, type TestEdge } from '@rockpool/caddy/testing';
-import { type Db, openDatabase, type Stores, storesOf } from '@rockpool/db';
+import { type EdgeRequestOptions, edgeRequest, type TestEdge } from '@rockpool/caddy/testing';
+import type { Stores } from '@rockpool/db';
 import type { WorkspaceState } from '@rockpool/model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../server.js';
+import { startWakeStack, type WakeStack } from './wake.fixture.js';
 
-let dir: string;
+let stack: WakeStack;
 let edge: TestEdge;
-let server: RunningServer;
-let db: Db;
 let stores: Stores;
 let wakeSocket: string;
-
-/** A workspace in `state`, with its wake route in Caddy as the worker's route sync puts it. */
-async function sleeping(name: string, state: WorkspaceState, ports: number[] = []) {
-  const ws = stores.workspaces.insert({ name, cpus: 1, memoryMiB: 512, owner: 'alice' });
-  stores.workspaces.transition(ws.id, ['creating'], {
-    state,
-    phase: state === 'stopped' ? 'stopped' : 'suspended',
-  });
-  const token = stores.workspaces.wakeToken(ws.id) as string;
-  await edge.router.putWorkspace({
-    name,
-    upstream: `unix/${wakeSocket}`,
-    gateSecret: token,
-    // alice: whom edge.authHeader() signs in (the edge admits only the owner).
-    owner: 'alice',
-    ports: ports.map((port) => ({ port, sharing: 'private' as const })),
-  });
-  return ws;
-}
+const sleeping = (name: string, state: WorkspaceState, ports: number[] = []) =>
+  stack.sleeping(name, state, ports);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rockpool-wake-'));
-  const socketPath = join(dir, 'server.sock');
-  wakeSocket = join(dir, 'wake.sock');
-  edge = await startTestEdge({ controlPlaneUpstream: `unix/${socketPath}` });
-  server = await startServer({
-    databaseFile: join(dir, 'rockpool.db'),
-    socketPath,
-    wakeSocket,
-    limits: { defaultCpus: 1, maxCpus: 1, defaultMemoryMiB: 512, minMemoryMiB: 512, maxMemoryMiB: 512 },
-    workspaces: { mode: 'path', origin: 'http://configured.invalid:8081' },
-  });
-  db = openDatabase(join(dir, 'rockpool.db'));
-  stores = storesOf(db);
+  stack = await startWakeStack({ workspaces: { mode: 'path', origin: 'http://configured.invalid:8081' } });
+  ({ edge, stores, wakeSocket } = stack);
 });
-afterAll(async () => {
-  db?.close();
-  await server?.close();
-  await edge?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => stack?.close());
 
 const send = (path: string, options: EdgeRequestOptions = {}) =>
   edgeRequest(`${edge.workspacesUrl}${path}`, {

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +8,7 @@ import { RuntimeError, type VmSpec } from '../vm-runtime.js';
 import { untilGuestIdle } from './guest-idle.js';
 import { chooseSnapshot, type SnapshotDescription, snapshotFiles } from './guest-snapshot.js';
 import { QemuRuntime, type QemuRuntimeOptions } from './qemu-runtime.js';
-import { saveMemory } from './qemu-snapshot.js';
+import { saveMemory, sha256Of } from './qemu-snapshot.js';
 import { guestExec, qmp } from './qmp.js';
 
 /** The snapshot guest's name: what a restored guest is called until its fix-ups rename it. */
@@ -149,10 +147,4 @@ async function fetchIdePage(address: string, secret: string): Promise<void> {
   const response = await fetch(`http://${address}/`, { headers: { 'X-Rockpool-Gate': secret } });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`the IDE page answered ${response.status} through the gate`);
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -283,7 +283,8 @@ export async function verifyMemoryFile(
   return matches;
 }
 
-async function sha256Of(file: string): Promise<string> {
+/** A file's SHA-256, hex. */
+export async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 4 * 1024 ** 2 })) hash.update(chunk);
   return hash.digest('hex');
