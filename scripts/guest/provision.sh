@@ -115,7 +115,8 @@ case $flavor in
   qemu)
     install -m 0755 "$files/rockpool-init" /sbin/rockpool-init
     install -m 0755 "$files/rockpool-gate-secret" /usr/local/sbin/rockpool-gate-secret
-    touch /var/log/code-server.log /var/log/qemu-ga.log /var/log/rockpool-gate.log
+    install -m 0755 "$files/rockpool-restore-agent" /usr/local/sbin/rockpool-restore-agent
+    touch /var/log/code-server.log /var/log/qemu-ga.log /var/log/rockpool-gate.log /var/log/rockpool-restore-agent.log
     chown coder:coder /var/log/code-server.log
     ;;
   tart)

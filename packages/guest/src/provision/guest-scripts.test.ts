@@ -67,6 +67,14 @@ describe('the guest scripts', () => {
     expect(result.status).toBe(0);
   });
 
+  it('compile the restore agent (perl-base only: the modules it imports are there)', () => {
+    const result = spawnSync('perl', ['-c', 'scripts/guest/rockpool-restore-agent'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('scripts/guest/rockpool-restore-agent syntax OK\n');
+  });
+
   it('provision both images with one script: the QEMU build runs it in a chroot, the tart build over ssh', () => {
     expect(read('scripts/build-guest-image.sh')).toMatch(
       /chroot "\$work\/rootfs" \/bin\/sh \S+\/provision\.sh --flavor qemu/,

@@ -10,6 +10,7 @@ import { chooseSnapshot, type SnapshotDescription, snapshotFiles } from './guest
 import { QemuRuntime, type QemuRuntimeOptions } from './qemu-runtime.js';
 import { saveMemory, sha256Of } from './qemu-snapshot.js';
 import { guestExec, qmp } from './qmp.js';
+import { callRestoreAgent } from './restore-agent.js';
 
 /** The snapshot guest's name: what a restored guest is called until its fix-ups rename it. */
 export const SNAPSHOT_GUEST = 'rockpool-snapshot';
@@ -71,6 +72,8 @@ export async function buildSnapshot(options: BuildSnapshotOptions): Promise<stri
     await fetchIdePage(gate.address, gate.secret);
     await guestExec(paths.qgaSocket, ['/bin/rm', '-f', '/run/rockpool/gate-secret'], { timeoutMs: 30_000 });
     while (!(await ideProblem(gate, 3_000))?.includes('503')) await sleep(200);
+    // Every restore needs the restore agent: it must be waiting in the saved guest.
+    await untilRestoreAgentAnswers(paths.restoreSocket, options.bootTimeoutMs);
     const settled = await untilGuestIdle(paths.qgaSocket);
     const busy = `${Math.round(settled.busy * 100)} % busy`;
     options.log(
@@ -140,6 +143,20 @@ async function commandLineOf(pid: number): Promise<string> {
   const value = args[args.indexOf('-append') + 1];
   if (!value) throw new Error(`QEMU ${pid} has no -append argument`);
   return value;
+}
+
+/** Pings the guest's restore agent until it answers (it starts early in boot, beside the guest agent). */
+async function untilRestoreAgentAnswers(socket: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await callRestoreAgent(socket, () => ({ kind: 'ping' }), { timeoutMs: 5_000, now: Date.now });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
 }
 
 /** GET the IDE's page through the gate (following code-server's redirect), as a first visitor would. */

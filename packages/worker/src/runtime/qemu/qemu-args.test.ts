@@ -10,6 +10,7 @@ const launch = {
     pidFile: '/vms/alice/qemu.pid',
     qmpSocket: '/vms/alice/qmp.sock',
     qgaSocket: '/vms/alice/qga.sock',
+    restoreSocket: '/vms/alice/restore.sock',
     consoleLog: '/vms/alice/console.log',
   },
   gateHostPort: 41000,
@@ -30,6 +31,14 @@ describe('qemuArgs', () => {
     expect(value(args, '-netdev')).toBe('user,id=net0,hostfwd=tcp:127.0.0.1:41000-:8080');
     expect(value(args, '-drive')).toBe('id=root,file=/vms/alice/disk.qcow2,format=qcow2,if=none');
     expect(value(args, '-qmp')).toBe('unix:/vms/alice/qmp.sock,server=on,wait=off');
+    // Two virtio-serial ports: the guest agent, and the restore agent (restore-agent.ts).
+    const chardevs = args.flatMap((a, i) => (args[i - 1] === '-chardev' ? [a] : []));
+    expect(chardevs).toEqual([
+      'socket,id=qga0,path=/vms/alice/qga.sock,server=on,wait=off',
+      'socket,id=restore0,path=/vms/alice/restore.sock,server=on,wait=off',
+    ]);
+    expect(args).toContain('virtserialport,chardev=qga0,name=org.qemu.guest_agent.0');
+    expect(args).toContain('virtserialport,chardev=restore0,name=org.rockpool.restore.0');
     expect(value(args, '-append')).toContain('rockpool.workspace=alice');
     expect(value(args, '-append')).toContain('tsc_early_khz=2096005');
     expect(args).toContain('-daemonize');

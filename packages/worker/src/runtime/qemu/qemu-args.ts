@@ -1,4 +1,5 @@
 import type { VmSpec } from '../vm-runtime.js';
+import { RESTORE_AGENT_PORT } from './restore-agent.js';
 
 export type Accelerator = 'kvm' | 'tcg';
 
@@ -13,6 +14,8 @@ export interface VmPaths {
   pidFile: string;
   qmpSocket: string;
   qgaSocket: string;
+  /** QEMU's end of the restore agent's port (restore-agent.ts). */
+  restoreSocket: string;
   consoleLog: string;
 }
 
@@ -128,6 +131,10 @@ export function qemuArgs(launch: QemuLaunch): string[] {
     `socket,id=qga0,path=${paths.qgaSocket},server=on,wait=off`,
     '-device',
     'virtserialport,chardev=qga0,name=org.qemu.guest_agent.0',
+    '-chardev',
+    `socket,id=restore0,path=${paths.restoreSocket},server=on,wait=off`,
+    '-device',
+    `virtserialport,chardev=restore0,name=${RESTORE_AGENT_PORT}`,
     '-qmp',
     `unix:${paths.qmpSocket},server=on,wait=off`,
     '-serial',

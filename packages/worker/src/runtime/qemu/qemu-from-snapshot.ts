@@ -129,7 +129,8 @@ export async function firstStart(deps: BirthDeps, running?: VmInfo): Promise<VmI
 
 /**
  * Fix-ups on a restored guest that runs (name, machine-id, RNG, clock, the gate's secret: see
- * guest-fixups.ts). The caller need not install the gate's secret again.
+ * guest-fixups.ts, done by the guest's restore agent). The caller need not install the gate's
+ * secret again.
  */
 async function makeOwn(deps: BirthDeps): Promise<VmInfo> {
   const { paths, spec } = deps;
@@ -137,7 +138,7 @@ async function makeOwn(deps: BirthDeps): Promise<VmInfo> {
   if (status.status !== 'running') await qmp(paths.qmpSocket, 'cont');
   const info = await deps.inspect();
   if (!info.gate) throw new Error(`the restored VM of ${spec.workspace} has no gate secret on the host`);
-  const skewMs = await applyFixups(paths.qgaSocket, spec.workspace, {
+  const { skewMs } = await applyFixups(paths.restoreSocket, spec.workspace, {
     gateSecret: info.gate.secret,
     now: deps.now,
   });

@@ -26,6 +26,7 @@ export function qemuVmPaths(stateDir: string, workspace: string): QemuVmPaths {
     pidFile: join(dir, 'qemu.pid'),
     qmpSocket: join(dir, 'qmp.sock'),
     qgaSocket: join(dir, 'qga.sock'),
+    restoreSocket: join(dir, 'restore.sock'),
     consoleLog: join(dir, 'console.log'),
     gatePort: join(dir, 'gate-port'),
     gateSecret: join(dir, 'gate-secret'),

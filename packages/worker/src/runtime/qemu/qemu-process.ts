@@ -26,8 +26,13 @@ export async function endQemu(paths: QemuVmPaths, pid: number): Promise<void> {
     await waitForExit(pid, 5_000);
   }
   await Promise.all(
-    [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.gatePort, paths.gateSecret].map((f) =>
-      rm(f, { force: true }),
-    ),
+    [
+      paths.pidFile,
+      paths.qmpSocket,
+      paths.qgaSocket,
+      paths.restoreSocket,
+      paths.gatePort,
+      paths.gateSecret,
+    ].map((f) => rm(f, { force: true })),
   );
 }

@@ -1,4 +1,4 @@
-import { rename } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { exists } from '../host-files.js';
 import { signal, waitForExit } from '../host-process.js';
 import type { BootReport, VmInfo, VmSpec } from '../vm-runtime.js';
@@ -9,7 +9,7 @@ import { qmp } from './qmp.js';
 /** What resuming one VM needs from the runtime. */
 export interface ResumeDeps {
   spec: VmSpec;
-  paths: { qmpSocket: string; qgaSocket: string; memory: MemoryFiles };
+  paths: { qmpSocket: string; restoreSocket: string; memory: MemoryFiles };
   /** Starts QEMU: to boot, or to restore the saved memory in the file `memory`. */
   launch(memory?: string): Promise<VmInfo>;
   inspect(): Promise<VmInfo>;
@@ -46,12 +46,13 @@ export async function resumeOrBoot(deps: ResumeDeps): Promise<VmInfo> {
 
 /**
  * `start` of a VM whose QEMU runs: usually nothing to do (it returns `current`). A crash may have
- * cut a resume short, though: while QEMU loaded the memory (that QEMU is ended, and undefined says
- * to resume again), or after it loaded it (the wake is finished).
+ * cut a resume short, though: after QEMU loaded the memory (the wake is finished), or while it
+ * loaded it (that QEMU is ended, and undefined says to resume again).
  */
 export async function settleRunning(deps: ResumeDeps, current: VmInfo): Promise<VmInfo | undefined> {
   const { memory } = deps.paths;
-  if (!(await exists(memory.state))) return (await exists(memory.consumed)) ? wake(deps) : current;
+  if (await exists(memory.woken)) return wake(deps);
+  if (!(await exists(memory.state))) return current;
   if (current.pid !== undefined) {
     signal(current.pid, 'SIGKILL');
     await waitForExit(current.pid, 5_000);
@@ -65,7 +66,7 @@ export async function settleRunning(deps: ResumeDeps, current: VmInfo): Promise<
  */
 async function whyNotResume(deps: ResumeDeps): Promise<string | undefined> {
   const { memory } = deps.paths;
-  if (await exists(memory.consumed)) return 'the last resume was cut short after the guest ran again';
+  if (await exists(memory.woken)) return 'the last resume was cut short once the guest could run again';
   const present = await Promise.all([memory.meta, memory.state, memory.partial].map(exists));
   if (!present.some(Boolean)) return 'none';
   const problem = await memoryProblem(memory, deps.spec);
@@ -73,20 +74,27 @@ async function whyNotResume(deps: ResumeDeps): Promise<string | undefined> {
 }
 
 /**
- * Lets a restored guest run: the memory file is retired first (from now on the disk moves on, so it
- * must never be loaded again), then the guest continues, its clock (still at the moment of suspend)
- * is set to the host's and it gets the gate's new secret, in one program (applyResumeFixups). Also
- * finishes a wake that a crash cut short. A failure here ends in a cold boot (see resumeOrBoot).
+ * Lets a restored guest run: the memory is retired first (the `woken` marker, then its description:
+ * from now on the disk moves on, so it must never be loaded again), then the guest continues, and
+ * its restore agent sets its clock (still at the moment of suspend) to the host's and installs the
+ * gate's new secret, while the memory file goes (unlinking a few hundred MB takes ~0.1 s). The
+ * marker goes last. Also finishes a wake that a crash cut short. A failure here ends in a cold boot
+ * (see resumeOrBoot).
  */
 export async function wake(deps: Pick<ResumeDeps, 'paths' | 'inspect' | 'now'>): Promise<VmInfo> {
-  const { memory, qmpSocket, qgaSocket } = deps.paths;
-  if (await exists(memory.state)) await rename(memory.state, memory.consumed);
+  const { memory, qmpSocket, restoreSocket } = deps.paths;
+  await writeFile(memory.woken, '', { mode: 0o600 });
+  await rm(memory.meta, { force: true });
   const status = (await qmp(qmpSocket, 'query-status')) as { status: string };
   if (status.status !== 'running') await qmp(qmpSocket, 'cont');
   const info = await deps.inspect();
   if (!info.gate) throw new Error('the resumed VM has no gate secret on the host');
   const boot: BootReport = { kind: 'resumed' };
-  const skewMs = await applyResumeFixups(qgaSocket, { gateSecret: info.gate.secret, now: deps.now });
+  const [{ skewMs }] = await Promise.all([
+    applyResumeFixups(restoreSocket, { gateSecret: info.gate.secret, now: deps.now }),
+    rm(memory.state, { force: true }),
+    rm(memory.partial, { force: true }),
+  ]);
   if (Math.abs(skewMs) > 1_000) boot.notice = `the guest clock is ${skewMs} ms off the host's`;
   await discardMemory(memory);
   return { ...info, boot };

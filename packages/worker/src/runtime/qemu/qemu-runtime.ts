@@ -182,7 +182,11 @@ export class QemuRuntime implements VmRuntime {
   /** Starts QEMU (to boot, or to restore saved memory from `restore.memory`). */
   async #launch(spec: VmSpec, restore: Partial<Restore>): Promise<VmInfo> {
     const paths = this.paths(spec.workspace);
-    await Promise.all([paths.pidFile, paths.qmpSocket, paths.qgaSocket].map((f) => rm(f, { force: true })));
+    await Promise.all(
+      [paths.pidFile, paths.qmpSocket, paths.qgaSocket, paths.restoreSocket].map((f) =>
+        rm(f, { force: true }),
+      ),
+    );
     // A new secret every launch (a resume too): one that leaked earlier dies with the VM that used it.
     await writeGateSecret(paths.gateSecret, newGateSecret());
     const gatePort = await this.#options.freePort();

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +12,7 @@ import type { GateEndpoint } from '../vm-runtime.js';
 import { GATE_SECRET_COMMAND } from './qemu-gate.js';
 import { QemuRuntime } from './qemu-runtime.js';
 import { guestExec } from './qmp.js';
+import { callRestoreAgent } from './restore-agent.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
 if (!imageDir)
@@ -145,6 +147,42 @@ describe('the gate of a real QEMU guest', () => {
       (pid) => /^\d+$/.test(pid) && cmdline(pid).includes(gate.secret),
     );
     expect(onHost).toEqual([]);
+  });
+
+  it('runs the restore agent as root, on a port only root can open: it answers, and refuses a bad request', async () => {
+    const { restoreSocket } = ctx.runtime.paths(workspace);
+    const { skewMs } = await callRestoreAgent(restoreSocket, () => ({ kind: 'ping' }), {
+      timeoutMs: 10_000,
+      now: Date.now,
+    });
+    // A cold boot takes its clock from the host's RTC (seconds), not from the agent.
+    expect(Math.abs(skewMs)).toBeLessThan(5_000);
+    const raw = (line: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = createConnection(restoreSocket, () => socket.write(`${line}\n`));
+        socket.setEncoding('utf8');
+        socket.once('data', (answer: string) => {
+          socket.destroy();
+          resolve(answer.trim());
+        });
+        socket.once('error', reject);
+      });
+    expect(await raw('5 resume 12 short')).toBe('5 error usage: resume HOST_NS SECRET');
+    expect(await raw('6 reboot now')).toBe('6 error unknown command');
+    expect(await raw(`7 restore 12 Bad;name ${'0'.repeat(32)} ${'ab'.repeat(32)} ${gate.secret}`)).toMatch(
+      /^7 error usage: restore/,
+    );
+    // The secret is unchanged by the refused requests: the gate still takes it.
+    expect((await call(gate, '/healthz', { 'x-rockpool-gate': gate.secret })).status).toBe(200);
+    const owner = await ctx.runtime.exec(workspace, [
+      '/bin/sh',
+      '-c',
+      // The name in two parts: this script's own command line must not match.
+      'a=rockpool-restore; for p in /proc/[0-9]*; do case "$(tr "\\0" " " < $p/cmdline 2>/dev/null)" in *"$a-agent /dev/"*) ' +
+        'stat -c %U $p; dev=$(tr "\\0" " " < $p/cmdline | sed "s/ *$//; s/.* //"); stat -c "%a %U" $dev; ' +
+        'runuser -u coder -- sh -c "exec 3<>$dev" 2>/dev/null && echo coder-opened || echo coder-refused;; esac; done',
+    ]);
+    expect(owner.stdout.trim().split('\n')).toEqual(['root', '600 root', 'coder-refused']);
   });
 
   it('refuses to install a secret that is too short', async () => {

@@ -14,16 +14,17 @@ import { guestExec, qmp } from './qmp.js';
 /**
  * A suspended VM's memory, beside its disk. The state file is QEMU's migration stream (RAM that was
  * never touched is not written); `memory.json` is written last, so its presence says the state is
- * whole. On resume the state is renamed to `consumed` before the guest runs again: from then on the
- * disk moves on and the memory no longer matches it, so it must never be loaded again.
+ * whole. On resume `woken` is written before the guest runs again: from then on the disk moves on
+ * and the memory no longer matches it, so it must never be loaded again, and the marker says so
+ * until the wake is done (the state file meanwhile goes, beside the guest's fix-ups).
  */
 export interface MemoryFiles {
   state: string;
   meta: string;
   /** The stream while it is being written. */
   partial: string;
-  /** The state once loaded, until the guest runs (a crash in between is finished by the next start). */
-  consumed: string;
+  /** Written once the state is loaded, before the guest runs; removed when the wake is done. */
+  woken: string;
 }
 
 export function memoryFiles(dir: string): MemoryFiles {
@@ -31,7 +32,7 @@ export function memoryFiles(dir: string): MemoryFiles {
     state: join(dir, 'memory.bin'),
     meta: join(dir, 'memory.json'),
     partial: join(dir, 'memory.bin.partial'),
-    consumed: join(dir, 'memory.bin.consumed'),
+    woken: join(dir, 'memory.woken'),
   };
 }
 
