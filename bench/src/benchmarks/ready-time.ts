@@ -3,7 +3,7 @@ import type { Figure, TargetCheck } from '../lib/results.js';
 import { startStack } from '../lib/stack.js';
 import { median, round } from '../lib/stats.js';
 import { oneRun, PHASES, type PhaseKey, type Run } from './create-run.js';
-import { reportSuspendResume } from './suspend-resume.js';
+import { reportSuspendResume, suspendResumeTable } from './suspend-resume.js';
 import type { Benchmark } from './types.js';
 
 export const readyTime: Benchmark = {
@@ -158,6 +158,7 @@ export const readyTime: Benchmark = {
         ]),
         ['total', '', coldTotal, ...coldRuns.map((r) => r.totalMs)],
       ],
+      suspendResumeTable(runs.flatMap((r) => (r.sleep ? [r.sleep] : []))),
     ];
     const notes = [...runs, ...coldRuns].map(
       (r, i) =>

@@ -136,3 +136,20 @@ export function reportSuspendResume(runs: SuspendResumeRun[]): { figures: Figure
     ],
   };
 }
+
+/** Suspend and resume of each run, beside their medians. */
+export function suspendResumeTable(runs: SuspendResumeRun[]): (string | number)[][] {
+  return [
+    ['suspend and resume', 'median', ...runs.map((_, i) => `run ${i + 1}`)],
+    [
+      'suspend: POST to suspended (ms)',
+      round(median(runs.map((r) => r.suspendMs)), 0),
+      ...runs.map((r) => round(r.suspendMs, 0)),
+    ],
+    [
+      'resume: POST start to IDE 200 (ms)',
+      round(median(runs.map((r) => r.resumeMs)), 0),
+      ...runs.map((r) => round(r.resumeMs, 0)),
+    ],
+  ];
+}
