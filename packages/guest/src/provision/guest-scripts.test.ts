@@ -38,7 +38,6 @@ const SHELL_SCRIPTS = [
   'scripts/build-tart-image.sh',
   'scripts/guest/provision.sh',
   'scripts/guest/rockpool-init',
-  'scripts/guest/rockpool-settings',
   'scripts/guest/rockpool-code-server',
   'scripts/guest/rockpool-gate-secret',
 ];
@@ -67,12 +66,11 @@ describe('the guest scripts', () => {
     expect(result.status).toBe(0);
   });
 
-  it('compile the restore agent (perl-base only: the modules it imports are there)', () => {
-    const result = spawnSync('perl', ['-c', 'scripts/guest/rockpool-restore-agent'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    expect(result.stderr).toBe('scripts/guest/rockpool-restore-agent syntax OK\n');
+  it('compile the perl ones, without a warning (perl-base only: the modules they import are there)', () => {
+    for (const script of ['scripts/guest/rockpool-restore-agent', 'scripts/guest/rockpool-settings']) {
+      const result = spawnSync('perl', ['-c', script], { cwd: ROOT, encoding: 'utf8' });
+      expect(result.stderr).toBe(`${script} syntax OK\n`);
+    }
   });
 
   it('provision both images with one script: the QEMU build runs it in a chroot, the tart build over ssh', () => {
@@ -189,16 +187,41 @@ describe("the tart guest's systemd units", () => {
 const isRoot = onLinux && process.getuid?.() === 0 && has('unshare');
 describe.skipIf(!isRoot)('rockpool-settings (in a private mount and UTS namespace)', () => {
   const settings = join(ROOT, 'scripts/guest/rockpool-settings');
+  const show =
+    'for f in /etc/rockpool.env /etc/environment /etc/profile.d/rockpool.sh /etc/hostname; do echo "== $f"; cat "$f"; done && echo "== host" && cat /proc/sys/kernel/hostname';
+  const onTmpfsEtc =
+    'mount -t tmpfs none /etc && mkdir /etc/profile.d && printf "PATH=/usr/bin\\n" > /etc/environment';
   const apply = (file: string) => {
     const dir = tempDir();
     writeFileSync(join(dir, 'workspace.env'), file);
-    const script =
-      'mount -t tmpfs none /etc && mkdir /etc/profile.d && printf "PATH=/usr/bin\\n" > /etc/environment && ' +
-      `"$0" "$1" && for f in /etc/rockpool.env /etc/environment /etc/profile.d/rockpool.sh /etc/hostname; do echo "== $f"; cat "$f"; done && echo "== host" && cat /proc/sys/kernel/hostname`;
+    const script = `${onTmpfsEtc} && "$0" "$1" && ${show}`;
     return spawnSync('unshare', ['-m', '-u', 'sh', '-c', script, settings, join(dir, 'workspace.env')], {
       encoding: 'utf8',
     });
   };
+
+  it('writes the same when loaded in a process (as rockpool-restore-agent does) as when run', () => {
+    const script = `${onTmpfsEtc} && perl -e 'require $ARGV[0]; RockpoolSettings::apply("alice")' "$0" && ${show}`;
+    const loaded = spawnSync('unshare', ['-m', '-u', 'sh', '-c', script, settings], { encoding: 'utf8' });
+    expect(loaded.stderr).toBe('');
+    expect(loaded.stdout).toBe(apply('ROCKPOOL_WORKSPACE_NAME=alice\n').stdout);
+    expect(loaded.stdout).toContain('== host\nalice\n');
+    // In the namespace too: a check that failed must not name this machine.
+    const refused = spawnSync(
+      'unshare',
+      [
+        '-m',
+        '-u',
+        'sh',
+        '-c',
+        `${onTmpfsEtc} && perl -e 'require $ARGV[0]; RockpoolSettings::apply("a-")' "$0"`,
+        settings,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/must be a workspace name \(got 'a-'\)/);
+  });
 
   it('applies the name and VS Code’s port links (./port/{{port}}/) to every login, and names the machine', () => {
     const uri = './port/{{port}}/';
