@@ -1,10 +1,11 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
+import { open, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmSpec } from '../vm-runtime.js';
+import { ideProblem, waitForIde } from '../../jobs/ide-health.js';
+import type { GateEndpoint, VmSpec } from '../vm-runtime.js';
 import { QemuRuntime } from './qemu-runtime.js';
 
 const imageDir = process.env.ROCKPOOL_GUEST_IMAGE;
@@ -97,6 +98,36 @@ describe('QEMU suspend and resume (real VMs)', () => {
     expect(info.boot).toBeUndefined(); // Nothing half-saved was left to try.
     expect(await sh('cat /root/synced.txt')).toBe('written-and-synced');
   }, 300_000);
+
+  it('finishes a resume that a crash cut short once the guest could run: the wake again, or a cold boot', async () => {
+    const { memory } = runtime.paths(spec.workspace);
+    // The VM may still be booting (the test before this one started it): its gate must be up.
+    const booted = await runtime.inspect(spec.workspace);
+    await waitForIde(booted.gate as GateEndpoint, { timeoutMs: BOOT_MS, stillWanted: () => true });
+    const pid = await sh('sleep 10000 >/dev/null 2>&1 & echo $!');
+    await runtime.suspend(spec.workspace);
+    await runtime.start(spec);
+    // What a worker that died right after `cont` leaves: the marker, a running guest whose clock is
+    // still the suspend's and which holds the gate's old secret.
+    await writeFile(memory.woken, '');
+    await sh('date -s @$(( $(date +%s) - 30 )) >/dev/null && rm /run/rockpool/gate-secret');
+    const again = await runtime.start(spec);
+    expect(again.boot).toMatchObject({ kind: 'resumed' });
+    expect(existsSync(memory.woken)).toBe(false);
+    expect(await ideProblem(again.gate as GateEndpoint, 10_000)).toBeUndefined();
+    expect(Math.abs(Number(await sh('date +%s%3N')) - Date.now())).toBeLessThan(1_000);
+    expect(await sh(`cat /proc/${pid}/cmdline | tr '\\0' ' '`)).toBe('sleep 10000');
+
+    // What QEMU killed after the marker leaves: the memory must never be loaded onto the disk the
+    // guest may have written since; start boots cold and says why.
+    await sh('echo synced-before > /root/synced-before.txt && sync');
+    await runtime.suspend(spec.workspace);
+    await writeFile(memory.woken, '');
+    const cold = await runtime.start(spec);
+    expect(cold.boot).toMatchObject({ kind: 'cold', reason: expect.stringMatching(/cut short/) });
+    expect([memory.state, memory.meta, memory.woken].filter((f) => existsSync(f))).toEqual([]);
+    expect(await sh('cat /root/synced-before.txt')).toBe('synced-before');
+  }, 600_000);
 
   it('falls back to a cold boot, with the reason, from a damaged or a truncated memory file', async () => {
     const memory = runtime.paths(spec.workspace).memory;
